@@ -1,0 +1,42 @@
+// netsift entry point: parses the command line and runs one subcommand.
+#include <csignal>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+#include "app/packet_pump.h"
+
+#ifndef NETSIFT_VERSION
+#define NETSIFT_VERSION "0.1.0"
+#endif
+
+namespace {
+
+// The only process-wide state: set from the signal handler, polled by the pipeline.
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"netsift - fast network traffic analyzer (packets, sessions, protocols, statistics)"};
+  app.set_version_flag("-V,--version", "netsift " NETSIFT_VERSION);
+  app.require_subcommand(1);
+  int exit_code = netsift::kExitOk;
+  netsift::register_packets_command(app, g_stop, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : netsift::kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,310 @@
+#include "capture/file_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace netsift {
+namespace {
+
+constexpr size_t kReadChunk = 1u << 20;
+
+constexpr uint32_t kPcapMagicMicro = 0xa1b2c3d4;
+constexpr uint32_t kPcapMagicNano = 0xa1b23c4d;
+constexpr uint32_t kPcapMagicKuznetsov = 0xa1b2cd34;  // extended per-record header
+constexpr uint32_t kPcapngShb = 0x0A0D0D0A;
+constexpr uint32_t kPcapngBom = 0x1A2B3C4D;
+
+constexpr uint32_t kBlockIdb = 1;
+constexpr uint32_t kBlockPb = 2;  // obsolete Packet Block
+constexpr uint32_t kBlockSpb = 3;
+constexpr uint32_t kBlockEpb = 6;
+
+uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
+
+}  // namespace
+
+FileReader::FileReader(std::string path) : path_(std::move(path)) {}
+
+FileReader::~FileReader() {
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+}
+
+bool FileReader::open() {
+  if (path_ == "-") {
+    fd_ = STDIN_FILENO;
+  } else {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      error_ = fmt::format("{}: cannot open: {}", path_, std::strerror(errno));
+      return false;
+    }
+    owns_fd_ = true;
+    struct stat st {};
+    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) file_size_ = uint64_t(st.st_size);
+    posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  }
+  buf_.resize(2 * kReadChunk);
+  if (!fill(4)) {
+    error_ = fmt::format("{}: empty or unreadable file (no capture header)", path_);
+    return false;
+  }
+  uint32_t magic = load_le32(&buf_[pos_]);
+  if (magic == kPcapngShb) {
+    format_ = Format::Pcapng;
+    return true;  // the SHB is parsed as the first block by next()
+  }
+  return read_pcap_header();
+}
+
+bool FileReader::fill(size_t n) {
+  if (end_ - pos_ >= n) return true;
+  if (n > kMaxRecord + 64) return false;
+  if (pos_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+  }
+  if (buf_.size() < n) buf_.resize(std::max(n, buf_.size() * 2));
+  while (end_ < n && !eof_) {
+    size_t want = std::min(buf_.size() - end_, std::max(kReadChunk, n - end_));
+    ssize_t got = ::read(fd_, buf_.data() + end_, want);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      eof_ = true;
+      break;
+    }
+    if (got == 0) {
+      eof_ = true;
+      break;
+    }
+    end_ += size_t(got);
+  }
+  return end_ - pos_ >= n;
+}
+
+PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
+  error_ = fmt::format("{}: {} at byte offset {}", path_, what, at);
+  return Status::Error;
+}
+
+bool FileReader::read_pcap_header() {
+  if (!fill(24)) {
+    error_ = fmt::format("{}: truncated pcap file header ({} of 24 bytes)", path_, end_ - pos_);
+    return false;
+  }
+  const uint8_t* h = &buf_[pos_];
+  uint32_t magic = load_le32(h);
+  uint32_t swapped = bswap32(magic);
+  if (magic == kPcapMagicMicro || magic == kPcapMagicNano || magic == kPcapMagicKuznetsov) {
+    swapped_ = false;
+  } else if (swapped == kPcapMagicMicro || swapped == kPcapMagicNano ||
+             swapped == kPcapMagicKuznetsov) {
+    swapped_ = true;
+    magic = swapped;
+  } else {
+    error_ = fmt::format("{}: not a pcap or pcapng file (magic 0x{:08x})", path_, load_le32(h));
+    return false;
+  }
+  nanos_ = magic == kPcapMagicNano;
+  if (magic == kPcapMagicKuznetsov) kuznetsov_ = true;
+  uint32_t network = swapped_ ? load_be32(h + 20) : load_le32(h + 20);
+  pcap_linktype_ = uint16_t(network & 0xffff);  // upper bits carry FCS information
+  format_ = Format::Pcap;
+  pos_ += 24;
+  file_offset_ += 24;
+  return true;
+}
+
+PacketSource::Status FileReader::next(RawPacket& out) {
+  if (format_ == Format::Pcap) return next_pcap(out);
+  if (format_ == Format::Pcapng) return next_pcapng(out);
+  return Status::End;
+}
+
+PacketSource::Status FileReader::next_pcap(RawPacket& out) {
+  const size_t header_len = kuznetsov_ ? 24 : 16;
+  if (!fill(header_len)) {
+    if (end_ == pos_) return Status::End;
+    return fail(fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_,
+                            header_len),
+                file_offset_);
+  }
+  const uint8_t* h = &buf_[pos_];
+  auto rd = [&](size_t off) { return swapped_ ? load_be32(h + off) : load_le32(h + off); };
+  uint32_t sec = rd(0), frac = rd(4), caplen = rd(8), wirelen = rd(12);
+  if (caplen > kMaxRecord) {
+    return fail(fmt::format("corrupt packet record (captured length {} is implausible)", caplen),
+                file_offset_);
+  }
+  if (!fill(header_len + caplen)) {
+    return fail(fmt::format("truncated packet record (captured length {}, only {} bytes left)",
+                            caplen, end_ - pos_ - header_len),
+                file_offset_);
+  }
+  out.ts = int64_t(sec) * kNsPerSec + int64_t(frac) * (nanos_ ? 1 : 1000);
+  out.caplen = caplen;
+  out.wirelen = std::max(wirelen, caplen);
+  out.linktype = pcap_linktype_;
+  out.interface_id = 0;
+  out.data = ByteView(&buf_[pos_ + header_len], caplen);
+  pos_ += header_len + caplen;
+  file_offset_ += header_len + caplen;
+  return Status::Packet;
+}
+
+TimestampNs FileReader::convert_ts(const Interface& ifc, uint64_t units) const {
+  using u128 = unsigned __int128;
+  u128 ns;
+  if (ifc.tsresol_binary) {
+    ns = (u128(units) * kNsPerSec) >> ifc.tsresol_exp;
+  } else if (ifc.tsresol_exp <= 9) {
+    u128 mul = 1;
+    for (int i = ifc.tsresol_exp; i < 9; ++i) mul *= 10;
+    ns = u128(units) * mul;
+  } else {
+    u128 div = 1;
+    for (int i = 9; i < ifc.tsresol_exp && i < 40; ++i) div *= 10;
+    ns = u128(units) / div;
+  }
+  return TimestampNs(ns) + ifc.tsoffset_sec * kNsPerSec;
+}
+
+bool FileReader::on_section_header(ByteView block) {
+  // block: type, length, BOM, major, minor, section length, options
+  (void)block;  // byte order was settled when the block header was read
+  interfaces_.clear();
+  return true;
+}
+
+bool FileReader::on_interface(ByteView body, uint64_t at) {
+  auto r16 = [&](const uint8_t* p) { return ng_big_endian_ ? load_be16(p) : load_le16(p); };
+  if (body.size() < 8) {
+    fail("truncated pcapng interface description block", at);
+    return false;
+  }
+  Interface ifc;
+  ifc.linktype = r16(body.data());
+  size_t off = 8;
+  while (off + 4 <= body.size()) {
+    uint16_t code = r16(body.data() + off), len = r16(body.data() + off + 2);
+    off += 4;
+    if (code == 0) break;
+    if (off + len > body.size()) break;  // malformed option: keep what we have
+    const uint8_t* v = body.data() + off;
+    if (code == 9 && len >= 1) {
+      ifc.tsresol_binary = (v[0] & 0x80) != 0;
+      ifc.tsresol_exp = v[0] & 0x7f;
+      if (!ifc.tsresol_binary && ifc.tsresol_exp > 19) ifc.tsresol_exp = 19;
+      if (ifc.tsresol_binary && ifc.tsresol_exp > 63) ifc.tsresol_exp = 63;
+    } else if (code == 14 && len >= 8) {
+      ifc.tsoffset_sec = int64_t(ng_big_endian_ ? load_be64(v) : load_le64(v));
+    }
+    off += (len + 3u) & ~3u;
+  }
+  interfaces_.push_back(ifc);
+  return true;
+}
+
+PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
+  for (;;) {
+    if (!fill(12)) {
+      if (end_ == pos_) return Status::End;
+      return fail(fmt::format("truncated pcapng block header ({} of 12 bytes)", end_ - pos_),
+                  file_offset_);
+    }
+    const uint8_t* h = &buf_[pos_];
+    uint32_t type = load_le32(h);  // the SHB type reads the same in both byte orders
+    if (type == kPcapngShb) {
+      uint32_t bom = load_le32(h + 8);
+      if (bom != kPcapngBom && bswap32(bom) != kPcapngBom) {
+        return fail("bad pcapng byte-order magic", file_offset_);
+      }
+      ng_big_endian_ = bom != kPcapngBom;
+    }
+    auto r32 = [&](const uint8_t* p) { return ng_big_endian_ ? load_be32(p) : load_le32(p); };
+    if (type != kPcapngShb) type = r32(h);
+    uint32_t total = r32(h + 4);
+    if (total < 12 || total > kMaxRecord || (total & 3) != 0) {
+      return fail(fmt::format("corrupt pcapng block (type 0x{:x}, length {})", type, total),
+                  file_offset_);
+    }
+    if (!fill(total)) {
+      return fail(fmt::format("truncated pcapng block (type 0x{:x}, length {}, only {} bytes left)",
+                              type, total, end_ - pos_),
+                  file_offset_);
+    }
+    h = &buf_[pos_];
+    if (r32(h + total - 4) != total) {
+      return fail(fmt::format("corrupt pcapng block (type 0x{:x}: trailing length differs)", type),
+                  file_offset_);
+    }
+    ByteView block(h, total);
+    ByteView body = block.subspan(8, total - 12);
+    uint64_t at = file_offset_;
+    pos_ += total;
+    file_offset_ += total;
+
+    switch (type) {
+      case kPcapngShb:
+        if (total < 28) return fail("truncated pcapng section header block", at);
+        on_section_header(block);
+        continue;
+      case kBlockIdb:
+        if (!on_interface(body, at)) return Status::Error;
+        continue;
+      case kBlockEpb:
+      case kBlockPb: {
+        if (body.size() < 20) return fail("truncated pcapng packet block", at);
+        const uint8_t* b = body.data();
+        uint32_t ifc_id;
+        if (type == kBlockEpb) {
+          ifc_id = r32(b);
+        } else {
+          ifc_id = ng_big_endian_ ? load_be16(b) : load_le16(b);
+        }
+        uint64_t units = uint64_t(r32(b + 4)) << 32 | r32(b + 8);
+        uint32_t caplen = r32(b + 12), wirelen = r32(b + 16);
+        if (caplen > body.size() - 20) {
+          return fail(fmt::format("corrupt pcapng packet block (captured length {} exceeds block)",
+                                  caplen),
+                      at);
+        }
+        if (ifc_id >= interfaces_.size()) {
+          return fail(fmt::format("pcapng packet block names undeclared interface {}", ifc_id), at);
+        }
+        const Interface& ifc = interfaces_[ifc_id];
+        out.ts = convert_ts(ifc, units);
+        out.caplen = caplen;
+        out.wirelen = std::max(wirelen, caplen);
+        out.linktype = ifc.linktype;
+        out.interface_id = ifc_id;
+        out.data = ByteView(b + 20, caplen);
+        return Status::Packet;
+      }
+      case kBlockSpb: {
+        if (body.size() < 4) return fail("truncated pcapng simple packet block", at);
+        if (interfaces_.empty()) return fail("pcapng simple packet block before any interface", at);
+        uint32_t wirelen = r32(body.data());
+        uint32_t caplen = std::min<uint32_t>(wirelen, uint32_t(body.size() - 4));
+        out.ts = 0;
+        out.caplen = caplen;
+        out.wirelen = std::max(wirelen, caplen);
+        out.linktype = interfaces_[0].linktype;
+        out.interface_id = 0;
+        out.data = ByteView(body.data() + 4, caplen);
+        return Status::Packet;
+      }
+      default:
+        continue;  // statistics, name resolution, custom and unknown blocks
+    }
+  }
+}
+
+}  // namespace netsift

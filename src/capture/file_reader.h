@@ -1,0 +1,76 @@
+// Streaming reader for pcap (both byte orders, micro- and nanosecond) and pcapng
+// (SHB/IDB/EPB/SPB/obsolete PB, per-interface link type and if_tsresol/if_tsoffset,
+// several sections, unknown blocks skipped). Memory is one buffer that grows only to
+// the largest record seen (capped), never with the file size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "capture/raw_packet.h"
+
+namespace netsift {
+
+class FileReader final : public PacketSource {
+ public:
+  // Largest single record we accept; bigger ones are reported as corruption.
+  static constexpr size_t kMaxRecord = 256u << 20;
+
+  // path "-" reads standard input.
+  explicit FileReader(std::string path);
+  ~FileReader() override;
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  // Opens the file and reads its header; false with error() set on failure.
+  bool open();
+  Status next(RawPacket& out) override;
+  const std::string& error() const override { return error_; }
+  std::string name() const override { return path_; }
+  uint64_t position() const override { return file_offset_; }
+  uint64_t size() const override { return file_size_; }
+
+ private:
+  struct Interface {
+    uint16_t linktype = 0;
+    // timestamp units per second as a power: value = ts * 10^-n or 2^-n
+    bool tsresol_binary = false;
+    uint8_t tsresol_exp = 6;
+    int64_t tsoffset_sec = 0;
+  };
+  enum class Format { Unknown, Pcap, Pcapng };
+
+  // Makes at least n bytes available at buf_[pos_]; false at EOF/short read.
+  bool fill(size_t n);
+  Status fail(const std::string& what, uint64_t at);
+  Status next_pcap(RawPacket& out);
+  Status next_pcapng(RawPacket& out);
+  bool read_pcap_header();
+  // pcapng block handlers; `body` excludes type, both lengths.
+  bool on_section_header(ByteView block);
+  bool on_interface(ByteView body, uint64_t at);
+  TimestampNs convert_ts(const Interface& ifc, uint64_t units) const;
+
+  std::string path_;
+  std::string error_;
+  int fd_ = -1;
+  bool owns_fd_ = false;
+  bool eof_ = false;
+  std::vector<uint8_t> buf_;
+  size_t pos_ = 0;   // start of unconsumed data in buf_
+  size_t end_ = 0;   // end of valid data in buf_
+  uint64_t file_offset_ = 0;  // file offset of buf_[pos_]
+  uint64_t file_size_ = 0;
+  Format format_ = Format::Unknown;
+  // pcap
+  bool swapped_ = false;
+  bool nanos_ = false;
+  bool kuznetsov_ = false;
+  uint16_t pcap_linktype_ = 0;
+  // pcapng
+  bool ng_big_endian_ = false;
+  std::vector<Interface> interfaces_;
+};
+
+}  // namespace netsift

@@ -1,0 +1,84 @@
+#include "capture/live_source.h"
+
+#include <pcap/pcap.h>
+
+#include <fmt/format.h>
+
+namespace netsift {
+
+LiveSource::LiveSource(LiveOptions options, const std::atomic<bool>& stop)
+    : options_(std::move(options)), stop_(stop) {}
+
+LiveSource::~LiveSource() {
+  if (handle_) pcap_close(handle_);
+}
+
+bool LiveSource::open() {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  handle_ = pcap_create(options_.interface.c_str(), errbuf);
+  if (!handle_) {
+    error_ = fmt::format("{}: cannot open interface: {}", options_.interface, errbuf);
+    return false;
+  }
+  pcap_set_snaplen(handle_, options_.snaplen);
+  pcap_set_promisc(handle_, options_.promiscuous ? 1 : 0);
+  pcap_set_buffer_size(handle_, options_.buffer_size_mb << 20);
+  pcap_set_timeout(handle_, options_.timeout_ms);
+  if (options_.immediate) pcap_set_immediate_mode(handle_, 1);
+  pcap_set_tstamp_precision(handle_, PCAP_TSTAMP_PRECISION_NANO);
+  int rc = pcap_activate(handle_);
+  if (rc < 0) {
+    error_ = fmt::format("{}: cannot start capture: {}", options_.interface, pcap_geterr(handle_));
+    return false;
+  }
+  linktype_ = uint16_t(pcap_datalink(handle_));
+  if (!options_.bpf.empty()) {
+    bpf_program prog{};
+    if (pcap_compile(handle_, &prog, options_.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      error_ = fmt::format("bad filter expression '{}': {}", options_.bpf, pcap_geterr(handle_));
+      return false;
+    }
+    int set = pcap_setfilter(handle_, &prog);
+    pcap_freecode(&prog);
+    if (set != 0) {
+      error_ = fmt::format("cannot set filter: {}", pcap_geterr(handle_));
+      return false;
+    }
+  }
+  return true;
+}
+
+PacketSource::Status LiveSource::next(RawPacket& out) {
+  bool nano = pcap_get_tstamp_precision(handle_) == PCAP_TSTAMP_PRECISION_NANO;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    pcap_pkthdr* hdr = nullptr;
+    const u_char* data = nullptr;
+    int rc = pcap_next_ex(handle_, &hdr, &data);
+    if (rc == 1) {
+      out.ts = int64_t(hdr->ts.tv_sec) * kNsPerSec + int64_t(hdr->ts.tv_usec) * (nano ? 1 : 1000);
+      out.caplen = hdr->caplen;
+      out.wirelen = hdr->len;
+      out.linktype = linktype_;
+      out.interface_id = 0;
+      out.data = ByteView(data, hdr->caplen);
+      return Status::Packet;
+    }
+    if (rc == 0) continue;  // read timeout: poll the stop flag
+    if (rc == PCAP_ERROR_BREAK) return Status::End;
+    error_ = fmt::format("{}: capture failed: {}", options_.interface, pcap_geterr(handle_));
+    return Status::Error;
+  }
+  return Status::End;
+}
+
+uint64_t LiveSource::dropped() const {
+  pcap_stat st{};
+  if (handle_ && pcap_stats(handle_, &st) == 0) return uint64_t(st.ps_drop) + st.ps_ifdrop;
+  return 0;
+}
+
+void LiveSource::break_loop() {
+  if (handle_) pcap_breakloop(handle_);
+}
+
+}  // namespace netsift

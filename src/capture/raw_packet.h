@@ -1,0 +1,54 @@
+// One captured frame as a source hands it out. `data` is owned by the source and valid
+// only until the source's next() is called again; keep a copy if you need it longer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/bytes.h"
+#include "core/timestamp.h"
+
+namespace netsift {
+
+// Link-layer header types (LINKTYPE_* from the tcpdump.org registry) that we decode.
+namespace linktype {
+constexpr uint16_t kNull = 0;
+constexpr uint16_t kEthernet = 1;
+constexpr uint16_t kRawOpenBsd = 12;  // DLT_RAW on most BSDs
+constexpr uint16_t kRawBsdOs = 14;    // DLT_RAW on BSD/OS
+constexpr uint16_t kRaw = 101;
+constexpr uint16_t kLoop = 108;
+constexpr uint16_t kLinuxSll = 113;
+constexpr uint16_t kIpv4 = 228;
+constexpr uint16_t kIpv6 = 229;
+constexpr uint16_t kNflog = 239;
+constexpr uint16_t kLinuxSll2 = 276;
+}  // namespace linktype
+
+struct RawPacket {
+  TimestampNs ts = 0;
+  uint32_t caplen = 0;   // bytes present in data
+  uint32_t wirelen = 0;  // bytes on the wire (>= caplen when snaplen cut it)
+  uint16_t linktype = 0;
+  uint32_t interface_id = 0;
+  ByteView data;
+};
+
+// A stream of packets: a file, stdin, a live interface, or several of them in turn.
+class PacketSource {
+ public:
+  enum class Status { Packet, End, Error };
+  virtual ~PacketSource() = default;
+  // Fills `out` with the next packet. Error leaves a message in error(); packets
+  // already returned stay valid results.
+  virtual Status next(RawPacket& out) = 0;
+  virtual const std::string& error() const = 0;
+  virtual std::string name() const = 0;
+  // Kernel drops for live sources; 0 for files.
+  virtual uint64_t dropped() const { return 0; }
+  // Bytes consumed so far and total size when known (0 = unknown): for progress.
+  virtual uint64_t position() const { return 0; }
+  virtual uint64_t size() const { return 0; }
+};
+
+}  // namespace netsift

@@ -1,0 +1,90 @@
+#include "output/byte_format.h"
+
+#include <array>
+
+namespace netsift {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// 0 = copy as is, 1 = two-character escape, 2 = \xNN
+constexpr std::array<uint8_t, 256> make_escape_class() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = (c >= 0x20 && c < 0x7f) ? 0 : 2;
+  t['\\'] = 1;
+  t['\n'] = 1;
+  t['\r'] = 1;
+  t['\t'] = 1;
+  return t;
+}
+constexpr auto kEscapeClass = make_escape_class();
+
+}  // namespace
+
+void append_escaped(OutputBuffer& out, ByteView bytes) {
+  // Worst case 4 output characters per byte; reserve once, trim after.
+  char* start = out.reserve(bytes.size() * 4);
+  char* p = start;
+  for (uint8_t c : bytes) {
+    switch (kEscapeClass[c]) {
+      case 0:
+        *p++ = char(c);
+        break;
+      case 1:
+        *p++ = '\\';
+        *p++ = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
+        break;
+      default:
+        *p++ = '\\';
+        *p++ = 'x';
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 15];
+    }
+  }
+  out.shrink_by(bytes.size() * 4 - size_t(p - start));
+}
+
+void append_hex(OutputBuffer& out, ByteView bytes) {
+  if (bytes.empty()) return;
+  char* p = out.reserve(bytes.size() * 3 - 1);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i) *p++ = ' ';
+    *p++ = kHex[bytes[i] >> 4];
+    *p++ = kHex[bytes[i] & 15];
+  }
+}
+
+void append_hexdump(OutputBuffer& out, ByteView bytes) {
+  constexpr size_t kLine = 8 + 2 + 40 + 2 + 16 + 1;  // "\t0x0000:" "  " hex "  " ascii "\n"
+  for (size_t off = 0; off < bytes.size(); off += 16) {
+    size_t n = std::min<size_t>(16, bytes.size() - off);
+    char* line = out.reserve(kLine);
+    char* p = line;
+    *p++ = '\t';
+    *p++ = '0';
+    *p++ = 'x';
+    for (int shift = 12; shift >= 0; shift -= 4) *p++ = kHex[(off >> shift) & 15];
+    *p++ = ':';
+    *p++ = ' ';
+    *p++ = ' ';
+    for (size_t i = 0; i < 16; ++i) {
+      if (i < n) {
+        *p++ = kHex[bytes[off + i] >> 4];
+        *p++ = kHex[bytes[off + i] & 15];
+      } else {
+        *p++ = ' ';
+        *p++ = ' ';
+      }
+      if (i & 1) *p++ = ' ';
+    }
+    *p++ = ' ';
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t c = bytes[off + i];
+      *p++ = (c >= 0x20 && c < 0x7f) ? char(c) : '.';
+    }
+    *p++ = '\n';
+    out.shrink_by(kLine - size_t(p - line));
+  }
+}
+
+}  // namespace netsift

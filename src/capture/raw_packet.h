@@ -13,6 +13,11 @@ namespace netsift {
 // Link-layer header types (LINKTYPE_* from the tcpdump.org registry) that we decode.
 namespace linktype {
 constexpr uint16_t kNull = 0;
+constexpr uint16_t kPpp = 9;
+constexpr uint16_t kPppHdlc = 50;
+constexpr uint16_t kCiscoHdlc = 104;
+constexpr uint16_t kIeee80211 = 105;
+constexpr uint16_t kRadiotap = 127;
 constexpr uint16_t kEthernet = 1;
 constexpr uint16_t kRawOpenBsd = 12;  // DLT_RAW on most BSDs
 constexpr uint16_t kRawBsdOs = 14;    // DLT_RAW on BSD/OS

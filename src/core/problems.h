@@ -11,6 +11,7 @@ namespace netsift {
 #define NETSIFT_PROBLEMS(X)                                       \
   X(LinkTruncated, "link.truncated")                              \
   X(LinkUnsupported, "link.unsupported_linktype")                 \
+  X(LinkTooDeep, "link.too_many_encapsulations")                  \
   X(EthernetTruncated, "ethernet.truncated")                      \
   X(VlanTruncated, "vlan.truncated")                              \
   X(VlanTooDeep, "vlan.too_deep")                                 \

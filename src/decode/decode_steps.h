@@ -16,6 +16,7 @@ struct Frame {
   PacketView& view;
   const DecoderOptions& options;
   bool snaplen_cut;  // the capture holds fewer bytes than were on the wire
+  int depth = 0;     // encapsulations entered, bounded so hostile nesting cannot recurse deeply
 };
 
 void link_layer(Frame& f, uint16_t linktype);

@@ -10,7 +10,8 @@ namespace {
 
 constexpr uint16_t kEtherIpv4 = 0x0800, kEtherArp = 0x0806, kEtherIpv6 = 0x86dd,
                    kEtherVlan = 0x8100, kEtherQinq = 0x88a8, kEtherQinqOld = 0x9100,
-                   kEtherMpls = 0x8847, kEtherMplsMc = 0x8848, kEtherPppoe = 0x8864;
+                   kEtherMpls = 0x8847, kEtherMplsMc = 0x8848, kEtherPppoe = 0x8864,
+                   kEtherRarp = 0x8035, kEtherCentrino = 0x2452;
 constexpr size_t kMaxMplsLabels = 16;
 
 void raw_ip(Frame& f, uint32_t offset) {
@@ -99,6 +100,120 @@ void pppoe_session(Frame& f, uint32_t offset) {
     by_ethertype(f, kEtherIpv4, offset);
   } else if (ppp_proto == 0x0057) {
     by_ethertype(f, kEtherIpv6, offset);
+  } else {
+    f.view.l3 = L3::Other;
+  }
+}
+
+// An 802.11 data frame inside Ethernet, as Intel Centrino drivers in promiscuous mode
+// deliver them: the 802.11 header, then LLC/SNAP with an Ethernet type.
+void wlan_data(Frame& f, uint32_t offset, bool driver_decrypted) {
+  if (f.data.size() < offset + 24) {
+    f.view.add_problem(Problem::LinkTruncated);
+    return;
+  }
+  const uint8_t* h = f.data.data() + offset;
+  uint16_t fc = load_le16(h);
+  uint8_t type = (fc >> 2) & 3, subtype = (fc >> 4) & 15;
+  bool to_ds = fc & 0x100, from_ds = fc & 0x200;
+  bool protected_frame = fc & 0x4000;
+  if (type != 2 || (subtype & 4)) {  // not data, or null data
+    f.view.l3 = L3::Other;
+    return;
+  }
+  uint32_t header = 24 + (to_ds && from_ds ? 6 : 0) + ((subtype & 8) ? 2 : 0);
+  uint32_t llc = offset + header;
+  if (protected_frame && !driver_decrypted) {
+    f.view.l3 = L3::Other;  // encrypted payload
+    return;
+  }
+  if (protected_frame) {
+    // The driver hands over decrypted data but keeps the Protected bit and the IV
+    // header (4 bytes WEP, 8 with the ExtIV bit); the LLC/SNAP check below rejects
+    // anything still encrypted.
+    if (f.data.size() < llc + 4) {
+      f.view.add_problem(Problem::LinkTruncated);
+      return;
+    }
+    llc += (f.data[llc + 3] & 0x20) ? 8 : 4;
+  }
+  if (f.data.size() < llc + 8) {
+    f.view.add_problem(Problem::LlcTruncated);
+    return;
+  }
+  const uint8_t* l = f.data.data() + llc;
+  if (l[0] != 0xaa || l[1] != 0xaa || l[2] != 0x03) {
+    f.view.l3 = L3::Other;
+    return;
+  }
+  by_ethertype(f, load_be16(l + 6), llc + 8);
+}
+
+// Radiotap: a little-endian length at offset 2, then the 802.11 frame. A trailing
+// FCS (flags bit 0x10, when the flags field is present) is cut off.
+void radiotap(Frame& f) {
+  if (f.data.size() < 8) {
+    f.view.add_problem(Problem::LinkTruncated);
+    return;
+  }
+  uint16_t len = load_le16(f.data.data() + 2);
+  uint32_t present = load_le32(f.data.data() + 4);
+  if (len < 8 || len > f.data.size()) {
+    f.view.add_problem(Problem::LinkTruncated);
+    return;
+  }
+  // Flags (bit 1) follow TSFT (bit 0, 8 bytes aligned to 8) when present; skip the
+  // extended present bitmaps first.
+  uint32_t pos = 8;
+  uint32_t word = present;
+  while ((word & 0x80000000u) && pos + 4 <= len) {
+    word = load_le32(f.data.data() + pos);
+    pos += 4;
+  }
+  ByteView frame = f.data;
+  if (present & 0x2) {
+    if (present & 0x1) pos = ((pos + 7) & ~7u) + 8;
+    if (pos < len && (f.data[pos] & 0x10) && f.data.size() >= len + 4u) {
+      frame = f.data.first(f.data.size() - 4);
+    }
+  }
+  Frame inner{frame, f.view, f.options, f.snaplen_cut, f.depth};
+  wlan_data(inner, len, false);
+}
+
+// PPP with or without HDLC-like framing (ff 03), and Cisco HDLC (address, control,
+// Ethernet type).
+void ppp(Frame& f, bool cisco_hdlc) {
+  uint32_t offset = 0;
+  if (cisco_hdlc) {
+    if (f.data.size() < 4) {
+      f.view.add_problem(Problem::LinkTruncated);
+      return;
+    }
+    by_ethertype(f, load_be16(f.data.data() + 2), 4);
+    return;
+  }
+  if (f.data.size() >= 2 && f.data[0] == 0xff && f.data[1] == 0x03) offset = 2;
+  if (f.data.size() < offset + 1) {
+    f.view.add_problem(Problem::LinkTruncated);
+    return;
+  }
+  uint16_t proto;
+  if (f.data[offset] & 1) {  // protocol field compression: one byte
+    proto = f.data[offset];
+    offset += 1;
+  } else {
+    if (f.data.size() < offset + 2) {
+      f.view.add_problem(Problem::LinkTruncated);
+      return;
+    }
+    proto = load_be16(f.data.data() + offset);
+    offset += 2;
+  }
+  if (proto == 0x21) {
+    ipv4(f, offset);
+  } else if (proto == 0x57) {
+    ipv6(f, offset);
   } else {
     f.view.l3 = L3::Other;
   }
@@ -207,6 +322,11 @@ void nflog(Frame& f) {
 
 void by_ethertype(Frame& f, uint16_t ethertype, uint32_t offset) {
   PacketView& v = f.view;
+  constexpr int kMaxEncapsulations = 16;
+  if (++f.depth > kMaxEncapsulations) {
+    v.add_problem(Problem::LinkTooDeep);
+    return;
+  }
   for (;;) {
     if (ethertype == kEtherVlan || ethertype == kEtherQinq || ethertype == kEtherQinqOld) {
       if (f.data.size() < offset + 4) {
@@ -233,6 +353,7 @@ void by_ethertype(Frame& f, uint16_t ethertype, uint32_t offset) {
       ipv6(f, offset);
       return;
     case kEtherArp:
+    case kEtherRarp:  // same layout as ARP
       arp(f, offset);
       return;
     case kEtherMpls:
@@ -241,6 +362,9 @@ void by_ethertype(Frame& f, uint16_t ethertype, uint32_t offset) {
       return;
     case kEtherPppoe:
       pppoe_session(f, offset);
+      return;
+    case kEtherCentrino:
+      wlan_data(f, offset, true);
       return;
     default:
       v.l3 = L3::Other;
@@ -277,6 +401,20 @@ void link_layer(Frame& f, uint16_t linktype) {
       return;
     case linktype::kNflog:
       nflog(f);
+      return;
+    case linktype::kRadiotap:
+      radiotap(f);
+      return;
+    case linktype::kIeee80211: {
+      wlan_data(f, 0, false);
+      return;
+    }
+    case linktype::kPpp:
+    case linktype::kPppHdlc:
+      ppp(f, false);
+      return;
+    case linktype::kCiscoHdlc:
+      ppp(f, true);
       return;
     default:
       f.view.add_problem(Problem::LinkUnsupported);

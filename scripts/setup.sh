@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package netsift needs (build, tests, benchmarks) and builds
+# the release binary into build/netsift. Idempotent and non-interactive; run as root
+# (or with sudo available). Set NETSIFT_SKIP_APT=1 to only build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev clang-format
+  # libraries
+  libpcap-dev libfmt-dev libcli11-dev rapidjson-dev robin-map-dev libyaml-cpp-dev
+  libsqlite3-dev libmaxminddb-dev libhtp-dev libndpi-dev zlib1g-dev libbrotli-dev nettle-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev python3 tshark tcpdump libnids-dev
+  iproute2 hyperfine
+)
+
+if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # tshark asks whether non-root users may capture; answer once, non-interactively.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$(nproc)"
+echo "setup: built $(pwd)/build/netsift" >&2

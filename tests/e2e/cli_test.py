@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Command-line behaviour of netsift: exit codes, -r/-c/-w, stdin, BPF filters,
+asset filters, damaged files, several inputs. Runs against the bundled examples.
+
+Usage: cli_test.py --bin build/netsift --examples examples
+Prints 'N passed, M failed' and exits non-zero on any failure.
+"""
+import argparse, json, os, shutil, subprocess, sys, tempfile
+
+RESULTS = []
+
+
+def check(name, cond, detail=""):
+    RESULTS.append((name, bool(cond), detail))
+    if not cond:
+        print(f"FAIL {name}: {detail}")
+
+
+def run(binary, *args, stdin=None):
+    return subprocess.run([binary, *args], capture_output=True, input=stdin, timeout=120)
+
+
+def events(p):
+    return [json.loads(l) for l in p.stdout.decode().splitlines() if l.strip()]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--examples", required=True)
+    a = ap.parse_args()
+    b, ex = a.bin, a.examples
+    http = os.path.join(ex, "http-get.pcap")
+    tmp = tempfile.mkdtemp(prefix="netsift-cli-")
+    try:
+        p = run(b, "--help")
+        check("help exits 0", p.returncode == 0 and b"packets" in p.stdout, p.stderr)
+        p = run(b, "packets", "--no-such-flag", "-r", http)
+        check("bad flag exits 64", p.returncode == 64, p.returncode)
+        p = run(b, "packets")
+        check("no input exits 1", p.returncode == 1 and b"-r FILE" in p.stderr, p.stderr)
+
+        p = run(b, "packets", "-r", os.path.join(tmp, "missing.pcap"))
+        check("missing file exits 1 naming it", p.returncode == 1 and b"missing.pcap" in p.stderr, p.stderr)
+
+        p = run(b, "packets", "-r", http, "--json")
+        all_events = events(p)
+        check("one event per frame", len(all_events) == 14 and [e["frame"] for e in all_events] == list(range(1, 15)),
+              len(all_events))
+        check("summary on stderr", b"14 frames read" in p.stderr, p.stderr)
+
+        p = run(b, "packets", "-r", http, "--json", "-c", "3")
+        check("-c 3 stops after three", len(events(p)) == 3, len(events(p)))
+
+        p = run(b, "packets", "-r", http, "--json", "tcp", "and", "src", "port", "80")
+        ev = events(p)
+        check("BPF filter", len(ev) > 0 and all(e["src_port"] == 80 for e in ev), ev[:1])
+        check("BPF filtered counted", b"filtered out" in p.stderr and b" 0 filtered" not in p.stderr, p.stderr)
+        p = run(b, "packets", "-r", http, "icmp")
+        check("BPF excluding all", p.returncode == 0 and p.stdout == b"", p.stdout[:100])
+        p = run(b, "packets", "-r", http, "tcp", "port", "(")
+        check("bad BPF exits 1", p.returncode == 1 and b"filter" in p.stderr, p.stderr)
+
+        p = run(b, "packets", "-r", http, "--json", "--host", "192.150.187.43", "--port", "80")
+        check("asset filters keep matching", len(events(p)) == 14)
+        p = run(b, "packets", "-r", http, "--json", "--host", "10.9.9.9")
+        check("asset host filter drops others", len(events(p)) == 0)
+        p = run(b, "packets", "-r", http, "--json", "--port", "443,22")
+        check("asset port filter drops others", len(events(p)) == 0)
+        p = run(b, "packets", "-r", http, "--host", "not-an-ip")
+        check("bad --host exits 1", p.returncode == 1, p.stderr)
+
+        out = os.path.join(tmp, "copy.pcap")
+        p = run(b, "packets", "-r", http, "-w", out, "-q", "port", "80")
+        check("-w writes", p.returncode == 0 and os.path.getsize(out) > 24, p.stderr)
+        p = run(b, "packets", "-r", out, "--json")
+        copy = events(p)
+        check("-w round trip", [(e["tcp_seq"], e["ts"]) for e in copy] == [(e["tcp_seq"], e["ts"]) for e in all_events])
+
+        with open(http, "rb") as f:
+            data = f.read()
+        p = run(b, "packets", "-r", "-", "--json", stdin=data)
+        check("stdin", len(events(p)) == 14, p.stderr)
+
+        cut = os.path.join(tmp, "cut.pcap")
+        with open(cut, "wb") as f:
+            f.write(data[: len(data) - 30])
+        p = run(b, "packets", "-r", cut, "--json")
+        check("damaged file exits 2", p.returncode == 2, p.returncode)
+        check("damaged file: packets before the damage", len(events(p)) == 13, len(events(p)))
+        check("damaged file: names file and offset", b"cut.pcap" in p.stderr and b"byte offset" in p.stderr, p.stderr)
+
+        p = run(b, "packets", "-r", http, "-r", os.path.join(ex, "zeek-icmp-ping.pcap"), "--json")
+        ev = events(p)
+        check("several inputs", len(ev) == 18 and ev[14]["frame"] == 1, len(ev))
+
+        p = run(b, "packets", "-r", os.path.join(ex, "pcapng-multi-interface.pcapng"), "--json")
+        ev = events(p)
+        check("pcapng multi-interface", len(ev) == 6 and p.returncode == 0, p.stderr)
+
+        p = run(b, "packets", "-r", http, "--utc")
+        lines = p.stdout.decode().splitlines()
+        check("text one line per frame", len(lines) == 14 and lines[0].startswith("[TCP]\t[1362692526.869344\t2013-03-07 21:42:06]"),
+              lines[:1])
+        p = run(b, "packets", "-r", http, "--hex", "-c", "1")
+        check("--hex dump", b"\t0x0000:  " in p.stdout, p.stdout[:200])
+    finally:
+        shutil.rmtree(tmp)
+    passed = sum(1 for r in RESULTS if r[1])
+    failed = len(RESULTS) - passed
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

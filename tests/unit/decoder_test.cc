@@ -1,0 +1,328 @@
+#include "decode/decoder.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/ip_address.h"
+#include "packet_builder.h"
+
+namespace netsift {
+namespace {
+
+using test::Bytes;
+
+struct Decoded {
+  RawPacket raw;
+  PacketView view;
+};
+
+Decoded decode(const Bytes& bytes, uint16_t linktype = linktype::kEthernet,
+               DecoderOptions options = {}, uint32_t wirelen = 0) {
+  Decoded d;
+  d.raw.data = ByteView(bytes.data(), bytes.size());
+  d.raw.caplen = uint32_t(bytes.size());
+  d.raw.wirelen = wirelen ? wirelen : uint32_t(bytes.size());
+  d.raw.linktype = linktype;
+  Decoder(options).decode(d.raw, d.view);
+  return d;
+}
+
+bool has_problem(const PacketView& v, Problem p) {
+  return std::find(v.problems.begin(), v.problems.begin() + v.stored_problems(), p) !=
+         v.problems.begin() + v.stored_problems();
+}
+
+Bytes tcp_frame(const std::string& payload, const Bytes& options = {}) {
+  Bytes seg = test::tcp(40000, 80, 1000, 2000, 0x18, options);
+  Bytes b = test::ethernet(0x0800);
+  test::append(b, test::ipv4(6, seg.size() + payload.size()));
+  test::append(b, seg);
+  test::append(b, payload);
+  return b;
+}
+
+TEST(Decoder, EthernetIpv4TcpWithOptions) {
+  Bytes opts = {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+  auto d = decode(tcp_frame("GET / HTTP/1.1\r\n", opts));
+  const PacketView& v = d.view;
+  EXPECT_EQ(v.problem_count, 0);
+  ASSERT_EQ(v.l3, L3::Ipv4);
+  EXPECT_EQ(to_string(v.src_ip), "10.0.0.1");
+  EXPECT_EQ(to_string(v.dst_ip), "10.0.0.2");
+  EXPECT_EQ(v.ttl, 64);
+  EXPECT_EQ(v.ip_checksum, ChecksumStatus::Good);
+  ASSERT_EQ(v.l4, L4::Tcp);
+  EXPECT_EQ(v.src_port, 40000);
+  EXPECT_EQ(v.dst_port, 80);
+  EXPECT_EQ(v.tcp_seq, 1000u);
+  EXPECT_EQ(v.tcp_ack, 2000u);
+  EXPECT_EQ(v.tcp_flags, tcp_flag::kPsh | tcp_flag::kAck);
+  EXPECT_EQ(v.tcp_window, 512);
+  EXPECT_EQ(v.tcp_mss, 1460);
+  EXPECT_EQ(v.tcp_wscale, 7);
+  EXPECT_TRUE(v.tcp_sack_permitted);
+  EXPECT_TRUE(v.tcp_has_timestamps);
+  EXPECT_EQ(v.tcp_ts_val, 1u);
+  EXPECT_EQ(v.tcp_ts_ecr, 2u);
+  EXPECT_EQ(as_chars(v.payload()), "GET / HTTP/1.1\r\n");
+  EXPECT_EQ(v.payload_wire_len, 16u);
+}
+
+TEST(Decoder, BadIpv4ChecksumIsFlaggedNotDropped) {
+  Bytes b = tcp_frame("x");
+  b[14 + 10] ^= 0xff;
+  auto d = decode(b);
+  EXPECT_EQ(d.view.ip_checksum, ChecksumStatus::Bad);
+  EXPECT_TRUE(has_problem(d.view, Problem::Ipv4BadChecksum));
+  EXPECT_EQ(d.view.l4, L4::Tcp);
+  EXPECT_EQ(d.view.payload_len, 1u);
+}
+
+TEST(Decoder, TcpChecksumVerifiedOnRequest) {
+  Bytes b = tcp_frame("hello");
+  auto unchecked = decode(b);
+  EXPECT_EQ(unchecked.view.l4_checksum, ChecksumStatus::NotChecked);
+  auto checked = decode(b, linktype::kEthernet, DecoderOptions{true});
+  EXPECT_EQ(checked.view.l4_checksum, ChecksumStatus::Bad);  // builder leaves it 0
+  EXPECT_TRUE(has_problem(checked.view, Problem::TcpBadChecksum));
+}
+
+TEST(Decoder, VlanStackAndEthernetPadding) {
+  Bytes b = test::ethernet(0x88a8);
+  test::put16(b, 100);
+  test::put16(b, 0x8100);
+  test::put16(b, 200);
+  test::put16(b, 0x0800);
+  Bytes u = test::udp(53, 5353, 2);
+  test::append(b, test::ipv4(17, u.size() + 2));
+  test::append(b, u);
+  test::append(b, std::string("ok"));
+  b.resize(b.size() + 10, 0);  // Ethernet trailer must not count as payload
+  auto d = decode(b);
+  EXPECT_EQ(d.view.vlan_count, 2);
+  EXPECT_EQ(d.view.vlans[0], 100);
+  EXPECT_EQ(d.view.vlans[1], 200);
+  ASSERT_EQ(d.view.l4, L4::Udp);
+  EXPECT_EQ(as_chars(d.view.payload()), "ok");
+  EXPECT_EQ(d.view.problem_count, 0);
+}
+
+TEST(Decoder, MplsAndPppoe) {
+  Bytes b = test::ethernet(0x8847);
+  test::put32(b, (16u << 12) | 0x000);      // label 16
+  test::put32(b, (17u << 12) | 0x100 | 64);  // label 17, bottom of stack
+  Bytes u = test::udp(1, 2, 0);
+  test::append(b, test::ipv4(17, u.size()));
+  test::append(b, u);
+  auto d = decode(b);
+  EXPECT_EQ(d.view.mpls_count, 2);
+  EXPECT_EQ(d.view.l4, L4::Udp);
+
+  Bytes p = test::ethernet(0x8864);
+  test::append(p, Bytes{0x11, 0x00, 0x00, 0x01});
+  test::put16(p, 2 + 28);
+  test::put16(p, 0x0021);
+  test::append(p, test::ipv4(17, u.size()));
+  test::append(p, u);
+  auto e = decode(p);
+  EXPECT_TRUE(e.view.pppoe);
+  EXPECT_EQ(e.view.l4, L4::Udp);
+}
+
+TEST(Decoder, LinuxCookedAndNullAndRaw) {
+  Bytes u = test::udp(1, 2, 0);
+  Bytes ip = test::ipv4(17, u.size());
+  test::append(ip, u);
+
+  Bytes sll = {0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00};
+  test::append(sll, ip);
+  EXPECT_EQ(decode(sll, linktype::kLinuxSll).view.l4, L4::Udp);
+  EXPECT_TRUE(decode(sll, linktype::kLinuxSll).view.has_macs);
+
+  Bytes sll2 = {0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0};
+  test::append(sll2, ip);
+  EXPECT_EQ(decode(sll2, linktype::kLinuxSll2).view.l4, L4::Udp);
+
+  Bytes null_le = {2, 0, 0, 0};
+  test::append(null_le, ip);
+  EXPECT_EQ(decode(null_le, linktype::kNull).view.l4, L4::Udp);
+  Bytes null_be = {0, 0, 0, 2};
+  test::append(null_be, ip);
+  EXPECT_EQ(decode(null_be, linktype::kNull).view.l4, L4::Udp);
+  Bytes loop = {0, 0, 0, 2};
+  test::append(loop, ip);
+  EXPECT_EQ(decode(loop, linktype::kLoop).view.l4, L4::Udp);
+
+  for (uint16_t lt : {linktype::kRaw, linktype::kRawOpenBsd, linktype::kRawBsdOs, linktype::kIpv4}) {
+    EXPECT_EQ(decode(ip, lt).view.l4, L4::Udp) << lt;
+  }
+}
+
+TEST(Decoder, Nflog) {
+  Bytes u = test::udp(1, 2, 0);
+  Bytes ip = test::ipv4(17, u.size());
+  test::append(ip, u);
+  Bytes b = {2, 0, 0, 0};
+  // a prefix TLV (type 10) with padding, then the payload TLV (type 9)
+  Bytes prefix = {8, 0, 10, 0, 'a', 'b', 'c', 0};
+  test::append(b, prefix);
+  uint16_t len = uint16_t(4 + ip.size());
+  b.push_back(uint8_t(len));
+  b.push_back(uint8_t(len >> 8));
+  b.push_back(9);
+  b.push_back(0);
+  test::append(b, ip);
+  auto d = decode(b, linktype::kNflog);
+  EXPECT_EQ(d.view.l4, L4::Udp);
+  EXPECT_EQ(d.view.problem_count, 0);
+}
+
+TEST(Decoder, Arp) {
+  Bytes b = test::ethernet(0x0806);
+  test::append(b, Bytes{0, 1, 8, 0, 6, 4, 0, 1, 1, 2, 3, 4, 5, 6, 10, 0, 0, 1,
+                        0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
+  auto d = decode(b);
+  EXPECT_EQ(d.view.l3, L3::Arp);
+  EXPECT_EQ(d.view.arp_op, 1);
+  EXPECT_EQ(to_string(d.view.src_ip), "10.0.0.1");
+  EXPECT_EQ(to_string(d.view.dst_ip), "10.0.0.2");
+}
+
+TEST(Decoder, Ipv6ExtensionHeadersAndFragment) {
+  Bytes u = test::udp(1000, 53, 3);
+  Bytes ext;
+  // hop-by-hop (8 bytes) -> destination options (8) -> fragment (8) -> UDP
+  test::append(ext, Bytes{60, 0, 1, 4, 0, 0, 0, 0});
+  test::append(ext, Bytes{44, 0, 1, 4, 0, 0, 0, 0});
+  test::append(ext, Bytes{17, 0, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef});  // offset 0, M=1
+  Bytes b = test::ethernet(0x86dd);
+  test::append(b, test::ipv6(0, ext.size() + u.size() + 3));
+  test::append(b, ext);
+  test::append(b, u);
+  test::append(b, std::string("abc"));
+  auto d = decode(b);
+  ASSERT_EQ(d.view.l3, L3::Ipv6);
+  EXPECT_EQ(d.view.ip_proto, 17);
+  EXPECT_TRUE(d.view.fragment);
+  EXPECT_TRUE(d.view.more_fragments);
+  EXPECT_EQ(d.view.frag_id, 0xdeadbeefu);
+  EXPECT_EQ(d.view.l4, L4::Udp);
+  EXPECT_EQ(d.view.dst_port, 53);
+  EXPECT_EQ(to_string(d.view.src_ip), "2001::1");
+}
+
+TEST(Decoder, Ipv4LaterFragmentHasNoTransportHeader) {
+  Bytes b = test::ethernet(0x0800);
+  test::append(b, test::ipv4(17, 16, {}, 0x0002 /* offset 16 bytes */));
+  b.resize(b.size() + 16, 0xab);
+  auto d = decode(b);
+  EXPECT_TRUE(d.view.fragment);
+  EXPECT_EQ(d.view.frag_offset, 16u);
+  EXPECT_EQ(d.view.l4, L4::None);
+  EXPECT_EQ(d.view.payload_len, 16u);
+}
+
+TEST(Decoder, IcmpUnreachableQuotesInnerHeader) {
+  Bytes inner_udp = test::udp(53, 33000, 0);
+  Bytes inner = test::ipv4(17, inner_udp.size());
+  test::append(inner, inner_udp);
+  Bytes icmp = {3, 3, 0, 0, 0, 0, 0, 0};
+  test::append(icmp, inner);
+  Bytes b = test::ethernet(0x0800);
+  test::append(b, test::ipv4(1, icmp.size()));
+  test::append(b, icmp);
+  auto d = decode(b);
+  ASSERT_EQ(d.view.l4, L4::Icmp);
+  EXPECT_EQ(d.view.icmp_type, 3);
+  EXPECT_EQ(d.view.icmp_code, 3);
+  ASSERT_TRUE(d.view.quoted.present);
+  EXPECT_EQ(d.view.quoted.proto, 17);
+  EXPECT_EQ(d.view.quoted.src_port, 53);
+  EXPECT_EQ(d.view.quoted.dst_port, 33000);
+  EXPECT_EQ(to_string(d.view.quoted.dst_ip), "10.0.0.2");
+}
+
+TEST(Decoder, Icmp6EchoAndNeighborSolicitation) {
+  Bytes echo = {128, 0, 0, 0, 0x12, 0x34, 0, 7};
+  Bytes b = test::ethernet(0x86dd);
+  test::append(b, test::ipv6(58, echo.size()));
+  test::append(b, echo);
+  auto d = decode(b);
+  ASSERT_EQ(d.view.l4, L4::Icmp6);
+  EXPECT_TRUE(d.view.icmp_has_echo);
+  EXPECT_EQ(d.view.icmp_id, 0x1234);
+  EXPECT_EQ(d.view.icmp_seq, 7);
+
+  Bytes ns = {135, 0, 0, 0, 0, 0, 0, 0};
+  Bytes target(16, 0);
+  target[0] = 0xfe;
+  target[1] = 0x80;
+  target[15] = 9;
+  test::append(ns, target);
+  Bytes n = test::ethernet(0x86dd);
+  test::append(n, test::ipv6(58, ns.size(), 255));
+  test::append(n, ns);
+  auto e = decode(n);
+  EXPECT_TRUE(e.view.icmp_has_target);
+  EXPECT_EQ(to_string(e.view.icmp_target), "fe80::9");
+}
+
+TEST(Decoder, TruncatedHeadersAreNamed) {
+  Bytes full = tcp_frame("");
+  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 10)).view,
+                          Problem::EthernetTruncated));
+  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 20)).view,
+                          Problem::Ipv4Truncated));
+  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 40)).view,
+                          Problem::Ipv4TruncatedPayload));
+  // A snaplen-cut capture names the capture, not the packet, as the culprit.
+  Bytes cut(full.begin(), full.begin() + 40);
+  EXPECT_TRUE(has_problem(decode(cut, linktype::kEthernet, {}, uint32_t(full.size())).view,
+                          Problem::CaptureTruncated));
+  Bytes bad = full;
+  bad[14] = 0x43;  // IHL 3
+  EXPECT_TRUE(has_problem(decode(bad).view, Problem::Ipv4BadHeaderLength));
+  Bytes bad_tcp = full;
+  bad_tcp[14 + 20 + 12] = 0x30;  // data offset 3
+  EXPECT_TRUE(has_problem(decode(bad_tcp).view, Problem::TcpBadHeaderLength));
+}
+
+// Every prefix of every kind of frame decodes without crashing and, when shorter than
+// the full frame, names at least one problem.
+TEST(Decoder, EveryTruncationIsSafeAndReported) {
+  std::vector<std::pair<Bytes, uint16_t>> frames;
+  frames.push_back({tcp_frame("payload", {2, 4, 5, 0xb4, 1, 1, 4, 2}), linktype::kEthernet});
+  {
+    Bytes inner_udp = test::udp(53, 33000, 0);
+    Bytes inner = test::ipv4(17, inner_udp.size());
+    test::append(inner, inner_udp);
+    Bytes icmp = {3, 3, 0, 0, 0, 0, 0, 0};
+    test::append(icmp, inner);
+    Bytes b = test::ethernet(0x0800);
+    test::append(b, test::ipv4(1, icmp.size()));
+    test::append(b, icmp);
+    frames.push_back({b, linktype::kEthernet});
+  }
+  {
+    Bytes u = test::udp(1000, 53, 0);
+    Bytes ext = {44, 0, 0, 0, 0, 0, 0, 1};
+    ext[0] = 17;
+    Bytes b = test::ethernet(0x86dd);
+    test::append(b, test::ipv6(44, ext.size() + u.size()));
+    test::append(b, ext);
+    test::append(b, u);
+    frames.push_back({b, linktype::kEthernet});
+  }
+  for (auto& [frame, lt] : frames) {
+    for (size_t n = 0; n < frame.size(); ++n) {
+      Bytes prefix(frame.begin(), frame.begin() + long(n));
+      auto d = decode(prefix, lt);
+      EXPECT_GT(d.view.problem_count, 0) << "prefix " << n << " of " << frame.size();
+    }
+    EXPECT_EQ(decode(frame, lt).view.problem_count, 0);
+  }
+}
+
+}  // namespace
+}  // namespace netsift

@@ -1,0 +1,306 @@
+#include "capture/file_reader.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace netsift {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+void le32(Bytes& b, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i)));
+}
+void be32(Bytes& b, uint32_t v) {
+  for (int i = 3; i >= 0; --i) b.push_back(uint8_t(v >> (8 * i)));
+}
+void le16(Bytes& b, uint16_t v) {
+  b.push_back(uint8_t(v));
+  b.push_back(uint8_t(v >> 8));
+}
+
+class TempFile {
+ public:
+  explicit TempFile(const Bytes& content) {
+    char tmpl[] = "/tmp/netsift-test-XXXXXX";
+    int fd = mkstemp(tmpl);
+    path_ = tmpl;
+    if (!content.empty()) {
+      EXPECT_EQ(write(fd, content.data(), content.size()), ssize_t(content.size()));
+    }
+    close(fd);
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct ReadResult {
+  std::vector<RawPacket> packets;
+  std::vector<Bytes> data;
+  bool error = false;
+  std::string message;
+};
+
+ReadResult read_all(const Bytes& file) {
+  TempFile tmp(file);
+  FileReader reader(tmp.path());
+  ReadResult r;
+  if (!reader.open()) {
+    r.error = true;
+    r.message = reader.error();
+    return r;
+  }
+  RawPacket p;
+  for (;;) {
+    auto s = reader.next(p);
+    if (s == PacketSource::Status::Packet) {
+      r.packets.push_back(p);
+      r.data.emplace_back(p.data.begin(), p.data.end());
+      continue;
+    }
+    if (s == PacketSource::Status::Error) {
+      r.error = true;
+      r.message = reader.error();
+    }
+    break;
+  }
+  return r;
+}
+
+Bytes pcap(bool big_endian, bool nanos, int packets) {
+  Bytes b;
+  auto w32 = [&](uint32_t v) {
+    if (big_endian) {
+      be32(b, v);
+    } else {
+      le32(b, v);
+    }
+  };
+  auto w16 = [&](uint16_t v) {
+    if (big_endian) {
+      b.push_back(uint8_t(v >> 8));
+      b.push_back(uint8_t(v));
+    } else {
+      le16(b, v);
+    }
+  };
+  w32(nanos ? 0xa1b23c4d : 0xa1b2c3d4);
+  w16(2);
+  w16(4);
+  w32(0);
+  w32(0);
+  w32(65535);
+  w32(1);
+  for (int i = 0; i < packets; ++i) {
+    w32(1000 + i);
+    w32(nanos ? 123456789 : 123456);
+    w32(3);
+    w32(60);
+    b.push_back(uint8_t(i));
+    b.push_back(0xaa);
+    b.push_back(0xbb);
+  }
+  return b;
+}
+
+TEST(FileReader, PcapAllByteOrdersAndResolutions) {
+  for (bool be : {false, true}) {
+    for (bool ns : {false, true}) {
+      auto r = read_all(pcap(be, ns, 3));
+      ASSERT_FALSE(r.error) << r.message;
+      ASSERT_EQ(r.packets.size(), 3u);
+      EXPECT_EQ(r.packets[1].ts, 1001 * kNsPerSec + (ns ? 123456789 : 123456000));
+      EXPECT_EQ(r.packets[2].caplen, 3u);
+      EXPECT_EQ(r.packets[2].wirelen, 60u);
+      EXPECT_EQ(r.packets[0].linktype, 1);
+      EXPECT_EQ(r.data[2], (Bytes{2, 0xaa, 0xbb}));
+    }
+  }
+}
+
+TEST(FileReader, TruncatedPcapKeepsEarlierPacketsAndNamesOffset) {
+  Bytes full = pcap(false, false, 3);
+  // Cut inside the third record at every possible position.
+  size_t third = 24 + 2 * 19;
+  for (size_t cut = third + 1; cut < full.size(); ++cut) {
+    auto r = read_all(Bytes(full.begin(), full.begin() + long(cut)));
+    EXPECT_TRUE(r.error) << cut;
+    EXPECT_EQ(r.packets.size(), 2u) << cut;
+    EXPECT_NE(r.message.find("byte offset " + std::to_string(third)), std::string::npos)
+        << r.message;
+  }
+  auto r = read_all(Bytes(full.begin(), full.begin() + 10));
+  EXPECT_TRUE(r.error);
+  EXPECT_TRUE(read_all(Bytes{1, 2, 3, 4, 5, 6, 7, 8}).error);
+  EXPECT_TRUE(read_all(Bytes{}).error);
+}
+
+// pcapng writer for tests: little- or big-endian sections.
+struct Ng {
+  bool be = false;
+  Bytes b;
+  void w32(uint32_t v) {
+    if (be) {
+      be32(b, v);
+    } else {
+      le32(b, v);
+    }
+  }
+  void w16(uint16_t v) {
+    if (be) {
+      b.push_back(uint8_t(v >> 8));
+      b.push_back(uint8_t(v));
+    } else {
+      le16(b, v);
+    }
+  }
+  void block(uint32_t type, const Bytes& body_in) {
+    Bytes body = body_in;
+    while (body.size() % 4) body.push_back(0);
+    w32(type);
+    w32(uint32_t(12 + body.size()));
+    b.insert(b.end(), body.begin(), body.end());
+    w32(uint32_t(12 + body.size()));
+  }
+  Bytes u32(uint32_t v) const {
+    Bytes o;
+    if (be) {
+      be32(o, v);
+    } else {
+      le32(o, v);
+    }
+    return o;
+  }
+  Bytes u16(uint16_t v) const {
+    Bytes o;
+    if (be) {
+      o.push_back(uint8_t(v >> 8));
+      o.push_back(uint8_t(v));
+    } else {
+      le16(o, v);
+    }
+    return o;
+  }
+  void shb() {
+    Bytes body = u32(0x1A2B3C4D);
+    auto v = u16(1);
+    body.insert(body.end(), v.begin(), v.end());
+    v = u16(0);
+    body.insert(body.end(), v.begin(), v.end());
+    body.insert(body.end(), 8, 0xff);  // section length unknown
+    block(0x0A0D0D0A, body);
+  }
+  void idb(uint16_t linktype, int tsresol = -1) {
+    Bytes body = u16(linktype);
+    auto z = u16(0);
+    body.insert(body.end(), z.begin(), z.end());
+    auto s = u32(65535);
+    body.insert(body.end(), s.begin(), s.end());
+    if (tsresol >= 0) {
+      auto c = u16(9), l = u16(1);
+      body.insert(body.end(), c.begin(), c.end());
+      body.insert(body.end(), l.begin(), l.end());
+      body.push_back(uint8_t(tsresol));
+      body.insert(body.end(), 3, 0);
+      auto e = u32(0);
+      body.insert(body.end(), e.begin(), e.end());
+    }
+    block(1, body);
+  }
+  void epb(uint32_t ifc, uint64_t ts, const Bytes& data) {
+    Bytes body = u32(ifc);
+    auto hi = u32(uint32_t(ts >> 32)), lo = u32(uint32_t(ts));
+    body.insert(body.end(), hi.begin(), hi.end());
+    body.insert(body.end(), lo.begin(), lo.end());
+    auto cl = u32(uint32_t(data.size()));
+    body.insert(body.end(), cl.begin(), cl.end());
+    body.insert(body.end(), cl.begin(), cl.end());
+    body.insert(body.end(), data.begin(), data.end());
+    block(6, body);
+  }
+};
+
+TEST(FileReader, PcapngInterfacesResolutionsSectionsAndUnknownBlocks) {
+  for (bool be : {false, true}) {
+    Ng ng{be, {}};
+    ng.shb();
+    ng.idb(1);             // Ethernet, microseconds
+    ng.idb(101, 9);        // raw IP, nanoseconds
+    ng.idb(1, 0x80 | 10);  // 2^-10 seconds
+    ng.epb(0, 1'500'000, {1, 2, 3});
+    ng.block(0x0bad, {9, 9, 9, 9});  // unknown: skipped
+    ng.epb(1, 2'000'000'001, {4, 5});
+    ng.epb(2, 3 * 1024 + 512, {6});
+    // Simple Packet Block on interface 0
+    Bytes spb = ng.u32(5);
+    spb.insert(spb.end(), {7, 7, 7, 7, 7});
+    ng.block(3, spb);
+    // Second section (opposite byte order) redefines interface 0
+    Ng second{!be, {}};
+    second.shb();
+    second.idb(229);
+    second.epb(0, 7'000'000, {8});
+    ng.b.insert(ng.b.end(), second.b.begin(), second.b.end());
+
+    auto r = read_all(ng.b);
+    ASSERT_FALSE(r.error) << r.message;
+    ASSERT_EQ(r.packets.size(), 5u);
+    EXPECT_EQ(r.packets[0].linktype, 1);
+    EXPECT_EQ(r.packets[0].ts, 1'500'000'000);
+    EXPECT_EQ(r.packets[1].linktype, 101);
+    EXPECT_EQ(r.packets[1].interface_id, 1u);
+    EXPECT_EQ(r.packets[1].ts, 2'000'000'001);
+    EXPECT_EQ(r.packets[2].ts, 3 * kNsPerSec + kNsPerSec / 2);
+    EXPECT_EQ(r.data[3], (Bytes{7, 7, 7, 7, 7}));
+    EXPECT_EQ(r.packets[4].linktype, 229);
+    EXPECT_EQ(r.packets[4].ts, 7 * kNsPerSec);
+  }
+}
+
+TEST(FileReader, PcapngCorruptionIsReportedWithOffset) {
+  Ng ng;
+  ng.shb();
+  ng.idb(1);
+  ng.epb(0, 1, {1, 2, 3, 4});
+  size_t second = ng.b.size();
+  ng.epb(0, 2, {5, 6, 7, 8});
+  for (size_t cut = second + 1; cut < ng.b.size(); ++cut) {
+    auto r = read_all(Bytes(ng.b.begin(), ng.b.begin() + long(cut)));
+    EXPECT_TRUE(r.error);
+    EXPECT_EQ(r.packets.size(), 1u);
+    EXPECT_NE(r.message.find("byte offset " + std::to_string(second)), std::string::npos) << r.message;
+  }
+  Bytes bad = ng.b;
+  bad[second + 4] = 0xff;  // absurd block length
+  auto r = read_all(bad);
+  EXPECT_TRUE(r.error);
+  EXPECT_EQ(r.packets.size(), 1u);
+  // A packet naming an interface that was never declared
+  Ng undeclared;
+  undeclared.shb();
+  undeclared.epb(3, 1, {1});
+  EXPECT_TRUE(read_all(undeclared.b).error);
+}
+
+TEST(FileReader, RealCorpusFilesOpen) {
+  for (const char* f : {"pcapng-multi-interface.pcapng", "http-get.pcap", "sll2-linux_dlt_sll2.pcap"}) {
+    FileReader reader(std::string(NETSIFT_EXAMPLES_DIR) + "/" + f);
+    ASSERT_TRUE(reader.open()) << reader.error();
+    RawPacket p;
+    int n = 0;
+    while (reader.next(p) == PacketSource::Status::Packet) ++n;
+    EXPECT_GT(n, 0) << f;
+    EXPECT_TRUE(reader.error().empty()) << reader.error();
+  }
+}
+
+}  // namespace
+}  // namespace netsift

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = netsift::kExitOk;
   netsift::register_packets_command(app, g_stop, exit_code);
+  netsift::register_sessions_command(app, g_stop, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

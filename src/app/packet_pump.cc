@@ -81,6 +81,12 @@ class PacketPump::Impl {
         if (options_.count && accepted_ >= options_.count) break;
         auto status = src->next(raw);
         if (status == PacketSource::Status::End) break;
+        if (status == PacketSource::Status::Idle) {
+          consumer.on_idle(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
+          continue;
+        }
         if (status == PacketSource::Status::Error) {
           std::fprintf(stderr, "netsift: %s\n", src->error().c_str());
           exit_code = live_ ? kExitError : kExitDamaged;

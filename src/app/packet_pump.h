@@ -24,6 +24,8 @@ class PacketConsumer {
   virtual void on_packet(const PacketView& view, uint64_t frame) = 0;
   // Called when an input ends, so a consumer can flush per-input state.
   virtual void on_input_end() {}
+  // Live capture only: no packet for a while; `wall_now` is the current time.
+  virtual void on_idle(TimestampNs wall_now) {}
 };
 
 struct RunStats {

@@ -19,7 +19,7 @@ struct PacketsOptions {
   bool quiet = false;
   bool hexdump = false;
   bool data_binary = false;
-  size_t data_max = 0;
+  size_t data_max = 64;
   bool payload = false;
 };
 
@@ -68,7 +68,8 @@ void register_packets_command(CLI::App& root, const std::atomic<bool>& stop, int
   cmd->add_flag("-q,--quiet", options->quiet, "Text: one short line per packet");
   cmd->add_flag("--hex", options->hexdump, "Text: add a hex + ASCII dump of each frame");
   cmd->add_flag("-x,--data-binary", options->data_binary, "Text: add DATA_BINARY=<hex of payload>");
-  cmd->add_option("--data-max", options->data_max, "Text: show at most N payload bytes (0 = all)")
+  cmd->add_option("--data-max", options->data_max, "Text: show at most N payload bytes in DATA= (0 = all)")
+      ->capture_default_str()
       ->type_name("N");
   cmd->add_flag("--payload", options->payload, "JSON: add the payload as escaped text");
   cmd->callback([options, &stop, &exit_code] { exit_code = run_packets(*options, stop); });

@@ -63,7 +63,7 @@ PacketSource::Status LiveSource::next(RawPacket& out) {
       out.data = ByteView(data, hdr->caplen);
       return Status::Packet;
     }
-    if (rc == 0) continue;  // read timeout: poll the stop flag
+    if (rc == 0) return Status::Idle;  // read timeout: lets the caller expire flows
     if (rc == PCAP_ERROR_BREAK) return Status::End;
     error_ = fmt::format("{}: capture failed: {}", options_.interface, pcap_geterr(handle_));
     return Status::Error;

@@ -42,7 +42,7 @@ struct RawPacket {
 // A stream of packets: a file, stdin, a live interface, or several of them in turn.
 class PacketSource {
  public:
-  enum class Status { Packet, End, Error };
+  enum class Status { Packet, End, Error, Idle };  // Idle: live read timeout, no packet
   virtual ~PacketSource() = default;
   // Fills `out` with the next packet. Error leaves a message in error(); packets
   // already returned stay valid results.

@@ -44,6 +44,26 @@ void append_escaped(OutputBuffer& out, ByteView bytes) {
   out.shrink_by(bytes.size() * 4 - size_t(p - start));
 }
 
+void append_text_block(OutputBuffer& out, ByteView bytes) {
+  char* start = out.reserve(bytes.size() * 4 + 1);
+  char* p = start;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    uint8_t c = bytes[i];
+    if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t') {
+      *p++ = char(c);
+    } else if (c == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') {
+      continue;  // CR LF: the LF makes the line break
+    } else {
+      *p++ = '\\';
+      *p++ = 'x';
+      *p++ = kHex[c >> 4];
+      *p++ = kHex[c & 15];
+    }
+  }
+  if (p == start || p[-1] != '\n') *p++ = '\n';
+  out.shrink_by(bytes.size() * 4 + 1 - size_t(p - start));
+}
+
 void append_hex(OutputBuffer& out, ByteView bytes) {
   if (bytes.empty()) return;
   char* p = out.reserve(bytes.size() * 3 - 1);

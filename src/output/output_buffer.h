@@ -6,8 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string_view>
-#include <vector>
 
 namespace netsift {
 
@@ -15,29 +15,34 @@ class OutputBuffer {
  public:
   static constexpr size_t kFlushAt = 1 << 20;
 
-  explicit OutputBuffer(int fd) : fd_(fd) { buf_.reserve(kFlushAt + 65536); }
+  explicit OutputBuffer(int fd) : fd_(fd), cap_(kFlushAt * 2), buf_(new char[cap_]) {}
   ~OutputBuffer() { flush(); }
   OutputBuffer(const OutputBuffer&) = delete;
   OutputBuffer& operator=(const OutputBuffer&) = delete;
 
-  void append(std::string_view s) { buf_.insert(buf_.end(), s.begin(), s.end()); }
-  void append(const char* p, size_t n) { buf_.insert(buf_.end(), p, p + n); }
-  void push(char c) { buf_.push_back(c); }
-  // Room for `n` more characters; returns where to write them. Call commit(n) after.
-  char* reserve(size_t n) {
-    size_t old = buf_.size();
-    buf_.resize(old + n);
-    return buf_.data() + old;
+  void append(const char* p, size_t n) { std::memcpy(reserve(n), p, n); }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+  void push(char c) {
+    if (len_ == cap_) grow(1);
+    buf_[len_++] = c;
   }
-  void shrink_by(size_t n) { buf_.resize(buf_.size() - n); }
+  // Makes room for `n` characters, counts them as written and returns where they go;
+  // give back what was not used with shrink_by().
+  char* reserve(size_t n) {
+    if (cap_ - len_ < n) grow(n);
+    char* p = buf_.get() + len_;
+    len_ += n;
+    return p;
+  }
+  void shrink_by(size_t n) { len_ -= n; }
   // Ends one record: flushes when enough has gathered.
   void end_record() {
-    if (buf_.size() >= kFlushAt) flush();
+    if (len_ >= kFlushAt) flush();
   }
   bool flush() {
     size_t done = 0;
-    while (done < buf_.size()) {
-      ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+    while (done < len_ && !failed_) {
+      ssize_t n = ::write(fd_, buf_.get() + done, len_ - done);
       if (n < 0) {
         if (errno == EINTR) continue;
         failed_ = true;
@@ -45,17 +50,26 @@ class OutputBuffer {
       }
       done += size_t(n);
     }
-    buf_.clear();
+    len_ = 0;
     return !failed_;
   }
   bool failed() const { return failed_; }
-  // Lets fmt::format_to and RapidJSON write here directly.
-  std::vector<char>& raw() { return buf_; }
 
  private:
+  void grow(size_t n) {
+    size_t cap = cap_ * 2;
+    while (cap - len_ < n) cap *= 2;
+    std::unique_ptr<char[]> bigger(new char[cap]);
+    std::memcpy(bigger.get(), buf_.get(), len_);
+    buf_ = std::move(bigger);
+    cap_ = cap;
+  }
+
   int fd_;
+  size_t cap_;
+  std::unique_ptr<char[]> buf_;
+  size_t len_ = 0;
   bool failed_ = false;
-  std::vector<char> buf_;
 };
 
 // RapidJSON output stream adapter over an OutputBuffer.

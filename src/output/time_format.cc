@@ -1,5 +1,6 @@
 #include "output/time_format.h"
 
+#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -24,9 +25,16 @@ std::string_view TimeFormatter::calendar(TimestampNs ts) {
 
 size_t TimeFormatter::epoch_micros(TimestampNs ts, char* out) {
   int64_t sec = seconds_part(ts);
-  int64_t micros = nanos_part(ts) / 1000;
-  auto end = fmt::format_to(out, "{}.{:06}", sec, micros);
-  return size_t(end - out);
+  uint32_t micros = uint32_t(nanos_part(ts) / 1000);
+  fmt::format_int whole(sec);
+  std::memcpy(out, whole.data(), whole.size());
+  char* p = out + whole.size();
+  *p++ = '.';
+  for (int i = 5; i >= 0; --i) {
+    p[i] = char('0' + micros % 10);
+    micros /= 10;
+  }
+  return whole.size() + 7;
 }
 
 }  // namespace netsift

@@ -1,0 +1,42 @@
+// Options of the session engine (`netsift sessions` and `netsift run`): what to track,
+// how to print it, caps and timeouts. Filled from the command line and/or the YAML
+// config file (docs/config.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "app/capture_options.h"
+#include "flow/flow_table.h"
+#include "flow/ip_defrag.h"
+
+namespace netsift {
+
+struct SessionFilters {
+  std::vector<uint16_t> tcp_src_ports, tcp_dst_ports;  // client / server side
+  std::vector<std::string> tcp_src_ips, tcp_dst_ips;
+  std::vector<uint16_t> udp_ports;
+  std::vector<std::string> udp_ips;
+};
+
+struct SessionOptions {
+  bool tcp = true;                // the ancestor's is_handle_tcp
+  bool udp = true;                // is_handle_udp
+  bool packets = false;           // also print every packet (run --config only)
+  bool json = false;
+  bool stream = false;            // data_stream_direct 1: chunks as they arrive
+  int data_level = 1;             // 0 none, 1 escaped text, 2 hex + ASCII dump
+  bool base64 = false;            // JSON data as base64 instead of escaped text
+  uint64_t max_session_data = 1u << 20;  // whole-session mode: bytes kept per direction
+  bool utc = false;
+  std::string output_dir;         // one JSON Lines file per event kind
+  std::string sqlite_path;        // events into SQLite
+  bool stdout_output = true;
+  SessionFilters filters;
+  FlowConfig flow;
+  DefragConfig defrag;
+};
+
+}  // namespace netsift

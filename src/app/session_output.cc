@@ -1,0 +1,264 @@
+#include "app/session_output.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "output/byte_format.h"
+
+namespace netsift {
+
+// Whole-session text mode: the conversation in arrival order, bounded per direction.
+struct SessionOutput::Transcript final : FlowUserData {
+  struct Chunk {
+    Dir dir;
+    bool gap;
+    uint64_t gap_length;
+    std::vector<uint8_t> data;
+  };
+  std::vector<Chunk> chunks;
+  std::array<uint64_t, 2> kept{};
+  std::array<uint64_t, 2> cut{};
+};
+
+namespace {
+
+const char* dir_name(Dir d) { return d == Dir::ToServer ? "to_server" : "to_client"; }
+
+bool contains_ip(const std::vector<IpAddress>& list, const IpAddress& a) {
+  return list.empty() || std::find(list.begin(), list.end(), a) != list.end();
+}
+bool contains_port(const std::vector<uint16_t>& list, uint16_t p) {
+  return list.empty() || std::find(list.begin(), list.end(), p) != list.end();
+}
+
+std::vector<IpAddress> parse_ips(const std::vector<std::string>& texts) {
+  std::vector<IpAddress> out;
+  for (const auto& t : texts) {
+    IpAddress a;
+    if (parse_address(t, a)) out.push_back(a);
+  }
+  return out;
+}
+
+}  // namespace
+
+SessionOutput::SessionOutput(const SessionOptions& options, EventSink* events, OutputBuffer* text)
+    : options_(options),
+      events_(events ? *events : null_sink_),
+      events_enabled_(events != nullptr),
+      text_(text),
+      time_(options.utc),
+      tcp_src_ips_(parse_ips(options.filters.tcp_src_ips)),
+      tcp_dst_ips_(parse_ips(options.filters.tcp_dst_ips)),
+      udp_ips_(parse_ips(options.filters.udp_ips)) {}
+
+bool SessionOutput::wanted(const Flow& f) const {
+  const FlowInfo& i = f.info;
+  const SessionFilters& fl = options_.filters;
+  if (f.is_tcp()) {
+    return options_.tcp && contains_port(fl.tcp_src_ports, i.client_port) &&
+           contains_port(fl.tcp_dst_ports, i.server_port) && contains_ip(tcp_src_ips_, i.client_ip) &&
+           contains_ip(tcp_dst_ips_, i.server_ip);
+  }
+  return options_.udp &&
+         (contains_port(fl.udp_ports, i.client_port) || contains_port(fl.udp_ports, i.server_port)) &&
+         (contains_ip(udp_ips_, i.client_ip) || contains_ip(udp_ips_, i.server_ip));
+}
+
+void SessionOutput::on_flow_start(Flow& f) {
+  if (text_ && !options_.stream && options_.data_level > 0 && f.is_tcp() && wanted(f)) {
+    f.user = std::make_unique<Transcript>();
+  }
+}
+
+void SessionOutput::put_data(ByteView data) {
+  if (options_.data_level >= 2) {
+    append_hexdump(*text_, data);
+  } else {
+    append_text_block(*text_, data);
+  }
+}
+
+void SessionOutput::put_endpoints(const Flow& f, Dir dir) {
+  const FlowInfo& i = f.info;
+  bool to_server = dir == Dir::ToServer;
+  char a[kMaxAddressText], b[kMaxAddressText];
+  size_t an = format_address(to_server ? i.client_ip : i.server_ip, a);
+  size_t bn = format_address(to_server ? i.server_ip : i.client_ip, b);
+  bool v6 = i.client_ip.family == 6;
+  text_->append(fmt::format(fmt::runtime(v6 ? "[{}]:{} ----->[{}]:{}" : "{}:{} ----->{}:{}"),
+                            std::string_view(a, an),
+                            to_server ? i.client_port : i.server_port, std::string_view(b, bn),
+                            to_server ? i.server_port : i.client_port));
+}
+
+void SessionOutput::put_data_field(Event& e, const char* key, ByteView data) {
+  if (options_.base64) {
+    e.set_base64(key, data);
+  } else {
+    e.set_escaped(key, data);
+  }
+}
+
+void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data) {
+  if (!wanted(f)) return;
+  if (options_.stream) {
+    if (text_) {
+      char num[32];
+      text_->append("[TCP DATA One-Direct]\t[");
+      text_->append(num, TimeFormatter::epoch_micros(f.info.now, num));
+      text_->push('\t');
+      text_->append(time_.calendar(f.info.now));
+      text_->append("]\t");
+      put_endpoints(f, dir);
+      text_->append(fmt::format("\toffset={}\tLEN={}\n", offset, data.size()));
+      if (options_.data_level > 0) put_data(data);
+      text_->end_record();
+    }
+    if (events_enabled_) {
+      Event e = make_flow_event("tcp_data", f.info);
+      e.set("direction", dir_name(dir));
+      e.set("offset", offset);
+      e.set("length", uint64_t(data.size()));
+      if (options_.data_level > 0) put_data_field(e, "data", data);
+      events_.emit(e);
+    }
+    return;
+  }
+  auto* t = static_cast<Transcript*>(f.user.get());
+  if (!t) return;
+  size_t d = size_t(dir);
+  uint64_t room = options_.max_session_data > t->kept[d] ? options_.max_session_data - t->kept[d] : 0;
+  ByteView keep = data.first(std::min<uint64_t>(room, data.size()));
+  t->cut[d] += data.size() - keep.size();
+  if (keep.empty()) return;
+  t->kept[d] += keep.size();
+  if (!t->chunks.empty() && t->chunks.back().dir == dir && !t->chunks.back().gap) {
+    t->chunks.back().data.insert(t->chunks.back().data.end(), keep.begin(), keep.end());
+  } else {
+    t->chunks.push_back({dir, false, 0, std::vector<uint8_t>(keep.begin(), keep.end())});
+  }
+}
+
+void SessionOutput::on_tcp_gap(Flow& f, Dir dir, uint64_t offset, uint64_t length) {
+  if (!wanted(f)) return;
+  if (options_.stream) {
+    if (text_) {
+      text_->append(fmt::format("[TCP GAP]\t"));
+      put_endpoints(f, dir);
+      text_->append(fmt::format("\toffset={}\tmissing={}\n", offset, length));
+    }
+    if (events_enabled_) {
+      Event e = make_flow_event("tcp_gap", f.info);
+      e.set("direction", dir_name(dir));
+      e.set("offset", offset);
+      e.set("length", length);
+      events_.emit(e);
+    }
+    return;
+  }
+  if (auto* t = static_cast<Transcript*>(f.user.get())) t->chunks.push_back({dir, true, length, {}});
+}
+
+void SessionOutput::on_udp_datagram(Flow& f, Dir dir, ByteView data) {
+  if (!wanted(f)) return;
+  if (text_) {
+    char num[32];
+    text_->append("[UDP DATA One-Direct]\t[");
+    text_->append(num, TimeFormatter::epoch_micros(f.info.now, num));
+    text_->push('\t');
+    text_->append(time_.calendar(f.info.now));
+    text_->append("]\t");
+    put_endpoints(f, dir);
+    text_->append(fmt::format("\tLEN={}\n", data.size()));
+    if (options_.data_level > 0) put_data(data);
+    text_->end_record();
+  }
+  if (!events_enabled_) return;
+  const FlowInfo& i = f.info;
+  bool to_server = dir == Dir::ToServer;
+  Event e("udp", i.now);
+  e.set("src_ip", to_server ? i.client_ip : i.server_ip);
+  e.set("src_port", uint64_t(to_server ? i.client_port : i.server_port));
+  e.set("dst_ip", to_server ? i.server_ip : i.client_ip);
+  e.set("dst_port", uint64_t(to_server ? i.server_port : i.client_port));
+  e.set("proto", "udp");
+  e.set("community_id", std::string_view(i.community_id));
+  e.set("length", uint64_t(data.size()));
+  if (options_.data_level > 0) put_data_field(e, "data", data);
+  events_.emit(e);
+}
+
+void SessionOutput::on_flow_end(Flow& f) {
+  if (!f.is_tcp() || !wanted(f)) return;
+  StreamStats s[2];
+  for (int d = 0; d < 2; ++d) s[d] = f.streams[d]->stats();
+  std::string_view app = f.spec ? f.spec->name : std::string_view();
+  if (text_) {
+    const FlowInfo& i = f.info;
+    char num[32];
+    text_->append("[TCP DATA Bi-Direct]\t[");
+    text_->append(num, TimeFormatter::epoch_micros(f.first_ts, num));
+    text_->push('\t');
+    text_->append(time_.calendar(f.first_ts));
+    text_->append("]\t[");
+    text_->append(num, TimeFormatter::epoch_micros(f.last_ts, num));
+    text_->push('\t');
+    text_->append(time_.calendar(f.last_ts));
+    text_->append("]\t");
+    put_endpoints(f, Dir::ToServer);
+    text_->append(fmt::format(
+        "\tstate={}\tpackets={}/{}\tbytes={}/{}{}{}{}\n", close_reason_name(f.state), f.packets[0],
+        f.packets[1], s[0].bytes_delivered, s[1].bytes_delivered, f.midstream ? "\tmidstream" : "",
+        app.empty() ? "" : "\tapp=", app));
+    if (s[0].gaps + s[1].gaps) {
+      text_->append(fmt::format("\tgaps={}\tmissing_bytes={}\n", s[0].gaps + s[1].gaps,
+                                s[0].gap_bytes + s[1].gap_bytes));
+    }
+    (void)i;
+    if (auto* t = static_cast<Transcript*>(f.user.get())) {
+      for (const auto& c : t->chunks) {
+        if (c.gap) {
+          text_->append(fmt::format("{} [gap: {} bytes missing]\n",
+                                    c.dir == Dir::ToServer ? ">>>" : "<<<", c.gap_length));
+          continue;
+        }
+        text_->append(fmt::format("{} {} ({} bytes)\n",
+                                  c.dir == Dir::ToServer ? ">>> client to server" : "<<< server to client",
+                                  "data", c.data.size()));
+        put_data(c.data);
+      }
+      for (int d = 0; d < 2; ++d) {
+        if (t->cut[d]) text_->append(fmt::format("[{} bytes {} not shown: --max-session-data]\n", t->cut[d], dir_name(Dir(d))));
+      }
+    }
+    text_->end_record();
+  }
+  if (!events_enabled_) return;
+  Event e = make_flow_event("tcp_session", f.info, f.first_ts);
+  e.set_time("ts_start", f.first_ts);
+  e.set_time("ts_end", f.last_ts);
+  e.set("packets_to_server", f.packets[0]);
+  e.set("packets_to_client", f.packets[1]);
+  e.set("bytes_to_server", s[0].bytes_delivered);
+  e.set("bytes_to_client", s[1].bytes_delivered);
+  e.set("state", close_reason_name(f.state));
+  e.set("midstream", f.midstream);
+  e.set("gaps", s[0].gaps + s[1].gaps);
+  e.set("gap_bytes", s[0].gap_bytes + s[1].gap_bytes);
+  e.set("retransmitted_bytes", s[0].retransmitted_bytes + s[1].retransmitted_bytes);
+  e.set("overlaps", s[0].overlaps + s[1].overlaps);
+  e.set("conflicting_overlaps", s[0].conflicting_overlaps + s[1].conflicting_overlaps);
+  if (s[0].cap_dropped_bytes + s[1].cap_dropped_bytes) {
+    e.set("cap_dropped_bytes", s[0].cap_dropped_bytes + s[1].cap_dropped_bytes);
+  }
+  if (app.empty()) {
+    e.set("app", rapidjson::Value());
+  } else {
+    e.set("app", app);
+  }
+  events_.emit(e);
+}
+
+}  // namespace netsift

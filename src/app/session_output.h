@@ -1,0 +1,45 @@
+// Turns flow engine notifications into session records: tcp_session at close, tcp_data
+// chunks when streaming, udp per datagram, in the ancestor's text form or as events.
+#pragma once
+
+#include <memory>
+
+#include "app/session_options.h"
+#include "flow/flow_table.h"
+#include "output/event.h"
+#include "output/output_buffer.h"
+#include "output/time_format.h"
+
+namespace netsift {
+
+class SessionOutput final : public FlowObserver {
+ public:
+  // `events` (may be null) receives session records as events (JSON Lines, directory,
+  // SQLite); `text` (may be null) gets the ancestor's text form.
+  SessionOutput(const SessionOptions& options, EventSink* events, OutputBuffer* text);
+  void on_flow_start(Flow& flow) override;
+  void on_tcp_data(Flow& flow, Dir dir, uint64_t offset, ByteView data) override;
+  void on_tcp_gap(Flow& flow, Dir dir, uint64_t offset, uint64_t length) override;
+  void on_udp_datagram(Flow& flow, Dir dir, ByteView data) override;
+  void on_flow_end(Flow& flow) override;
+
+ private:
+  struct Transcript;
+  bool wanted(const Flow& flow) const;
+  void put_data(ByteView data);
+  void put_endpoints(const Flow& flow, Dir dir);
+  void put_data_field(Event& e, const char* key, ByteView data);
+
+  struct NullSink final : EventSink {
+    void emit(const Event&) override {}
+  };
+  const SessionOptions& options_;
+  NullSink null_sink_;
+  EventSink& events_;
+  bool events_enabled_;
+  OutputBuffer* text_;
+  TimeFormatter time_;
+  std::vector<IpAddress> tcp_src_ips_, tcp_dst_ips_, udp_ips_;
+};
+
+}  // namespace netsift

@@ -1,0 +1,329 @@
+#include "flow/flow_table.h"
+
+#include <algorithm>
+
+#include "analyzers/registry.h"
+#include "enrich/community_id.h"
+
+namespace netsift {
+
+std::string_view close_reason_name(CloseReason r) {
+  switch (r) {
+    case CloseReason::Open: return "open";
+    case CloseReason::Fin: return "fin";
+    case CloseReason::Rst: return "rst";
+    case CloseReason::Timeout: return "timeout";
+    case CloseReason::EndOfInput: return "end_of_input";
+    case CloseReason::Evicted: return "evicted";
+    case CloseReason::PortReuse: return "port_reuse";
+  }
+  return "open";
+}
+
+void Flow::on_stream_data(int dir, uint64_t offset, ByteView data) {
+  table_->deliver(*this, Dir(dir), offset, data);
+}
+
+void Flow::on_stream_gap(int dir, uint64_t offset, uint64_t length) {
+  table_->gap(*this, Dir(dir), offset, length);
+}
+
+FlowTable::FlowTable(FlowConfig config, FlowObserver& observer, EventSink& events)
+    : config_(std::move(config)), observer_(observer), events_(events) {
+  budget_.limit = config_.max_buffer_total;
+  for (const auto& spec : analyzer_registry()) {
+    auto& map = spec.transport == Transport::Tcp ? tcp_ports_ : udp_ports_;
+    auto configured = config_.ports.find(std::string(spec.name));
+    if (configured != config_.ports.end()) {
+      for (uint16_t p : configured->second) map[p] = &spec;
+    } else {
+      for (uint16_t p : spec.ports) map.emplace(p, &spec);
+    }
+  }
+}
+
+FlowTable::~FlowTable() {
+  for (auto& [key, flow] : flows_) delete flow;
+}
+
+TimestampNs FlowTable::timeout_of(int list) const {
+  switch (list) {
+    case kTcpOpen: return config_.tcp_timeout;
+    case kTcpClosed: return config_.tcp_closed_linger;
+    default: return config_.udp_timeout;
+  }
+}
+
+void FlowTable::unlink(Flow& f) {
+  if (f.lru_ < 0) return;
+  (f.prev_ ? f.prev_->next_ : lru_head_[f.lru_]) = f.next_;
+  (f.next_ ? f.next_->prev_ : lru_tail_[f.lru_]) = f.prev_;
+  f.prev_ = f.next_ = nullptr;
+  f.lru_ = -1;
+}
+
+// Moves the flow to the young end of its idle list: lists stay ordered by last packet.
+void FlowTable::touch(Flow& f, int list) {
+  unlink(f);
+  f.lru_ = list;
+  f.prev_ = lru_tail_[list];
+  f.next_ = nullptr;
+  (lru_tail_[list] ? lru_tail_[list]->next_ : lru_head_[list]) = &f;
+  lru_tail_[list] = &f;
+}
+
+void FlowTable::advance_time(TimestampNs now) {
+  for (int list = 0; list < kLruCount; ++list) {
+    TimestampNs timeout = timeout_of(list);
+    while (lru_head_[list] && lru_head_[list]->last_ts + timeout < now) {
+      Flow* f = lru_head_[list];
+      end_flow(f, f->state == CloseReason::Open ? CloseReason::Timeout : f->state);
+    }
+  }
+}
+
+void FlowTable::flush_all() {
+  while (!flows_.empty()) {
+    Flow* f = flows_.begin()->second;
+    end_flow(f, f->state == CloseReason::Open ? CloseReason::EndOfInput : f->state);
+  }
+}
+
+Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo, bool syn_only) {
+  if (flows_.size() >= config_.max_flows) {
+    // Full: the flow idle the longest ends now (reported as evicted), never silently.
+    Flow* oldest = nullptr;
+    for (Flow* head : lru_head_) {
+      if (head && (!oldest || head->last_ts < oldest->last_ts)) oldest = head;
+    }
+    if (oldest) {
+      ++stats_.flows_evicted;
+      end_flow(oldest, CloseReason::Evicted);
+    }
+  }
+  auto owned = std::make_unique<Flow>();
+  Flow* f = owned.release();
+  f->table_ = this;
+  f->key = key;
+  // The client is the SYN's sender; on a SYN/ACK the receiver; otherwise the sender of
+  // the first packet we saw (a mid-stream pickup).
+  bool sender_is_client = true;
+  if (key.proto == 6) {
+    bool syn = v.tcp_flags & tcp_flag::kSyn, ack = v.tcp_flags & tcp_flag::kAck;
+    if (syn && ack) sender_is_client = false;
+    f->midstream = !syn_only;
+  }
+  f->client_is_lo = sender_is_client ? from_lo : !from_lo;
+  FlowInfo& info = f->info;
+  info.proto = key.proto;
+  info.client_ip = f->client_is_lo ? key.lo_ip : key.hi_ip;
+  info.server_ip = f->client_is_lo ? key.hi_ip : key.lo_ip;
+  info.client_port = f->client_is_lo ? key.lo_port : key.hi_port;
+  info.server_port = f->client_is_lo ? key.hi_port : key.lo_port;
+  community_id(info.client_ip, info.server_ip, key.proto, info.client_port, info.server_port,
+               info.community_id);
+  info.start = info.now = v.raw->ts;
+  f->first_ts = f->last_ts = v.raw->ts;
+  if (key.proto == 6) {
+    for (int d = 0; d < 2; ++d) {
+      f->streams[d] = std::make_unique<TcpStream>(d, *f, budget_, config_.max_buffer_per_direction);
+    }
+    ++stats_.tcp_flows;
+  } else {
+    ++stats_.udp_flows;
+  }
+  flows_.emplace(key, f);
+  choose_analyzer(*f);
+  observer_.on_flow_start(*f);
+  return f;
+}
+
+void FlowTable::end_flow(Flow* f, CloseReason reason) {
+  f->state = reason;
+  for (auto& s : f->streams) {
+    if (s) s->flush();
+  }
+  for (auto& s : f->streams) {
+    if (s) {
+      stats_.tcp_gap_bytes += s->stats().gap_bytes;
+      stats_.tcp_cap_dropped_bytes += s->stats().cap_dropped_bytes;
+    }
+  }
+  if (f->analyzer) f->analyzer->on_close(events_);
+  observer_.on_flow_end(*f);
+  unlink(*f);
+  flows_.erase(f->key);
+  delete f;
+}
+
+void FlowTable::on_packet(const PacketView& v) {
+  if (!v.is_ip() || v.src_ip.empty()) return;
+  if (v.fragment && v.frag_offset != 0) return;  // defragmentation failed or pending
+  bool tcp = v.l4 == L4::Tcp && v.l4_header;
+  bool udp = v.l4 == L4::Udp && v.l4_header && config_.track_udp;
+  if (!tcp && !udp) return;
+  bool from_lo;
+  FlowKey key = make_flow_key(v, from_lo);
+  bool syn_only = tcp && (v.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) == tcp_flag::kSyn;
+  auto it = flows_.find(key);
+  Flow* f = it == flows_.end() ? nullptr : it->second;
+  if (f && tcp && syn_only && f->state != CloseReason::Open) {
+    bool same_client = from_lo == f->client_is_lo;
+    if (same_client && f->has_client_isn && v.tcp_seq == f->client_isn) {
+      // The client retries the same connection attempt (same ISN) after a RST.
+      f->state = CloseReason::Open;
+      f->rst = false;
+    } else {
+      // A new connection reusing the 4-tuple of a closed one.
+      end_flow(f, f->state);
+      f = nullptr;
+    }
+  }
+  if (!f) f = create(key, v, from_lo, syn_only);
+  Dir dir = from_lo == f->client_is_lo ? Dir::ToServer : Dir::ToClient;
+  f->last_ts = v.raw->ts;
+  f->info.now = v.raw->ts;
+  ++f->packets[size_t(dir)];
+  f->payload_bytes[size_t(dir)] += v.payload_wire_len;
+  if (tcp) {
+    tcp_packet(*f, v, dir);
+  } else {
+    udp_packet(*f, v, dir);
+  }
+}
+
+void FlowTable::tcp_packet(Flow& f, const PacketView& v, Dir dir) {
+  size_t d = size_t(dir);
+  TcpStream& stream = *f.streams[d];
+  uint16_t flags = v.tcp_flags;
+  uint32_t seq = v.tcp_seq;
+  if (flags & tcp_flag::kSyn) {
+    if (dir == Dir::ToServer && !(flags & tcp_flag::kAck) && !f.has_client_isn) {
+      f.has_client_isn = true;
+      f.client_isn = seq;
+    }
+    f.syn[d] = true;
+    stream.on_syn(seq);
+    ++seq;  // data on a SYN starts after it
+  }
+  if (flags & tcp_flag::kRst) f.rst = true;
+  if (flags & tcp_flag::kFin) f.fin[d] = true;
+  if (!(flags & tcp_flag::kRst)) {
+    stream.on_segment(seq, v.payload(), flags & tcp_flag::kFin);
+    if (v.payload_wire_len > v.payload_len) {
+      // Snaplen cut the segment: the rest of it is missing for good.
+      stream.on_lost(seq + v.payload_len, v.payload_wire_len - v.payload_len);
+    }
+  }
+  if (flags & tcp_flag::kAck) f.streams[1 - d]->on_peer_ack(v.tcp_ack);
+  if (f.state == CloseReason::Open) {
+    if (f.rst) {
+      f.state = CloseReason::Rst;
+      for (auto& s : f.streams) s->flush();
+    } else if (f.fin[0] && f.fin[1] && f.streams[0]->fin_reached() && f.streams[1]->fin_reached()) {
+      f.state = CloseReason::Fin;
+    }
+  }
+  touch(f, f.state == CloseReason::Open ? kTcpOpen : kTcpClosed);
+}
+
+void FlowTable::udp_packet(Flow& f, const PacketView& v, Dir dir) {
+  touch(f, kUdp);
+  ByteView data = v.payload();
+  observer_.on_udp_datagram(f, dir, data);
+  if (config_.analyze) {
+    if (!f.spec && !f.analyzer_done_) probe(f, dir, data);
+    if (f.analyzer) feed_analyzer(f, dir, data);
+  }
+}
+
+void FlowTable::choose_analyzer(Flow& f) {
+  if (!config_.analyze) return;
+  const auto& map = f.is_tcp() ? tcp_ports_ : udp_ports_;
+  auto it = map.find(f.info.server_port);
+  if (it == map.end()) it = map.find(f.info.client_port);
+  if (it == map.end()) return;
+  f.spec = it->second;
+  f.analyzer = f.spec->make(f.info, analyzer_config_);
+}
+
+void FlowTable::probe(Flow& f, Dir dir, ByteView data) {
+  uint8_t& left = f.probes_left_[size_t(dir)];
+  if (left == 0 || data.empty()) return;
+  --left;
+  bool maybe = false;
+  Transport transport = f.is_tcp() ? Transport::Tcp : Transport::Udp;
+  for (const auto& spec : analyzer_registry()) {
+    if (spec.transport != transport) continue;
+    Confidence c = spec.probe(dir, data);
+    if (c == Confidence::Yes) {
+      f.spec = &spec;
+      f.analyzer = spec.make(f.info, analyzer_config_);
+      return;
+    }
+    maybe |= c == Confidence::Maybe;
+  }
+  if (!maybe) left = 0;
+  if (f.probes_left_[0] == 0 && f.probes_left_[1] == 0) f.analyzer_done_ = true;
+}
+
+void FlowTable::feed_analyzer(Flow& f, Dir dir, ByteView data) {
+  std::vector<uint8_t>& tail = f.tail_[size_t(dir)];
+  ByteView input = data;
+  if (!tail.empty()) {
+    tail.insert(tail.end(), data.begin(), data.end());
+    input = tail;
+  }
+  ParseResult r = f.analyzer->on_data(dir, input, events_);
+  switch (r.kind) {
+    case ParseResult::Ok:
+      tail.clear();
+      break;
+    case ParseResult::NeedMore: {
+      size_t keep = input.size() - std::min<size_t>(r.consumed, input.size());
+      if (keep > analyzer_config_.max_tail) {
+        ++stats_.analyzer_tail_overflows;
+        f.analyzer->on_close(events_);
+        f.analyzer.reset();
+        f.analyzer_done_ = true;
+        tail.clear();
+        break;
+      }
+      if (tail.empty()) {
+        tail.assign(input.end() - long(keep), input.end());
+      } else {
+        tail.erase(tail.begin(), tail.end() - long(keep));
+      }
+      break;
+    }
+    case ParseResult::Error:
+      ++stats_.analyzer_errors;
+      f.analyzer.reset();
+      f.analyzer_done_ = true;
+      tail.clear();
+      break;
+    case ParseResult::Done:
+      f.analyzer->on_close(events_);
+      f.analyzer.reset();
+      f.analyzer_done_ = true;
+      tail.clear();
+      break;
+  }
+}
+
+void FlowTable::deliver(Flow& f, Dir dir, uint64_t offset, ByteView data) {
+  observer_.on_tcp_data(f, dir, offset, data);
+  if (!config_.analyze) return;
+  if (!f.spec && !f.analyzer_done_) probe(f, dir, data);
+  if (f.analyzer) feed_analyzer(f, dir, data);
+}
+
+void FlowTable::gap(Flow& f, Dir dir, uint64_t offset, uint64_t length) {
+  observer_.on_tcp_gap(f, dir, offset, length);
+  if (f.analyzer) {
+    f.tail_[size_t(dir)].clear();
+    f.analyzer->on_gap(dir, length, events_);
+  }
+}
+
+}  // namespace netsift

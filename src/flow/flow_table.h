@@ -1,0 +1,148 @@
+// Flows: one per bidirectional 5-tuple (+VLAN ids), IPv4 and IPv6. TCP flows carry a
+// reassembler per direction; every flow may carry a protocol analyzer chosen by port
+// or by probing its first bytes. Flows expire on packet time (idle timeouts per
+// protocol), are capped in number and buffered bytes, and are all flushed at the end.
+// Whatever a cap drops or cuts short is counted and reported.
+#pragma once
+
+#include <tsl/robin_map.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "analyzers/analyzer.h"
+#include "core/problems.h"
+#include "decode/packet_view.h"
+#include "flow/flow_key.h"
+#include "flow/tcp_stream.h"
+#include "output/event.h"
+
+namespace netsift {
+
+struct FlowConfig {
+  size_t max_flows = 1'000'000;
+  uint64_t max_buffer_per_direction = 4u << 20;  // out-of-order bytes held per direction
+  uint64_t max_buffer_total = 512u << 20;        // out-of-order bytes held in all flows
+  TimestampNs tcp_timeout = 3600 * kNsPerSec;    // idle open TCP connection
+  TimestampNs tcp_closed_linger = 30 * kNsPerSec;  // after FIN/RST: absorbs late packets
+  TimestampNs udp_timeout = 60 * kNsPerSec;
+  bool track_udp = true;
+  bool analyze = true;                             // run protocol analyzers
+  // Protocol name -> server ports, overriding the analyzers' defaults (config file).
+  std::unordered_map<std::string, std::vector<uint16_t>> ports;
+};
+
+struct FlowTableStats {
+  uint64_t tcp_flows = 0;
+  uint64_t udp_flows = 0;
+  uint64_t flows_evicted = 0;  // closed early because max_flows was reached
+  uint64_t analyzer_errors = 0;
+  uint64_t analyzer_tail_overflows = 0;
+  uint64_t tcp_gap_bytes = 0;
+  uint64_t tcp_cap_dropped_bytes = 0;
+};
+
+enum class CloseReason : uint8_t { Open, Fin, Rst, Timeout, EndOfInput, Evicted, PortReuse };
+std::string_view close_reason_name(CloseReason r);
+
+class FlowTable;
+
+// Extra per-flow state an observer wants to keep (e.g. a transcript); owned by the flow.
+struct FlowUserData {
+  virtual ~FlowUserData() = default;
+};
+
+class Flow final : public StreamReceiver {
+ public:
+  FlowKey key;
+  FlowInfo info;  // client/server view, kept current (info.now)
+  bool client_is_lo = true;
+  bool midstream = false;
+  TimestampNs first_ts = 0, last_ts = 0;
+  std::array<uint64_t, 2> packets{}, payload_bytes{};  // [Dir::ToServer], [Dir::ToClient]
+  std::array<bool, 2> syn{}, fin{};
+  bool rst = false;
+  bool has_client_isn = false;
+  uint32_t client_isn = 0;  // sequence number of the client's SYN
+  CloseReason state = CloseReason::Open;
+  std::array<std::unique_ptr<TcpStream>, 2> streams;
+  const AnalyzerSpec* spec = nullptr;
+  std::unique_ptr<Analyzer> analyzer;
+  std::unique_ptr<FlowUserData> user;
+  bool is_tcp() const { return key.proto == 6; }
+
+ private:
+  friend class FlowTable;
+  void on_stream_data(int dir, uint64_t offset, ByteView data) override;
+  void on_stream_gap(int dir, uint64_t offset, uint64_t length) override;
+
+  FlowTable* table_ = nullptr;
+  std::array<std::vector<uint8_t>, 2> tail_;  // analyzer bytes kept on NeedMore
+  std::array<uint8_t, 2> probes_left_{3, 3};
+  bool analyzer_done_ = false;
+  int lru_ = -1;
+  Flow* prev_ = nullptr;
+  Flow* next_ = nullptr;
+};
+
+// What the flow engine tells its user (the sessions output).
+class FlowObserver {
+ public:
+  virtual ~FlowObserver() = default;
+  virtual void on_flow_start(Flow& flow) {}
+  virtual void on_tcp_data(Flow& flow, Dir dir, uint64_t offset, ByteView data) {}
+  virtual void on_tcp_gap(Flow& flow, Dir dir, uint64_t offset, uint64_t length) {}
+  virtual void on_udp_datagram(Flow& flow, Dir dir, ByteView data) {}
+  virtual void on_flow_end(Flow& flow) {}
+};
+
+class FlowTable {
+ public:
+  FlowTable(FlowConfig config, FlowObserver& observer, EventSink& events);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // A decoded (and defragmented) packet. Non-TCP/UDP packets are ignored.
+  void on_packet(const PacketView& v);
+  // Expires idle flows as of `now` (packet time, or wall time for live capture).
+  void advance_time(TimestampNs now);
+  // End of input: every flow ends, held data is delivered, gaps reported.
+  void flush_all();
+  const FlowTableStats& stats() const { return stats_; }
+  size_t size() const { return flows_.size(); }
+  uint64_t buffered_bytes() const { return budget_.held; }
+
+ private:
+  friend class Flow;
+  enum Lru { kTcpOpen, kTcpClosed, kUdp, kLruCount };
+
+  Flow* create(const FlowKey& key, const PacketView& v, bool from_lo, bool syn_only);
+  void tcp_packet(Flow& f, const PacketView& v, Dir dir);
+  void udp_packet(Flow& f, const PacketView& v, Dir dir);
+  void end_flow(Flow* f, CloseReason reason);
+  void touch(Flow& f, int list);
+  void unlink(Flow& f);
+  void choose_analyzer(Flow& f);
+  void probe(Flow& f, Dir dir, ByteView data);
+  void feed_analyzer(Flow& f, Dir dir, ByteView data);
+  void deliver(Flow& f, Dir dir, uint64_t offset, ByteView data);
+  void gap(Flow& f, Dir dir, uint64_t offset, uint64_t length);
+  TimestampNs timeout_of(int list) const;
+
+  FlowConfig config_;
+  FlowObserver& observer_;
+  EventSink& events_;
+  AnalyzerConfig analyzer_config_;
+  tsl::robin_map<FlowKey, Flow*, FlowKeyHash> flows_;
+  std::array<Flow*, kLruCount> lru_head_{}, lru_tail_{};
+  BufferBudget budget_;
+  FlowTableStats stats_;
+  std::unordered_map<uint16_t, const AnalyzerSpec*> tcp_ports_, udp_ports_;
+};
+
+}  // namespace netsift

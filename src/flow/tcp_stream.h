@@ -1,0 +1,88 @@
+// Reassembly of one direction of a TCP connection. Bytes are handed to the receiver in
+// sequence order as soon as they are contiguous: in-order segments straight from the
+// packet (no copy), out-of-order ones held (copied, bounded) until the hole fills.
+// Overlaps keep the bytes that arrived first; differing overlapping bytes are counted
+// as conflicts. Holes that will not fill (capture loss) are skipped and reported as gaps.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "core/bytes.h"
+
+namespace netsift {
+
+class StreamReceiver {
+ public:
+  virtual ~StreamReceiver() = default;
+  // `offset` counts stream bytes from the first byte seen (0 = first data byte after SYN).
+  virtual void on_stream_data(int dir, uint64_t offset, ByteView data) = 0;
+  virtual void on_stream_gap(int dir, uint64_t offset, uint64_t length) = 0;
+};
+
+struct StreamStats {
+  uint64_t bytes_delivered = 0;
+  uint64_t gaps = 0;
+  uint64_t gap_bytes = 0;
+  uint64_t retransmitted_bytes = 0;
+  uint64_t overlaps = 0;
+  uint64_t conflicting_overlaps = 0;
+  uint64_t cap_dropped_bytes = 0;
+};
+
+// Counts bytes held out of order across all streams, to enforce the global cap.
+struct BufferBudget {
+  uint64_t held = 0;
+  uint64_t limit = 256ull << 20;
+};
+
+class TcpStream {
+ public:
+  TcpStream(int dir, StreamReceiver& receiver, BufferBudget& budget, uint64_t max_held)
+      : dir_(dir), receiver_(receiver), budget_(budget), max_held_(max_held) {}
+  ~TcpStream() { budget_.held -= held_bytes_; }
+  TcpStream(const TcpStream&) = delete;
+  TcpStream& operator=(const TcpStream&) = delete;
+
+  // A SYN fixes the initial sequence number (the SYN itself takes one number).
+  void on_syn(uint32_t seq);
+  // A segment with payload `data` at sequence `seq`; `fin` when it carries FIN.
+  void on_segment(uint32_t seq, ByteView data, bool fin);
+  // The peer acknowledged up to `ack`: bytes before it that we never saw were lost
+  // by the capture, so a hole before held data is skipped now rather than later.
+  void on_peer_ack(uint32_t ack);
+  // Bytes at `seq` that were on the wire but not captured (snaplen): a gap now.
+  void on_lost(uint32_t seq, uint32_t length);
+  // End of the connection: everything held is delivered, holes reported as gaps.
+  void flush();
+
+  bool started() const { return started_; }
+  bool fin_reached() const { return fin_seen_ && next_off_ >= fin_off_; }
+  const StreamStats& stats() const { return stats_; }
+  uint64_t held_bytes() const { return held_bytes_; }
+
+ private:
+  // Offset in the stream of sequence number `seq`, relative to the next expected byte.
+  int64_t offset_of(uint32_t seq) const { return int64_t(next_off_) + int32_t(seq - next_seq_); }
+  void deliver(ByteView data);
+  void hold(uint64_t off, ByteView data);
+  void drain();
+  void skip_to_first_held();
+
+  int dir_;
+  StreamReceiver& receiver_;
+  BufferBudget& budget_;
+  uint64_t max_held_;
+  bool started_ = false;
+  uint32_t next_seq_ = 0;  // sequence number of the next byte to deliver
+  uint64_t next_off_ = 0;  // its stream offset
+  bool fin_seen_ = false;
+  uint64_t fin_off_ = 0;
+  std::map<uint64_t, std::vector<uint8_t>> held_;  // out-of-order data by offset
+  uint64_t held_bytes_ = 0;
+  StreamStats stats_;
+};
+
+}  // namespace netsift

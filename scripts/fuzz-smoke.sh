@@ -35,4 +35,25 @@ build-fuzz/tests/fuzz/fuzz_file_reader -max_total_time="$secs" -max_len=65536 -t
   -rss_limit_mb=2048 "$work/files" || status=1
 build-fuzz/tests/fuzz/fuzz_decoder -max_total_time="$secs" -max_len=4096 -timeout=10 \
   "$work/frames" || status=1
+# Pipeline seeds: the IP part of consecutive frames of a few captures, as records.
+mkdir -p "$work/flows" "$work/analyzers"
+python3 - "$work/flows" examples/http-get.pcap examples/tcp-reassembly.pcap \
+  examples/ipfrag-fragmented-1.pcap examples/tcp-overlap.pcap <<'PY'
+import struct, sys, os
+out = sys.argv[1]
+for n, path in enumerate(sys.argv[2:]):
+    data = open(path, "rb").read()
+    off, rec = 24, b""
+    while off + 16 <= len(data):
+        caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
+        ip = data[off + 16 + 14:off + 16 + caplen]
+        rec += bytes([0]) + struct.pack(">H", len(ip)) + ip
+        off += 16 + caplen
+    open(os.path.join(out, f"flow{n}"), "wb").write(rec[:60000])
+PY
+printf '\000\232SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\034SSH-2.0-OpenSSH_9.2\r\n' > "$work/analyzers/ssh"
+build-fuzz/tests/fuzz/fuzz_pipeline -max_total_time="$secs" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=2048 "$work/flows" || status=1
+build-fuzz/tests/fuzz/fuzz_analyzers -max_total_time="$secs" -max_len=4096 -timeout=10 \
+  "$work/analyzers" || status=1
 exit $status

@@ -210,7 +210,7 @@ void SessionOutput::on_flow_end(Flow& f) {
     put_endpoints(f, Dir::ToServer);
     text_->append(fmt::format(
         "\tstate={}\tpackets={}/{}\tbytes={}/{}{}{}{}\n", close_reason_name(f.state), f.packets[0],
-        f.packets[1], s[0].bytes_delivered, s[1].bytes_delivered, f.midstream ? "\tmidstream" : "",
+        f.packets[1], s[0].bytes_delivered, s[1].bytes_delivered, f.midstream() ? "\tmidstream" : "",
         app.empty() ? "" : "\tapp=", app));
     if (s[0].gaps + s[1].gaps) {
       text_->append(fmt::format("\tgaps={}\tmissing_bytes={}\n", s[0].gaps + s[1].gaps,
@@ -244,7 +244,7 @@ void SessionOutput::on_flow_end(Flow& f) {
   e.set("bytes_to_server", s[0].bytes_delivered);
   e.set("bytes_to_client", s[1].bytes_delivered);
   e.set("state", close_reason_name(f.state));
-  e.set("midstream", f.midstream);
+  e.set("midstream", f.midstream());
   e.set("gaps", s[0].gaps + s[1].gaps);
   e.set("gap_bytes", s[0].gap_bytes + s[1].gap_bytes);
   e.set("retransmitted_bytes", s[0].retransmitted_bytes + s[1].retransmitted_bytes);

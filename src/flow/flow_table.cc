@@ -89,7 +89,7 @@ void FlowTable::flush_all() {
   }
 }
 
-Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo, bool syn_only) {
+Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo) {
   if (flows_.size() >= config_.max_flows) {
     // Full: the flow idle the longest ends now (reported as evicted), never silently.
     Flow* oldest = nullptr;
@@ -111,7 +111,6 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo, b
   if (key.proto == 6) {
     bool syn = v.tcp_flags & tcp_flag::kSyn, ack = v.tcp_flags & tcp_flag::kAck;
     if (syn && ack) sender_is_client = false;
-    f->midstream = !syn_only;
   }
   f->client_is_lo = sender_is_client ? from_lo : !from_lo;
   FlowInfo& info = f->info;
@@ -179,7 +178,7 @@ void FlowTable::on_packet(const PacketView& v) {
       f = nullptr;
     }
   }
-  if (!f) f = create(key, v, from_lo, syn_only);
+  if (!f) f = create(key, v, from_lo);
   Dir dir = from_lo == f->client_is_lo ? Dir::ToServer : Dir::ToClient;
   f->last_ts = v.raw->ts;
   f->info.now = v.raw->ts;

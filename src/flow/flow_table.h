@@ -61,7 +61,8 @@ class Flow final : public StreamReceiver {
   FlowKey key;
   FlowInfo info;  // client/server view, kept current (info.now)
   bool client_is_lo = true;
-  bool midstream = false;
+  // No SYN from the client seen: the capture started after the connection did.
+  bool midstream() const { return !syn[0]; }
   TimestampNs first_ts = 0, last_ts = 0;
   std::array<uint64_t, 2> packets{}, payload_bytes{};  // [Dir::ToServer], [Dir::ToClient]
   std::array<bool, 2> syn{}, fin{};
@@ -121,7 +122,7 @@ class FlowTable {
   friend class Flow;
   enum Lru { kTcpOpen, kTcpClosed, kUdp, kLruCount };
 
-  Flow* create(const FlowKey& key, const PacketView& v, bool from_lo, bool syn_only);
+  Flow* create(const FlowKey& key, const PacketView& v, bool from_lo);
   void tcp_packet(Flow& f, const PacketView& v, Dir dir);
   void udp_packet(Flow& f, const PacketView& v, Dir dir);
   void end_flow(Flow* f, CloseReason reason);

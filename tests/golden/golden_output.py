@@ -16,6 +16,11 @@ CASES = [
     ("vlan-http-qinq-0.pcap", ["packets", "-q"]),
     ("trunc-icmp-payload-trunc.pcap", ["packets", "--json"]),
     ("pcapng-multi-interface.pcapng", ["packets", "--utc", "--hex"]),
+    ("http-get.pcap", ["sessions", "--utc"]),
+    ("tcp-handshake-reorder.pcap", ["sessions", "--json"]),
+    ("ipfrag-fragmented-1.pcap", ["sessions", "--utc", "--stream", "--data-level", "2"]),
+    ("midstream-get_nosyn.pcap", ["sessions", "--json", "--stream"]),
+    ("ipv6-fragmented-dns.pcap", ["sessions", "--json"]),
 ]
 
 

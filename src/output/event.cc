@@ -67,11 +67,17 @@ Event& Event::set(const char* key, rapidjson::Value&& value) {
 void escape_bytes(ByteView bytes, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.clear();
-  out.reserve(bytes.size());
-  for (uint8_t c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(char(c));
-    } else if (c == '\\') {
+  out.reserve(bytes.size() + bytes.size() / 4);
+  size_t i = 0;
+  while (i < bytes.size()) {
+    // Copy a run of plain printable characters in one go.
+    size_t run = i;
+    while (run < bytes.size() && bytes[run] >= 0x20 && bytes[run] < 0x7f && bytes[run] != '\\') ++run;
+    out.append(reinterpret_cast<const char*>(bytes.data()) + i, run - i);
+    if (run == bytes.size()) break;
+    uint8_t c = bytes[run];
+    i = run + 1;
+    if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";

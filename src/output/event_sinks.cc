@@ -15,21 +15,25 @@
 namespace netsift {
 namespace {
 
+// Writes through a reused StringBuffer: RapidJSON's fast path (reserve + unchecked
+// puts, SIMD string scanning) only exists for its own buffers.
 class JsonlSink final : public EventSink {
  public:
-  explicit JsonlSink(OutputBuffer& out) : out_(out), stream_(out) {}
+  explicit JsonlSink(OutputBuffer& out) : out_(out), writer_(buffer_) { writer_.SetMaxDecimalPlaces(6); }
   void emit(const Event& e) override {
-    rapidjson::Writer<JsonStream> w(stream_);
-    w.SetMaxDecimalPlaces(6);
-    e.doc().Accept(w);
-    out_.push('\n');
+    buffer_.Clear();
+    writer_.Reset(buffer_);
+    e.doc().Accept(writer_);
+    buffer_.Put('\n');
+    out_.append(buffer_.GetString(), buffer_.GetSize());
     out_.end_record();
   }
   void flush() override { out_.flush(); }
 
  private:
   OutputBuffer& out_;
-  JsonStream stream_;
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
 
 class PrettyJsonSink final : public EventSink {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -40,6 +41,8 @@ class OutputBuffer {
     if (len_ >= kFlushAt) flush();
   }
   bool flush() {
+    // A LineWriter still holding reserved space would be corrupted by a flush.
+    if (open_writers_ != 0) std::abort();
     size_t done = 0;
     while (done < len_ && !failed_) {
       ssize_t n = ::write(fd_, buf_.get() + done, len_ - done);
@@ -54,6 +57,9 @@ class OutputBuffer {
     return !failed_;
   }
   bool failed() const { return failed_; }
+  // Bookkeeping for LineWriter (see flush()).
+  void writer_opened() { ++open_writers_; }
+  void writer_closed() { --open_writers_; }
 
  private:
   void grow(size_t n) {
@@ -70,6 +76,7 @@ class OutputBuffer {
   std::unique_ptr<char[]> buf_;
   size_t len_ = 0;
   bool failed_ = false;
+  int open_writers_ = 0;
 };
 
 // RapidJSON output stream adapter over an OutputBuffer.

@@ -2,15 +2,16 @@
 //   [TCP]\t[1469135972.460123\t2016-07-21 21:19:32]\t192.168.235.135:55034(00:0c:29:92:67:d7)
 //   ----->192.168.235.136:8080(00:0c:29:79:fd:94)\tSEQ=..\tACK=..\tFLAGS=['ACK', 'PSH']\tWIN=229
 //   \tDATA=<escaped payload>\tttl=64\tLEN=<payload bytes>
-// Fields are tab-separated so that cut/awk can pick them.
-#include <fmt/format.h>
-
+// Fields are tab-separated so that cut/awk can pick them. Each line is written straight
+// into the output buffer (LineWriter): this printer is the hot path of `packets`.
 #include <algorithm>
+#include <cctype>
 
 #include "core/ip_address.h"
 #include "decode/icmp_names.h"
 #include "decode/proto_names.h"
 #include "output/byte_format.h"
+#include "output/line_writer.h"
 #include "output/packet_printer.h"
 #include "output/time_format.h"
 
@@ -19,6 +20,9 @@ namespace {
 
 constexpr std::string_view kFlagNames[] = {"FIN", "SYN", "RST", "PSH", "ACK",
                                            "URG", "ECE", "CWR", "NS"};
+// Everything but the payload fits in this many characters (two IPv6 endpoints with
+// MACs, an ICMP message with a quoted header, six problem names...).
+constexpr size_t kMaxLineWithoutPayload = 1024;
 
 class TextPacketPrinter final : public PacketPrinter {
  public:
@@ -37,42 +41,26 @@ class TextPacketPrinter final : public PacketPrinter {
   }
 
  private:
-  void put(std::string_view s) { out_.append(s); }
-  void put_uint(uint64_t n) {
-    fmt::format_int f(n);
-    out_.append(f.data(), f.size());
-  }
-  void put_address(const IpAddress& a) {
-    char buf[kMaxAddressText];
-    out_.append(buf, format_address(a, buf));
-  }
-  void put_endpoint(const IpAddress& a, bool port_known, uint16_t port) {
-    if (a.family == 6 && port_known) {
-      out_.push('[');
-      put_address(a);
-      out_.push(']');
-    } else {
-      put_address(a);
-    }
+  static void endpoint(LineWriter& w, const IpAddress& a, bool port_known, uint16_t port) {
+    bool brackets = a.family == 6 && port_known;
+    if (brackets) w.ch('[');
+    w.address(a);
+    if (brackets) w.ch(']');
     if (port_known) {
-      out_.push(':');
-      put_uint(port);
+      w.ch(':');
+      w.u64(port);
     }
   }
-  void put_mac(const std::array<uint8_t, 6>& mac) {
-    char buf[17];
-    format_mac(mac.data(), buf);
-    out_.append(buf, 17);
+  void time(LineWriter& w, TimestampNs ts) {
+    w.ch('[');
+    w.u64(uint64_t(seconds_part(ts)));
+    w.ch('.');
+    w.u64_padded(uint64_t(nanos_part(ts) / 1000), 6);
+    w.ch('\t');
+    w.str(time_.calendar(ts));
+    w.ch(']');
   }
-  void put_time(TimestampNs ts) {
-    char num[32];
-    put("[");
-    out_.append(num, TimeFormatter::epoch_micros(ts, num));
-    put("\t");
-    put(time_.calendar(ts));
-    put("]");
-  }
-  std::string_view tag(const PacketView& v, char* scratch) {
+  static std::string_view tag(const PacketView& v, char* scratch) {
     switch (v.l4) {
       case L4::Tcp: return "TCP";
       case L4::Udp: return "UDP";
@@ -89,196 +77,205 @@ class TextPacketPrinter final : public PacketPrinter {
     }
     return "ETHER";
   }
-
-  void print_full(const PacketView& v) {
-    char scratch[24];
-    put("[");
-    put(tag(v, scratch));
-    put("]\t");
-    put_time(v.raw->ts);
-    put("\t");
-    if (v.is_ip() && !v.src_ip.empty()) {
-      print_ip(v);
-    } else if (v.l3 == L3::Arp) {
-      print_arp(v);
-    } else {
-      if (v.has_macs) {
-        put_mac(v.src_mac);
-        put(" ----->");
-        put_mac(v.dst_mac);
-        put("\t");
-      }
-      put("type=0x");
-      char hex[8];
-      auto end = fmt::format_to(hex, "{:04x}", v.ethertype);
-      out_.append(hex, size_t(end - hex));
-      put("\tLEN=");
-      put_uint(v.raw->wirelen);
-    }
-    print_problems(v);
-    out_.push('\n');
+  ByteView shown_payload(const PacketView& v) const {
+    ByteView data = v.payload();
+    if (options_.data_max && data.size() > options_.data_max) data = data.first(options_.data_max);
+    return data;
   }
 
-  void print_ip(const PacketView& v) {
-    bool ports = v.has_ports;
-    put_endpoint(v.src_ip, ports, v.src_port);
-    if (v.has_macs) {
-      put("(");
-      put_mac(v.src_mac);
-      put(")");
+  void print_full(const PacketView& v) {
+    ByteView data = v.payload_len ? shown_payload(v) : ByteView{};
+    LineWriter w(out_, kMaxLineWithoutPayload + data.size() * (options_.data_binary ? 7 : 4));
+    char scratch[24];
+    w.ch('[');
+    w.str(tag(v, scratch));
+    w.lit("]\t");
+    time(w, v.raw->ts);
+    w.ch('\t');
+    if (v.is_ip() && !v.src_ip.empty()) {
+      print_ip(w, v, data);
+    } else if (v.l3 == L3::Arp) {
+      print_arp(w, v);
+    } else {
+      if (v.has_macs) {
+        w.mac(v.src_mac.data());
+        w.lit(" ----->");
+        w.mac(v.dst_mac.data());
+        w.ch('\t');
+      }
+      static constexpr char kHex[] = "0123456789abcdef";
+      w.lit("type=0x");
+      for (int shift = 12; shift >= 0; shift -= 4) w.ch(kHex[(v.ethertype >> shift) & 15]);
+      w.lit("\tLEN=");
+      w.u64(v.raw->wirelen);
     }
-    put(" ----->");
-    put_endpoint(v.dst_ip, ports, v.dst_port);
+    if (v.problem_count) {
+      w.lit("\tPROBLEMS=");
+      for (size_t i = 0; i < v.stored_problems(); ++i) {
+        if (i) w.ch(',');
+        w.str(problem_name(v.problems[i]));
+      }
+    }
+    w.ch('\n');
+  }
+
+  void print_ip(LineWriter& w, const PacketView& v, ByteView data) {
+    endpoint(w, v.src_ip, v.has_ports, v.src_port);
+    if (v.has_macs) {
+      w.ch('(');
+      w.mac(v.src_mac.data());
+      w.ch(')');
+    }
+    w.lit(" ----->");
+    endpoint(w, v.dst_ip, v.has_ports, v.dst_port);
     if (v.has_macs && v.raw->linktype == linktype::kEthernet) {
-      put("(");
-      put_mac(v.dst_mac);
-      put(")");
+      w.ch('(');
+      w.mac(v.dst_mac.data());
+      w.ch(')');
     }
     if (v.fragment) {
-      put("\tFRAG=");
-      put_uint(v.frag_id);
-      put(":");
-      put_uint(v.frag_offset);
-      put(v.more_fragments ? ":MF" : ":last");
+      w.lit("\tFRAG=");
+      w.u64(v.frag_id);
+      w.ch(':');
+      w.u64(v.frag_offset);
+      if (v.more_fragments) {
+        w.lit(":MF");
+      } else {
+        w.lit(":last");
+      }
     }
     if (v.l4 == L4::Tcp && v.l4_header) {
-      put("\tSEQ=");
-      put_uint(v.tcp_seq);
-      put("\tACK=");
-      put_uint(v.tcp_ack);
-      put("\tFLAGS=[");
+      w.lit("\tSEQ=");
+      w.u64(v.tcp_seq);
+      w.lit("\tACK=");
+      w.u64(v.tcp_ack);
+      w.lit("\tFLAGS=[");
       bool first = true;
       for (int i = 0; i < 9; ++i) {
         if (!(v.tcp_flags & (1u << i))) continue;
-        if (!first) put(", ");
+        if (!first) w.lit(", ");
         first = false;
-        put("'");
-        put(kFlagNames[i]);
-        put("'");
+        w.ch('\'');
+        w.str(kFlagNames[i]);
+        w.ch('\'');
       }
-      put("]\tWIN=");
-      put_uint(v.tcp_window);
+      w.lit("]\tWIN=");
+      w.u64(v.tcp_window);
     }
-    if ((v.l4 == L4::Icmp || v.l4 == L4::Icmp6) && v.l4_header) print_icmp(v);
-    if (v.payload_len) {
-      ByteView data = v.payload();
-      if (options_.data_max && data.size() > options_.data_max) data = data.first(options_.data_max);
-      put("\tDATA=");
-      append_escaped(out_, data);
+    if ((v.l4 == L4::Icmp || v.l4 == L4::Icmp6) && v.l4_header) print_icmp(w, v);
+    if (!data.empty()) {
+      w.lit("\tDATA=");
+      w.escaped(data);
     }
-    put("\tttl=");
-    put_uint(v.ttl);
+    w.lit("\tttl=");
+    w.u64(v.ttl);
     if (options_.data_binary) {
-      ByteView data = v.payload();
-      if (options_.data_max && data.size() > options_.data_max) data = data.first(options_.data_max);
-      put("\tDATA_BINARY=");
-      append_hex(out_, data);
+      static constexpr char kHex[] = "0123456789abcdef";
+      w.lit("\tDATA_BINARY=");
+      for (size_t i = 0; i < data.size(); ++i) {
+        if (i) w.ch(' ');
+        w.ch(kHex[data[i] >> 4]);
+        w.ch(kHex[data[i] & 15]);
+      }
     }
-    put("\tLEN=");
-    put_uint(v.payload_wire_len);
+    w.lit("\tLEN=");
+    w.u64(v.payload_wire_len);
   }
 
-  void print_icmp(const PacketView& v) {
+  static void print_icmp(LineWriter& w, const PacketView& v) {
     bool v6 = v.l4 == L4::Icmp6;
-    put("\t");
-    put_uint(v.icmp_type);
-    put(":");
-    put_uint(v.icmp_code);
-    put("[");
-    put(icmp_message(v.icmp_type, v.icmp_code, v6));
-    put("]");
+    w.ch('\t');
+    w.u64(v.icmp_type);
+    w.ch(':');
+    w.u64(v.icmp_code);
+    w.ch('[');
+    w.str(icmp_message(v.icmp_type, v.icmp_code, v6));
+    w.ch(']');
     if (v.icmp_has_echo) {
-      put("\tid=");
-      put_uint(v.icmp_id);
-      put("\tseq=");
-      put_uint(v.icmp_seq);
+      w.lit("\tid=");
+      w.u64(v.icmp_id);
+      w.lit("\tseq=");
+      w.u64(v.icmp_seq);
     }
     if (v.icmp_has_target) {
-      put("\ttarget=");
-      put_address(v.icmp_target);
+      w.lit("\ttarget=");
+      w.address(v.icmp_target);
     }
     const QuotedHeader& q = v.quoted;
     if (q.present) {
-      put("\tINNER=");
+      w.lit("\tINNER=");
       std::string_view name = ip_proto_name(q.proto);
       if (name.empty()) {
-        put("ip-");
-        put_uint(q.proto);
+        w.lit("ip-");
+        w.u64(q.proto);
       } else {
-        put(name);
+        w.str(name);
       }
-      put(" ");
-      put_endpoint(q.src_ip, q.has_ports, q.src_port);
-      put(" ----->");
-      put_endpoint(q.dst_ip, q.has_ports, q.dst_port);
-      put(" ttl=");
-      put_uint(q.ttl);
+      w.ch(' ');
+      endpoint(w, q.src_ip, q.has_ports, q.src_port);
+      w.lit(" ----->");
+      endpoint(w, q.dst_ip, q.has_ports, q.dst_port);
+      w.lit(" ttl=");
+      w.u64(q.ttl);
     }
   }
 
-  void print_arp(const PacketView& v) {
+  static void print_arp(LineWriter& w, const PacketView& v) {
     if (v.src_ip.empty()) {
-      put("op=");
-      put_uint(v.arp_op);
+      w.lit("op=");
+      w.u64(v.arp_op);
     } else if (v.arp_op == 1) {
-      put("who-has ");
-      put_address(v.dst_ip);
-      put(" tell ");
-      put_address(v.src_ip);
-      put("(");
-      put_mac(v.arp_sender_mac);
-      put(")");
+      w.lit("who-has ");
+      w.address(v.dst_ip);
+      w.lit(" tell ");
+      w.address(v.src_ip);
+      w.ch('(');
+      w.mac(v.arp_sender_mac.data());
+      w.ch(')');
     } else if (v.arp_op == 2) {
-      put("reply ");
-      put_address(v.src_ip);
-      put(" is-at ");
-      put_mac(v.arp_sender_mac);
-      put(" to ");
-      put_address(v.dst_ip);
-      put("(");
-      put_mac(v.arp_target_mac);
-      put(")");
+      w.lit("reply ");
+      w.address(v.src_ip);
+      w.lit(" is-at ");
+      w.mac(v.arp_sender_mac.data());
+      w.lit(" to ");
+      w.address(v.dst_ip);
+      w.ch('(');
+      w.mac(v.arp_target_mac.data());
+      w.ch(')');
     } else {
-      put("op=");
-      put_uint(v.arp_op);
-      put(" ");
-      put_address(v.src_ip);
-      put(" ----->");
-      put_address(v.dst_ip);
-    }
-  }
-
-  void print_problems(const PacketView& v) {
-    if (!v.problem_count) return;
-    put("\tPROBLEMS=");
-    for (size_t i = 0; i < v.stored_problems(); ++i) {
-      if (i) put(",");
-      put(problem_name(v.problems[i]));
+      w.lit("op=");
+      w.u64(v.arp_op);
+      w.ch(' ');
+      w.address(v.src_ip);
+      w.lit(" ----->");
+      w.address(v.dst_ip);
     }
   }
 
   void print_quiet(const PacketView& v) {
-    char num[32];
-    out_.append(num, TimeFormatter::epoch_micros(v.raw->ts, num));
+    LineWriter w(out_, kMaxLineWithoutPayload);
+    w.u64(uint64_t(seconds_part(v.raw->ts)));
+    w.ch('.');
+    w.u64_padded(uint64_t(nanos_part(v.raw->ts) / 1000), 6);
     char scratch[24];
-    put(" ");
-    put(tag(v, scratch));
-    put(" ");
+    w.ch(' ');
+    w.str(tag(v, scratch));
+    w.ch(' ');
     if (v.is_ip() && !v.src_ip.empty()) {
-      put_endpoint(v.src_ip, v.has_ports, v.src_port);
-      put(" > ");
-      put_endpoint(v.dst_ip, v.has_ports, v.dst_port);
-      put(" len=");
-      put_uint(v.payload_wire_len);
+      endpoint(w, v.src_ip, v.has_ports, v.src_port);
+      w.lit(" > ");
+      endpoint(w, v.dst_ip, v.has_ports, v.dst_port);
+      w.lit(" len=");
+      w.u64(v.payload_wire_len);
     } else if (v.l3 == L3::Arp && !v.src_ip.empty()) {
-      put_address(v.src_ip);
-      put(" > ");
-      put_address(v.dst_ip);
+      w.address(v.src_ip);
+      w.lit(" > ");
+      w.address(v.dst_ip);
     } else {
-      put("len=");
-      put_uint(v.raw->wirelen);
+      w.lit("len=");
+      w.u64(v.raw->wirelen);
     }
-    out_.push('\n');
+    w.ch('\n');
   }
 
   OutputBuffer& out_;

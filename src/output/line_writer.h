@@ -1,0 +1,98 @@
+// Writes one output record straight into memory reserved in an OutputBuffer: no bounds
+// checks per field, no allocation. The caller reserves a worst-case size up front
+// (every field here has a known maximum length) and gives back the unused tail.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/ip_address.h"
+#include "output/output_buffer.h"
+
+namespace netsift {
+
+namespace detail {
+constexpr std::array<char, 200> make_digit_pairs() {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[size_t(i * 2)] = char('0' + i / 10);
+    t[size_t(i * 2 + 1)] = char('0' + i % 10);
+  }
+  return t;
+}
+inline constexpr std::array<char, 200> kDigitPairs = make_digit_pairs();
+}  // namespace detail
+
+class LineWriter {
+ public:
+  LineWriter(OutputBuffer& out, size_t max_size)
+      : out_(out), reserved_(max_size), start_(out.reserve(max_size)), p_(start_) {
+    out_.writer_opened();
+  }
+  ~LineWriter() {
+    out_.shrink_by(reserved_ - size_t(p_ - start_));
+    out_.writer_closed();
+  }
+  LineWriter(const LineWriter&) = delete;
+  LineWriter& operator=(const LineWriter&) = delete;
+
+  template <size_t N>
+  void lit(const char (&s)[N]) {
+    std::memcpy(p_, s, N - 1);
+    p_ += N - 1;
+  }
+  void str(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void ch(char c) { *p_++ = c; }
+  void u64(uint64_t v) {
+    const auto& kPairs = detail::kDigitPairs;
+    char buf[20];
+    char* end = buf + sizeof buf;
+    char* q = end;
+    while (v >= 100) {
+      q -= 2;
+      std::memcpy(q, &kPairs[(v % 100) * 2], 2);
+      v /= 100;
+    }
+    if (v >= 10) {
+      q -= 2;
+      std::memcpy(q, &kPairs[v * 2], 2);
+    } else {
+      *--q = char('0' + v);
+    }
+    std::memcpy(p_, q, size_t(end - q));
+    p_ += end - q;
+  }
+  // Zero-padded to `width` digits (for fractions).
+  void u64_padded(uint64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      p_[i] = char('0' + v % 10);
+      v /= 10;
+    }
+    p_ += width;
+  }
+  void address(const IpAddress& a) { p_ += format_address(a, p_); }
+  void mac(const uint8_t* m) {
+    format_mac(m, p_);
+    p_ += 17;
+  }
+  // Printable ASCII as is, \\ \r \n \t escaped, other bytes \xNN; at most 4 chars/byte.
+  // With `json`, the backslashes of the escapes are themselves escaped (and '"' too) so
+  // the result can sit inside a JSON string: at most 5 chars/byte.
+  void escaped(ByteView bytes, bool json = false);
+  char* pos() { return p_; }
+  void advance(size_t n) { p_ += n; }
+
+ private:
+  OutputBuffer& out_;
+  size_t reserved_;
+  char* start_;
+  char* p_;
+};
+
+}  // namespace netsift

@@ -5,7 +5,7 @@ asset filters, damaged files, several inputs. Runs against the bundled examples.
 Usage: cli_test.py --bin build/netsift --examples examples
 Prints 'N passed, M failed' and exits non-zero on any failure.
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile
+import argparse, json, os, shutil, sqlite3, subprocess, sys, tempfile
 
 RESULTS = []
 
@@ -29,7 +29,7 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--examples", required=True)
     a = ap.parse_args()
-    b, ex = a.bin, a.examples
+    b, ex = os.path.abspath(a.bin), os.path.abspath(a.examples)
     http = os.path.join(ex, "http-get.pcap")
     tmp = tempfile.mkdtemp(prefix="netsift-cli-")
     try:
@@ -104,6 +104,47 @@ def main():
               lines[:1])
         p = run(b, "packets", "-r", http, "--hex", "-c", "1")
         check("--hex dump", b"\t0x0000:  " in p.stdout, p.stdout[:200])
+
+        # sessions
+        p = run(b, "sessions", "-r", http, "--json")
+        ev = events(p)
+        s = [e for e in ev if e["event"] == "tcp_session"]
+        check("sessions: one tcp_session", len(s) == 1 and s[0]["bytes_to_server"] == 136
+              and s[0]["bytes_to_client"] == 5007 and s[0]["state"] == "fin", s)
+        p = run(b, "sessions", "-r", http, "--json", "--stream")
+        data = [e for e in events(p) if e["event"] == "tcp_data"]
+        check("sessions --stream: chunks in order per direction",
+              sum(e["length"] for e in data if e["direction"] == "to_client") == 5007
+              and data[0]["direction"] == "to_server" and data[0]["offset"] == 0, data[:1])
+        p = run(b, "sessions", "-r", http, "--utc")
+        check("sessions text", b"[TCP DATA Bi-Direct]" in p.stdout and b">>> client to server data (136 bytes)" in p.stdout,
+              p.stdout[:200])
+        p = run(b, "sessions", "-r", http, "--json", "--tcp-dst-port", "443")
+        check("sessions filter by server port", not [e for e in events(p) if e["event"] == "tcp_session"])
+
+        cfg = os.path.join(ex, "netsift.yaml")
+        p = subprocess.run([b, "run", "--config", cfg], capture_output=True, cwd=os.path.dirname(ex))
+        check("run --config example", p.returncode == 0 and b"[TCP DATA Bi-Direct]" in p.stdout, p.stderr)
+        p = subprocess.run([b, "sessions", "--config", cfg, "--json"], capture_output=True, cwd=os.path.dirname(ex))
+        check("command line overrides config (--json)", p.returncode == 0 and p.stdout.startswith(b"{"), p.stdout[:80])
+        bad = os.path.join(tmp, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("output:\n  jsn: true\n")
+        p = run(b, "run", "--config", bad)
+        check("unknown config key names it", p.returncode == 1 and b"output.jsn" in p.stderr, p.stderr)
+        with open(bad, "w") as f:
+            f.write("limits:\n  udp_timeout: -3\n")
+        p = run(b, "run", "--config", bad)
+        check("bad config value names it", p.returncode == 1 and b"limits.udp_timeout" in p.stderr, p.stderr)
+
+        outdir = os.path.join(tmp, "out")
+        db = os.path.join(tmp, "events.db")
+        p = run(b, "sessions", "-r", os.path.join(ex, "ipv6-fragmented-dns.pcap"), "--output-dir", outdir,
+                "--sqlite", db)
+        files = sorted(os.listdir(outdir)) if os.path.isdir(outdir) else []
+        check("--output-dir: one file per event kind", files == ["udp.jsonl"], files)
+        rows = sqlite3.connect(db).execute("select event, count(*) from events group by event").fetchall()
+        check("--sqlite stores events", rows == [("udp", 5)], rows)
     finally:
         shutil.rmtree(tmp)
     passed = sum(1 for r in RESULTS if r[1])

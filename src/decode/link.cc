@@ -78,7 +78,11 @@ void mpls(Frame& f, uint32_t offset) {
     if (entry & 0x100) break;  // bottom of stack
   }
   // No type field after the stack: guess by the IP version nibble, as every tool does.
-  if (offset < f.data.size()) {
+  if (offset >= f.data.size()) {
+    f.view.add_problem(Problem::MplsTruncated);  // nothing after the label stack
+    return;
+  }
+  {
     uint8_t version = f.data[offset] >> 4;
     if (version == 4 || version == 6) {
       raw_ip(f, offset);

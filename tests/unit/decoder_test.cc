@@ -12,19 +12,23 @@ namespace {
 
 using test::Bytes;
 
+// Owns the frame and keeps the view's pointers valid: handed out by unique_ptr so that
+// nothing moves after decoding.
 struct Decoded {
+  Bytes bytes;
   RawPacket raw;
   PacketView view;
 };
 
-Decoded decode(const Bytes& bytes, uint16_t linktype = linktype::kEthernet,
-               DecoderOptions options = {}, uint32_t wirelen = 0) {
-  Decoded d;
-  d.raw.data = ByteView(bytes.data(), bytes.size());
-  d.raw.caplen = uint32_t(bytes.size());
-  d.raw.wirelen = wirelen ? wirelen : uint32_t(bytes.size());
-  d.raw.linktype = linktype;
-  Decoder(options).decode(d.raw, d.view);
+std::unique_ptr<Decoded> decode(const Bytes& bytes, uint16_t linktype = linktype::kEthernet,
+                                DecoderOptions options = {}, uint32_t wirelen = 0) {
+  auto d = std::make_unique<Decoded>();
+  d->bytes = bytes;
+  d->raw.data = ByteView(d->bytes.data(), d->bytes.size());
+  d->raw.caplen = uint32_t(bytes.size());
+  d->raw.wirelen = wirelen ? wirelen : uint32_t(bytes.size());
+  d->raw.linktype = linktype;
+  Decoder(options).decode(d->raw, d->view);
   return d;
 }
 
@@ -44,7 +48,8 @@ Bytes tcp_frame(const std::string& payload, const Bytes& options = {}) {
 
 TEST(Decoder, EthernetIpv4TcpWithOptions) {
   Bytes opts = {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
-  auto d = decode(tcp_frame("GET / HTTP/1.1\r\n", opts));
+  auto dp = decode(tcp_frame("GET / HTTP/1.1\r\n", opts));
+  auto& d = *dp;
   const PacketView& v = d.view;
   EXPECT_EQ(v.problem_count, 0);
   ASSERT_EQ(v.l3, L3::Ipv4);
@@ -72,7 +77,8 @@ TEST(Decoder, EthernetIpv4TcpWithOptions) {
 TEST(Decoder, BadIpv4ChecksumIsFlaggedNotDropped) {
   Bytes b = tcp_frame("x");
   b[14 + 10] ^= 0xff;
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   EXPECT_EQ(d.view.ip_checksum, ChecksumStatus::Bad);
   EXPECT_TRUE(has_problem(d.view, Problem::Ipv4BadChecksum));
   EXPECT_EQ(d.view.l4, L4::Tcp);
@@ -81,9 +87,11 @@ TEST(Decoder, BadIpv4ChecksumIsFlaggedNotDropped) {
 
 TEST(Decoder, TcpChecksumVerifiedOnRequest) {
   Bytes b = tcp_frame("hello");
-  auto unchecked = decode(b);
+  auto unchecked_p = decode(b);
+  auto& unchecked = *unchecked_p;
   EXPECT_EQ(unchecked.view.l4_checksum, ChecksumStatus::NotChecked);
-  auto checked = decode(b, linktype::kEthernet, DecoderOptions{true});
+  auto checked_p = decode(b, linktype::kEthernet, DecoderOptions{true});
+  auto& checked = *checked_p;
   EXPECT_EQ(checked.view.l4_checksum, ChecksumStatus::Bad);  // builder leaves it 0
   EXPECT_TRUE(has_problem(checked.view, Problem::TcpBadChecksum));
 }
@@ -99,7 +107,8 @@ TEST(Decoder, VlanStackAndEthernetPadding) {
   test::append(b, u);
   test::append(b, std::string("ok"));
   b.resize(b.size() + 10, 0);  // Ethernet trailer must not count as payload
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   EXPECT_EQ(d.view.vlan_count, 2);
   EXPECT_EQ(d.view.vlans[0], 100);
   EXPECT_EQ(d.view.vlans[1], 200);
@@ -115,7 +124,8 @@ TEST(Decoder, MplsAndPppoe) {
   Bytes u = test::udp(1, 2, 0);
   test::append(b, test::ipv4(17, u.size()));
   test::append(b, u);
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   EXPECT_EQ(d.view.mpls_count, 2);
   EXPECT_EQ(d.view.l4, L4::Udp);
 
@@ -125,7 +135,8 @@ TEST(Decoder, MplsAndPppoe) {
   test::put16(p, 0x0021);
   test::append(p, test::ipv4(17, u.size()));
   test::append(p, u);
-  auto e = decode(p);
+  auto ep = decode(p);
+  auto& e = *ep;
   EXPECT_TRUE(e.view.pppoe);
   EXPECT_EQ(e.view.l4, L4::Udp);
 }
@@ -137,25 +148,25 @@ TEST(Decoder, LinuxCookedAndNullAndRaw) {
 
   Bytes sll = {0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00};
   test::append(sll, ip);
-  EXPECT_EQ(decode(sll, linktype::kLinuxSll).view.l4, L4::Udp);
-  EXPECT_TRUE(decode(sll, linktype::kLinuxSll).view.has_macs);
+  EXPECT_EQ(decode(sll, linktype::kLinuxSll)->view.l4, L4::Udp);
+  EXPECT_TRUE(decode(sll, linktype::kLinuxSll)->view.has_macs);
 
   Bytes sll2 = {0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0};
   test::append(sll2, ip);
-  EXPECT_EQ(decode(sll2, linktype::kLinuxSll2).view.l4, L4::Udp);
+  EXPECT_EQ(decode(sll2, linktype::kLinuxSll2)->view.l4, L4::Udp);
 
   Bytes null_le = {2, 0, 0, 0};
   test::append(null_le, ip);
-  EXPECT_EQ(decode(null_le, linktype::kNull).view.l4, L4::Udp);
+  EXPECT_EQ(decode(null_le, linktype::kNull)->view.l4, L4::Udp);
   Bytes null_be = {0, 0, 0, 2};
   test::append(null_be, ip);
-  EXPECT_EQ(decode(null_be, linktype::kNull).view.l4, L4::Udp);
+  EXPECT_EQ(decode(null_be, linktype::kNull)->view.l4, L4::Udp);
   Bytes loop = {0, 0, 0, 2};
   test::append(loop, ip);
-  EXPECT_EQ(decode(loop, linktype::kLoop).view.l4, L4::Udp);
+  EXPECT_EQ(decode(loop, linktype::kLoop)->view.l4, L4::Udp);
 
   for (uint16_t lt : {linktype::kRaw, linktype::kRawOpenBsd, linktype::kRawBsdOs, linktype::kIpv4}) {
-    EXPECT_EQ(decode(ip, lt).view.l4, L4::Udp) << lt;
+    EXPECT_EQ(decode(ip, lt)->view.l4, L4::Udp) << lt;
   }
 }
 
@@ -173,7 +184,8 @@ TEST(Decoder, Nflog) {
   b.push_back(9);
   b.push_back(0);
   test::append(b, ip);
-  auto d = decode(b, linktype::kNflog);
+  auto dp = decode(b, linktype::kNflog);
+  auto& d = *dp;
   EXPECT_EQ(d.view.l4, L4::Udp);
   EXPECT_EQ(d.view.problem_count, 0);
 }
@@ -182,7 +194,8 @@ TEST(Decoder, Arp) {
   Bytes b = test::ethernet(0x0806);
   test::append(b, Bytes{0, 1, 8, 0, 6, 4, 0, 1, 1, 2, 3, 4, 5, 6, 10, 0, 0, 1,
                         0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   EXPECT_EQ(d.view.l3, L3::Arp);
   EXPECT_EQ(d.view.arp_op, 1);
   EXPECT_EQ(to_string(d.view.src_ip), "10.0.0.1");
@@ -201,7 +214,8 @@ TEST(Decoder, Ipv6ExtensionHeadersAndFragment) {
   test::append(b, ext);
   test::append(b, u);
   test::append(b, std::string("abc"));
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   ASSERT_EQ(d.view.l3, L3::Ipv6);
   EXPECT_EQ(d.view.ip_proto, 17);
   EXPECT_TRUE(d.view.fragment);
@@ -216,7 +230,8 @@ TEST(Decoder, Ipv4LaterFragmentHasNoTransportHeader) {
   Bytes b = test::ethernet(0x0800);
   test::append(b, test::ipv4(17, 16, {}, 0x0002 /* offset 16 bytes */));
   b.resize(b.size() + 16, 0xab);
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   EXPECT_TRUE(d.view.fragment);
   EXPECT_EQ(d.view.frag_offset, 16u);
   EXPECT_EQ(d.view.l4, L4::None);
@@ -232,7 +247,8 @@ TEST(Decoder, IcmpUnreachableQuotesInnerHeader) {
   Bytes b = test::ethernet(0x0800);
   test::append(b, test::ipv4(1, icmp.size()));
   test::append(b, icmp);
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   ASSERT_EQ(d.view.l4, L4::Icmp);
   EXPECT_EQ(d.view.icmp_type, 3);
   EXPECT_EQ(d.view.icmp_code, 3);
@@ -248,7 +264,8 @@ TEST(Decoder, Icmp6EchoAndNeighborSolicitation) {
   Bytes b = test::ethernet(0x86dd);
   test::append(b, test::ipv6(58, echo.size()));
   test::append(b, echo);
-  auto d = decode(b);
+  auto dp = decode(b);
+  auto& d = *dp;
   ASSERT_EQ(d.view.l4, L4::Icmp6);
   EXPECT_TRUE(d.view.icmp_has_echo);
   EXPECT_EQ(d.view.icmp_id, 0x1234);
@@ -263,29 +280,30 @@ TEST(Decoder, Icmp6EchoAndNeighborSolicitation) {
   Bytes n = test::ethernet(0x86dd);
   test::append(n, test::ipv6(58, ns.size(), 255));
   test::append(n, ns);
-  auto e = decode(n);
+  auto ep = decode(n);
+  auto& e = *ep;
   EXPECT_TRUE(e.view.icmp_has_target);
   EXPECT_EQ(to_string(e.view.icmp_target), "fe80::9");
 }
 
 TEST(Decoder, TruncatedHeadersAreNamed) {
   Bytes full = tcp_frame("");
-  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 10)).view,
+  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 10))->view,
                           Problem::EthernetTruncated));
-  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 20)).view,
+  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 20))->view,
                           Problem::Ipv4Truncated));
-  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 40)).view,
+  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 40))->view,
                           Problem::Ipv4TruncatedPayload));
   // A snaplen-cut capture names the capture, not the packet, as the culprit.
   Bytes cut(full.begin(), full.begin() + 40);
-  EXPECT_TRUE(has_problem(decode(cut, linktype::kEthernet, {}, uint32_t(full.size())).view,
+  EXPECT_TRUE(has_problem(decode(cut, linktype::kEthernet, {}, uint32_t(full.size()))->view,
                           Problem::CaptureTruncated));
   Bytes bad = full;
   bad[14] = 0x43;  // IHL 3
-  EXPECT_TRUE(has_problem(decode(bad).view, Problem::Ipv4BadHeaderLength));
+  EXPECT_TRUE(has_problem(decode(bad)->view, Problem::Ipv4BadHeaderLength));
   Bytes bad_tcp = full;
   bad_tcp[14 + 20 + 12] = 0x30;  // data offset 3
-  EXPECT_TRUE(has_problem(decode(bad_tcp).view, Problem::TcpBadHeaderLength));
+  EXPECT_TRUE(has_problem(decode(bad_tcp)->view, Problem::TcpBadHeaderLength));
 }
 
 // Every prefix of every kind of frame decodes without crashing and, when shorter than
@@ -317,10 +335,109 @@ TEST(Decoder, EveryTruncationIsSafeAndReported) {
   for (auto& [frame, lt] : frames) {
     for (size_t n = 0; n < frame.size(); ++n) {
       Bytes prefix(frame.begin(), frame.begin() + long(n));
-      auto d = decode(prefix, lt);
+      auto dp = decode(prefix, lt);
+      auto& d = *dp;
       EXPECT_GT(d.view.problem_count, 0) << "prefix " << n << " of " << frame.size();
     }
-    EXPECT_EQ(decode(frame, lt).view.problem_count, 0);
+    EXPECT_EQ(decode(frame, lt)->view.problem_count, 0);
+  }
+}
+
+// Each frame cut at every length names the problem of the layer the cut falls in.
+struct CutCase {
+  const char* name;
+  Bytes frame;
+  uint16_t linktype;
+  // (first length at which this problem applies, problem); sorted by length
+  std::vector<std::pair<size_t, Problem>> expected;
+};
+
+std::vector<CutCase> cut_cases() {
+  std::vector<CutCase> cases;
+  Bytes seg = test::tcp(1, 2, 3, 4, 0x10);
+  {
+    Bytes b = test::ethernet(0x0800);
+    test::append(b, test::ipv4(6, seg.size() + 4));
+    test::append(b, seg);
+    test::append(b, std::string("data"));
+    cases.push_back({"eth/ipv4/tcp", b, linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated}, {14, Problem::Ipv4Truncated},
+                      {34, Problem::TcpTruncated}, {54, Problem::Ipv4TruncatedPayload}}});
+  }
+  {
+    Bytes u = test::udp(1, 2, 0);
+    Bytes ext = {17, 0, 0, 0, 0, 0, 0, 1};
+    Bytes b = test::ethernet(0x86dd);
+    test::append(b, test::ipv6(44, ext.size() + u.size()));
+    test::append(b, ext);
+    test::append(b, u);
+    cases.push_back({"eth/ipv6/frag/udp", b, linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated}, {14, Problem::Ipv6Truncated},
+                      {54, Problem::Ipv6ExtTruncated}, {62, Problem::UdpTruncated}}});
+  }
+  {
+    Bytes b = test::ethernet(0x8100);
+    test::put16(b, 5);
+    test::put16(b, 0x0806);
+    test::append(b, Bytes{0, 1, 8, 0, 6, 4, 0, 1, 1, 2, 3, 4, 5, 6, 10, 0, 0, 1,
+                          0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
+    cases.push_back({"eth/vlan/arp", b, linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated}, {14, Problem::VlanTruncated},
+                      {18, Problem::ArpTruncated}}});
+  }
+  {
+    Bytes ip = test::ipv4(17, 8);
+    test::append(ip, test::udp(1, 2, 0));
+    Bytes sll = {0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00};
+    test::append(sll, ip);
+    cases.push_back({"sll/ipv4/udp", sll, linktype::kLinuxSll,
+                     {{0, Problem::SllTruncated}, {16, Problem::Ipv4Truncated},
+                      {36, Problem::UdpTruncated}}});
+    Bytes null = {2, 0, 0, 0};
+    test::append(null, ip);
+    cases.push_back({"null/ipv4/udp", null, linktype::kNull,
+                     {{0, Problem::NullTruncated}, {4, Problem::Ipv4Truncated},
+                      {24, Problem::UdpTruncated}}});
+    Bytes pppoe = test::ethernet(0x8864);
+    test::append(pppoe, Bytes{0x11, 0, 0, 1, 0, 30, 0x00, 0x21});
+    test::append(pppoe, ip);
+    cases.push_back({"eth/pppoe/ipv4/udp", pppoe, linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated}, {14, Problem::PppoeTruncated},
+                      {22, Problem::Ipv4Truncated}, {42, Problem::UdpTruncated}}});
+    Bytes mpls = test::ethernet(0x8847);
+    test::put32(mpls, (16u << 12) | 0x100 | 64);
+    test::append(mpls, ip);
+    cases.push_back({"eth/mpls/ipv4/udp", mpls, linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated}, {14, Problem::MplsTruncated},
+                      {19, Problem::Ipv4Truncated},
+                      {38, Problem::UdpTruncated}}});
+  }
+  {
+    Bytes icmp = {8, 0, 0, 0, 0, 1, 0, 1};
+    Bytes b = test::ethernet(0x0800);
+    test::append(b, test::ipv4(1, icmp.size()));
+    test::append(b, icmp);
+    cases.push_back({"eth/ipv4/icmp", b, linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated}, {14, Problem::Ipv4Truncated},
+                      {34, Problem::IcmpTruncated}}});
+  }
+  return cases;
+}
+
+TEST(Decoder, EveryCutNamesTheLayerItFallsIn) {
+  for (const auto& c : cut_cases()) {
+    for (size_t n = 0; n < c.frame.size(); ++n) {
+      Problem want = c.expected.front().second;
+      for (const auto& [from, problem] : c.expected) {
+        if (n >= from) want = problem;
+      }
+      auto dp = decode(Bytes(c.frame.begin(), c.frame.begin() + long(n)), c.linktype);
+      auto& d = *dp;
+      EXPECT_TRUE(has_problem(d.view, want))
+          << c.name << " cut at " << n << ": expected " << problem_name(want) << ", got "
+          << (d.view.problem_count ? problem_name(d.view.problems[0]) : "nothing");
+    }
+    EXPECT_EQ(decode(c.frame, c.linktype)->view.problem_count, 0) << c.name;
   }
 }
 

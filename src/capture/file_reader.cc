@@ -1,6 +1,7 @@
 #include "capture/file_reader.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,9 @@ namespace netsift {
 namespace {
 
 constexpr size_t kReadChunk = 1u << 20;
+// Regular files are read through a sliding memory map of this size: the kernel then
+// copies nothing, and only the window counts towards RSS, whatever the file size.
+constexpr size_t kMapWindow = 32u << 20;
 
 constexpr uint32_t kPcapMagicMicro = 0xa1b2c3d4;
 constexpr uint32_t kPcapMagicNano = 0xa1b23c4d;
@@ -33,7 +37,31 @@ uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
 FileReader::FileReader(std::string path) : path_(std::move(path)) {}
 
 FileReader::~FileReader() {
+  if (map_) munmap(map_, map_len_);
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
+}
+
+bool FileReader::remap(size_t n) {
+  // Keep the unread part [pos_, end_) plus at least n bytes in view.
+  uint64_t want_from = map_offset_ + pos_;
+  struct stat st {};
+  if (fstat(fd_, &st) == 0 && uint64_t(st.st_size) > file_size_) file_size_ = uint64_t(st.st_size);
+  if (want_from >= file_size_) return false;
+  static const uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
+  uint64_t start = want_from & ~(page - 1);
+  uint64_t len = std::max<uint64_t>(kMapWindow, (want_from - start) + n);
+  len = std::min(len, file_size_ - start);
+  void* m = mmap(nullptr, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_, off_t(start));
+  if (m == MAP_FAILED) return false;
+  madvise(m, len, MADV_SEQUENTIAL);
+  if (map_) munmap(map_, map_len_);
+  map_ = m;
+  map_len_ = len;
+  map_offset_ = start;
+  data_ = static_cast<const uint8_t*>(m);
+  pos_ = want_from - start;
+  end_ = len;
+  return end_ - pos_ >= n;
 }
 
 bool FileReader::open() {
@@ -47,15 +75,21 @@ bool FileReader::open() {
     }
     owns_fd_ = true;
     struct stat st {};
-    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) file_size_ = uint64_t(st.st_size);
+    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+      file_size_ = uint64_t(st.st_size);
+      mapped_ = true;
+    }
     posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
-  buf_.resize(2 * kReadChunk);
+  if (!mapped_) {
+    buf_.resize(2 * kReadChunk);
+    data_ = buf_.data();
+  }
   if (!fill(4)) {
     error_ = fmt::format("{}: empty or unreadable file (no capture header)", path_);
     return false;
   }
-  uint32_t magic = load_le32(&buf_[pos_]);
+  uint32_t magic = load_le32(data_ + pos_);
   if (magic == kPcapngShb) {
     format_ = Format::Pcapng;
     return true;  // the SHB is parsed as the first block by next()
@@ -66,6 +100,7 @@ bool FileReader::open() {
 bool FileReader::fill(size_t n) {
   if (end_ - pos_ >= n) return true;
   if (n > kMaxRecord + 64) return false;
+  if (mapped_) return remap(n);
   if (pos_ > 0) {
     std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
     end_ -= pos_;
@@ -86,6 +121,7 @@ bool FileReader::fill(size_t n) {
     }
     end_ += size_t(got);
   }
+  data_ = buf_.data();
   return end_ - pos_ >= n;
 }
 
@@ -99,7 +135,7 @@ bool FileReader::read_pcap_header() {
     error_ = fmt::format("{}: truncated pcap file header ({} of 24 bytes)", path_, end_ - pos_);
     return false;
   }
-  const uint8_t* h = &buf_[pos_];
+  const uint8_t* h = data_ + pos_;
   uint32_t magic = load_le32(h);
   uint32_t swapped = bswap32(magic);
   if (magic == kPcapMagicMicro || magic == kPcapMagicNano || magic == kPcapMagicKuznetsov) {
@@ -136,7 +172,7 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
                             header_len),
                 file_offset_);
   }
-  const uint8_t* h = &buf_[pos_];
+  const uint8_t* h = data_ + pos_;
   auto rd = [&](size_t off) { return swapped_ ? load_be32(h + off) : load_le32(h + off); };
   uint32_t sec = rd(0), frac = rd(4), caplen = rd(8), wirelen = rd(12);
   if (caplen > kMaxRecord) {
@@ -153,7 +189,7 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
   out.wirelen = std::max(wirelen, caplen);
   out.linktype = pcap_linktype_;
   out.interface_id = 0;
-  out.data = ByteView(&buf_[pos_ + header_len], caplen);
+  out.data = ByteView(data_ + pos_ + header_len, caplen);
   pos_ += header_len + caplen;
   file_offset_ += header_len + caplen;
   return Status::Packet;
@@ -219,7 +255,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
       return fail(fmt::format("truncated pcapng block header ({} of 12 bytes)", end_ - pos_),
                   file_offset_);
     }
-    const uint8_t* h = &buf_[pos_];
+    const uint8_t* h = data_ + pos_;
     uint32_t type = load_le32(h);  // the SHB type reads the same in both byte orders
     if (type == kPcapngShb) {
       uint32_t bom = load_le32(h + 8);
@@ -240,7 +276,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
                               type, total, end_ - pos_),
                   file_offset_);
     }
-    h = &buf_[pos_];
+    h = data_ + pos_;
     if (r32(h + total - 4) != total) {
       return fail(fmt::format("corrupt pcapng block (type 0x{:x}: trailing length differs)", type),
                   file_offset_);

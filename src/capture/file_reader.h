@@ -1,7 +1,8 @@
 // Streaming reader for pcap (both byte orders, micro- and nanosecond) and pcapng
 // (SHB/IDB/EPB/SPB/obsolete PB, per-interface link type and if_tsresol/if_tsoffset,
-// several sections, unknown blocks skipped). Memory is one buffer that grows only to
-// the largest record seen (capped), never with the file size.
+// several sections, unknown blocks skipped). Memory is a sliding 32 MiB map of a regular
+// file, or one buffer (pipes, stdin) that grows only to the largest record seen
+// (capped); never with the file size.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +42,9 @@ class FileReader final : public PacketSource {
   };
   enum class Format { Unknown, Pcap, Pcapng };
 
-  // Makes at least n bytes available at buf_[pos_]; false at EOF/short read.
+  // Makes at least n bytes available at data_[pos_]; false at EOF/short read.
   bool fill(size_t n);
+  bool remap(size_t n);
   Status fail(const std::string& what, uint64_t at);
   Status next_pcap(RawPacket& out);
   Status next_pcapng(RawPacket& out);
@@ -57,10 +59,17 @@ class FileReader final : public PacketSource {
   int fd_ = -1;
   bool owns_fd_ = false;
   bool eof_ = false;
+  // Pipes and stdin are read() into buf_; regular files are memory-mapped a window at a
+  // time (map_). data_ points at whichever holds the bytes.
+  bool mapped_ = false;
+  void* map_ = nullptr;
+  size_t map_len_ = 0;
+  uint64_t map_offset_ = 0;  // file offset of map_
   std::vector<uint8_t> buf_;
-  size_t pos_ = 0;   // start of unconsumed data in buf_
-  size_t end_ = 0;   // end of valid data in buf_
-  uint64_t file_offset_ = 0;  // file offset of buf_[pos_]
+  const uint8_t* data_ = nullptr;
+  size_t pos_ = 0;   // start of unconsumed data in data_
+  size_t end_ = 0;   // end of valid data in data_
+  uint64_t file_offset_ = 0;  // file offset of data_[pos_]
   uint64_t file_size_ = 0;
   Format format_ = Format::Unknown;
   // pcap

@@ -45,7 +45,12 @@ class LineWriter {
     p_ += N - 1;
   }
   void str(std::string_view s) {
-    std::memcpy(p_, s.data(), s.size());
+    // Most strings here are short names; an inline loop beats a call to memcpy.
+    if (s.size() <= 24) {
+      for (size_t i = 0; i < s.size(); ++i) p_[i] = s[i];
+    } else {
+      std::memcpy(p_, s.data(), s.size());
+    }
     p_ += s.size();
   }
   void ch(char c) { *p_++ = c; }

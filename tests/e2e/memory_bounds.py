@@ -67,6 +67,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--syns", type=int, default=1_000_000)
+    ap.add_argument("--max-flows", type=int, default=100_000)
+    ap.add_argument("--no-rss", action="store_true", help="skip the RSS bounds (sanitizer builds)")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="netsift-mem-")
     try:
@@ -78,14 +80,15 @@ def main():
                 src = bytes([172, 16 + (i >> 16) % 16, (i >> 8) & 255, i & 255])
                 yield frame(src, dst, 1024 + (i % 50000), 80, (i * 7919) & 0xffffffff, 0x02)
         write_pcap(flood, syns())
-        p, rss, _ = run(a.bin, ["sessions", "-r", flood, "--json", "--max-flows", "100000", "--no-progress"],
+        p, rss, _ = run(a.bin, ["sessions", "-r", flood, "--json", "--max-flows", str(a.max_flows), "--no-progress"],
                         os.path.join(tmp, "flood.out"))
         sessions = sum(1 for l in lines(p.out_path) if b'"tcp_session"' in l)
         check("SYN flood: exit 0", p.returncode == 0, p.stderr[-500:])
         check("SYN flood: one tcp_session per SYN", sessions == a.syns, sessions)
         evicted = [l for l in p.stderr.decode().splitlines() if "evicted" in l]
-        check("SYN flood: evictions reported", evicted and f"{a.syns - 100000} evicted" in evicted[0], evicted)
-        check(f"SYN flood: peak RSS {rss // 1024} MiB < 160 MiB", rss < 160 * 1024, rss)
+        check("SYN flood: evictions reported", evicted and f"{a.syns - a.max_flows} evicted" in evicted[0], evicted)
+        if not a.no_rss:
+            check(f"SYN flood: peak RSS {rss // 1024} MiB < 160 MiB", rss < 160 * 1024, rss)
 
         hole = os.path.join(tmp, "hole.pcap")
         src, dst = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 3])
@@ -108,7 +111,8 @@ def main():
             check("hole: gap reported", s[0]["gaps"] >= 1 and s[0]["gap_bytes"] >= 1400, s[0])
             check("hole: cap-dropped bytes reported", s[0].get("cap_dropped_bytes", 0) >= 1400, s[0])
             check("hole: data after the hole delivered", s[0]["bytes_to_server"] == (n - 1) * len(chunk), s[0])
-        check(f"hole: peak RSS {rss // 1024} MiB < 160 MiB", rss < 160 * 1024, rss)
+        if not a.no_rss:
+            check(f"hole: peak RSS {rss // 1024} MiB < 160 MiB", rss < 160 * 1024, rss)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     passed = sum(1 for r in RESULTS if r)

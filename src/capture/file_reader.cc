@@ -30,7 +30,21 @@ constexpr uint32_t kBlockPb = 2;  // obsolete Packet Block
 constexpr uint32_t kBlockSpb = 3;
 constexpr uint32_t kBlockEpb = 6;
 
+constexpr uint32_t kNetmon2Magic = 0x55424d47;  // "GMBU"
+constexpr size_t kNetmonHeader = 128;
+constexpr size_t kNetmonFrameHeader = 16;
+
 uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
+
+// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = unsigned(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + int64_t(doe) - 719468;
+}
 
 }  // namespace
 
@@ -90,6 +104,7 @@ bool FileReader::open() {
     return false;
   }
   uint32_t magic = load_le32(data_ + pos_);
+  if (magic == kNetmon2Magic) return read_netmon_header();
   if (magic == kPcapngShb) {
     format_ = Format::Pcapng;
     return true;  // the SHB is parsed as the first block by next()
@@ -158,7 +173,83 @@ bool FileReader::read_pcap_header() {
   return true;
 }
 
+// Microsoft Network Monitor 2.x: a 128-byte header (capture start as SYSTEMTIME, media
+// type, offset and size of a table of frame offsets), frames of [8-byte microsecond
+// offset from the start][wire length][captured length][data]. The table sits at the end
+// of the file, so this format needs a seekable (memory-mapped) file.
+bool FileReader::read_netmon_header() {
+  if (!mapped_) {
+    error_ = fmt::format("{}: NetMon captures can only be read from a regular file", path_);
+    return false;
+  }
+  if (!fill(kNetmonHeader)) {
+    error_ = fmt::format("{}: truncated NetMon file header", path_);
+    return false;
+  }
+  const uint8_t* h = data_ + pos_;
+  uint8_t major = h[5];
+  uint16_t media = load_le16(h + 6);
+  if (major != 2) {
+    error_ = fmt::format("{}: NetMon version {} files are not supported (only 2.x)", path_, major);
+    return false;
+  }
+  if (media != 1) {
+    error_ = fmt::format("{}: NetMon media type {} is not supported (only Ethernet)", path_, media);
+    return false;
+  }
+  int64_t days = days_from_civil(load_le16(h + 8), load_le16(h + 10), load_le16(h + 14));
+  netmon_start_ = ((days * 24 + load_le16(h + 16)) * 60 + load_le16(h + 18)) * 60 + load_le16(h + 20);
+  netmon_start_ = netmon_start_ * kNsPerSec + int64_t(load_le16(h + 22)) * 1'000'000;
+  uint32_t table = load_le32(h + 24), table_len = load_le32(h + 28);
+  if (uint64_t(table) + table_len > file_size_ || table_len % 4 != 0) {
+    error_ = fmt::format("{}: corrupt NetMon frame table (offset {}, length {})", path_, table, table_len);
+    return false;
+  }
+  if (!seek(table, table_len)) {
+    error_ = fmt::format("{}: cannot read the NetMon frame table", path_);
+    return false;
+  }
+  netmon_frames_.resize(table_len / 4);
+  for (size_t i = 0; i < netmon_frames_.size(); ++i) netmon_frames_[i] = load_le32(data_ + pos_ + i * 4);
+  format_ = Format::Netmon;
+  return true;
+}
+
+bool FileReader::seek(uint64_t offset, size_t n) {
+  if (offset + n > file_size_) return false;
+  if (offset >= map_offset_ && offset + n <= map_offset_ + end_) {
+    pos_ = size_t(offset - map_offset_);
+  } else {
+    map_offset_ = offset;  // remap() keeps [map_offset_ + pos_, ...) in view
+    pos_ = 0;
+    end_ = 0;
+    if (!remap(n)) return false;
+  }
+  file_offset_ = offset;
+  return true;
+}
+
+PacketSource::Status FileReader::next_netmon(RawPacket& out) {
+  if (netmon_next_ >= netmon_frames_.size()) return Status::End;
+  uint64_t at = netmon_frames_[netmon_next_++];
+  if (!seek(at, kNetmonFrameHeader)) return fail("NetMon frame outside the file", at);
+  const uint8_t* h = data_ + pos_;
+  uint64_t micros = load_le64(h);
+  uint32_t wirelen = load_le32(h + 8), caplen = load_le32(h + 12);
+  if (caplen > kMaxRecord || !seek(at, kNetmonFrameHeader + caplen)) {
+    return fail(fmt::format("truncated NetMon frame (captured length {})", caplen), at);
+  }
+  out.ts = netmon_start_ + int64_t(micros) * 1000;
+  out.caplen = caplen;
+  out.wirelen = std::max(wirelen, caplen);
+  out.linktype = linktype::kEthernet;
+  out.interface_id = 0;
+  out.data = ByteView(data_ + pos_ + kNetmonFrameHeader, caplen);
+  return Status::Packet;
+}
+
 PacketSource::Status FileReader::next(RawPacket& out) {
+  if (format_ == Format::Netmon) return next_netmon(out);
   if (format_ == Format::Pcap) return next_pcap(out);
   if (format_ == Format::Pcapng) return next_pcapng(out);
   return Status::End;

@@ -1,6 +1,6 @@
-// Streaming reader for pcap (both byte orders, micro- and nanosecond) and pcapng
+// Streaming reader for pcap (both byte orders, micro- and nanosecond), pcapng
 // (SHB/IDB/EPB/SPB/obsolete PB, per-interface link type and if_tsresol/if_tsoffset,
-// several sections, unknown blocks skipped). Memory is a sliding 32 MiB map of a regular
+// several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Memory is a sliding 32 MiB map of a regular
 // file, or one buffer (pipes, stdin) that grows only to the largest record seen
 // (capped); never with the file size.
 #pragma once
@@ -40,7 +40,7 @@ class FileReader final : public PacketSource {
     uint8_t tsresol_exp = 6;
     int64_t tsoffset_sec = 0;
   };
-  enum class Format { Unknown, Pcap, Pcapng };
+  enum class Format { Unknown, Pcap, Pcapng, Netmon };
 
   // Makes at least n bytes available at data_[pos_]; false at EOF/short read.
   bool fill(size_t n);
@@ -49,6 +49,10 @@ class FileReader final : public PacketSource {
   Status next_pcap(RawPacket& out);
   Status next_pcapng(RawPacket& out);
   bool read_pcap_header();
+  bool read_netmon_header();
+  // Maps [offset, offset + n) of a regular file into view at data_[pos_].
+  bool seek(uint64_t offset, size_t n);
+  Status next_netmon(RawPacket& out);
   // pcapng block handlers; `body` excludes type, both lengths.
   bool on_section_header(ByteView block);
   bool on_interface(ByteView body, uint64_t at);
@@ -80,6 +84,10 @@ class FileReader final : public PacketSource {
   // pcapng
   bool ng_big_endian_ = false;
   std::vector<Interface> interfaces_;
+  // NetMon 2.x
+  TimestampNs netmon_start_ = 0;
+  std::vector<uint32_t> netmon_frames_;
+  size_t netmon_next_ = 0;
 };
 
 }  // namespace netsift

@@ -180,6 +180,32 @@ void ipv6(Frame& f, uint32_t offset) {
 
 void by_ip_proto(Frame& f, uint8_t proto, uint32_t offset, uint32_t end) {
   switch (proto) {
+    case ipproto::kIpip:
+    case ipproto::kIpv6Encap: {
+      // A fragmented tunnel packet is decapsulated after reassembly, not piecemeal.
+      if (f.view.fragment) break;
+      constexpr int kMaxTunnels = 4;
+      if (++f.depth > 16 || f.view.tunneled_depth >= kMaxTunnels) {
+        f.view.add_problem(Problem::LinkTooDeep);
+        return;
+      }
+      PacketView& v = f.view;
+      if (!v.tunneled) {
+        v.outer_src_ip = v.src_ip;
+        v.outer_dst_ip = v.dst_ip;
+      }
+      v.tunneled = true;
+      ++v.tunneled_depth;
+      // The inner header is decoded over the outer one's fields; the inner packet ends
+      // where the outer payload does.
+      Frame inner{f.data.first(end), v, f.options, f.snaplen_cut, f.depth};
+      if (proto == ipproto::kIpip) {
+        ipv4(inner, offset);
+      } else {
+        ipv6(inner, offset);
+      }
+      return;
+    }
     case ipproto::kTcp:
       tcp(f, offset, end);
       return;

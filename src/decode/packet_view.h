@@ -22,7 +22,7 @@ constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x
 }
 
 namespace ipproto {
-constexpr uint8_t kHopByHop = 0, kIcmp = 1, kTcp = 6, kUdp = 17, kIpv6Route = 43,
+constexpr uint8_t kHopByHop = 0, kIcmp = 1, kIpip = 4, kTcp = 6, kIpv6Encap = 41, kUdp = 17, kIpv6Route = 43,
                   kIpv6Frag = 44, kEsp = 50, kAh = 51, kIcmp6 = 58, kNoNext = 59,
                   kIpv6DstOpts = 60;
 }
@@ -71,6 +71,11 @@ struct PacketView {
   uint32_t l4_len = 0;          // bytes the IP header says follow, capped by what was captured
   uint32_t l4_wire_len = 0;     // bytes the IP header says follow
   ChecksumStatus ip_checksum = ChecksumStatus::NotChecked;
+  // IP-in-IP (IPv4 or IPv6 carried in IPv4/IPv6, e.g. 6to4): the fields above describe
+  // the innermost packet; the outer addresses are kept here.
+  bool tunneled = false;
+  uint8_t tunneled_depth = 0;
+  IpAddress outer_src_ip, outer_dst_ip;
 
   // ARP
   uint16_t arp_op = 0;

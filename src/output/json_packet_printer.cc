@@ -157,6 +157,10 @@ class JsonPacketPrinter final : public PacketPrinter {
     uint_field(w, "ttl", v.ttl);
     if (v.l3 == L3::Ipv4) uint_field(w, "ip_id", v.ip_id);
     if (v.ip_checksum == ChecksumStatus::Bad) w.lit(",\"ip_checksum\":\"bad\"");
+    if (v.tunneled) {
+      string_field(w, "outer_src_ip", v.outer_src_ip);
+      string_field(w, "outer_dst_ip", v.outer_dst_ip);
+    }
     if (v.fragment) {
       w.lit(",\"fragment\":{\"id\":");
       w.u64(v.frag_id);

@@ -226,6 +226,24 @@ TEST(Decoder, Ipv6ExtensionHeadersAndFragment) {
   EXPECT_EQ(to_string(d.view.src_ip), "2001::1");
 }
 
+TEST(Decoder, Ipv6InIpv4TunnelReportsInnerPacketAndOuterAddresses) {
+  Bytes seg = test::tcp(1026, 21, 5, 0, 0x02);
+  Bytes inner = test::ipv6(6, seg.size());
+  test::append(inner, seg);
+  Bytes b = test::ethernet(0x0800);
+  test::append(b, test::ipv4(41, inner.size()));
+  test::append(b, inner);
+  auto dp = decode(b);
+  auto& d = *dp;
+  ASSERT_EQ(d.view.l3, L3::Ipv6);
+  EXPECT_TRUE(d.view.tunneled);
+  EXPECT_EQ(to_string(d.view.outer_src_ip), "10.0.0.1");
+  EXPECT_EQ(to_string(d.view.src_ip), "2001::1");
+  EXPECT_EQ(d.view.l4, L4::Tcp);
+  EXPECT_EQ(d.view.dst_port, 21);
+  EXPECT_EQ(d.view.problem_count, 0);
+}
+
 TEST(Decoder, Ipv4LaterFragmentHasNoTransportHeader) {
   Bytes b = test::ethernet(0x0800);
   test::append(b, test::ipv4(17, 16, {}, 0x0002 /* offset 16 bytes */));

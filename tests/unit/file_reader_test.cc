@@ -290,6 +290,44 @@ TEST(FileReader, PcapngCorruptionIsReportedWithOffset) {
   EXPECT_TRUE(read_all(undeclared.b).error);
 }
 
+TEST(FileReader, NetMon2) {
+  // 128-byte header, two frames, then the frame table.
+  Bytes b(128, 0);
+  const char magic[] = "GMBU";
+  std::copy(magic, magic + 4, b.begin());
+  b[5] = 2;  // version 2.0
+  b[6] = 1;  // Ethernet
+  uint16_t systemtime[8] = {2005, 7, 6, 16, 10, 29, 29, 800};
+  for (int i = 0; i < 8; ++i) {
+    b[8 + i * 2] = uint8_t(systemtime[i]);
+    b[9 + i * 2] = uint8_t(systemtime[i] >> 8);
+  }
+  std::vector<uint32_t> offsets;
+  for (uint64_t micros : {0ull, 1500000ull}) {
+    offsets.push_back(uint32_t(b.size()));
+    Bytes frame;
+    le32(frame, uint32_t(micros));
+    le32(frame, uint32_t(micros >> 32));
+    le32(frame, 60);  // on the wire
+    le32(frame, 3);   // captured
+    frame.insert(frame.end(), {1, 2, 3});
+    b.insert(b.end(), frame.begin(), frame.end());
+  }
+  uint32_t table = uint32_t(b.size());
+  for (uint32_t o : offsets) le32(b, o);
+  for (int i = 0; i < 4; ++i) b[24 + i] = uint8_t(table >> (8 * i));
+  b[28] = 8;
+  auto r = read_all(b);
+  ASSERT_FALSE(r.error) << r.message;
+  ASSERT_EQ(r.packets.size(), 2u);
+  EXPECT_EQ(r.packets[0].ts, 1121509769800000000);  // 2005-07-16 10:29:29.8 UTC
+  EXPECT_EQ(r.packets[1].ts, 1121509771300000000);
+  EXPECT_EQ(r.packets[1].wirelen, 60u);
+  EXPECT_EQ(r.data[1], (Bytes{1, 2, 3}));
+  Bytes cut(b.begin(), b.begin() + 150);  // the table is gone
+  EXPECT_TRUE(read_all(cut).error);
+}
+
 TEST(FileReader, RealCorpusFilesOpen) {
   for (const char* f : {"pcapng-multi-interface.pcapng", "http-get.pcap", "sll2-linux_dlt_sll2.pcap"}) {
     FileReader reader(std::string(NETSIFT_EXAMPLES_DIR) + "/" + f);

@@ -1,7 +1,6 @@
 // Micro-benchmarks of the per-packet hot paths: decoding, text and JSON rendering, TCP
 // reassembly of in-order segments. Run: build/bench/bench_hot_paths
 #include <benchmark/benchmark.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,11 +15,12 @@ namespace netsift {
 namespace {
 
 std::vector<uint8_t> http_frame() {
-  std::vector<uint8_t> b = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
-                            0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-                            0x9c, 0x40, 0, 80, 0, 0, 0x03, 0xe8, 0, 0, 0x07, 0xd0, 0x50, 0x18, 2, 0,
-                            0, 0, 0, 0};
-  std::string payload = "GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: bench\r\n\r\n";
+  std::vector<uint8_t> b = {0,    1, 2,    3,    4,    5,    6,    7,    8,  9,  10, 11, 0x08, 0x00,
+                            0x45, 0, 0,    0,    0,    1,    0x40, 0,    64, 6,  0,  0,  10,   0,
+                            0,    1, 10,   0,    0,    2,    0x9c, 0x40, 0,  80, 0,  0,  0x03, 0xe8,
+                            0,    0, 0x07, 0xd0, 0x50, 0x18, 2,    0,    0,  0,  0,  0};
+  std::string payload =
+      "GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: bench\r\n\r\n";
   payload.resize(1400, 'x');
   b.insert(b.end(), payload.begin(), payload.end());
   uint16_t total = uint16_t(b.size() - 14);

@@ -1,8 +1,7 @@
 #include "app/config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include <set>
 #include <stdexcept>
@@ -71,7 +70,8 @@ std::vector<std::string> ip_list(const YAML::Node& n, const std::string& key) {
   auto list = string_list(n, key);
   for (const auto& ip : list) {
     IpAddress a;
-    if (!parse_address(ip, a)) throw ConfigError(fmt::format("bad IP address '{}' in '{}'", ip, key));
+    if (!parse_address(ip, a))
+      throw ConfigError(fmt::format("bad IP address '{}' in '{}'", ip, key));
   }
   return list;
 }
@@ -81,7 +81,8 @@ TimestampNs seconds(const YAML::Node& parent, const std::string& where, const ch
   const YAML::Node n = parent[key];
   if (!n) return current;
   double s = value<double>(n, where + "." + key);
-  if (!(s > 0)) throw ConfigError(fmt::format("'{}.{}' must be a positive number of seconds", where, key));
+  if (!(s > 0))
+    throw ConfigError(fmt::format("'{}.{}' must be a positive number of seconds", where, key));
   return TimestampNs(s * 1e9);
 }
 
@@ -98,14 +99,16 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
   if (!root || root.IsNull()) return;
   expect_keys(root, "", {"input", "jobs", "filters", "output", "protocols", "limits"});
   if (const YAML::Node in = root["input"]) {
-    expect_keys(in, "input", {"device", "pcap_file", "bpf_filter", "snaplen", "promiscuous",
-                              "buffer_size_mb", "immediate", "verify_checksums"});
+    expect_keys(in, "input",
+                {"device", "pcap_file", "bpf_filter", "snaplen", "promiscuous", "buffer_size_mb",
+                 "immediate", "verify_checksums"});
     read(in, "input", "device", c.interface);
     if (const YAML::Node f = in["pcap_file"]) c.read_files = string_list(f, "input.pcap_file");
     if (!c.interface.empty() && !c.read_files.empty()) {
       throw ConfigError("'input.device' and 'input.pcap_file' exclude each other");
     }
-    if (const YAML::Node b = in["bpf_filter"]) c.filter_words = {value<std::string>(b, "input.bpf_filter")};
+    if (const YAML::Node b = in["bpf_filter"])
+      c.filter_words = {value<std::string>(b, "input.bpf_filter")};
     positive(in, "input", "snaplen", c.snaplen);
     positive(in, "input", "buffer_size_mb", c.buffer_size_mb);
     bool promisc = !c.no_promiscuous;
@@ -124,8 +127,10 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
     expect_keys(f, "filters", {"tcp", "udp"});
     if (const YAML::Node t = f["tcp"]) {
       expect_keys(t, "filters.tcp", {"src_ports", "dst_ports", "src_ips", "dst_ips"});
-      if (t["src_ports"]) s.filters.tcp_src_ports = port_list(t["src_ports"], "filters.tcp.src_ports");
-      if (t["dst_ports"]) s.filters.tcp_dst_ports = port_list(t["dst_ports"], "filters.tcp.dst_ports");
+      if (t["src_ports"])
+        s.filters.tcp_src_ports = port_list(t["src_ports"], "filters.tcp.src_ports");
+      if (t["dst_ports"])
+        s.filters.tcp_dst_ports = port_list(t["dst_ports"], "filters.tcp.dst_ports");
       if (t["src_ips"]) s.filters.tcp_src_ips = ip_list(t["src_ips"], "filters.tcp.src_ips");
       if (t["dst_ips"]) s.filters.tcp_dst_ips = ip_list(t["dst_ips"], "filters.tcp.dst_ips");
     }
@@ -136,8 +141,9 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
     }
   }
   if (const YAML::Node o = root["output"]) {
-    expect_keys(o, "output", {"json", "utc", "stdout", "directory", "sqlite", "data_level",
-                              "data_stream_direct", "data_encoding", "max_session_data"});
+    expect_keys(o, "output",
+                {"json", "utc", "stdout", "directory", "sqlite", "data_level", "data_stream_direct",
+                 "data_encoding", "max_session_data"});
     read(o, "output", "json", s.json);
     read(o, "output", "utc", s.utc);
     read(o, "output", "stdout", s.stdout_output);
@@ -145,18 +151,21 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
     read(o, "output", "sqlite", s.sqlite_path);
     if (const YAML::Node n = o["data_level"]) {
       s.data_level = value<int>(n, "output.data_level");
-      if (s.data_level < 0 || s.data_level > 2) throw ConfigError("'output.data_level' must be 0, 1 or 2");
+      if (s.data_level < 0 || s.data_level > 2)
+        throw ConfigError("'output.data_level' must be 0, 1 or 2");
     }
     if (const YAML::Node n = o["data_stream_direct"]) {
       int mode = value<int>(n, "output.data_stream_direct");
       if (mode != 1 && mode != 2) {
-        throw ConfigError("'output.data_stream_direct' must be 1 (stream chunks) or 2 (whole session)");
+        throw ConfigError(
+            "'output.data_stream_direct' must be 1 (stream chunks) or 2 (whole session)");
       }
       s.stream = mode == 1;
     }
     if (const YAML::Node n = o["data_encoding"]) {
       std::string enc = value<std::string>(n, "output.data_encoding");
-      if (enc != "text" && enc != "base64") throw ConfigError("'output.data_encoding' must be text or base64");
+      if (enc != "text" && enc != "base64")
+        throw ConfigError("'output.data_encoding' must be text or base64");
       s.base64 = enc == "base64";
     }
     positive(o, "output", "max_session_data", s.max_session_data);
@@ -167,16 +176,18 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
       std::string name = kv.first.as<std::string>();
       if (!find_analyzer(name)) {
         std::string known;
-        for (const auto& spec : analyzer_registry()) known += (known.empty() ? "" : ", ") + std::string(spec.name);
+        for (const auto& spec : analyzer_registry())
+          known += (known.empty() ? "" : ", ") + std::string(spec.name);
         throw ConfigError(fmt::format("unknown protocol 'protocols.{}' (known: {})", name, known));
       }
       s.flow.ports[name] = port_list(kv.second, "protocols." + name);
     }
   }
   if (const YAML::Node l = root["limits"]) {
-    expect_keys(l, "limits", {"max_flows", "max_buffer_per_direction", "max_buffer_total",
-                              "tcp_timeout", "tcp_closed_linger", "udp_timeout", "fragment_timeout",
-                              "max_fragment_datagrams", "max_fragment_bytes"});
+    expect_keys(l, "limits",
+                {"max_flows", "max_buffer_per_direction", "max_buffer_total", "tcp_timeout",
+                 "tcp_closed_linger", "udp_timeout", "fragment_timeout", "max_fragment_datagrams",
+                 "max_fragment_bytes"});
     positive(l, "limits", "max_flows", s.flow.max_flows);
     positive(l, "limits", "max_buffer_per_direction", s.flow.max_buffer_per_direction);
     positive(l, "limits", "max_buffer_total", s.flow.max_buffer_total);

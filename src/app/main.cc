@@ -1,7 +1,6 @@
 // netsift entry point: parses the command line and runs one subcommand.
-#include <csignal>
-
 #include <CLI/CLI.hpp>
+#include <csignal>
 
 #include "app/commands.h"
 #include "app/packet_pump.h"
@@ -15,7 +14,9 @@ namespace {
 // The only process-wide state: set from the signal handler, polled by the pipeline.
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+}
 
 }  // namespace
 
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  CLI::App app{"netsift - fast network traffic analyzer (packets, sessions, protocols, statistics)"};
+  CLI::App app{
+      "netsift - fast network traffic analyzer (packets, sessions, protocols, statistics)"};
   app.set_version_flag("-V,--version", "netsift " NETSIFT_VERSION);
   app.require_subcommand(1);
   int exit_code = netsift::kExitOk;

@@ -1,11 +1,10 @@
 #include "app/packet_pump.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-
-#include <fmt/format.h>
 
 #include "capture/bpf_filter.h"
 #include "capture/file_reader.h"
@@ -186,13 +185,17 @@ PacketPump::PacketPump(const CaptureOptions& options, const std::atomic<bool>& s
     : impl_(std::make_unique<Impl>(options, stop, stats_)) {}
 PacketPump::~PacketPump() = default;
 
-bool PacketPump::prepare(std::string& error) { return impl_->prepare(error); }
-int PacketPump::run(PacketConsumer& consumer) { return impl_->run(consumer); }
+bool PacketPump::prepare(std::string& error) {
+  return impl_->prepare(error);
+}
+int PacketPump::run(PacketConsumer& consumer) {
+  return impl_->run(consumer);
+}
 
 void PacketPump::print_summary(FILE* out) const {
-  std::string line = fmt::format("netsift: {} frames read, {} decoded cleanly, {} malformed, {} filtered out",
-                                 stats_.frames_read, stats_.frames_clean, stats_.frames_malformed,
-                                 stats_.frames_filtered);
+  std::string line = fmt::format(
+      "netsift: {} frames read, {} decoded cleanly, {} malformed, {} filtered out",
+      stats_.frames_read, stats_.frames_clean, stats_.frames_malformed, stats_.frames_filtered);
   if (stats_.kernel_dropped) line += fmt::format(", {} dropped by kernel", stats_.kernel_dropped);
   std::fprintf(out, "%s\n", line.c_str());
   for (size_t i = 0; i < kProblemCount; ++i) {

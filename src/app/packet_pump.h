@@ -40,9 +40,10 @@ struct RunStats {
 // Process exit codes (documented in docs/netsift.1).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitError = 1,    // nothing could be processed: unreadable input, bad filter or config
-  kExitDamaged = 2,  // an input was corrupt or truncated: everything before the damage was processed
-  kExitUsage = 64,   // bad command line
+  kExitError = 1,  // nothing could be processed: unreadable input, bad filter or config
+  kExitDamaged =
+      2,            // an input was corrupt or truncated: everything before the damage was processed
+  kExitUsage = 64,  // bad command line
 };
 
 class PacketPump {

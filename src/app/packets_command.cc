@@ -1,6 +1,5 @@
 // `netsift packets`: one record per frame, text or JSON Lines.
 #include <CLI/CLI.hpp>
-
 #include <memory>
 
 #include "app/capture_options.h"
@@ -61,14 +60,16 @@ int run_packets(const PacketsOptions& o, const std::atomic<bool>& stop) {
 
 void register_packets_command(CLI::App& root, const std::atomic<bool>& stop, int& exit_code) {
   auto options = std::make_shared<PacketsOptions>();
-  CLI::App* cmd = root.add_subcommand("packets", "Print every packet in detail (text or JSON Lines)");
+  CLI::App* cmd =
+      root.add_subcommand("packets", "Print every packet in detail (text or JSON Lines)");
   add_capture_options(*cmd, options->capture);
   cmd->add_flag("--json", options->json, "JSON Lines output, one object per frame");
   cmd->add_flag("--utc", options->utc, "Text: show calendar time in UTC (default: local time)");
   cmd->add_flag("-q,--quiet", options->quiet, "Text: one short line per packet");
   cmd->add_flag("--hex", options->hexdump, "Text: add a hex + ASCII dump of each frame");
   cmd->add_flag("-x,--data-binary", options->data_binary, "Text: add DATA_BINARY=<hex of payload>");
-  cmd->add_option("--data-max", options->data_max, "Text: show at most N payload bytes in DATA= (0 = all)")
+  cmd->add_option("--data-max", options->data_max,
+                  "Text: show at most N payload bytes in DATA= (0 = all)")
       ->capture_default_str()
       ->type_name("N");
   cmd->add_flag("--payload", options->payload, "JSON: add the payload as escaped text");

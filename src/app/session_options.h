@@ -22,17 +22,17 @@ struct SessionFilters {
 };
 
 struct SessionOptions {
-  bool tcp = true;                // the ancestor's is_handle_tcp
-  bool udp = true;                // is_handle_udp
-  bool packets = false;           // also print every packet (run --config only)
+  bool tcp = true;       // the ancestor's is_handle_tcp
+  bool udp = true;       // is_handle_udp
+  bool packets = false;  // also print every packet (run --config only)
   bool json = false;
-  bool stream = false;            // data_stream_direct 1: chunks as they arrive
-  int data_level = 1;             // 0 none, 1 escaped text, 2 hex + ASCII dump
-  bool base64 = false;            // JSON data as base64 instead of escaped text
+  bool stream = false;                   // data_stream_direct 1: chunks as they arrive
+  int data_level = 1;                    // 0 none, 1 escaped text, 2 hex + ASCII dump
+  bool base64 = false;                   // JSON data as base64 instead of escaped text
   uint64_t max_session_data = 1u << 20;  // whole-session mode: bytes kept per direction
   bool utc = false;
-  std::string output_dir;         // one JSON Lines file per event kind
-  std::string sqlite_path;        // events into SQLite
+  std::string output_dir;   // one JSON Lines file per event kind
+  std::string sqlite_path;  // events into SQLite
   bool stdout_output = true;
   SessionFilters filters;
   FlowConfig flow;

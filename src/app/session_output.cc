@@ -1,8 +1,8 @@
 #include "app/session_output.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "output/byte_format.h"
 
@@ -23,7 +23,9 @@ struct SessionOutput::Transcript final : FlowUserData {
 
 namespace {
 
-const char* dir_name(Dir d) { return d == Dir::ToServer ? "to_server" : "to_client"; }
+const char* dir_name(Dir d) {
+  return d == Dir::ToServer ? "to_server" : "to_client";
+}
 
 bool contains_ip(const std::vector<IpAddress>& list, const IpAddress& a) {
   return list.empty() || std::find(list.begin(), list.end(), a) != list.end();
@@ -58,11 +60,12 @@ bool SessionOutput::wanted(const Flow& f) const {
   const SessionFilters& fl = options_.filters;
   if (f.is_tcp()) {
     return options_.tcp && contains_port(fl.tcp_src_ports, i.client_port) &&
-           contains_port(fl.tcp_dst_ports, i.server_port) && contains_ip(tcp_src_ips_, i.client_ip) &&
-           contains_ip(tcp_dst_ips_, i.server_ip);
+           contains_port(fl.tcp_dst_ports, i.server_port) &&
+           contains_ip(tcp_src_ips_, i.client_ip) && contains_ip(tcp_dst_ips_, i.server_ip);
   }
   return options_.udp &&
-         (contains_port(fl.udp_ports, i.client_port) || contains_port(fl.udp_ports, i.server_port)) &&
+         (contains_port(fl.udp_ports, i.client_port) ||
+          contains_port(fl.udp_ports, i.server_port)) &&
          (contains_ip(udp_ips_, i.client_ip) || contains_ip(udp_ips_, i.server_ip));
 }
 
@@ -88,9 +91,8 @@ void SessionOutput::put_endpoints(const Flow& f, Dir dir) {
   size_t bn = format_address(to_server ? i.server_ip : i.client_ip, b);
   bool v6 = i.client_ip.family == 6;
   text_->append(fmt::format(fmt::runtime(v6 ? "[{}]:{} ----->[{}]:{}" : "{}:{} ----->{}:{}"),
-                            std::string_view(a, an),
-                            to_server ? i.client_port : i.server_port, std::string_view(b, bn),
-                            to_server ? i.server_port : i.client_port));
+                            std::string_view(a, an), to_server ? i.client_port : i.server_port,
+                            std::string_view(b, bn), to_server ? i.server_port : i.client_port));
 }
 
 void SessionOutput::put_data_field(Event& e, const char* key, ByteView data) {
@@ -129,7 +131,8 @@ void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data
   auto* t = static_cast<Transcript*>(f.user.get());
   if (!t) return;
   size_t d = size_t(dir);
-  uint64_t room = options_.max_session_data > t->kept[d] ? options_.max_session_data - t->kept[d] : 0;
+  uint64_t room =
+      options_.max_session_data > t->kept[d] ? options_.max_session_data - t->kept[d] : 0;
   ByteView keep = data.first(std::min<uint64_t>(room, data.size()));
   t->cut[d] += data.size() - keep.size();
   if (keep.empty()) return;
@@ -158,7 +161,8 @@ void SessionOutput::on_tcp_gap(Flow& f, Dir dir, uint64_t offset, uint64_t lengt
     }
     return;
   }
-  if (auto* t = static_cast<Transcript*>(f.user.get())) t->chunks.push_back({dir, true, length, {}});
+  if (auto* t = static_cast<Transcript*>(f.user.get()))
+    t->chunks.push_back({dir, true, length, {}});
 }
 
 void SessionOutput::on_udp_datagram(Flow& f, Dir dir, ByteView data) {
@@ -208,10 +212,10 @@ void SessionOutput::on_flow_end(Flow& f) {
     text_->append(time_.calendar(f.last_ts));
     text_->append("]\t");
     put_endpoints(f, Dir::ToServer);
-    text_->append(fmt::format(
-        "\tstate={}\tpackets={}/{}\tbytes={}/{}{}{}{}\n", close_reason_name(f.state), f.packets[0],
-        f.packets[1], s[0].bytes_delivered, s[1].bytes_delivered, f.midstream() ? "\tmidstream" : "",
-        app.empty() ? "" : "\tapp=", app));
+    text_->append(
+        fmt::format("\tstate={}\tpackets={}/{}\tbytes={}/{}{}{}{}\n", close_reason_name(f.state),
+                    f.packets[0], f.packets[1], s[0].bytes_delivered, s[1].bytes_delivered,
+                    f.midstream() ? "\tmidstream" : "", app.empty() ? "" : "\tapp=", app));
     if (s[0].gaps + s[1].gaps) {
       text_->append(fmt::format("\tgaps={}\tmissing_bytes={}\n", s[0].gaps + s[1].gaps,
                                 s[0].gap_bytes + s[1].gap_bytes));
@@ -224,13 +228,16 @@ void SessionOutput::on_flow_end(Flow& f) {
                                     c.dir == Dir::ToServer ? ">>>" : "<<<", c.gap_length));
           continue;
         }
-        text_->append(fmt::format("{} {} ({} bytes)\n",
-                                  c.dir == Dir::ToServer ? ">>> client to server" : "<<< server to client",
-                                  "data", c.data.size()));
+        text_->append(
+            fmt::format("{} {} ({} bytes)\n",
+                        c.dir == Dir::ToServer ? ">>> client to server" : "<<< server to client",
+                        "data", c.data.size()));
         put_data(c.data);
       }
       for (int d = 0; d < 2; ++d) {
-        if (t->cut[d]) text_->append(fmt::format("[{} bytes {} not shown: --max-session-data]\n", t->cut[d], dir_name(Dir(d))));
+        if (t->cut[d])
+          text_->append(fmt::format("[{} bytes {} not shown: --max-session-data]\n", t->cut[d],
+                                    dir_name(Dir(d))));
       }
     }
     text_->end_record();

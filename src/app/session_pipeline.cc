@@ -37,7 +37,9 @@ void SessionPipeline::on_idle(TimestampNs wall_now) {
   defrag_.expire(clock_);
 }
 
-void SessionPipeline::finish() { flows_.flush_all(); }
+void SessionPipeline::finish() {
+  flows_.flush_all();
+}
 
 void SessionPipeline::print_summary(FILE* out) const {
   const FlowTableStats& s = flows_.stats();
@@ -45,16 +47,16 @@ void SessionPipeline::print_summary(FILE* out) const {
   std::fprintf(out,
                "netsift: %lu TCP sessions, %lu UDP flows, %lu evicted at the flow cap, "
                "%lu bytes missing in gaps (%lu cut by buffer caps), %lu analyzer errors\n",
-               (unsigned long)s.tcp_flows, (unsigned long)s.udp_flows, (unsigned long)s.flows_evicted,
-               (unsigned long)s.tcp_gap_bytes, (unsigned long)s.tcp_cap_dropped_bytes,
-               (unsigned long)s.analyzer_errors);
+               (unsigned long)s.tcp_flows, (unsigned long)s.udp_flows,
+               (unsigned long)s.flows_evicted, (unsigned long)s.tcp_gap_bytes,
+               (unsigned long)s.tcp_cap_dropped_bytes, (unsigned long)s.analyzer_errors);
   if (d.fragments) {
     std::fprintf(out,
                  "netsift: %lu IP fragments, %lu datagrams reassembled, %lu timed out, %lu dropped "
                  "by caps, %lu conflicting overlaps, %lu too large\n",
-                 (unsigned long)d.fragments, (unsigned long)d.reassembled, (unsigned long)d.timed_out,
-                 (unsigned long)d.cap_dropped, (unsigned long)d.conflicting_overlaps,
-                 (unsigned long)d.too_large);
+                 (unsigned long)d.fragments, (unsigned long)d.reassembled,
+                 (unsigned long)d.timed_out, (unsigned long)d.cap_dropped,
+                 (unsigned long)d.conflicting_overlaps, (unsigned long)d.too_large);
   }
 }
 

@@ -1,7 +1,6 @@
 // `netsift sessions` (TCP sessions and UDP datagrams with protocol analysis) and
 // `netsift run --config FILE` (every job the config file enables, in one pass).
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -44,7 +43,8 @@ class PacketPrintConsumer final : public PacketConsumer {
   PacketPrinter& printer_;
 };
 
-int run_jobs(const CaptureOptions& capture, const SessionOptions& s, const std::atomic<bool>& stop) {
+int run_jobs(const CaptureOptions& capture, const SessionOptions& s,
+             const std::atomic<bool>& stop) {
   PacketPump pump(capture, stop);
   std::string error;
   if (!pump.prepare(error)) {
@@ -87,8 +87,9 @@ int run_jobs(const CaptureOptions& capture, const SessionOptions& s, const std::
   std::unique_ptr<PacketPrinter> printer;
   std::unique_ptr<PacketPrintConsumer> packets;
   if (s.packets && s.stdout_output) {
-    printer = s.json ? make_json_packet_printer(out, {})
-                     : make_text_packet_printer(out, TextPacketOptions{s.utc, false, false, false, 64});
+    printer =
+        s.json ? make_json_packet_printer(out, {})
+               : make_text_packet_printer(out, TextPacketOptions{s.utc, false, false, false, 64});
     packets = std::make_unique<PacketPrintConsumer>(*printer);
     tee.add(packets.get());
   }
@@ -123,13 +124,16 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
     });
   };
   SessionCli* p = cli.get();
-  over(cmd->add_flag("--json", s.json, "JSON Lines output (tcp_session, tcp_data, udp, protocol events)"),
+  over(cmd->add_flag("--json", s.json,
+                     "JSON Lines output (tcp_session, tcp_data, udp, protocol events)"),
        [p](auto&, auto& o) { o.json = p->session.json; });
-  over(cmd->add_flag("--utc", s.utc, "Text: calendar time in UTC"), [p](auto&, auto& o) { o.utc = p->session.utc; });
+  over(cmd->add_flag("--utc", s.utc, "Text: calendar time in UTC"),
+       [p](auto&, auto& o) { o.utc = p->session.utc; });
   over(cmd->add_flag("--stream", s.stream,
                      "Print data as it arrives, per direction (default: whole session at close)"),
        [p](auto&, auto& o) { o.stream = p->session.stream; });
-  over(cmd->add_option("--data-level", s.data_level, "0 = no data, 1 = escaped text, 2 = hex + ASCII dump")
+  over(cmd->add_option("--data-level", s.data_level,
+                       "0 = no data, 1 = escaped text, 2 = hex + ASCII dump")
            ->check(CLI::Range(0, 2)),
        [p](auto&, auto& o) { o.data_level = p->session.data_level; });
   over(cmd->add_flag("--base64", s.base64, "JSON: data as base64 instead of escaped text"),
@@ -141,39 +145,55 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
   over(cmd->add_option("--max-session-data", s.max_session_data,
                        "Whole-session text: bytes kept per direction"),
        [p](auto&, auto& o) { o.max_session_data = p->session.max_session_data; });
-  over(cmd->add_option("--output-dir", s.output_dir, "Also write one JSON Lines file per event kind here"),
+  over(cmd->add_option("--output-dir", s.output_dir,
+                       "Also write one JSON Lines file per event kind here"),
        [p](auto&, auto& o) { o.output_dir = p->session.output_dir; });
   over(cmd->add_option("--sqlite", s.sqlite_path, "Also store events in this SQLite database"),
        [p](auto&, auto& o) { o.sqlite_path = p->session.sqlite_path; });
-  over(cmd->add_option("--tcp-src-port", s.filters.tcp_src_ports, "Only TCP sessions from these client ports")
-           ->delimiter(',')->allow_extra_args(false),
+  over(cmd->add_option("--tcp-src-port", s.filters.tcp_src_ports,
+                       "Only TCP sessions from these client ports")
+           ->delimiter(',')
+           ->allow_extra_args(false),
        [p](auto&, auto& o) { o.filters.tcp_src_ports = p->session.filters.tcp_src_ports; });
-  over(cmd->add_option("--tcp-dst-port", s.filters.tcp_dst_ports, "Only TCP sessions to these server ports")
-           ->delimiter(',')->allow_extra_args(false),
+  over(cmd->add_option("--tcp-dst-port", s.filters.tcp_dst_ports,
+                       "Only TCP sessions to these server ports")
+           ->delimiter(',')
+           ->allow_extra_args(false),
        [p](auto&, auto& o) { o.filters.tcp_dst_ports = p->session.filters.tcp_dst_ports; });
-  over(cmd->add_option("--tcp-src-ip", s.filters.tcp_src_ips, "Only TCP sessions from these client IPs")
-           ->delimiter(',')->allow_extra_args(false),
+  over(cmd->add_option("--tcp-src-ip", s.filters.tcp_src_ips,
+                       "Only TCP sessions from these client IPs")
+           ->delimiter(',')
+           ->allow_extra_args(false),
        [p](auto&, auto& o) { o.filters.tcp_src_ips = p->session.filters.tcp_src_ips; });
-  over(cmd->add_option("--tcp-dst-ip", s.filters.tcp_dst_ips, "Only TCP sessions to these server IPs")
-           ->delimiter(',')->allow_extra_args(false),
+  over(cmd->add_option("--tcp-dst-ip", s.filters.tcp_dst_ips,
+                       "Only TCP sessions to these server IPs")
+           ->delimiter(',')
+           ->allow_extra_args(false),
        [p](auto&, auto& o) { o.filters.tcp_dst_ips = p->session.filters.tcp_dst_ips; });
   over(cmd->add_option("--udp-port", s.filters.udp_ports, "Only UDP flows with one of these ports")
-           ->delimiter(',')->allow_extra_args(false),
+           ->delimiter(',')
+           ->allow_extra_args(false),
        [p](auto&, auto& o) { o.filters.udp_ports = p->session.filters.udp_ports; });
   over(cmd->add_option("--udp-ip", s.filters.udp_ips, "Only UDP flows with one of these IPs")
-           ->delimiter(',')->allow_extra_args(false),
+           ->delimiter(',')
+           ->allow_extra_args(false),
        [p](auto&, auto& o) { o.filters.udp_ips = p->session.filters.udp_ips; });
   over(cmd->add_option("--max-flows", s.flow.max_flows, "Cap on concurrent flows"),
        [p](auto&, auto& o) { o.flow.max_flows = p->session.flow.max_flows; });
   over(cmd->add_option("--max-buffer-per-direction", s.flow.max_buffer_per_direction,
                        "Cap on out-of-order bytes held per TCP direction"),
-       [p](auto&, auto& o) { o.flow.max_buffer_per_direction = p->session.flow.max_buffer_per_direction; });
-  over(cmd->add_option("--max-buffer-total", s.flow.max_buffer_total, "Cap on out-of-order bytes held in all flows"),
+       [p](auto&, auto& o) {
+         o.flow.max_buffer_per_direction = p->session.flow.max_buffer_per_direction;
+       });
+  over(cmd->add_option("--max-buffer-total", s.flow.max_buffer_total,
+                       "Cap on out-of-order bytes held in all flows"),
        [p](auto&, auto& o) { o.flow.max_buffer_total = p->session.flow.max_buffer_total; });
   static double tcp_timeout = 3600, udp_timeout = 60;
-  over(cmd->add_option("--tcp-timeout", tcp_timeout, "Idle TCP session timeout, seconds")->capture_default_str(),
+  over(cmd->add_option("--tcp-timeout", tcp_timeout, "Idle TCP session timeout, seconds")
+           ->capture_default_str(),
        [](auto&, auto& o) { o.flow.tcp_timeout = TimestampNs(tcp_timeout * 1e9); });
-  over(cmd->add_option("--udp-timeout", udp_timeout, "Idle UDP flow timeout, seconds")->capture_default_str(),
+  over(cmd->add_option("--udp-timeout", udp_timeout, "Idle UDP flow timeout, seconds")
+           ->capture_default_str(),
        [](auto&, auto& o) { o.flow.udp_timeout = TimestampNs(udp_timeout * 1e9); });
   cmd->add_option("--config", c.config_path, "YAML config file (command-line flags override it)");
 }
@@ -214,16 +234,19 @@ int run_with_config(SessionCli& cli, const std::atomic<bool>& stop, bool capture
 void register_sessions_command(CLI::App& root, const std::atomic<bool>& stop, int& exit_code) {
   auto cli = std::make_shared<SessionCli>();
   CLI::App* cmd = root.add_subcommand(
-      "sessions", "Reassemble TCP sessions (both directions, streamed) and UDP datagrams; analyze protocols");
+      "sessions",
+      "Reassemble TCP sessions (both directions, streamed) and UDP datagrams; analyze protocols");
   add_capture_options(*cmd, cli->capture);
   add_session_options(cmd, cli);
   cmd->callback([cli, &stop, &exit_code] { exit_code = run_with_config(*cli, stop, true); });
 
   auto run_cli = std::make_shared<SessionCli>();
-  CLI::App* run = root.add_subcommand("run", "Run every job a YAML config file enables, in one pass");
+  CLI::App* run =
+      root.add_subcommand("run", "Run every job a YAML config file enables, in one pass");
   run->add_option("--config", run_cli->config_path, "YAML config file")->required();
   add_capture_options(*run, run_cli->capture);
-  run->callback([run_cli, &stop, &exit_code] { exit_code = run_with_config(*run_cli, stop, true); });
+  run->callback(
+      [run_cli, &stop, &exit_code] { exit_code = run_with_config(*run_cli, stop, true); });
 }
 
 }  // namespace netsift

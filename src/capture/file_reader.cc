@@ -1,6 +1,7 @@
 #include "capture/file_reader.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace netsift {
 namespace {
@@ -34,7 +33,9 @@ constexpr uint32_t kNetmon2Magic = 0x55424d47;  // "GMBU"
 constexpr size_t kNetmonHeader = 128;
 constexpr size_t kNetmonFrameHeader = 16;
 
-uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
+uint32_t bswap32(uint32_t v) {
+  return __builtin_bswap32(v);
+}
 
 // Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -198,11 +199,13 @@ bool FileReader::read_netmon_header() {
     return false;
   }
   int64_t days = days_from_civil(load_le16(h + 8), load_le16(h + 10), load_le16(h + 14));
-  netmon_start_ = ((days * 24 + load_le16(h + 16)) * 60 + load_le16(h + 18)) * 60 + load_le16(h + 20);
+  netmon_start_ =
+      ((days * 24 + load_le16(h + 16)) * 60 + load_le16(h + 18)) * 60 + load_le16(h + 20);
   netmon_start_ = netmon_start_ * kNsPerSec + int64_t(load_le16(h + 22)) * 1'000'000;
   uint32_t table = load_le32(h + 24), table_len = load_le32(h + 28);
   if (uint64_t(table) + table_len > file_size_ || table_len % 4 != 0) {
-    error_ = fmt::format("{}: corrupt NetMon frame table (offset {}, length {})", path_, table, table_len);
+    error_ = fmt::format("{}: corrupt NetMon frame table (offset {}, length {})", path_, table,
+                         table_len);
     return false;
   }
   if (!seek(table, table_len)) {
@@ -210,7 +213,8 @@ bool FileReader::read_netmon_header() {
     return false;
   }
   netmon_frames_.resize(table_len / 4);
-  for (size_t i = 0; i < netmon_frames_.size(); ++i) netmon_frames_[i] = load_le32(data_ + pos_ + i * 4);
+  for (size_t i = 0; i < netmon_frames_.size(); ++i)
+    netmon_frames_[i] = load_le32(data_ + pos_ + i * 4);
   format_ = Format::Netmon;
   return true;
 }
@@ -259,9 +263,9 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
   const size_t header_len = kuznetsov_ ? 24 : 16;
   if (!fill(header_len)) {
     if (end_ == pos_) return Status::End;
-    return fail(fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_,
-                            header_len),
-                file_offset_);
+    return fail(
+        fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_, header_len),
+        file_offset_);
   }
   const uint8_t* h = data_ + pos_;
   auto rd = [&](size_t off) { return swapped_ ? load_be32(h + off) : load_le32(h + off); };
@@ -399,9 +403,9 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
         uint64_t units = uint64_t(r32(b + 4)) << 32 | r32(b + 8);
         uint32_t caplen = r32(b + 12), wirelen = r32(b + 16);
         if (caplen > body.size() - 20) {
-          return fail(fmt::format("corrupt pcapng packet block (captured length {} exceeds block)",
-                                  caplen),
-                      at);
+          return fail(
+              fmt::format("corrupt pcapng packet block (captured length {} exceeds block)", caplen),
+              at);
         }
         if (ifc_id >= interfaces_.size()) {
           return fail(fmt::format("pcapng packet block names undeclared interface {}", ifc_id), at);

@@ -1,8 +1,8 @@
 // Streaming reader for pcap (both byte orders, micro- and nanosecond), pcapng
 // (SHB/IDB/EPB/SPB/obsolete PB, per-interface link type and if_tsresol/if_tsoffset,
-// several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Memory is a sliding 32 MiB map of a regular
-// file, or one buffer (pipes, stdin) that grows only to the largest record seen
-// (capped); never with the file size.
+// several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Memory is a
+// sliding 32 MiB map of a regular file, or one buffer (pipes, stdin) that grows only to the largest
+// record seen (capped); never with the file size.
 #pragma once
 
 #include <cstdint>
@@ -71,8 +71,8 @@ class FileReader final : public PacketSource {
   uint64_t map_offset_ = 0;  // file offset of map_
   std::vector<uint8_t> buf_;
   const uint8_t* data_ = nullptr;
-  size_t pos_ = 0;   // start of unconsumed data in data_
-  size_t end_ = 0;   // end of valid data in data_
+  size_t pos_ = 0;            // start of unconsumed data in data_
+  size_t end_ = 0;            // end of valid data in data_
   uint64_t file_offset_ = 0;  // file offset of data_[pos_]
   uint64_t file_size_ = 0;
   Format format_ = Format::Unknown;

@@ -1,8 +1,7 @@
 #include "capture/live_source.h"
 
-#include <pcap/pcap.h>
-
 #include <fmt/format.h>
+#include <pcap/pcap.h>
 
 namespace netsift {
 

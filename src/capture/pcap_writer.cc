@@ -1,13 +1,15 @@
 #include "capture/pcap_writer.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
-
 namespace netsift {
 
-PcapWriter::~PcapWriter() { close(); }
+PcapWriter::~PcapWriter() {
+  close();
+}
 
 bool PcapWriter::write(const RawPacket& packet) {
   if (!file_) {

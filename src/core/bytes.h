@@ -12,14 +12,18 @@ namespace netsift {
 
 using ByteView = std::span<const uint8_t>;
 
-inline uint16_t load_be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+inline uint16_t load_be16(const uint8_t* p) {
+  return uint16_t(p[0] << 8 | p[1]);
+}
 inline uint32_t load_be32(const uint8_t* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
 }
 inline uint64_t load_be64(const uint8_t* p) {
   return uint64_t(load_be32(p)) << 32 | load_be32(p + 4);
 }
-inline uint16_t load_le16(const uint8_t* p) { return uint16_t(p[1] << 8 | p[0]); }
+inline uint16_t load_le16(const uint8_t* p) {
+  return uint16_t(p[1] << 8 | p[0]);
+}
 inline uint32_t load_le32(const uint8_t* p) {
   return uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0];
 }

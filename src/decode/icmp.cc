@@ -85,7 +85,14 @@ void icmp(Frame& f, uint32_t offset, uint32_t end) {
     return;
   }
   switch (v.icmp_type) {
-    case 0: case 8: case 13: case 14: case 15: case 16: case 17: case 18:
+    case 0:
+    case 8:
+    case 13:
+    case 14:
+    case 15:
+    case 16:
+    case 17:
+    case 18:
       v.icmp_has_echo = true;
       v.icmp_id = load_be16(h + 4);
       v.icmp_seq = load_be16(h + 6);

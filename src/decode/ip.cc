@@ -69,8 +69,8 @@ void ipv4(Frame& f, uint32_t offset) {
     return;
   }
   ByteView header = f.data.subspan(offset, header_len);
-  v.ip_checksum = checksum_fold(checksum_add(0, header)) == 0xffff ? ChecksumStatus::Good
-                                                                   : ChecksumStatus::Bad;
+  v.ip_checksum =
+      checksum_fold(checksum_add(0, header)) == 0xffff ? ChecksumStatus::Good : ChecksumStatus::Bad;
   if (v.ip_checksum == ChecksumStatus::Bad) v.add_problem(Problem::Ipv4BadChecksum);
   if (header_len > 20 && !ipv4_options_ok(header.subspan(20))) {
     v.add_problem(Problem::Ipv4BadOption);

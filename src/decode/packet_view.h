@@ -17,13 +17,13 @@ enum class L4 : uint8_t { None, Tcp, Udp, Icmp, Icmp6, Other };
 enum class ChecksumStatus : uint8_t { NotChecked, Good, Bad };
 
 namespace tcp_flag {
-constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10,
-                   kUrg = 0x20, kEce = 0x40, kCwr = 0x80, kNs = 0x100;
+constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20,
+                   kEce = 0x40, kCwr = 0x80, kNs = 0x100;
 }
 
 namespace ipproto {
-constexpr uint8_t kHopByHop = 0, kIcmp = 1, kIpip = 4, kTcp = 6, kIpv6Encap = 41, kUdp = 17, kIpv6Route = 43,
-                  kIpv6Frag = 44, kEsp = 50, kAh = 51, kIcmp6 = 58, kNoNext = 59,
+constexpr uint8_t kHopByHop = 0, kIcmp = 1, kIpip = 4, kTcp = 6, kIpv6Encap = 41, kUdp = 17,
+                  kIpv6Route = 43, kIpv6Frag = 44, kEsp = 50, kAh = 51, kIcmp6 = 58, kNoNext = 59,
                   kIpv6DstOpts = 60;
 }
 
@@ -57,19 +57,19 @@ struct PacketView {
   L3 l3 = L3::None;
   uint32_t l3_offset = 0;
   IpAddress src_ip, dst_ip;
-  uint8_t ttl = 0;  // hop limit for IPv6
+  uint8_t ttl = 0;       // hop limit for IPv6
   uint8_t ip_proto = 0;  // final upper-layer protocol (after IPv6 extension headers)
   uint8_t tos = 0;
   uint16_t ip_id = 0;
   uint32_t ip_flow_label = 0;
-  bool fragment = false;        // any fragment (MF set or offset > 0)
+  bool fragment = false;  // any fragment (MF set or offset > 0)
   bool more_fragments = false;
   bool dont_fragment = false;
-  uint32_t frag_offset = 0;     // bytes
-  uint32_t frag_id = 0;         // IPv4 id or IPv6 fragment identification
-  uint32_t l4_offset = 0;       // where the upper-layer header (or fragment data) starts
-  uint32_t l4_len = 0;          // bytes the IP header says follow, capped by what was captured
-  uint32_t l4_wire_len = 0;     // bytes the IP header says follow
+  uint32_t frag_offset = 0;  // bytes
+  uint32_t frag_id = 0;      // IPv4 id or IPv6 fragment identification
+  uint32_t l4_offset = 0;    // where the upper-layer header (or fragment data) starts
+  uint32_t l4_len = 0;       // bytes the IP header says follow, capped by what was captured
+  uint32_t l4_wire_len = 0;  // bytes the IP header says follow
   ChecksumStatus ip_checksum = ChecksumStatus::NotChecked;
   // IP-in-IP (IPv4 or IPv6 carried in IPv4/IPv6, e.g. 6to4): the fields above describe
   // the innermost packet; the outer addresses are kept here.
@@ -117,7 +117,9 @@ struct PacketView {
     if (problem_count < kMaxProblems) problems[problem_count] = p;
     if (problem_count < 255) ++problem_count;
   }
-  size_t stored_problems() const { return problem_count < kMaxProblems ? problem_count : kMaxProblems; }
+  size_t stored_problems() const {
+    return problem_count < kMaxProblems ? problem_count : kMaxProblems;
+  }
   bool is_ip() const { return l3 == L3::Ipv4 || l3 == L3::Ipv6; }
   ByteView payload() const { return raw->data.subspan(payload_offset, payload_len); }
 };

@@ -6,29 +6,52 @@ namespace netsift {
 
 std::string_view ip_proto_name(uint8_t proto) {
   switch (proto) {
-    case 0: return "hopopt";
-    case 1: return "icmp";
-    case 2: return "igmp";
-    case 4: return "ipip";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 41: return "ipv6";
-    case 43: return "ipv6-route";
-    case 44: return "ipv6-frag";
-    case 47: return "gre";
-    case 50: return "esp";
-    case 51: return "ah";
-    case 58: return "icmp6";
-    case 59: return "ipv6-nonxt";
-    case 60: return "ipv6-opts";
-    case 88: return "eigrp";
-    case 89: return "ospf";
-    case 103: return "pim";
-    case 112: return "vrrp";
-    case 115: return "l2tp";
-    case 132: return "sctp";
-    case 136: return "udplite";
-    default: return {};
+    case 0:
+      return "hopopt";
+    case 1:
+      return "icmp";
+    case 2:
+      return "igmp";
+    case 4:
+      return "ipip";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 41:
+      return "ipv6";
+    case 43:
+      return "ipv6-route";
+    case 44:
+      return "ipv6-frag";
+    case 47:
+      return "gre";
+    case 50:
+      return "esp";
+    case 51:
+      return "ah";
+    case 58:
+      return "icmp6";
+    case 59:
+      return "ipv6-nonxt";
+    case 60:
+      return "ipv6-opts";
+    case 88:
+      return "eigrp";
+    case 89:
+      return "ospf";
+    case 103:
+      return "pim";
+    case 112:
+      return "vrrp";
+    case 115:
+      return "l2tp";
+    case 132:
+      return "sctp";
+    case 136:
+      return "udplite";
+    default:
+      return {};
   }
 }
 

@@ -46,8 +46,8 @@ struct FlowKeyHash {
     std::memcpy(&w[1], k.lo_ip.bytes.data() + 8, 8);
     std::memcpy(&w[2], k.hi_ip.bytes.data(), 8);
     std::memcpy(&w[3], k.hi_ip.bytes.data() + 8, 8);
-    uint64_t h = (uint64_t(k.lo_port) << 48 | uint64_t(k.hi_port) << 32 |
-                  uint64_t(k.proto) << 24 | uint64_t(k.vlan_outer) << 12 | k.vlan_inner) ^
+    uint64_t h = (uint64_t(k.lo_port) << 48 | uint64_t(k.hi_port) << 32 | uint64_t(k.proto) << 24 |
+                  uint64_t(k.vlan_outer) << 12 | k.vlan_inner) ^
                  0x9e3779b97f4a7c15ull;
     for (uint64_t x : w) {
       h ^= x;

@@ -9,13 +9,20 @@ namespace netsift {
 
 std::string_view close_reason_name(CloseReason r) {
   switch (r) {
-    case CloseReason::Open: return "open";
-    case CloseReason::Fin: return "fin";
-    case CloseReason::Rst: return "rst";
-    case CloseReason::Timeout: return "timeout";
-    case CloseReason::EndOfInput: return "end_of_input";
-    case CloseReason::Evicted: return "evicted";
-    case CloseReason::PortReuse: return "port_reuse";
+    case CloseReason::Open:
+      return "open";
+    case CloseReason::Fin:
+      return "fin";
+    case CloseReason::Rst:
+      return "rst";
+    case CloseReason::Timeout:
+      return "timeout";
+    case CloseReason::EndOfInput:
+      return "end_of_input";
+    case CloseReason::Evicted:
+      return "evicted";
+    case CloseReason::PortReuse:
+      return "port_reuse";
   }
   return "open";
 }
@@ -48,9 +55,12 @@ FlowTable::~FlowTable() {
 
 TimestampNs FlowTable::timeout_of(int list) const {
   switch (list) {
-    case kTcpOpen: return config_.tcp_timeout;
-    case kTcpClosed: return config_.tcp_closed_linger;
-    default: return config_.udp_timeout;
+    case kTcpOpen:
+      return config_.tcp_timeout;
+    case kTcpClosed:
+      return config_.tcp_closed_linger;
+    default:
+      return config_.udp_timeout;
   }
 }
 

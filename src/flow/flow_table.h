@@ -25,13 +25,13 @@ namespace netsift {
 
 struct FlowConfig {
   size_t max_flows = 1'000'000;
-  uint64_t max_buffer_per_direction = 4u << 20;  // out-of-order bytes held per direction
-  uint64_t max_buffer_total = 512u << 20;        // out-of-order bytes held in all flows
-  TimestampNs tcp_timeout = 3600 * kNsPerSec;    // idle open TCP connection
+  uint64_t max_buffer_per_direction = 4u << 20;    // out-of-order bytes held per direction
+  uint64_t max_buffer_total = 512u << 20;          // out-of-order bytes held in all flows
+  TimestampNs tcp_timeout = 3600 * kNsPerSec;      // idle open TCP connection
   TimestampNs tcp_closed_linger = 30 * kNsPerSec;  // after FIN/RST: absorbs late packets
   TimestampNs udp_timeout = 60 * kNsPerSec;
   bool track_udp = true;
-  bool analyze = true;                             // run protocol analyzers
+  bool analyze = true;  // run protocol analyzers
   // Protocol name -> server ports, overriding the analyzers' defaults (config file).
   std::unordered_map<std::string, std::vector<uint16_t>> ports;
 };

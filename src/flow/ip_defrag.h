@@ -34,7 +34,8 @@ class IpDefragmenter {
  public:
   enum class Result { NotFragment, Held, Complete };
 
-  IpDefragmenter(DefragConfig config, const Decoder& decoder) : config_(config), decoder_(decoder) {}
+  IpDefragmenter(DefragConfig config, const Decoder& decoder)
+      : config_(config), decoder_(decoder) {}
 
   // For a fragment: keeps it; when it completes a datagram, decodes the whole datagram
   // into `out` (valid until the next call) and returns Complete.
@@ -58,7 +59,7 @@ class IpDefragmenter {
     std::vector<uint8_t> data;
     std::vector<bool> have;
     size_t covered = 0;
-    int64_t total = -1;  // known once the last fragment arrives
+    int64_t total = -1;           // known once the last fragment arrives
     std::vector<uint8_t> header;  // network header of the first fragment
     TimestampNs first_seen = 0;
     uint64_t serial = 0;

@@ -5,7 +5,9 @@
 namespace netsift {
 
 namespace {
-rapidjson::Value key_of(const char* key) { return rapidjson::Value(rapidjson::StringRef(key)); }
+rapidjson::Value key_of(const char* key) {
+  return rapidjson::Value(rapidjson::StringRef(key));
+}
 }  // namespace
 
 Event::Event(const char* kind, TimestampNs ts) : kind_(kind), ts_(ts) {
@@ -16,7 +18,8 @@ Event::Event(const char* kind, TimestampNs ts) : kind_(kind), ts_(ts) {
 
 Event& Event::set(const char* key, std::string_view value) {
   doc_.AddMember(key_of(key),
-                 rapidjson::Value(value.data(), rapidjson::SizeType(value.size()), alloc()), alloc());
+                 rapidjson::Value(value.data(), rapidjson::SizeType(value.size()), alloc()),
+                 alloc());
   return *this;
 }
 
@@ -72,7 +75,8 @@ void escape_bytes(ByteView bytes, std::string& out) {
   while (i < bytes.size()) {
     // Copy a run of plain printable characters in one go.
     size_t run = i;
-    while (run < bytes.size() && bytes[run] >= 0x20 && bytes[run] < 0x7f && bytes[run] != '\\') ++run;
+    while (run < bytes.size() && bytes[run] >= 0x20 && bytes[run] < 0x7f && bytes[run] != '\\')
+      ++run;
     out.append(reinterpret_cast<const char*>(bytes.data()) + i, run - i);
     if (run == bytes.size()) break;
     uint8_t c = bytes[run];

@@ -1,16 +1,15 @@
 #include "output/event_sinks.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <map>
 #include <stdexcept>
-
-#include <fmt/format.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace netsift {
 namespace {
@@ -19,7 +18,9 @@ namespace {
 // puts, SIMD string scanning) only exists for its own buffers.
 class JsonlSink final : public EventSink {
  public:
-  explicit JsonlSink(OutputBuffer& out) : out_(out), writer_(buffer_) { writer_.SetMaxDecimalPlaces(6); }
+  explicit JsonlSink(OutputBuffer& out) : out_(out), writer_(buffer_) {
+    writer_.SetMaxDecimalPlaces(6);
+  }
   void emit(const Event& e) override {
     buffer_.Clear();
     writer_.Reset(buffer_);
@@ -58,8 +59,8 @@ class DirectorySink final : public EventSink {
  public:
   explicit DirectorySink(std::string dir) : dir_(std::move(dir)) {
     if (mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw std::runtime_error(fmt::format("{}: cannot create output directory: {}", dir_,
-                                           std::strerror(errno)));
+      throw std::runtime_error(
+          fmt::format("{}: cannot create output directory: {}", dir_, std::strerror(errno)));
     }
   }
   ~DirectorySink() override {
@@ -106,11 +107,11 @@ class SqliteSink final : public EventSink {
     }
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
-    exec("CREATE TABLE IF NOT EXISTS events (ts REAL, event TEXT, src_ip TEXT, src_port INTEGER,"
-         " dst_ip TEXT, dst_port INTEGER, proto TEXT, community_id TEXT, json TEXT)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS events (ts REAL, event TEXT, src_ip TEXT, src_port INTEGER,"
+        " dst_ip TEXT, dst_port INTEGER, proto TEXT, community_id TEXT, json TEXT)");
     exec("CREATE INDEX IF NOT EXISTS events_by_kind ON events(event, ts)");
-    sqlite3_prepare_v2(db_,
-                       "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1,
+    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1,
                        &insert_, nullptr);
     exec("BEGIN");
   }
@@ -171,7 +172,9 @@ class SqliteSink final : public EventSink {
 
 }  // namespace
 
-std::unique_ptr<EventSink> make_jsonl_sink(OutputBuffer& out) { return std::make_unique<JsonlSink>(out); }
+std::unique_ptr<EventSink> make_jsonl_sink(OutputBuffer& out) {
+  return std::make_unique<JsonlSink>(out);
+}
 std::unique_ptr<EventSink> make_pretty_json_sink(OutputBuffer& out) {
   return std::make_unique<PrettyJsonSink>(out);
 }

@@ -9,9 +9,9 @@
 #include "decode/icmp_names.h"
 #include "decode/proto_names.h"
 #include "enrich/community_id.h"
+#include "flow/flow_key.h"
 #include "output/line_writer.h"
 #include "output/packet_printer.h"
-#include "flow/flow_key.h"
 
 namespace netsift {
 namespace {
@@ -195,7 +195,8 @@ class JsonPacketPrinter final : public PacketPrinter {
     bool wants_ports = v.l4 == L4::Tcp || v.l4 == L4::Udp || icmp;
     if (v.fragment && v.frag_offset != 0) return;
     if (wants_ports && !(icmp ? v.l4_header : v.has_ports)) return;
-    const char* id = cids_->get(v, icmp ? v.icmp_type : v.src_port, icmp ? v.icmp_code : v.dst_port);
+    const char* id =
+        cids_->get(v, icmp ? v.icmp_type : v.src_port, icmp ? v.icmp_code : v.dst_port);
     w.lit(",\"community_id\":\"");
     w.str({id, kCommunityIdLength});
     w.ch('"');

@@ -3,7 +3,8 @@
 #include <array>
 #include <bit>
 
-static_assert(std::endian::native == std::endian::little, "escape tables assume little-endian stores");
+static_assert(std::endian::native == std::endian::little,
+              "escape tables assume little-endian stores");
 
 namespace netsift {
 namespace {

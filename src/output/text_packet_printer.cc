@@ -62,11 +62,16 @@ class TextPacketPrinter final : public PacketPrinter {
   }
   static std::string_view tag(const PacketView& v, char* scratch) {
     switch (v.l4) {
-      case L4::Tcp: return "TCP";
-      case L4::Udp: return "UDP";
-      case L4::Icmp: return v.l4_header ? icmp_tag(v.icmp_type, false) : "ICMP";
-      case L4::Icmp6: return v.l4_header ? icmp_tag(v.icmp_type, true) : "ICMP6";
-      default: break;
+      case L4::Tcp:
+        return "TCP";
+      case L4::Udp:
+        return "UDP";
+      case L4::Icmp:
+        return v.l4_header ? icmp_tag(v.icmp_type, false) : "ICMP";
+      case L4::Icmp6:
+        return v.l4_header ? icmp_tag(v.icmp_type, true) : "ICMP6";
+      default:
+        break;
     }
     if (v.l3 == L3::Arp) return "ARP";
     if (v.is_ip()) {

@@ -1,9 +1,9 @@
 #include "output/time_format.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <ctime>
-
-#include <fmt/format.h>
 
 namespace netsift {
 

@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pos += len;
     auto r = analyzer->on_data(netsift::Dir(dir), tail[dir], sink);
     if (r.kind == netsift::ParseResult::NeedMore) {
-      tail[dir].erase(tail[dir].begin(), tail[dir].begin() + std::min<size_t>(r.consumed, tail[dir].size()));
+      tail[dir].erase(tail[dir].begin(),
+                      tail[dir].begin() + std::min<size_t>(r.consumed, tail[dir].size()));
     } else if (r.kind == netsift::ParseResult::Ok) {
       tail[dir].clear();
     } else {

@@ -7,10 +7,10 @@
 
 namespace {
 constexpr uint16_t kLinktypes[] = {
-    netsift::linktype::kEthernet,  netsift::linktype::kNull,     netsift::linktype::kLoop,
-    netsift::linktype::kRaw,       netsift::linktype::kIpv4,     netsift::linktype::kIpv6,
+    netsift::linktype::kEthernet,  netsift::linktype::kNull,      netsift::linktype::kLoop,
+    netsift::linktype::kRaw,       netsift::linktype::kIpv4,      netsift::linktype::kIpv6,
     netsift::linktype::kLinuxSll,  netsift::linktype::kLinuxSll2, netsift::linktype::kNflog,
-    netsift::linktype::kRadiotap,  netsift::linktype::kPpp,      netsift::linktype::kCiscoHdlc,
+    netsift::linktype::kRadiotap,  netsift::linktype::kPpp,       netsift::linktype::kCiscoHdlc,
     netsift::linktype::kIeee80211, netsift::linktype::kRawOpenBsd};
 }
 

@@ -119,7 +119,7 @@ TEST(Decoder, VlanStackAndEthernetPadding) {
 
 TEST(Decoder, MplsAndPppoe) {
   Bytes b = test::ethernet(0x8847);
-  test::put32(b, (16u << 12) | 0x000);      // label 16
+  test::put32(b, (16u << 12) | 0x000);       // label 16
   test::put32(b, (17u << 12) | 0x100 | 64);  // label 17, bottom of stack
   Bytes u = test::udp(1, 2, 0);
   test::append(b, test::ipv4(17, u.size()));
@@ -165,7 +165,8 @@ TEST(Decoder, LinuxCookedAndNullAndRaw) {
   test::append(loop, ip);
   EXPECT_EQ(decode(loop, linktype::kLoop)->view.l4, L4::Udp);
 
-  for (uint16_t lt : {linktype::kRaw, linktype::kRawOpenBsd, linktype::kRawBsdOs, linktype::kIpv4}) {
+  for (uint16_t lt :
+       {linktype::kRaw, linktype::kRawOpenBsd, linktype::kRawBsdOs, linktype::kIpv4}) {
     EXPECT_EQ(decode(ip, lt)->view.l4, L4::Udp) << lt;
   }
 }
@@ -192,8 +193,8 @@ TEST(Decoder, Nflog) {
 
 TEST(Decoder, Arp) {
   Bytes b = test::ethernet(0x0806);
-  test::append(b, Bytes{0, 1, 8, 0, 6, 4, 0, 1, 1, 2, 3, 4, 5, 6, 10, 0, 0, 1,
-                        0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
+  test::append(b, Bytes{0,  1, 8, 0, 6, 4, 0, 1, 1, 2, 3,  4, 5, 6,
+                        10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
   auto dp = decode(b);
   auto& d = *dp;
   EXPECT_EQ(d.view.l3, L3::Arp);
@@ -308,8 +309,8 @@ TEST(Decoder, TruncatedHeadersAreNamed) {
   Bytes full = tcp_frame("");
   EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 10))->view,
                           Problem::EthernetTruncated));
-  EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 20))->view,
-                          Problem::Ipv4Truncated));
+  EXPECT_TRUE(
+      has_problem(decode(Bytes(full.begin(), full.begin() + 20))->view, Problem::Ipv4Truncated));
   EXPECT_TRUE(has_problem(decode(Bytes(full.begin(), full.begin() + 40))->view,
                           Problem::Ipv4TruncatedPayload));
   // A snaplen-cut capture names the capture, not the packet, as the culprit.
@@ -378,9 +379,13 @@ std::vector<CutCase> cut_cases() {
     test::append(b, test::ipv4(6, seg.size() + 4));
     test::append(b, seg);
     test::append(b, std::string("data"));
-    cases.push_back({"eth/ipv4/tcp", b, linktype::kEthernet,
-                     {{0, Problem::EthernetTruncated}, {14, Problem::Ipv4Truncated},
-                      {34, Problem::TcpTruncated}, {54, Problem::Ipv4TruncatedPayload}}});
+    cases.push_back({"eth/ipv4/tcp",
+                     b,
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::Ipv4Truncated},
+                      {34, Problem::TcpTruncated},
+                      {54, Problem::Ipv4TruncatedPayload}}});
   }
   {
     Bytes u = test::udp(1, 2, 0);
@@ -389,18 +394,25 @@ std::vector<CutCase> cut_cases() {
     test::append(b, test::ipv6(44, ext.size() + u.size()));
     test::append(b, ext);
     test::append(b, u);
-    cases.push_back({"eth/ipv6/frag/udp", b, linktype::kEthernet,
-                     {{0, Problem::EthernetTruncated}, {14, Problem::Ipv6Truncated},
-                      {54, Problem::Ipv6ExtTruncated}, {62, Problem::UdpTruncated}}});
+    cases.push_back({"eth/ipv6/frag/udp",
+                     b,
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::Ipv6Truncated},
+                      {54, Problem::Ipv6ExtTruncated},
+                      {62, Problem::UdpTruncated}}});
   }
   {
     Bytes b = test::ethernet(0x8100);
     test::put16(b, 5);
     test::put16(b, 0x0806);
-    test::append(b, Bytes{0, 1, 8, 0, 6, 4, 0, 1, 1, 2, 3, 4, 5, 6, 10, 0, 0, 1,
-                          0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
-    cases.push_back({"eth/vlan/arp", b, linktype::kEthernet,
-                     {{0, Problem::EthernetTruncated}, {14, Problem::VlanTruncated},
+    test::append(b, Bytes{0,  1, 8, 0, 6, 4, 0, 1, 1, 2, 3,  4, 5, 6,
+                          10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2});
+    cases.push_back({"eth/vlan/arp",
+                     b,
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::VlanTruncated},
                       {18, Problem::ArpTruncated}}});
   }
   {
@@ -408,25 +420,36 @@ std::vector<CutCase> cut_cases() {
     test::append(ip, test::udp(1, 2, 0));
     Bytes sll = {0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00};
     test::append(sll, ip);
-    cases.push_back({"sll/ipv4/udp", sll, linktype::kLinuxSll,
-                     {{0, Problem::SllTruncated}, {16, Problem::Ipv4Truncated},
-                      {36, Problem::UdpTruncated}}});
+    cases.push_back(
+        {"sll/ipv4/udp",
+         sll,
+         linktype::kLinuxSll,
+         {{0, Problem::SllTruncated}, {16, Problem::Ipv4Truncated}, {36, Problem::UdpTruncated}}});
     Bytes null = {2, 0, 0, 0};
     test::append(null, ip);
-    cases.push_back({"null/ipv4/udp", null, linktype::kNull,
-                     {{0, Problem::NullTruncated}, {4, Problem::Ipv4Truncated},
-                      {24, Problem::UdpTruncated}}});
+    cases.push_back(
+        {"null/ipv4/udp",
+         null,
+         linktype::kNull,
+         {{0, Problem::NullTruncated}, {4, Problem::Ipv4Truncated}, {24, Problem::UdpTruncated}}});
     Bytes pppoe = test::ethernet(0x8864);
     test::append(pppoe, Bytes{0x11, 0, 0, 1, 0, 30, 0x00, 0x21});
     test::append(pppoe, ip);
-    cases.push_back({"eth/pppoe/ipv4/udp", pppoe, linktype::kEthernet,
-                     {{0, Problem::EthernetTruncated}, {14, Problem::PppoeTruncated},
-                      {22, Problem::Ipv4Truncated}, {42, Problem::UdpTruncated}}});
+    cases.push_back({"eth/pppoe/ipv4/udp",
+                     pppoe,
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::PppoeTruncated},
+                      {22, Problem::Ipv4Truncated},
+                      {42, Problem::UdpTruncated}}});
     Bytes mpls = test::ethernet(0x8847);
     test::put32(mpls, (16u << 12) | 0x100 | 64);
     test::append(mpls, ip);
-    cases.push_back({"eth/mpls/ipv4/udp", mpls, linktype::kEthernet,
-                     {{0, Problem::EthernetTruncated}, {14, Problem::MplsTruncated},
+    cases.push_back({"eth/mpls/ipv4/udp",
+                     mpls,
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::MplsTruncated},
                       {19, Problem::Ipv4Truncated},
                       {38, Problem::UdpTruncated}}});
   }
@@ -435,8 +458,11 @@ std::vector<CutCase> cut_cases() {
     Bytes b = test::ethernet(0x0800);
     test::append(b, test::ipv4(1, icmp.size()));
     test::append(b, icmp);
-    cases.push_back({"eth/ipv4/icmp", b, linktype::kEthernet,
-                     {{0, Problem::EthernetTruncated}, {14, Problem::Ipv4Truncated},
+    cases.push_back({"eth/ipv4/icmp",
+                     b,
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::Ipv4Truncated},
                       {34, Problem::IcmpTruncated}}});
   }
   return cases;

@@ -276,7 +276,8 @@ TEST(FileReader, PcapngCorruptionIsReportedWithOffset) {
     auto r = read_all(Bytes(ng.b.begin(), ng.b.begin() + long(cut)));
     EXPECT_TRUE(r.error);
     EXPECT_EQ(r.packets.size(), 1u);
-    EXPECT_NE(r.message.find("byte offset " + std::to_string(second)), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("byte offset " + std::to_string(second)), std::string::npos)
+        << r.message;
   }
   Bytes bad = ng.b;
   bad[second + 4] = 0xff;  // absurd block length
@@ -329,7 +330,8 @@ TEST(FileReader, NetMon2) {
 }
 
 TEST(FileReader, RealCorpusFilesOpen) {
-  for (const char* f : {"pcapng-multi-interface.pcapng", "http-get.pcap", "sll2-linux_dlt_sll2.pcap"}) {
+  for (const char* f :
+       {"pcapng-multi-interface.pcapng", "http-get.pcap", "sll2-linux_dlt_sll2.pcap"}) {
     FileReader reader(std::string(NETSIFT_EXAMPLES_DIR) + "/" + f);
     ASSERT_TRUE(reader.open()) << reader.error();
     RawPacket p;

@@ -57,7 +57,8 @@ TEST(IpDefrag, ReassemblesInAnyOrder) {
   Bytes d = udp_datagram(3000 - 8);
   std::vector<Bytes> frags;
   for (size_t off = 0; off < d.size(); off += 1000) {
-    frags.push_back(fragment(d, off, std::min<size_t>(1000, d.size() - off), off + 1000 < d.size()));
+    frags.push_back(
+        fragment(d, off, std::min<size_t>(1000, d.size() - off), off + 1000 < d.size()));
   }
   std::mt19937 rng(1);
   for (int round = 0; round < 6; ++round) {

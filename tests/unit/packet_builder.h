@@ -19,8 +19,12 @@ inline void put32(Bytes& b, uint32_t v) {
   put16(b, uint16_t(v >> 16));
   put16(b, uint16_t(v));
 }
-inline void append(Bytes& b, const Bytes& more) { b.insert(b.end(), more.begin(), more.end()); }
-inline void append(Bytes& b, const std::string& s) { b.insert(b.end(), s.begin(), s.end()); }
+inline void append(Bytes& b, const Bytes& more) {
+  b.insert(b.end(), more.begin(), more.end());
+}
+inline void append(Bytes& b, const std::string& s) {
+  b.insert(b.end(), s.begin(), s.end());
+}
 
 inline Bytes ethernet(uint16_t type) {
   Bytes b = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb};
@@ -60,8 +64,12 @@ inline Bytes ipv6(uint8_t next, size_t payload_len, uint8_t hop_limit = 64) {
   b.push_back(next);
   b.push_back(hop_limit);
   Bytes src(16, 0), dst(16, 0);
-  src[0] = 0x20; src[1] = 0x01; src[15] = 1;
-  dst[0] = 0x20; dst[1] = 0x01; dst[15] = 2;
+  src[0] = 0x20;
+  src[1] = 0x01;
+  src[15] = 1;
+  dst[0] = 0x20;
+  dst[1] = 0x01;
+  dst[15] = 2;
   append(b, src);
   append(b, dst);
   return b;

@@ -24,7 +24,9 @@ struct Events final : EventSink {
   }
 };
 
-ByteView bytes(const std::string& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
+ByteView bytes(const std::string& s) {
+  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
 
 TEST(SshAnalyzer, ProbeAndRegistry) {
   const AnalyzerSpec* spec = find_analyzer("ssh");
@@ -51,10 +53,12 @@ TEST(SshAnalyzer, BannersSplitAcrossSegmentsWithServerPreamble) {
     return r.kind;
   };
   std::string server_tail, client_tail;
-  EXPECT_EQ(feed(Dir::ToClient, "Welcome\r\nSSH-2.0-OpenSSH_9.2p1 Deb", server_tail), ParseResult::NeedMore);
+  EXPECT_EQ(feed(Dir::ToClient, "Welcome\r\nSSH-2.0-OpenSSH_9.2p1 Deb", server_tail),
+            ParseResult::NeedMore);
   EXPECT_EQ(feed(Dir::ToClient, "ian-2\r\n", server_tail), ParseResult::Ok);
   EXPECT_TRUE(out.kinds.empty());
-  EXPECT_EQ(feed(Dir::ToServer, "SSH-2.0-PuTTY_Release_0.78\r\n\x00\x00", client_tail), ParseResult::Ok);
+  EXPECT_EQ(feed(Dir::ToServer, "SSH-2.0-PuTTY_Release_0.78\r\n\x00\x00", client_tail),
+            ParseResult::Ok);
   ASSERT_EQ(out.kinds.size(), 1u);
   EXPECT_EQ(out.kinds[0], "ssh");
   EXPECT_EQ(out.client[0], "PuTTY_Release_0.78");

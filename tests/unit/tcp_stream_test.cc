@@ -80,13 +80,15 @@ TEST(TcpStream, RandomOrderDuplicatesAndSameDataOverlaps) {
       len = std::min(len, msg.size() - pos);
       segs.emplace_back(pos, len);
       // an overlapping retransmission with the same bytes
-      if (rng() % 3 == 0 && pos > 10) segs.emplace_back(pos - 10, std::min<size_t>(len + 10, msg.size() - pos + 10));
+      if (rng() % 3 == 0 && pos > 10)
+        segs.emplace_back(pos - 10, std::min<size_t>(len + 10, msg.size() - pos + 10));
       pos += len;
     }
     std::shuffle(segs.begin(), segs.end(), rng);
     Fixture f;
     f.stream.on_syn(0xfffff000u);  // wraps around during the stream
-    for (auto [pos, len] : segs) f.stream.on_segment(0xfffff001u + uint32_t(pos), view(msg, pos, len), false);
+    for (auto [pos, len] : segs)
+      f.stream.on_segment(0xfffff001u + uint32_t(pos), view(msg, pos, len), false);
     EXPECT_EQ(f.out.data, msg) << round;
     EXPECT_EQ(f.stream.stats().conflicting_overlaps, 0u);
     EXPECT_TRUE(f.out.gaps.empty());
@@ -97,7 +99,7 @@ TEST(TcpStream, ConflictingOverlapKeepsFirstDataAndIsCounted) {
   Fixture f;
   f.stream.on_syn(0);
   const std::string first = "AAAAAAAAAA", second = "BBBBBBBBBB";
-  f.stream.on_segment(6, view(first, 0, 10), false);   // bytes 5..14, held
+  f.stream.on_segment(6, view(first, 0, 10), false);    // bytes 5..14, held
   f.stream.on_segment(11, view(second, 0, 10), false);  // bytes 10..19, overlaps 5 bytes
   f.stream.on_segment(1, view(std::string("01234"), 0, 5), false);
   EXPECT_EQ(f.out.data, "01234AAAAAAAAAABBBBB");

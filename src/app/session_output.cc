@@ -83,6 +83,16 @@ void SessionOutput::put_data(ByteView data) {
   }
 }
 
+// "[1469135972.460123\t2016-07-21 21:19:32]"
+void SessionOutput::put_time(TimestampNs ts) {
+  char num[32];
+  text_->push('[');
+  text_->append(num, TimeFormatter::epoch_micros(ts, num));
+  text_->push('\t');
+  text_->append(time_.calendar(ts));
+  text_->push(']');
+}
+
 void SessionOutput::put_endpoints(const Flow& f, Dir dir) {
   const FlowInfo& i = f.info;
   bool to_server = dir == Dir::ToServer;
@@ -107,12 +117,9 @@ void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data
   if (!wanted(f)) return;
   if (options_.stream) {
     if (text_) {
-      char num[32];
-      text_->append("[TCP DATA One-Direct]\t[");
-      text_->append(num, TimeFormatter::epoch_micros(f.info.now, num));
+      text_->append("[TCP DATA One-Direct]\t");
+      put_time(f.info.now);
       text_->push('\t');
-      text_->append(time_.calendar(f.info.now));
-      text_->append("]\t");
       put_endpoints(f, dir);
       text_->append(fmt::format("\toffset={}\tLEN={}\n", offset, data.size()));
       if (options_.data_level > 0) put_data(data);
@@ -168,12 +175,9 @@ void SessionOutput::on_tcp_gap(Flow& f, Dir dir, uint64_t offset, uint64_t lengt
 void SessionOutput::on_udp_datagram(Flow& f, Dir dir, ByteView data) {
   if (!wanted(f)) return;
   if (text_) {
-    char num[32];
-    text_->append("[UDP DATA One-Direct]\t[");
-    text_->append(num, TimeFormatter::epoch_micros(f.info.now, num));
+    text_->append("[UDP DATA One-Direct]\t");
+    put_time(f.info.now);
     text_->push('\t');
-    text_->append(time_.calendar(f.info.now));
-    text_->append("]\t");
     put_endpoints(f, dir);
     text_->append(fmt::format("\tLEN={}\n", data.size()));
     if (options_.data_level > 0) put_data(data);
@@ -201,16 +205,11 @@ void SessionOutput::on_flow_end(Flow& f) {
   std::string_view app = f.spec ? f.spec->name : std::string_view();
   if (text_) {
     const FlowInfo& i = f.info;
-    char num[32];
-    text_->append("[TCP DATA Bi-Direct]\t[");
-    text_->append(num, TimeFormatter::epoch_micros(f.first_ts, num));
+    text_->append("[TCP DATA Bi-Direct]\t");
+    put_time(f.first_ts);
     text_->push('\t');
-    text_->append(time_.calendar(f.first_ts));
-    text_->append("]\t[");
-    text_->append(num, TimeFormatter::epoch_micros(f.last_ts, num));
+    put_time(f.last_ts);
     text_->push('\t');
-    text_->append(time_.calendar(f.last_ts));
-    text_->append("]\t");
     put_endpoints(f, Dir::ToServer);
     text_->append(
         fmt::format("\tstate={}\tpackets={}/{}\tbytes={}/{}{}{}{}\n", close_reason_name(f.state),

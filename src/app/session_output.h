@@ -28,6 +28,7 @@ class SessionOutput final : public FlowObserver {
   bool wanted(const Flow& flow) const;
   void put_data(ByteView data);
   void put_endpoints(const Flow& flow, Dir dir);
+  void put_time(TimestampNs ts);
   void put_data_field(Event& e, const char* key, ByteView data);
 
   struct NullSink final : EventSink {

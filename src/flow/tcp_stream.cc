@@ -59,24 +59,21 @@ void TcpStream::on_peer_ack(uint32_t ack) {
 
 void TcpStream::on_lost(uint32_t seq, uint32_t length) {
   if (!started_ || offset_of(seq) != int64_t(next_off_)) return;  // not next: a hole anyway
-  ++stats_.gaps;
-  stats_.gap_bytes += length;
-  receiver_.on_stream_gap(dir_, next_off_, length);
-  next_seq_ += length;
-  next_off_ += length;
+  skip_gap(length);
   drain();
 }
 
 void TcpStream::flush() {
   while (!held_.empty()) skip_to_first_held();
-  if (fin_seen_ && next_off_ < fin_off_) {
-    uint64_t missing = fin_off_ - next_off_;
-    ++stats_.gaps;
-    stats_.gap_bytes += missing;
-    receiver_.on_stream_gap(dir_, next_off_, missing);
-    next_seq_ += uint32_t(missing);
-    next_off_ = fin_off_;
-  }
+  if (fin_seen_ && next_off_ < fin_off_) skip_gap(fin_off_ - next_off_);
+}
+
+void TcpStream::skip_gap(uint64_t missing) {
+  ++stats_.gaps;
+  stats_.gap_bytes += missing;
+  receiver_.on_stream_gap(dir_, next_off_, missing);
+  next_seq_ += uint32_t(missing);
+  next_off_ += missing;
 }
 
 void TcpStream::deliver(ByteView data) {
@@ -145,14 +142,7 @@ void TcpStream::drain() {
 void TcpStream::skip_to_first_held() {
   if (held_.empty()) return;
   uint64_t first = held_.begin()->first;
-  if (first > next_off_) {
-    uint64_t missing = first - next_off_;
-    ++stats_.gaps;
-    stats_.gap_bytes += missing;
-    receiver_.on_stream_gap(dir_, next_off_, missing);
-    next_seq_ += uint32_t(missing);
-    next_off_ = first;
-  }
+  if (first > next_off_) skip_gap(first - next_off_);
   drain();
 }
 

@@ -67,6 +67,8 @@ class TcpStream {
   // Offset in the stream of sequence number `seq`, relative to the next expected byte.
   int64_t offset_of(uint32_t seq) const { return int64_t(next_off_) + int32_t(seq - next_seq_); }
   void deliver(ByteView data);
+  // Reports `missing` bytes at the next offset as a gap and moves past them.
+  void skip_gap(uint64_t missing);
   void hold(uint64_t off, ByteView data);
   void drain();
   void skip_to_first_held();

@@ -143,7 +143,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
   if (const YAML::Node o = root["output"]) {
     expect_keys(o, "output",
                 {"json", "utc", "stdout", "directory", "sqlite", "data_level", "data_stream_direct",
-                 "data_encoding", "max_session_data"});
+                 "data_encoding", "max_session_data", "max_session_data_total"});
     read(o, "output", "json", s.json);
     read(o, "output", "utc", s.utc);
     read(o, "output", "stdout", s.stdout_output);
@@ -169,6 +169,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
       s.base64 = enc == "base64";
     }
     positive(o, "output", "max_session_data", s.max_session_data);
+    positive(o, "output", "max_session_data_total", s.max_session_data_total);
   }
   if (const YAML::Node p = root["protocols"]) {
     if (!p.IsMap()) throw ConfigError("'protocols' must map protocol names to port lists");

@@ -26,10 +26,11 @@ struct SessionOptions {
   bool udp = true;       // is_handle_udp
   bool packets = false;  // also print every packet (run --config only)
   bool json = false;
-  bool stream = false;                   // data_stream_direct 1: chunks as they arrive
-  int data_level = 1;                    // 0 none, 1 escaped text, 2 hex + ASCII dump
-  bool base64 = false;                   // JSON data as base64 instead of escaped text
-  uint64_t max_session_data = 1u << 20;  // whole-session mode: bytes kept per direction
+  bool stream = false;                           // data_stream_direct 1: chunks as they arrive
+  int data_level = 1;                            // 0 none, 1 escaped text, 2 hex + ASCII dump
+  bool base64 = false;                           // JSON data as base64 instead of escaped text
+  uint64_t max_session_data = 1u << 20;          // whole-session mode: bytes kept per direction
+  uint64_t max_session_data_total = 256u << 20;  // ... and in all open sessions together
   bool utc = false;
   std::string output_dir;   // one JSON Lines file per event kind
   std::string sqlite_path;  // events into SQLite

@@ -140,10 +140,16 @@ void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data
   size_t d = size_t(dir);
   uint64_t room =
       options_.max_session_data > t->kept[d] ? options_.max_session_data - t->kept[d] : 0;
+  // All open transcripts together stay under a global cap too (many long sessions).
+  uint64_t total_room = options_.max_session_data_total > transcript_bytes_
+                            ? options_.max_session_data_total - transcript_bytes_
+                            : 0;
+  room = std::min(room, total_room);
   ByteView keep = data.first(std::min<uint64_t>(room, data.size()));
   t->cut[d] += data.size() - keep.size();
   if (keep.empty()) return;
   t->kept[d] += keep.size();
+  transcript_bytes_ += keep.size();
   if (!t->chunks.empty() && t->chunks.back().dir == dir && !t->chunks.back().gap) {
     t->chunks.back().data.insert(t->chunks.back().data.end(), keep.begin(), keep.end());
   } else {
@@ -199,12 +205,13 @@ void SessionOutput::on_udp_datagram(Flow& f, Dir dir, ByteView data) {
 }
 
 void SessionOutput::on_flow_end(Flow& f) {
+  if (auto* t = static_cast<Transcript*>(f.user.get()))
+    transcript_bytes_ -= t->kept[0] + t->kept[1];
   if (!f.is_tcp() || !wanted(f)) return;
   StreamStats s[2];
   for (int d = 0; d < 2; ++d) s[d] = f.streams[d]->stats();
   std::string_view app = f.spec ? f.spec->name : std::string_view();
   if (text_) {
-    const FlowInfo& i = f.info;
     text_->append("[TCP DATA Bi-Direct]\t");
     put_time(f.first_ts);
     text_->push('\t');
@@ -219,7 +226,6 @@ void SessionOutput::on_flow_end(Flow& f) {
       text_->append(fmt::format("\tgaps={}\tmissing_bytes={}\n", s[0].gaps + s[1].gaps,
                                 s[0].gap_bytes + s[1].gap_bytes));
     }
-    (void)i;
     if (auto* t = static_cast<Transcript*>(f.user.get())) {
       for (const auto& c : t->chunks) {
         if (c.gap) {
@@ -235,8 +241,9 @@ void SessionOutput::on_flow_end(Flow& f) {
       }
       for (int d = 0; d < 2; ++d) {
         if (t->cut[d])
-          text_->append(fmt::format("[{} bytes {} not shown: --max-session-data]\n", t->cut[d],
-                                    dir_name(Dir(d))));
+          text_->append(
+              fmt::format("[{} bytes {} not shown: --max-session-data or the total cap]\n",
+                          t->cut[d], dir_name(Dir(d))));
       }
     }
     text_->end_record();

@@ -41,6 +41,7 @@ class SessionOutput final : public FlowObserver {
   OutputBuffer* text_;
   TimeFormatter time_;
   std::vector<IpAddress> tcp_src_ips_, tcp_dst_ips_, udp_ips_;
+  uint64_t transcript_bytes_ = 0;  // held by all open whole-session transcripts
 };
 
 }  // namespace netsift

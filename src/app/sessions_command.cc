@@ -145,6 +145,9 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
   over(cmd->add_option("--max-session-data", s.max_session_data,
                        "Whole-session text: bytes kept per direction"),
        [p](auto&, auto& o) { o.max_session_data = p->session.max_session_data; });
+  over(cmd->add_option("--max-session-data-total", s.max_session_data_total,
+                       "Whole-session text: bytes kept in all open sessions together"),
+       [p](auto&, auto& o) { o.max_session_data_total = p->session.max_session_data_total; });
   over(cmd->add_option("--output-dir", s.output_dir,
                        "Also write one JSON Lines file per event kind here"),
        [p](auto&, auto& o) { o.output_dir = p->session.output_dir; });

@@ -119,6 +119,10 @@ def main():
         p = run(b, "sessions", "-r", http, "--utc")
         check("sessions text", b"[TCP DATA Bi-Direct]" in p.stdout and b">>> client to server data (136 bytes)" in p.stdout,
               p.stdout[:200])
+        p = run(b, "sessions", "-r", http, "--utc", "--max-session-data-total", "100")
+        check("whole-session text respects the total cap and says so",
+              b"[36 bytes to_server not shown" in p.stdout and b"[5007 bytes to_client not shown" in p.stdout,
+              p.stdout[-300:])
         p = run(b, "sessions", "-r", http, "--json", "--tcp-dst-port", "443")
         check("sessions filter by server port", not [e for e in events(p) if e["event"] == "tcp_session"])
 

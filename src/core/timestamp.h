@@ -10,10 +10,6 @@ using TimestampNs = int64_t;
 
 constexpr int64_t kNsPerSec = 1'000'000'000;
 
-inline double to_seconds(TimestampNs ts) {
-  return double(ts) / 1e9;
-}
-
 // Floors towards negative infinity so that pre-1970 stamps split correctly.
 inline int64_t seconds_part(TimestampNs ts) {
   return ts >= 0 ? ts / kNsPerSec : -((-ts + kNsPerSec - 1) / kNsPerSec);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "core/base64.h"
+
 namespace netsift {
 namespace {
 
@@ -62,32 +64,6 @@ int icmp_counterpart(uint8_t type, bool v6) {
   }
 }
 
-void base64(const uint8_t* in, size_t n, char* out) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    uint32_t v = uint32_t(in[i]) << 16 | uint32_t(in[i + 1]) << 8 | in[i + 2];
-    *out++ = kAlphabet[v >> 18];
-    *out++ = kAlphabet[(v >> 12) & 63];
-    *out++ = kAlphabet[(v >> 6) & 63];
-    *out++ = kAlphabet[v & 63];
-  }
-  if (n - i == 1) {
-    uint32_t v = uint32_t(in[i]) << 16;
-    *out++ = kAlphabet[v >> 18];
-    *out++ = kAlphabet[(v >> 12) & 63];
-    *out++ = '=';
-    *out++ = '=';
-  } else if (n - i == 2) {
-    uint32_t v = uint32_t(in[i]) << 16 | uint32_t(in[i + 1]) << 8;
-    *out++ = kAlphabet[v >> 18];
-    *out++ = kAlphabet[(v >> 12) & 63];
-    *out++ = kAlphabet[(v >> 6) & 63];
-    *out++ = '=';
-  }
-}
-
 }  // namespace
 
 void community_id(const IpAddress& src, const IpAddress& dst, uint8_t proto, uint16_t src_port,
@@ -135,7 +111,7 @@ void community_id(const IpAddress& src, const IpAddress& dst, uint8_t proto, uin
   sha1_digest(&ctx, SHA1_DIGEST_SIZE, digest);
   out[0] = '1';
   out[1] = ':';
-  base64(digest, SHA1_DIGEST_SIZE, out + 2);
+  base64_encode(ByteView(digest, SHA1_DIGEST_SIZE), out + 2);
 }
 
 std::string community_id(const IpAddress& src, const IpAddress& dst, uint8_t proto,

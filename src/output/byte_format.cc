@@ -1,48 +1,11 @@
 #include "output/byte_format.h"
 
-#include <array>
-
 namespace netsift {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// 0 = copy as is, 1 = two-character escape, 2 = \xNN
-constexpr std::array<uint8_t, 256> make_escape_class() {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) t[c] = (c >= 0x20 && c < 0x7f) ? 0 : 2;
-  t['\\'] = 1;
-  t['\n'] = 1;
-  t['\r'] = 1;
-  t['\t'] = 1;
-  return t;
-}
-constexpr auto kEscapeClass = make_escape_class();
-
 }  // namespace
-
-void append_escaped(OutputBuffer& out, ByteView bytes) {
-  // Worst case 4 output characters per byte; reserve once, trim after.
-  char* start = out.reserve(bytes.size() * 4);
-  char* p = start;
-  for (uint8_t c : bytes) {
-    switch (kEscapeClass[c]) {
-      case 0:
-        *p++ = char(c);
-        break;
-      case 1:
-        *p++ = '\\';
-        *p++ = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
-        break;
-      default:
-        *p++ = '\\';
-        *p++ = 'x';
-        *p++ = kHex[c >> 4];
-        *p++ = kHex[c & 15];
-    }
-  }
-  out.shrink_by(bytes.size() * 4 - size_t(p - start));
-}
 
 void append_text_block(OutputBuffer& out, ByteView bytes) {
   char* start = out.reserve(bytes.size() * 4 + 1);
@@ -62,16 +25,6 @@ void append_text_block(OutputBuffer& out, ByteView bytes) {
   }
   if (p == start || p[-1] != '\n') *p++ = '\n';
   out.shrink_by(bytes.size() * 4 + 1 - size_t(p - start));
-}
-
-void append_hex(OutputBuffer& out, ByteView bytes) {
-  if (bytes.empty()) return;
-  char* p = out.reserve(bytes.size() * 3 - 1);
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i) *p++ = ' ';
-    *p++ = kHex[bytes[i] >> 4];
-    *p++ = kHex[bytes[i] & 15];
-  }
 }
 
 void append_hexdump(OutputBuffer& out, ByteView bytes) {

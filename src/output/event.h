@@ -32,7 +32,6 @@ class Event {
   Event& set(const char* key, std::string_view value);
   Event& set(const char* key, const char* value) { return set(key, std::string_view(value)); }
   Event& set(const char* key, uint64_t value);
-  Event& set_int(const char* key, int64_t value);
   Event& set(const char* key, bool value);
   Event& set_time(const char* key, TimestampNs ts);  // seconds, microsecond precision
   Event& set(const char* key, const IpAddress& a);
@@ -54,8 +53,7 @@ class EventSink {
   virtual void flush() {}
 };
 
-// Escapes bytes as described for set_escaped into `out` (cleared first).
+// Escapes bytes as described for set_escaped into `out` (replaced).
 void escape_bytes(ByteView bytes, std::string& out);
-void base64_encode(ByteView bytes, std::string& out);
 
 }  // namespace netsift

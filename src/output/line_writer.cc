@@ -73,7 +73,8 @@ constexpr EscapeTable kJsonEscapes = make_escape_table(true);
 
 }  // namespace
 
-void LineWriter::escaped(ByteView bytes, bool json) {
+size_t escape_to(ByteView bytes, char* out, bool json) {
+  char* p_ = out;
   const EscapeTable& table = json ? kJsonEscapes : kTextEscapes;
   const uint8_t* s = bytes.data();
   size_t n = bytes.size(), i = 0;
@@ -94,6 +95,7 @@ void LineWriter::escaped(ByteView bytes, bool json) {
     std::memcpy(p_, &table.code[c], 8);
     p_ += table.len[c];
   }
+  return size_t(p_ - out);
 }
 
 }  // namespace netsift

@@ -26,6 +26,12 @@ constexpr std::array<char, 200> make_digit_pairs() {
 inline constexpr std::array<char, 200> kDigitPairs = make_digit_pairs();
 }  // namespace detail
 
+// Printable ASCII as is, \\ \r \n \t escaped, other bytes \xNN (at most 4 chars a byte).
+// With `json`, the escapes' backslashes and '"' are escaped again so the result can sit
+// inside a JSON string (at most 5 chars a byte). `out` needs room for 5 * size + 8
+// characters (8-byte stores may run past the end). Returns the characters written.
+size_t escape_to(ByteView bytes, char* out, bool json);
+
 class LineWriter {
  public:
   LineWriter(OutputBuffer& out, size_t max_size)
@@ -86,10 +92,8 @@ class LineWriter {
     format_mac(m, p_);
     p_ += 17;
   }
-  // Printable ASCII as is, \\ \r \n \t escaped, other bytes \xNN; at most 4 chars/byte.
-  // With `json`, the backslashes of the escapes are themselves escaped (and '"' too) so
-  // the result can sit inside a JSON string: at most 5 chars/byte.
-  void escaped(ByteView bytes, bool json = false);
+  // See escape_to(); the caller's reserved size must allow for it.
+  void escaped(ByteView bytes, bool json = false) { p_ += escape_to(bytes, p_, json); }
   char* pos() { return p_; }
   void advance(size_t n) { p_ += n; }
 

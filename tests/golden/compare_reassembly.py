@@ -10,7 +10,9 @@ figure instead of skipping.
 
 Usage: compare_reassembly.py --bin build/netsift PATH... [--exclude S]
 """
-import argparse, base64, collections, glob, json, os, re, subprocess, sys
+import argparse, base64, collections, json, os, re, subprocess, sys
+
+from capture_files import captures
 
 # tshark writes this text into the followed stream where bytes are missing; netsift
 # reports the same hole as a gap (tcp_gap event) instead of inventing bytes.
@@ -132,17 +134,6 @@ def netsift_follow(binary, path):
             key = (c, s) if e["direction"] == "to_server" else (s, c)
             gaps[key] += e["length"]
     return out, gaps, sessions, p.returncode
-
-
-def captures(paths):
-    out = []
-    for p in paths:
-        if os.path.isdir(p):
-            out += sorted(glob.glob(os.path.join(p, "**", "*.pcap"), recursive=True))
-            out += sorted(glob.glob(os.path.join(p, "**", "*.pcapng"), recursive=True))
-        else:
-            out.append(p)
-    return out
 
 
 def main():

@@ -10,7 +10,9 @@ judged on its own bytes, as netsift's packet mode does).
 Usage: compare_tshark.py --bin build/netsift PATH... [--max-frames N] [-v]
 Exit 0 when every capture matches; 1 otherwise (each mismatch is listed).
 """
-import argparse, glob, json, os, subprocess, sys
+import argparse, json, os, subprocess, sys
+
+from capture_files import captures
 
 FIELDS = [
     "frame.number", "ip.src", "ip.dst", "ip.ttl", "ip.proto", "ipv6.src", "ipv6.dst",
@@ -111,17 +113,6 @@ def compare_frame(t, e):
     if t["communityid"] and "community_id" in e:
         check("community_id", t["communityid"], e.get("community_id"))
     return bad
-
-
-def captures(paths):
-    out = []
-    for p in paths:
-        if os.path.isdir(p):
-            out += sorted(glob.glob(os.path.join(p, "**", "*.pcap"), recursive=True))
-            out += sorted(glob.glob(os.path.join(p, "**", "*.pcapng"), recursive=True))
-        else:
-            out.append(p)
-    return out
 
 
 def main():

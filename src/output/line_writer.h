@@ -61,23 +61,21 @@ class LineWriter {
   }
   void ch(char c) { *p_++ = c; }
   void u64(uint64_t v) {
+    // Digits are written backwards straight into place: no temporary, no memcpy call.
     const auto& kPairs = detail::kDigitPairs;
-    char buf[20];
-    char* end = buf + sizeof buf;
-    char* q = end;
+    const int digits = decimal_digits(v);
+    char* q = p_ + digits;
+    p_ = q;
     while (v >= 100) {
       q -= 2;
       std::memcpy(q, &kPairs[(v % 100) * 2], 2);
       v /= 100;
     }
     if (v >= 10) {
-      q -= 2;
-      std::memcpy(q, &kPairs[v * 2], 2);
+      std::memcpy(q - 2, &kPairs[v * 2], 2);
     } else {
-      *--q = char('0' + v);
+      q[-1] = char('0' + v);
     }
-    std::memcpy(p_, q, size_t(end - q));
-    p_ += end - q;
   }
   // Zero-padded to `width` digits (for fractions).
   void u64_padded(uint64_t v, int width) {
@@ -98,6 +96,18 @@ class LineWriter {
   void advance(size_t n) { p_ += n; }
 
  private:
+  static int decimal_digits(uint64_t v) {
+    int n = 1;
+    for (;;) {
+      if (v < 10) return n;
+      if (v < 100) return n + 1;
+      if (v < 1000) return n + 2;
+      if (v < 10000) return n + 3;
+      v /= 10000;
+      n += 4;
+    }
+  }
+
   OutputBuffer& out_;
   size_t reserved_;
   char* start_;

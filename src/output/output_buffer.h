@@ -14,7 +14,7 @@ namespace netsift {
 
 class OutputBuffer {
  public:
-  static constexpr size_t kFlushAt = 1 << 20;
+  static constexpr size_t kFlushAt = 128 << 10;
 
   explicit OutputBuffer(int fd) : fd_(fd), cap_(kFlushAt * 2), buf_(new char[cap_]) {}
   ~OutputBuffer() { flush(); }

@@ -1,0 +1,104 @@
+// LineWriter's formatting helpers against plain reference implementations: the fast
+// paths (16-byte SIMD blocks, 8-byte words, fixed-size stores that overshoot) must give
+// exactly what a byte-at-a-time loop gives, at every length and alignment.
+#include "output/line_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace netsift {
+namespace {
+
+std::string reference_escape(const std::vector<uint8_t>& bytes, bool json) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  const std::string bs = json ? "\\\\" : "\\";
+  for (uint8_t c : bytes) {
+    if (c == '"') {
+      out += json ? "\\\"" : "\"";
+    } else if (c == '\\') {
+      out += bs + bs;
+    } else if (c == '\n') {
+      out += bs + "n";
+    } else if (c == '\r') {
+      out += bs + "r";
+    } else if (c == '\t') {
+      out += bs + "t";
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += bs + "x" + kHex[c >> 4] + kHex[c & 15];
+    } else {
+      out += char(c);
+    }
+  }
+  return out;
+}
+
+std::string fast_escape(const std::vector<uint8_t>& bytes, bool json) {
+  std::string out(bytes.size() * 5 + 8, '?');
+  size_t n = escape_to(ByteView(bytes.data(), bytes.size()), out.data(), json);
+  out.resize(n);
+  return out;
+}
+
+TEST(EscapeTo, EveryByteValueInBothModes) {
+  std::vector<uint8_t> all(256);
+  for (int i = 0; i < 256; ++i) all[size_t(i)] = uint8_t(i);
+  EXPECT_EQ(fast_escape(all, false), reference_escape(all, false));
+  EXPECT_EQ(fast_escape(all, true), reference_escape(all, true));
+  EXPECT_EQ(fast_escape({'a', '"', 'b'}, false), "a\"b");
+  EXPECT_EQ(fast_escape({'a', '"', 'b'}, true), "a\\\"b");
+  EXPECT_EQ(fast_escape({0x00, '\r', '\n', 0xff}, false), "\\x00\\r\\n\\xff");
+}
+
+TEST(EscapeTo, MixedTextAndBinaryAtEveryLength) {
+  std::mt19937 rng(7);
+  for (size_t len = 0; len <= 80; ++len) {
+    for (int round = 0; round < 50; ++round) {
+      std::vector<uint8_t> bytes(len);
+      // Mostly printable text with occasional specials, so blocks of every kind occur.
+      int special_rate = round % 5;  // 0: none ... 4: often
+      for (auto& b : bytes) {
+        uint32_t r = rng();
+        b = (special_rate && r % 8 < uint32_t(special_rate)) ? uint8_t(r >> 8)
+                                                             : uint8_t(0x20 + (r >> 8) % 0x5f);
+      }
+      ASSERT_EQ(fast_escape(bytes, false), reference_escape(bytes, false)) << "len " << len;
+      ASSERT_EQ(fast_escape(bytes, true), reference_escape(bytes, true)) << "len " << len;
+    }
+  }
+}
+
+std::string write_u64(uint64_t v) {
+  OutputBuffer buf(-1);
+  std::string out;
+  {
+    LineWriter w(buf, 64);
+    char* start = w.pos();
+    w.u64(v);
+    out.assign(start, w.pos());
+  }
+  return out;
+}
+
+TEST(LineWriter, IntegersAtEveryDigitCount) {
+  uint64_t v = 1;
+  EXPECT_EQ(write_u64(0), "0");
+  for (int digits = 1; digits <= 20; ++digits) {
+    EXPECT_EQ(write_u64(v), std::to_string(v));
+    EXPECT_EQ(write_u64(v - 1), std::to_string(v - 1));
+    EXPECT_EQ(write_u64(v + 7), std::to_string(v + 7));
+    if (digits < 20) v *= 10;
+  }
+  EXPECT_EQ(write_u64(UINT64_MAX), std::to_string(UINT64_MAX));
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 10000; ++i) {
+    uint64_t x = rng() >> (rng() % 64);
+    ASSERT_EQ(write_u64(x), std::to_string(x));
+  }
+}
+
+}  // namespace
+}  // namespace netsift

@@ -79,11 +79,14 @@ class LineWriter {
   }
   // Zero-padded to `width` digits (for fractions).
   void u64_padded(uint64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i) {
-      p_[i] = char('0' + v % 10);
-      v /= 10;
+    char* q = p_ + width;
+    p_ = q;
+    for (; width >= 2; width -= 2) {
+      q -= 2;
+      std::memcpy(q, &detail::kDigitPairs[(v % 100) * 2], 2);
+      v /= 100;
     }
-    p_ += width;
+    if (width) q[-1] = char('0' + v % 10);
   }
   void address(const IpAddress& a) { p_ += format_address(a, p_); }
   void mac(const uint8_t* m) {

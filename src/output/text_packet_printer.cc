@@ -6,6 +6,7 @@
 // into the output buffer (LineWriter): this printer is the hot path of `packets`.
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "core/ip_address.h"
 #include "decode/icmp_names.h"
@@ -51,11 +52,25 @@ class TextPacketPrinter final : public PacketPrinter {
       w.u64(port);
     }
   }
-  void time(LineWriter& w, TimestampNs ts) {
-    w.ch('[');
-    w.u64(uint64_t(seconds_part(ts)));
+  // "1469135972.460123": consecutive packets mostly share their second, whose digits
+  // are kept.
+  void epoch(LineWriter& w, TimestampNs ts) {
+    int64_t sec = seconds_part(ts);
+    if (sec != second_) {
+      second_ = sec;
+      char* start = w.pos();
+      w.u64(uint64_t(sec));
+      second_len_ = size_t(w.pos() - start);
+      std::memcpy(second_text_, start, second_len_);
+    } else {
+      w.str({second_text_, second_len_});
+    }
     w.ch('.');
     w.u64_padded(uint64_t(nanos_part(ts) / 1000), 6);
+  }
+  void time(LineWriter& w, TimestampNs ts) {
+    w.ch('[');
+    epoch(w, ts);
     w.ch('\t');
     w.str(time_.calendar(ts));
     w.ch(']');
@@ -124,7 +139,8 @@ class TextPacketPrinter final : public PacketPrinter {
     w.ch('\n');
   }
 
-  void print_ip(LineWriter& w, const PacketView& v, ByteView data) {
+  // "src:port(mac) ----->dst:port(mac)"
+  static void endpoints(LineWriter& w, const PacketView& v, bool dst_mac) {
     endpoint(w, v.src_ip, v.has_ports, v.src_port);
     if (v.has_macs) {
       w.ch('(');
@@ -133,11 +149,15 @@ class TextPacketPrinter final : public PacketPrinter {
     }
     w.lit(" ----->");
     endpoint(w, v.dst_ip, v.has_ports, v.dst_port);
-    if (v.has_macs && v.raw->linktype == linktype::kEthernet) {
+    if (dst_mac) {
       w.ch('(');
       w.mac(v.dst_mac.data());
       w.ch(')');
     }
+  }
+
+  void print_ip(LineWriter& w, const PacketView& v, ByteView data) {
+    endpoints(w, v, v.has_macs && v.raw->linktype == linktype::kEthernet);
     if (v.fragment) {
       w.lit("\tFRAG=");
       w.u64(v.frag_id);
@@ -259,9 +279,7 @@ class TextPacketPrinter final : public PacketPrinter {
 
   void print_quiet(const PacketView& v) {
     LineWriter w(out_, kMaxLineWithoutPayload);
-    w.u64(uint64_t(seconds_part(v.raw->ts)));
-    w.ch('.');
-    w.u64_padded(uint64_t(nanos_part(v.raw->ts) / 1000), 6);
+    epoch(w, v.raw->ts);
     char scratch[24];
     w.ch(' ');
     w.str(tag(v, scratch));
@@ -286,6 +304,9 @@ class TextPacketPrinter final : public PacketPrinter {
   OutputBuffer& out_;
   TextPacketOptions options_;
   TimeFormatter time_;
+  int64_t second_ = INT64_MIN;
+  char second_text_[24] = {};
+  size_t second_len_ = 0;
 };
 
 }  // namespace

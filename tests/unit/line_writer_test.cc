@@ -71,13 +71,17 @@ TEST(EscapeTo, MixedTextAndBinaryAtEveryLength) {
   }
 }
 
-std::string write_u64(uint64_t v) {
+std::string write_u64(uint64_t v, int padded_width = 0) {
   OutputBuffer buf(-1);
   std::string out;
   {
     LineWriter w(buf, 64);
     char* start = w.pos();
-    w.u64(v);
+    if (padded_width) {
+      w.u64_padded(v, padded_width);
+    } else {
+      w.u64(v);
+    }
     out.assign(start, w.pos());
   }
   return out;
@@ -98,6 +102,15 @@ TEST(LineWriter, IntegersAtEveryDigitCount) {
     uint64_t x = rng() >> (rng() % 64);
     ASSERT_EQ(write_u64(x), std::to_string(x));
   }
+}
+
+TEST(LineWriter, ZeroPaddedFractions) {
+  EXPECT_EQ(write_u64(0, 6), "000000");
+  EXPECT_EQ(write_u64(7, 6), "000007");
+  EXPECT_EQ(write_u64(460123, 6), "460123");
+  EXPECT_EQ(write_u64(999999999, 9), "999999999");
+  EXPECT_EQ(write_u64(5, 1), "5");
+  EXPECT_EQ(write_u64(42, 3), "042");
 }
 
 }  // namespace

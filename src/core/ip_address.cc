@@ -2,34 +2,63 @@
 
 #include <arpa/inet.h>
 
+#include <array>
+#include <bit>
+#include <cstring>
+
+static_assert(std::endian::native == std::endian::little, "packed tables assume little-endian");
+
 namespace netsift {
 namespace {
 
-char* put_decimal_byte(char* p, uint8_t v) {
-  if (v >= 100) {
-    *p++ = char('0' + v / 100);
-    v %= 100;
-    *p++ = char('0' + v / 10);
-    *p++ = char('0' + v % 10);
-  } else if (v >= 10) {
-    *p++ = char('0' + v / 10);
-    *p++ = char('0' + v % 10);
-  } else {
-    *p++ = char('0' + v);
+// Per byte value: its decimal digits followed by '.', packed little-endian into 4 bytes,
+// and how many of them there are. Writing all 4 and advancing by the length keeps dotted
+// quads free of divisions and branches.
+struct DottedByte {
+  std::array<uint32_t, 256> code{};
+  std::array<uint8_t, 256> len{};
+};
+constexpr DottedByte make_dotted_bytes() {
+  DottedByte t;
+  for (unsigned v = 0; v < 256; ++v) {
+    char digits[4] = {};
+    unsigned n = 0;
+    if (v >= 100) digits[n++] = char('0' + v / 100);
+    if (v >= 10) digits[n++] = char('0' + v / 10 % 10);
+    digits[n++] = char('0' + v % 10);
+    digits[n++] = '.';
+    uint32_t code = 0;
+    for (int i = 3; i >= 0; --i) code = code << 8 | uint8_t(digits[i]);
+    t.code[v] = code;
+    t.len[v] = uint8_t(n);
   }
-  return p;
+  return t;
 }
+constexpr DottedByte kDottedBytes = make_dotted_bytes();
+
+// "xx:" per byte value, packed little-endian.
+constexpr std::array<uint32_t, 256> make_mac_pairs() {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::array<uint32_t, 256> t{};
+  for (unsigned v = 0; v < 256; ++v) {
+    t[v] = uint32_t(uint8_t(kHex[v >> 4])) | uint32_t(uint8_t(kHex[v & 15])) << 8 |
+           uint32_t(uint8_t(':')) << 16;
+  }
+  return t;
+}
+constexpr std::array<uint32_t, 256> kMacPairs = make_mac_pairs();
 
 }  // namespace
 
 size_t format_address(const IpAddress& a, char* out) {
   if (a.family == 4) {
+    // 4-byte stores may run 3 past the text; `out` holds kMaxAddressText anyway.
     char* p = out;
     for (int i = 0; i < 4; ++i) {
-      if (i) *p++ = '.';
-      p = put_decimal_byte(p, a.bytes[i]);
+      std::memcpy(p, &kDottedBytes.code[a.bytes[i]], 4);
+      p += kDottedBytes.len[a.bytes[i]];
     }
-    return size_t(p - out);
+    return size_t(p - out) - 1;  // without the last '.'
   }
   if (a.family == 6) {
     // inet_ntop follows RFC 5952 (longest zero run compressed, lower case).
@@ -57,12 +86,8 @@ bool parse_address(const std::string& text, IpAddress& out) {
 }
 
 void format_mac(const uint8_t* mac, char* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 6; ++i) {
-    out[i * 3] = kHex[mac[i] >> 4];
-    out[i * 3 + 1] = kHex[mac[i] & 15];
-    if (i < 5) out[i * 3 + 2] = ':';
-  }
+  for (int i = 0; i < 5; ++i) std::memcpy(out + i * 3, &kMacPairs[mac[i]], 4);  // "xx:" + 1
+  std::memcpy(out + 15, &kMacPairs[mac[5]], 2);
 }
 
 }  // namespace netsift

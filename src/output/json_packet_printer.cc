@@ -136,16 +136,19 @@ class JsonPacketPrinter final : public PacketPrinter {
     w.lit("}\n");
   }
 
-  static void string_field(LineWriter& w, std::string_view key, const IpAddress& a) {
+  // Keys are literals so that each copy has a size known at compile time.
+  template <size_t N>
+  static void string_field(LineWriter& w, const char (&key)[N], const IpAddress& a) {
     w.lit(",\"");
-    w.str(key);
+    w.lit(key);
     w.lit("\":\"");
     w.address(a);
     w.ch('"');
   }
-  static void uint_field(LineWriter& w, std::string_view key, uint64_t value) {
+  template <size_t N>
+  static void uint_field(LineWriter& w, const char (&key)[N], uint64_t value) {
     w.lit(",\"");
-    w.str(key);
+    w.lit(key);
     w.lit("\":");
     w.u64(value);
   }

@@ -51,13 +51,25 @@ class LineWriter {
     p_ += N - 1;
   }
   void str(std::string_view s) {
-    // Most strings here are short names; an inline loop beats a call to memcpy.
-    if (s.size() <= 24) {
-      for (size_t i = 0; i < s.size(); ++i) p_[i] = s[i];
+    // Most strings here are short names: two overlapping fixed-size copies beat both a
+    // byte loop and a call to memcpy, and never read past the source.
+    const char* from = s.data();
+    const size_t n = s.size();
+    if (n >= 16 && n <= 32) {
+      std::memcpy(p_, from, 16);
+      std::memcpy(p_ + n - 16, from + n - 16, 16);
+    } else if (n >= 8 && n < 16) {
+      std::memcpy(p_, from, 8);
+      std::memcpy(p_ + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(p_, from, 4);
+      std::memcpy(p_ + n - 4, from + n - 4, 4);
+    } else if (n < 4) {
+      for (size_t i = 0; i < n; ++i) p_[i] = from[i];
     } else {
-      std::memcpy(p_, s.data(), s.size());
+      std::memcpy(p_, from, n);
     }
-    p_ += s.size();
+    p_ += n;
   }
   void ch(char c) { *p_++ = c; }
   void u64(uint64_t v) {

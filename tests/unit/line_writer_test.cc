@@ -113,5 +113,22 @@ TEST(LineWriter, ZeroPaddedFractions) {
   EXPECT_EQ(write_u64(42, 3), "042");
 }
 
+TEST(LineWriter, StringsOfEveryLengthUpTo40) {
+  std::string source;
+  for (int i = 0; i < 40; ++i) source.push_back(char('a' + i % 26));
+  for (size_t n = 0; n <= source.size(); ++n) {
+    OutputBuffer buf(-1);
+    LineWriter w(buf, 128);
+    char* start = w.pos();
+    w.ch('<');
+    w.str(std::string_view(source).substr(0, n));
+    w.ch('>');
+    std::string want(1, '<');
+    want.append(source, 0, n);
+    want.push_back('>');
+    ASSERT_EQ(std::string(start, w.pos()), want);
+  }
+}
+
 }  // namespace
 }  // namespace netsift

@@ -32,6 +32,8 @@ inline constexpr std::array<char, 200> kDigitPairs = make_digit_pairs();
 // characters (8-byte stores may run past the end). Returns the characters written.
 size_t escape_to(ByteView bytes, char* out, bool json);
 
+// Fields may be stored with a few bytes (at most 8) of overshoot past their text, which
+// the next field overwrites: reserve that much beyond the longest possible record.
 class LineWriter {
  public:
   LineWriter(OutputBuffer& out, size_t max_size)
@@ -89,7 +91,7 @@ class LineWriter {
       q[-1] = char('0' + v);
     }
   }
-  // Zero-padded to `width` digits (for fractions).
+  // Zero-padded to `width` digits (for fractions); v < 10^width.
   void u64_padded(uint64_t v, int width) {
     char* q = p_ + width;
     p_ = q;

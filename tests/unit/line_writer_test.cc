@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -97,8 +98,14 @@ TEST(LineWriter, IntegersAtEveryDigitCount) {
     if (digits < 20) v *= 10;
   }
   EXPECT_EQ(write_u64(UINT64_MAX), std::to_string(UINT64_MAX));
+  for (uint64_t x = 0; x < 200000; ++x) ASSERT_EQ(write_u64(x), std::to_string(x));
+  for (uint64_t p = 10; p <= 10000000000000000000ull; p *= 10) {
+    for (uint64_t d : {p - 1, p, p + 1, p * 9 / 10 + 99999})
+      ASSERT_EQ(write_u64(d), std::to_string(d));
+    if (p == 10000000000000000000ull) break;
+  }
   std::mt19937_64 rng(3);
-  for (int i = 0; i < 10000; ++i) {
+  for (int i = 0; i < 100000; ++i) {
     uint64_t x = rng() >> (rng() % 64);
     ASSERT_EQ(write_u64(x), std::to_string(x));
   }
@@ -111,6 +118,14 @@ TEST(LineWriter, ZeroPaddedFractions) {
   EXPECT_EQ(write_u64(999999999, 9), "999999999");
   EXPECT_EQ(write_u64(5, 1), "5");
   EXPECT_EQ(write_u64(42, 3), "042");
+  EXPECT_EQ(write_u64(12345678, 8), "12345678");
+  EXPECT_EQ(write_u64(1234567890, 10), "1234567890");
+  EXPECT_EQ(write_u64(5, 12), "000000000005");
+  for (uint64_t v = 0; v < 1000000; v += 7) {
+    char want[8];
+    std::snprintf(want, sizeof want, "%06u", unsigned(v));
+    ASSERT_EQ(write_u64(v, 6), want);
+  }
 }
 
 TEST(LineWriter, StringsOfEveryLengthUpTo40) {

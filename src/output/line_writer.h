@@ -24,6 +24,19 @@ constexpr std::array<char, 200> make_digit_pairs() {
   return t;
 }
 inline constexpr std::array<char, 200> kDigitPairs = make_digit_pairs();
+// "0000".."9999": four digits per division keeps long numbers (sequence numbers, epoch
+// seconds) to two or three steps.
+constexpr std::array<char, 40000> make_digit_quads() {
+  std::array<char, 40000> t{};
+  for (int i = 0; i < 10000; ++i) {
+    t[size_t(i * 4)] = char('0' + i / 1000);
+    t[size_t(i * 4 + 1)] = char('0' + i / 100 % 10);
+    t[size_t(i * 4 + 2)] = char('0' + i / 10 % 10);
+    t[size_t(i * 4 + 3)] = char('0' + i % 10);
+  }
+  return t;
+}
+inline constexpr std::array<char, 40000> kDigitQuads = make_digit_quads();
 }  // namespace detail
 
 // Printable ASCII as is, \\ \r \n \t escaped, other bytes \xNN (at most 4 chars a byte).
@@ -75,20 +88,11 @@ class LineWriter {
   }
   void ch(char c) { *p_++ = c; }
   void u64(uint64_t v) {
-    // Digits are written backwards straight into place: no temporary, no memcpy call.
-    const auto& kPairs = detail::kDigitPairs;
-    const int digits = decimal_digits(v);
-    char* q = p_ + digits;
-    p_ = q;
-    while (v >= 100) {
-      q -= 2;
-      std::memcpy(q, &kPairs[(v % 100) * 2], 2);
-      v /= 100;
-    }
-    if (v >= 10) {
-      std::memcpy(q - 2, &kPairs[v * 2], 2);
+    // Most values fit 32 bits, whose divisions by 100 are cheaper multiplications.
+    if (v <= UINT32_MAX) {
+      put_decimal(uint32_t(v));
     } else {
-      q[-1] = char('0' + v);
+      put_decimal(v);
     }
   }
   // Zero-padded to `width` digits (for fractions); v < 10^width.
@@ -113,7 +117,30 @@ class LineWriter {
   void advance(size_t n) { p_ += n; }
 
  private:
-  static int decimal_digits(uint64_t v) {
+  // Digits are written backwards straight into place: no temporary, no memcpy call.
+  template <typename T>
+  void put_decimal(T v) {
+    const auto& kPairs = detail::kDigitPairs;
+    char* q = p_ + decimal_digits(v);
+    p_ = q;
+    while (v >= 10000) {
+      q -= 4;
+      std::memcpy(q, &detail::kDigitQuads[(v % 10000) * 4], 4);
+      v /= 10000;
+    }
+    if (v >= 100) {
+      q -= 2;
+      std::memcpy(q, &kPairs[(v % 100) * 2], 2);
+      v /= 100;
+    }
+    if (v >= 10) {
+      std::memcpy(q - 2, &kPairs[v * 2], 2);
+    } else {
+      q[-1] = char('0' + v);
+    }
+  }
+  template <typename T>
+  static int decimal_digits(T v) {
     int n = 1;
     for (;;) {
       if (v < 10) return n;
@@ -129,6 +156,42 @@ class LineWriter {
   size_t reserved_;
   char* start_;
   char* p_;
+};
+
+// A counter-like value printed on every record (frame number, epoch second): when it
+// repeats or grows by one, its digits are reused or incremented in place instead of
+// being converted again.
+class CachedDecimal {
+ public:
+  void write(LineWriter& w, uint64_t v) {
+    bool reusable = len_ != 0 && (v == value_ || (v == value_ + 1 && v != 0 && increment()));
+    value_ = v;
+    if (reusable) {
+      w.str({text_, len_});
+      return;
+    }
+    char* start = w.pos();
+    w.u64(v);
+    len_ = size_t(w.pos() - start);
+    std::memcpy(text_, start, len_);
+  }
+
+ private:
+  // Adds one to the digits; false when that needs one more digit (then re-rendered).
+  bool increment() {
+    for (size_t i = len_; i-- > 0;) {
+      if (text_[i] != '9') {
+        ++text_[i];
+        return true;
+      }
+      text_[i] = '0';
+    }
+    return false;
+  }
+
+  uint64_t value_ = 0;
+  char text_[32] = {};  // 20 digits at most; str() may copy 16-byte blocks
+  size_t len_ = 0;
 };
 
 }  // namespace netsift

@@ -55,16 +55,7 @@ class TextPacketPrinter final : public PacketPrinter {
   // "1469135972.460123": consecutive packets mostly share their second, whose digits
   // are kept.
   void epoch(LineWriter& w, TimestampNs ts) {
-    int64_t sec = seconds_part(ts);
-    if (sec != second_) {
-      second_ = sec;
-      char* start = w.pos();
-      w.u64(uint64_t(sec));
-      second_len_ = size_t(w.pos() - start);
-      std::memcpy(second_text_, start, second_len_);
-    } else {
-      w.str({second_text_, second_len_});
-    }
+    second_.write(w, uint64_t(seconds_part(ts)));
     w.ch('.');
     w.u64_padded(uint64_t(nanos_part(ts) / 1000), 6);
   }
@@ -103,7 +94,8 @@ class TextPacketPrinter final : public PacketPrinter {
     return data;
   }
 
-  void print_full(const PacketView& v) {
+  // Flattened like JsonPacketPrinter::write: keeps the LineWriter cursor in a register.
+  [[gnu::flatten]] void print_full(const PacketView& v) {
     ByteView data = v.payload_len ? shown_payload(v) : ByteView{};
     LineWriter w(out_, kMaxLineWithoutPayload + data.size() * (options_.data_binary ? 7 : 4));
     char scratch[24];
@@ -277,7 +269,7 @@ class TextPacketPrinter final : public PacketPrinter {
     }
   }
 
-  void print_quiet(const PacketView& v) {
+  [[gnu::flatten]] void print_quiet(const PacketView& v) {
     LineWriter w(out_, kMaxLineWithoutPayload);
     epoch(w, v.raw->ts);
     char scratch[24];
@@ -304,9 +296,7 @@ class TextPacketPrinter final : public PacketPrinter {
   OutputBuffer& out_;
   TextPacketOptions options_;
   TimeFormatter time_;
-  int64_t second_ = INT64_MIN;
-  char second_text_[24] = {};
-  size_t second_len_ = 0;
+  CachedDecimal second_;
 };
 
 }  // namespace

@@ -111,6 +111,22 @@ TEST(LineWriter, IntegersAtEveryDigitCount) {
   }
 }
 
+TEST(CachedDecimal, RepeatsIncrementsCarriesAndJumps) {
+  CachedDecimal cached;
+  std::vector<uint64_t> values = {
+      0,          0, 1,   2,    2,    9,          10,         11,         99, 100,
+      101,        5, 999, 1000, 1000, 1795706597, 1795706598, 1795706598, 42, UINT64_MAX - 1,
+      UINT64_MAX, 0, 1};
+  for (uint64_t v = 9990; v < 10020; ++v) values.push_back(v);
+  OutputBuffer buf(-1);
+  for (uint64_t v : values) {
+    LineWriter w(buf, 64);
+    char* start = w.pos();
+    cached.write(w, v);
+    ASSERT_EQ(std::string(start, w.pos()), std::to_string(v));
+  }
+}
+
 TEST(LineWriter, ZeroPaddedFractions) {
   EXPECT_EQ(write_u64(0, 6), "000000");
   EXPECT_EQ(write_u64(7, 6), "000007");

@@ -37,6 +37,9 @@ namespace netsift {
   X(Ipv6ExtTruncated, "ipv6.truncated_extension_header")  \
   X(Ipv6ExtTooMany, "ipv6.too_many_extension_headers")    \
   X(IpUnknownVersion, "ip.unknown_version")               \
+  X(GreTruncated, "gre.truncated_header")                 \
+  X(GreUnsupported, "gre.unsupported_version")            \
+  X(UdpTunnelTruncated, "udp_tunnel.truncated_header")    \
   X(TcpTruncated, "tcp.truncated_header")                 \
   X(TcpBadHeaderLength, "tcp.bad_header_length")          \
   X(TcpBadOption, "tcp.bad_option_length")                \

@@ -20,6 +20,8 @@ struct Frame {
 };
 
 void link_layer(Frame& f, uint16_t linktype);
+// An Ethernet header at `offset` (the link layer, or a bridged frame inside a tunnel).
+void ethernet(Frame& f, uint32_t offset);
 // Dispatch on an Ethernet type (also used by SLL, PPPoE, MPLS guesses).
 void by_ethertype(Frame& f, uint16_t ethertype, uint32_t offset);
 void ipv4(Frame& f, uint32_t offset);
@@ -31,6 +33,14 @@ void tcp(Frame& f, uint32_t offset, uint32_t end);
 void udp(Frame& f, uint32_t offset, uint32_t end);
 void icmp(Frame& f, uint32_t offset, uint32_t end);
 void icmp6(Frame& f, uint32_t offset, uint32_t end);
+// Tunnels (tunnel.cc). udp_tunnel() returns false when the datagram is not a tunnel
+// (wrong port or header), which then stays plain UDP.
+void ip_in_ip(Frame& f, uint8_t proto, uint32_t offset, uint32_t end);
+void gre(Frame& f, uint32_t offset, uint32_t end);
+bool udp_tunnel(Frame& f, uint16_t dst_port, uint32_t offset, uint32_t end);
+
+// Bytes from `offset` that no decoder follows: the payload of an unknown protocol.
+void other_payload(Frame& f, uint32_t offset, uint32_t end);
 
 // RFC 1071 one's-complement sum, folded but not inverted.
 uint32_t checksum_add(uint32_t sum, ByteView bytes);

@@ -181,31 +181,14 @@ void ipv6(Frame& f, uint32_t offset) {
 void by_ip_proto(Frame& f, uint8_t proto, uint32_t offset, uint32_t end) {
   switch (proto) {
     case ipproto::kIpip:
-    case ipproto::kIpv6Encap: {
+    case ipproto::kIpv6Encap:
       // A fragmented tunnel packet is decapsulated after reassembly, not piecemeal.
       if (f.view.fragment) break;
-      constexpr int kMaxTunnels = 4;
-      if (++f.depth > 16 || f.view.tunneled_depth >= kMaxTunnels) {
-        f.view.add_problem(Problem::LinkTooDeep);
-        return;
-      }
-      PacketView& v = f.view;
-      if (!v.tunneled) {
-        v.outer_src_ip = v.src_ip;
-        v.outer_dst_ip = v.dst_ip;
-      }
-      v.tunneled = true;
-      ++v.tunneled_depth;
-      // The inner header is decoded over the outer one's fields; the inner packet ends
-      // where the outer payload does.
-      Frame inner{f.data.first(end), v, f.options, f.snaplen_cut, f.depth};
-      if (proto == ipproto::kIpip) {
-        ipv4(inner, offset);
-      } else {
-        ipv6(inner, offset);
-      }
+      ip_in_ip(f, proto, offset, end);
       return;
-    }
+    case ipproto::kGre:
+      gre(f, offset, end);
+      return;
     case ipproto::kTcp:
       tcp(f, offset, end);
       return;
@@ -227,9 +210,17 @@ void by_ip_proto(Frame& f, uint8_t proto, uint32_t offset, uint32_t end) {
     default:
       break;
   }
-  f.view.l4 = L4::Other;
-  f.view.payload_offset = offset;
-  f.view.payload_len = end - offset;
+  other_payload(f, offset, end);
+}
+
+void other_payload(Frame& f, uint32_t offset, uint32_t end) {
+  PacketView& v = f.view;
+  v.l4 = L4::Other;
+  v.payload_offset = offset;
+  v.payload_len = end > offset ? end - offset : 0;
+  // What the IP header says was sent from here on (the capture may hold less).
+  uint32_t wire_end = v.l4_offset + v.l4_wire_len;
+  v.payload_wire_len = std::max(wire_end > offset ? wire_end - offset : 0u, v.payload_len);
 }
 
 }  // namespace netsift::decode

@@ -30,17 +30,19 @@ void raw_ip(Frame& f, uint32_t offset) {
   }
 }
 
-void ethernet(Frame& f) {
-  if (f.data.size() < 14) {
+}  // namespace
+
+void ethernet(Frame& f, uint32_t start) {
+  if (f.data.size() < start + 14u) {
     f.view.add_problem(Problem::EthernetTruncated);
     return;
   }
   PacketView& v = f.view;
-  std::memcpy(v.dst_mac.data(), f.data.data(), 6);
-  std::memcpy(v.src_mac.data(), f.data.data() + 6, 6);
+  std::memcpy(v.dst_mac.data(), f.data.data() + start, 6);
+  std::memcpy(v.src_mac.data(), f.data.data() + start + 6, 6);
   v.has_macs = true;
-  uint16_t type = load_be16(f.data.data() + 12);
-  uint32_t offset = 14;
+  uint16_t type = load_be16(f.data.data() + start + 12);
+  uint32_t offset = start + 14;
   if (type <= 1500) {
     // IEEE 802.3 length field: LLC, with SNAP carrying an Ethernet type.
     if (f.data.size() < offset + 3) {
@@ -62,6 +64,8 @@ void ethernet(Frame& f) {
   }
   by_ethertype(f, type, offset);
 }
+
+namespace {
 
 void mpls(Frame& f, uint32_t offset) {
   for (;;) {
@@ -378,7 +382,7 @@ void by_ethertype(Frame& f, uint16_t ethertype, uint32_t offset) {
 void link_layer(Frame& f, uint16_t linktype) {
   switch (linktype) {
     case linktype::kEthernet:
-      ethernet(f);
+      ethernet(f, 0);
       return;
     case linktype::kRaw:
     case linktype::kRawOpenBsd:

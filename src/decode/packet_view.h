@@ -15,6 +15,7 @@ namespace netsift {
 enum class L3 : uint8_t { None, Ipv4, Ipv6, Arp, Other };
 enum class L4 : uint8_t { None, Tcp, Udp, Icmp, Icmp6, Other };
 enum class ChecksumStatus : uint8_t { NotChecked, Good, Bad };
+enum class TunnelKind : uint8_t { None, IpInIp, Gre, Erspan, Vxlan, Geneve };
 
 namespace tcp_flag {
 constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20,
@@ -23,8 +24,8 @@ constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x
 
 namespace ipproto {
 constexpr uint8_t kHopByHop = 0, kIcmp = 1, kIpip = 4, kTcp = 6, kIpv6Encap = 41, kUdp = 17,
-                  kIpv6Route = 43, kIpv6Frag = 44, kEsp = 50, kAh = 51, kIcmp6 = 58, kNoNext = 59,
-                  kIpv6DstOpts = 60;
+                  kIpv6Route = 43, kIpv6Frag = 44, kGre = 47, kEsp = 50, kAh = 51, kIcmp6 = 58,
+                  kNoNext = 59, kIpv6DstOpts = 60;
 }
 
 // The IP and transport header quoted inside an ICMP/ICMPv6 error message.
@@ -71,10 +72,13 @@ struct PacketView {
   uint32_t l4_len = 0;       // bytes the IP header says follow, capped by what was captured
   uint32_t l4_wire_len = 0;  // bytes the IP header says follow
   ChecksumStatus ip_checksum = ChecksumStatus::NotChecked;
-  // IP-in-IP (IPv4 or IPv6 carried in IPv4/IPv6, e.g. 6to4): the fields above describe
-  // the innermost packet; the outer addresses are kept here.
+  // Tunnels (IP in IP, GRE, VXLAN, Geneve): the other fields describe the innermost
+  // packet; the outermost addresses, tunnel kind and key/VNI are kept here.
   bool tunneled = false;
   uint8_t tunneled_depth = 0;
+  TunnelKind tunnel_kind = TunnelKind::None;
+  bool has_tunnel_id = false;  // GRE key, ERSPAN session, VXLAN/Geneve VNI
+  uint32_t tunnel_id = 0;
   IpAddress outer_src_ip, outer_dst_ip;
 
   // ARP

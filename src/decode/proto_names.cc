@@ -70,4 +70,22 @@ std::string_view packet_proto(const PacketView& v, char* scratch) {
   return "unknown";
 }
 
+std::string_view tunnel_name(TunnelKind kind) {
+  switch (kind) {
+    case TunnelKind::IpInIp:
+      return "ipip";
+    case TunnelKind::Gre:
+      return "gre";
+    case TunnelKind::Erspan:
+      return "erspan";
+    case TunnelKind::Vxlan:
+      return "vxlan";
+    case TunnelKind::Geneve:
+      return "geneve";
+    case TunnelKind::None:
+      break;
+  }
+  return {};
+}
+
 }  // namespace netsift

@@ -12,5 +12,7 @@ namespace netsift {
 std::string_view ip_proto_name(uint8_t proto);
 // The packet's `proto`: its IP protocol name, "arp", or "ethertype-0xNNNN"/"unknown".
 std::string_view packet_proto(const PacketView& v, char* scratch /* >= 24 bytes */);
+// "ipip", "gre", "erspan", "vxlan", "geneve" (empty for none).
+std::string_view tunnel_name(TunnelKind kind);
 
 }  // namespace netsift

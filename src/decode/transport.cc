@@ -131,6 +131,7 @@ void udp(Frame& f, uint32_t offset, uint32_t end) {
     v.l4_checksum = good ? ChecksumStatus::Good : ChecksumStatus::Bad;
     if (!good) v.add_problem(Problem::UdpBadChecksum);
   }
+  if (!v.fragment) udp_tunnel(f, v.dst_port, v.payload_offset, captured_end);
 }
 
 }  // namespace netsift::decode

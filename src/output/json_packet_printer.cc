@@ -125,6 +125,16 @@ class JsonPacketPrinter final : public PacketPrinter {
       }
     }
     if (v.is_ip() && !v.src_ip.empty()) write_ip(w, v);
+    // After the inner packet's fields: a tunnel may carry a frame without IP (ARP).
+    if (v.tunneled) {
+      string_field(w, "outer_src_ip", v.outer_src_ip);
+      string_field(w, "outer_dst_ip", v.outer_dst_ip);
+      w.lit(",\"tunnel\":\"");
+      w.str(tunnel_name(v.tunnel_kind));
+      w.ch('"');
+      if (v.has_tunnel_id) uint_field(w, "tunnel_id", v.tunnel_id);
+      if (v.tunneled_depth > 1) uint_field(w, "tunnel_depth", v.tunneled_depth);
+    }
     if (v.problem_count) {
       w.lit(",\"problems\":[");
       for (size_t i = 0; i < v.stored_problems(); ++i) {
@@ -162,10 +172,6 @@ class JsonPacketPrinter final : public PacketPrinter {
     uint_field(w, "ttl", v.ttl);
     if (v.l3 == L3::Ipv4) uint_field(w, "ip_id", v.ip_id);
     if (v.ip_checksum == ChecksumStatus::Bad) w.lit(",\"ip_checksum\":\"bad\"");
-    if (v.tunneled) {
-      string_field(w, "outer_src_ip", v.outer_src_ip);
-      string_field(w, "outer_dst_ip", v.outer_dst_ip);
-    }
     if (v.fragment) {
       w.lit(",\"fragment\":{\"id\":");
       w.u64(v.frag_id);

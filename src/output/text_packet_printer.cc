@@ -108,6 +108,7 @@ class TextPacketPrinter final : public PacketPrinter {
       print_ip(w, v, data);
     } else if (v.l3 == L3::Arp) {
       print_arp(w, v);
+      tunnel(w, v);
     } else {
       if (v.has_macs) {
         w.mac(v.src_mac.data());
@@ -120,6 +121,7 @@ class TextPacketPrinter final : public PacketPrinter {
       for (int shift = 12; shift >= 0; shift -= 4) w.ch(kHex[(v.ethertype >> shift) & 15]);
       w.lit("\tLEN=");
       w.u64(v.raw->wirelen);
+      tunnel(w, v);
     }
     if (v.problem_count) {
       w.lit("\tPROBLEMS=");
@@ -148,8 +150,25 @@ class TextPacketPrinter final : public PacketPrinter {
     }
   }
 
+  // TUNNEL=gre(10.172.64.6 ----->10.172.64.7 id=40): the outermost header of a tunnel.
+  static void tunnel(LineWriter& w, const PacketView& v) {
+    if (!v.tunneled) return;
+    w.lit("\tTUNNEL=");
+    w.str(tunnel_name(v.tunnel_kind));
+    w.ch('(');
+    w.address(v.outer_src_ip);
+    w.lit(" ----->");
+    w.address(v.outer_dst_ip);
+    if (v.has_tunnel_id) {
+      w.lit(" id=");
+      w.u64(v.tunnel_id);
+    }
+    w.ch(')');
+  }
+
   void print_ip(LineWriter& w, const PacketView& v, ByteView data) {
     endpoints(w, v, v.has_macs && v.raw->linktype == linktype::kEthernet);
+    tunnel(w, v);
     if (v.fragment) {
       w.lit("\tFRAG=");
       w.u64(v.frag_id);

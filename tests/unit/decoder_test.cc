@@ -363,6 +363,132 @@ TEST(Decoder, EveryTruncationIsSafeAndReported) {
 }
 
 // Each frame cut at every length names the problem of the layer the cut falls in.
+// Outer Ethernet + IPv4 (10.0.0.1 -> 10.0.0.2) around `tunnel`, for the tunnel tests.
+Bytes outer_ipv4(uint8_t proto, const Bytes& tunnel) {
+  Bytes b = test::ethernet(0x0800);
+  test::append(b, test::ipv4(proto, tunnel.size()));
+  test::append(b, tunnel);
+  return b;
+}
+
+// A UDP datagram to `port` carrying `payload` (checksum 0: not computed).
+Bytes udp_with(uint16_t port, const Bytes& payload) {
+  Bytes u = test::udp(40000, port, payload.size());
+  test::append(u, payload);
+  return u;
+}
+
+// Inner Ethernet + IPv6 + TCP 1026 -> 22.
+Bytes bridged_ipv6_tcp() {
+  Bytes seg = test::tcp(1026, 22, 7, 0, 0x02);
+  Bytes b = test::ethernet(0x86dd);
+  test::append(b, test::ipv6(6, seg.size()));
+  test::append(b, seg);
+  return b;
+}
+
+TEST(Decoder, GreWithKeyCarriesIpv4) {
+  Bytes seg = test::tcp(5000, 80, 1, 0, 0x02);
+  Bytes inner = test::ipv4(6, seg.size());
+  test::append(inner, seg);
+  Bytes gre = {0x20, 0x00, 0x08, 0x00};  // key present, IPv4
+  test::put32(gre, 40);
+  test::append(gre, inner);
+  auto dp = decode(outer_ipv4(47, gre));
+  const PacketView& v = dp->view;
+  EXPECT_EQ(v.problem_count, 0);
+  EXPECT_TRUE(v.tunneled);
+  EXPECT_EQ(v.tunnel_kind, TunnelKind::Gre);
+  EXPECT_TRUE(v.has_tunnel_id);
+  EXPECT_EQ(v.tunnel_id, 40u);
+  EXPECT_EQ(v.l4, L4::Tcp);
+  EXPECT_EQ(v.dst_port, 80);
+  EXPECT_EQ(to_string(v.outer_src_ip), "10.0.0.1");
+}
+
+TEST(Decoder, ErspanTypeIIAndIIIBridgeEthernetFrames) {
+  Bytes ii = {0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1};              // sequence present, ERSPAN
+  test::append(ii, Bytes{0x10, 0x01, 0x00, 0x65, 0, 0, 0, 0});  // version 1, session 0x65
+  test::append(ii, bridged_ipv6_tcp());
+  auto dp = decode(outer_ipv4(47, ii));
+  EXPECT_EQ(dp->view.problem_count, 0);
+  EXPECT_EQ(dp->view.tunnel_kind, TunnelKind::Erspan);
+  EXPECT_EQ(dp->view.tunnel_id, 0x65u);
+  EXPECT_EQ(dp->view.l3, L3::Ipv6);
+  EXPECT_EQ(dp->view.dst_port, 22);
+
+  Bytes iii = {0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1};
+  Bytes header(12, 0);
+  header[0] = 0x20;  // version 2
+  header[3] = 0x07;  // session 7; frame type 0 (Ethernet), no optional subheader
+  test::append(iii, header);
+  test::append(iii, bridged_ipv6_tcp());
+  dp = decode(outer_ipv4(47, iii));
+  EXPECT_EQ(dp->view.problem_count, 0);
+  EXPECT_EQ(dp->view.tunnel_id, 7u);
+  EXPECT_EQ(dp->view.dst_port, 22);
+
+  iii[8 + 10] = 7 << 2;  // frame type 7: not followed, stays GRE payload
+  dp = decode(outer_ipv4(47, iii));
+  EXPECT_FALSE(dp->view.tunneled);
+  EXPECT_EQ(dp->view.l4, L4::Other);
+}
+
+TEST(Decoder, GreVersion1AndRoutingAreNamedNotFollowed) {
+  Bytes pptp = {0x30, 0x01, 0x88, 0x0b, 0, 0, 0, 5, 0, 0, 0, 1};
+  auto dp = decode(outer_ipv4(47, pptp));
+  EXPECT_TRUE(has_problem(dp->view, Problem::GreUnsupported));
+  EXPECT_FALSE(dp->view.tunneled);
+  EXPECT_EQ(dp->view.src_ip, IpAddress::v4(Bytes{10, 0, 0, 1}.data()));
+}
+
+TEST(Decoder, VxlanCarryingArpClearsTheOuterTransport) {
+  Bytes vx = {0x08, 0, 0, 0, 0, 0, 100, 0};  // VNI 100
+  Bytes inner = test::ethernet(0x0806);
+  test::append(inner, Bytes{0,   1,   8, 0, 6, 4, 0, 1, 1, 2, 3,   4,   5, 6,
+                            192, 168, 0, 1, 0, 0, 0, 0, 0, 0, 192, 168, 0, 2});
+  test::append(vx, inner);
+  auto dp = decode(outer_ipv4(17, udp_with(4789, vx)));
+  const PacketView& v = dp->view;
+  EXPECT_EQ(v.problem_count, 0);
+  EXPECT_EQ(v.tunnel_kind, TunnelKind::Vxlan);
+  EXPECT_EQ(v.tunnel_id, 100u);
+  EXPECT_EQ(v.l3, L3::Arp);
+  EXPECT_EQ(v.l4, L4::None);
+  EXPECT_FALSE(v.has_ports);
+  EXPECT_EQ(to_string(v.src_ip), "192.168.0.1");
+  EXPECT_EQ(to_string(v.outer_dst_ip), "10.0.0.2");
+
+  vx[0] = 0;  // no VNI flag: plain UDP on port 4789
+  dp = decode(outer_ipv4(17, udp_with(4789, vx)));
+  EXPECT_FALSE(dp->view.tunneled);
+  EXPECT_EQ(dp->view.l4, L4::Udp);
+  EXPECT_EQ(dp->view.dst_port, 4789);
+}
+
+TEST(Decoder, GeneveWithOptionsCarriesEthernet) {
+  Bytes gen = {0x01, 0x00, 0x65, 0x58, 0, 0, 11, 0};  // 1 option word, Ethernet, VNI 11
+  test::append(gen, Bytes{0x01, 0x02, 0x03, 0x04});
+  test::append(gen, bridged_ipv6_tcp());
+  auto dp = decode(outer_ipv4(17, udp_with(6081, gen)));
+  EXPECT_EQ(dp->view.problem_count, 0);
+  EXPECT_EQ(dp->view.tunnel_kind, TunnelKind::Geneve);
+  EXPECT_EQ(dp->view.tunnel_id, 11u);
+  EXPECT_EQ(dp->view.src_port, 1026);
+}
+
+TEST(Decoder, NestedTunnelsStopAtTheLimit) {
+  Bytes pkt = bridged_ipv6_tcp();
+  for (int i = 0; i < 8; ++i) {
+    Bytes vx = {0x08, 0, 0, 0, 0, 0, uint8_t(i), 0};
+    test::append(vx, outer_ipv4(17, udp_with(4789, pkt)));
+    pkt = vx;
+  }
+  auto dp = decode(outer_ipv4(17, udp_with(4789, pkt)));
+  EXPECT_TRUE(has_problem(dp->view, Problem::LinkTooDeep));
+  EXPECT_LE(dp->view.tunneled_depth, 4);
+}
+
 struct CutCase {
   const char* name;
   Bytes frame;
@@ -401,6 +527,37 @@ std::vector<CutCase> cut_cases() {
                       {14, Problem::Ipv6Truncated},
                       {54, Problem::Ipv6ExtTruncated},
                       {62, Problem::UdpTruncated}}});
+  }
+  {
+    Bytes inner = test::ipv4(6, seg.size());
+    test::append(inner, seg);
+    Bytes gre = {0x20, 0x00, 0x08, 0x00, 0, 0, 0, 9};
+    test::append(gre, inner);
+    cases.push_back({"eth/ipv4/gre/ipv4/tcp",
+                     outer_ipv4(47, gre),
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::Ipv4Truncated},
+                      {34, Problem::GreTruncated},
+                      {42, Problem::Ipv4Truncated},
+                      {62, Problem::TcpTruncated}}});
+  }
+  {
+    Bytes inner = test::ethernet(0x0800);
+    test::append(inner, test::ipv4(6, seg.size()));
+    test::append(inner, seg);
+    Bytes vx = {0x08, 0, 0, 0, 0, 0, 1, 0};
+    test::append(vx, inner);
+    cases.push_back({"eth/ipv4/udp/vxlan/eth/ipv4/tcp",
+                     outer_ipv4(17, udp_with(4789, vx)),
+                     linktype::kEthernet,
+                     {{0, Problem::EthernetTruncated},
+                      {14, Problem::Ipv4Truncated},
+                      {34, Problem::UdpTruncated},
+                      {42, Problem::UdpTunnelTruncated},
+                      {50, Problem::EthernetTruncated},
+                      {64, Problem::Ipv4Truncated},
+                      {84, Problem::TcpTruncated}}});
   }
   {
     Bytes b = test::ethernet(0x8100);

@@ -56,4 +56,16 @@ build-fuzz/tests/fuzz/fuzz_pipeline -max_total_time="$secs" -max_len=65536 -time
   -rss_limit_mb=2048 "$work/flows" || status=1
 build-fuzz/tests/fuzz/fuzz_analyzers -max_total_time="$secs" -max_len=4096 -timeout=10 \
   "$work/analyzers" || status=1
+# DNS seeds: the UDP payloads (whole messages) of the bundled DNS captures.
+mkdir -p "$work/dns"
+for cap in examples/rawip4-dns_extended_rcode.pcap examples/ipv6-fragmented-dns.pcap; do
+  tshark -r "$cap" -Y dns -T fields -e udp.payload 2>/dev/null
+done | python3 -c '
+import sys
+for n, line in enumerate(sys.stdin):
+    if line.strip():
+        open(sys.argv[1] + "/msg%d" % n, "wb").write(bytes.fromhex(line.strip()))
+' "$work/dns"
+build-fuzz/tests/fuzz/fuzz_dns -max_total_time="$secs" -max_len=4096 -timeout=10 \
+  "$work/dns" || status=1
 exit $status

@@ -13,7 +13,7 @@ PACKAGES=(
   libsqlite3-dev libmaxminddb-dev libhtp-dev libndpi-dev zlib1g-dev libbrotli-dev nettle-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 tshark tcpdump libnids-dev
-  iproute2 iputils-ping hyperfine openssh-server openssh-client
+  iproute2 iputils-ping hyperfine openssh-server openssh-client dnsmasq-base bind9-dnsutils
 )
 
 if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then

@@ -2,13 +2,17 @@
 
 #include <array>
 
+#include "analyzers/dns/dns_analyzer.h"
 #include "analyzers/ssh/ssh_analyzer.h"
 
 namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
-  static const std::array<AnalyzerSpec, 1> kRegistry = {
+  // One name may appear twice, once per transport (DNS over UDP and over TCP).
+  static const std::array<AnalyzerSpec, 3> kRegistry = {
       kSshAnalyzer,
+      kDnsUdpAnalyzer,
+      kDnsTcpAnalyzer,
   };
   return kRegistry;
 }

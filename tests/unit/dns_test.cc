@@ -1,0 +1,232 @@
+// DNS message parsing with hand-built messages: names (compression, loops, limits,
+// escaping), record data of each rendered type, EDNS, damage at every cut, and the
+// analyzer's TCP framing split at every offset.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "analyzers/dns/dns_analyzer.h"
+#include "analyzers/dns/dns_message.h"
+#include "packet_builder.h"
+
+namespace netsift {
+namespace {
+
+using test::Bytes;
+using test::put16;
+using test::put32;
+
+void put_name(Bytes& b, std::initializer_list<std::string> labels) {
+  for (const auto& l : labels) {
+    b.push_back(uint8_t(l.size()));
+    test::append(b, l);
+  }
+  b.push_back(0);
+}
+
+Bytes header(uint16_t id, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar) {
+  Bytes b;
+  for (uint16_t v : {id, flags, qd, an, ns, ar}) put16(b, v);
+  return b;
+}
+
+// Record with a compressed owner (pointer to offset 12, the question's name).
+void put_record(Bytes& b, uint16_t type, const Bytes& rdata, uint32_t ttl = 300) {
+  test::append(b, Bytes{0xc0, 12});
+  put16(b, type);
+  put16(b, 1);
+  put32(b, ttl);
+  put16(b, uint16_t(rdata.size()));
+  test::append(b, rdata);
+}
+
+struct Parsed {
+  Event event{"dns", 0};
+  bool ok = false;
+  const rapidjson::Value& operator[](const char* k) const { return event.doc()[k]; }
+  bool has(const char* k) const { return event.doc().HasMember(k); }
+};
+
+std::unique_ptr<Parsed> parse(const Bytes& msg) {
+  auto p = std::make_unique<Parsed>();
+  p->ok = dns::add_message(ByteView(msg.data(), msg.size()), p->event);
+  return p;
+}
+
+std::string rdata_of(const Parsed& p, size_t i) {
+  return p["answers"][rapidjson::SizeType(i)]["rdata"].GetString();
+}
+
+Bytes response_with(uint16_t type, const Bytes& rdata) {
+  Bytes m = header(7, 0x8180, 1, 1, 0, 0);
+  put_name(m, {"www", "example", "com"});
+  put16(m, type);
+  put16(m, 1);
+  put_record(m, type, rdata);
+  return m;
+}
+
+TEST(Dns, QueryHeaderAndQuestion) {
+  Bytes m = header(0xbeef, 0x0100, 1, 0, 0, 0);
+  put_name(m, {"www", "example", "com"});
+  put16(m, 28);
+  put16(m, 1);
+  auto p = parse(m);
+  ASSERT_TRUE(p->ok);
+  EXPECT_FALSE(p->has("error"));
+  EXPECT_EQ((*p)["header"]["id"].GetUint(), 0xbeefu);
+  EXPECT_FALSE((*p)["header"]["qr"].GetBool());
+  EXPECT_TRUE((*p)["header"]["rd"].GetBool());
+  EXPECT_STREQ((*p)["header"]["opcode"].GetString(), "QUERY");
+  EXPECT_STREQ((*p)["header"]["rcode"].GetString(), "NOERROR");
+  EXPECT_STREQ((*p)["questions"][0]["qname"].GetString(), "www.example.com");
+  EXPECT_STREQ((*p)["questions"][0]["qtype"].GetString(), "AAAA");
+  EXPECT_STREQ((*p)["questions"][0]["qclass"].GetString(), "IN");
+}
+
+TEST(Dns, RecordDataInPresentationForm) {
+  EXPECT_EQ(rdata_of(*parse(response_with(1, {192, 0, 2, 7})), 0), "192.0.2.7");
+  Bytes v6(16, 0);
+  v6[0] = 0x20;
+  v6[1] = 0x01;
+  v6[15] = 1;
+  EXPECT_EQ(rdata_of(*parse(response_with(28, v6)), 0), "2001::1");
+  Bytes mx;
+  put16(mx, 10);
+  test::append(mx, Bytes{4, 'm', 'a', 'i', 'l', 0xc0, 16});  // mail + "example.com"
+  EXPECT_EQ(rdata_of(*parse(response_with(15, mx)), 0), "10 mail.example.com");
+  Bytes txt = {5, 'h', 'e', 'l', 'l', 'o', 4, 'a', '"', 0x01, 'b'};
+  EXPECT_EQ(rdata_of(*parse(response_with(16, txt)), 0), "\"hello\" \"a\\\"\\001b\"");
+  Bytes srv;
+  put16(srv, 1);
+  put16(srv, 2);
+  put16(srv, 5060);
+  put_name(srv, {"sip", "example", "com"});
+  EXPECT_EQ(rdata_of(*parse(response_with(33, srv)), 0), "1 2 5060 sip.example.com");
+  Bytes soa;
+  test::append(soa, Bytes{2, 'n', 's', 0xc0, 16});
+  test::append(soa, Bytes{0xc0, 16});
+  for (uint32_t v : {2024010101u, 7200u, 3600u, 1209600u, 300u}) put32(soa, v);
+  EXPECT_EQ(rdata_of(*parse(response_with(6, soa)), 0),
+            "ns.example.com example.com 2024010101 7200 3600 1209600 300");
+  Bytes caa = {0, 5, 'i', 's', 's', 'u', 'e', 'c', 'a', '.', 'o', 'r', 'g'};
+  EXPECT_EQ(rdata_of(*parse(response_with(257, caa)), 0), "0 issue \"ca.org\"");
+  EXPECT_EQ(rdata_of(*parse(response_with(65280, {0xde, 0xad})), 0), "\\# 2 DEAD");
+  // Data that does not fit its type falls back to the RFC 3597 form.
+  EXPECT_EQ(rdata_of(*parse(response_with(1, {1, 2, 3})), 0), "\\# 3 010203");
+}
+
+TEST(Dns, EdnsExtendedRcodeAndOptRecord) {
+  Bytes m = header(1, 0x8400, 0, 0, 0, 1);
+  m.push_back(0);  // root owner
+  put16(m, 41);
+  put16(m, 1232);
+  put32(m, 0x01008000);  // extended rcode 1 (-> 16 BADVERS), version 0, DO
+  put16(m, 0);
+  auto p = parse(m);
+  EXPECT_STREQ((*p)["header"]["rcode"].GetString(), "BADVERS");
+  const auto& opt = (*p)["additional"][0];
+  EXPECT_STREQ(opt["rname"].GetString(), ".");
+  EXPECT_STREQ(opt["rtype"].GetString(), "OPT");
+  EXPECT_EQ(opt["udp_payload_size"].GetUint(), 1232u);
+  EXPECT_TRUE(opt["dnssec_ok"].GetBool());
+}
+
+TEST(Dns, NamesCompressionLoopsAndLimits) {
+  std::string out;
+  size_t pos = 0;
+  // A pointer to itself, a forward pointer, and two pointers to each other all fail.
+  Bytes self = {0xc0, 0x00};
+  EXPECT_FALSE(dns::read_name(ByteView(self.data(), self.size()), pos, out));
+  Bytes forward = {0xc0, 0x02, 0x00};
+  pos = 0;
+  EXPECT_FALSE(dns::read_name(ByteView(forward.data(), forward.size()), pos, out));
+  Bytes mutual = {1, 'a', 0xc0, 0x04, 1, 'b', 0xc0, 0x00};
+  pos = 4;
+  EXPECT_FALSE(dns::read_name(ByteView(mutual.data(), mutual.size()), pos, out));
+  // Backward chains work and `pos` ends after the first pointer.
+  Bytes chain = {3,   'c', 'o',  'm', 0, 7,   'e', 'x', 'a',  'm', 'p',
+                 'l', 'e', 0xc0, 0,   3, 'w', 'w', 'w', 0xc0, 5};
+  pos = 15;
+  ASSERT_TRUE(dns::read_name(ByteView(chain.data(), chain.size()), pos, out));
+  EXPECT_EQ(out, "www.example.com");
+  EXPECT_EQ(pos, chain.size());
+  // Dots and bytes outside printable ASCII inside labels are escaped.
+  Bytes odd = {3, 'a', '.', 0xff, 0};
+  pos = 0;
+  ASSERT_TRUE(dns::read_name(ByteView(odd.data(), odd.size()), pos, out));
+  EXPECT_EQ(out, "a\\.\\255");
+  // Longer than 255 bytes on the wire.
+  Bytes longname;
+  for (int i = 0; i < 5; ++i) {
+    longname.push_back(63);
+    longname.insert(longname.end(), 63, 'x');
+  }
+  longname.push_back(0);
+  pos = 0;
+  EXPECT_FALSE(dns::read_name(ByteView(longname.data(), longname.size()), pos, out));
+}
+
+TEST(Dns, EveryCutIsReportedNeverCrashes) {
+  Bytes srv;
+  put16(srv, 1);
+  put16(srv, 2);
+  put16(srv, 5060);
+  put_name(srv, {"sip", "example", "com"});
+  Bytes m = response_with(33, srv);
+  for (size_t n = 0; n < m.size(); ++n) {
+    auto p = parse(Bytes(m.begin(), m.begin() + long(n)));
+    if (n < 12) {
+      EXPECT_FALSE(p->ok) << n;
+    } else {
+      ASSERT_TRUE(p->ok) << n;
+      EXPECT_TRUE(p->has("error")) << "cut at " << n;
+    }
+  }
+  EXPECT_FALSE(parse(m)->has("error"));
+}
+
+struct Collect final : EventSink {
+  std::vector<std::string> qnames;
+  void emit(const Event& e) override {
+    qnames.push_back(e.doc()["questions"][0]["qname"].GetString());
+  }
+};
+
+TEST(Dns, TcpFramingSplitAtEveryOffset) {
+  Bytes q1 = header(1, 0x0100, 1, 0, 0, 0);
+  put_name(q1, {"one", "example"});
+  put16(q1, 1);
+  put16(q1, 1);
+  Bytes q2 = header(2, 0x0100, 1, 0, 0, 0);
+  put_name(q2, {"two", "example"});
+  put16(q2, 1);
+  put16(q2, 1);
+  Bytes stream;
+  for (const Bytes* q : {&q1, &q2}) {
+    put16(stream, uint16_t(q->size()));
+    test::append(stream, *q);
+  }
+  FlowInfo flow;
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    auto analyzer = kDnsTcpAnalyzer.make(flow, AnalyzerConfig{});
+    Collect sink;
+    Bytes tail;
+    for (auto [from, to] : {std::pair{size_t(0), cut}, std::pair{cut, stream.size()}}) {
+      test::append(tail, Bytes(stream.begin() + long(from), stream.begin() + long(to)));
+      ParseResult r = analyzer->on_data(Dir::ToServer, ByteView(tail.data(), tail.size()), sink);
+      ASSERT_NE(r.kind, ParseResult::Error);
+      if (r.kind == ParseResult::NeedMore) {
+        tail.erase(tail.begin(), tail.begin() + long(r.consumed));
+      } else {
+        tail.clear();
+      }
+    }
+    EXPECT_EQ(sink.qnames, (std::vector<std::string>{"one.example", "two.example"}))
+        << "split at " << cut;
+  }
+}
+
+}  // namespace
+}  // namespace netsift

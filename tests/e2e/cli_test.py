@@ -146,9 +146,9 @@ def main():
         p = run(b, "sessions", "-r", os.path.join(ex, "ipv6-fragmented-dns.pcap"), "--output-dir", outdir,
                 "--sqlite", db)
         files = sorted(os.listdir(outdir)) if os.path.isdir(outdir) else []
-        check("--output-dir: one file per event kind", files == ["udp.jsonl"], files)
+        check("--output-dir: one file per event kind", files == ["dns.jsonl", "udp.jsonl"], files)
         rows = sqlite3.connect(db).execute("select event, count(*) from events group by event").fetchall()
-        check("--sqlite stores events", rows == [("udp", 5)], rows)
+        check("--sqlite stores events", rows == [("dns", 5), ("udp", 5)], rows)
     finally:
         shutil.rmtree(tmp)
     passed = sum(1 for r in RESULTS if r[1])

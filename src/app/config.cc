@@ -177,8 +177,10 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
       std::string name = kv.first.as<std::string>();
       if (!find_analyzer(name)) {
         std::string known;
-        for (const auto& spec : analyzer_registry())
+        for (const auto& spec : analyzer_registry()) {
+          if (find_analyzer(spec.name) != &spec) continue;  // listed once per name
           known += (known.empty() ? "" : ", ") + std::string(spec.name);
+        }
         throw ConfigError(fmt::format("unknown protocol 'protocols.{}' (known: {})", name, known));
       }
       s.flow.ports[name] = port_list(kv.second, "protocols." + name);

@@ -6,18 +6,9 @@
 # Usage: dns_live.sh NETSIFT_BINARY
 set -euo pipefail
 bin=$(readlink -f "$1")
-if [ "$(id -u)" != 0 ] || ! command -v /usr/sbin/dnsmasq >/dev/null || ! command -v dig >/dev/null \
-   || ! command -v tcpdump >/dev/null; then
-  echo "SKIP: needs root, dnsmasq, dig and tcpdump (scripts/setup.sh installs them)"
-  exit 0
-fi
-if [ -z "${NETSIFT_IN_NETNS:-}" ]; then
-  export NETSIFT_IN_NETNS=1
-  exec unshare --net "$0" "$@"
-fi
-ip link set lo up
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+source "$(dirname "$(readlink -f "$0")")/netns.sh"
+need_root_and "dnsmasq, dig and tcpdump" /usr/sbin/dnsmasq dig tcpdump
+enter_private_netns "$@"
 /usr/sbin/dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-dhcp-interface=lo \
   --listen-address=127.0.0.1 --bind-interfaces --port=53 --user=root \
   --auth-zone=netsift.test --auth-server=ns.netsift.test,127.0.0.1 \

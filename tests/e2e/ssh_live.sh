@@ -6,17 +6,9 @@
 # Usage: ssh_live.sh NETSIFT_BINARY
 set -euo pipefail
 bin=$(readlink -f "$1")
-if [ "$(id -u)" != 0 ] || ! command -v /usr/sbin/sshd >/dev/null || ! command -v tcpdump >/dev/null; then
-  echo "SKIP: needs root, openssh-server and tcpdump (scripts/setup.sh installs them)"
-  exit 0
-fi
-if [ -z "${NETSIFT_IN_NETNS:-}" ]; then
-  export NETSIFT_IN_NETNS=1
-  exec unshare --net "$0" "$@"
-fi
-ip link set lo up
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+source "$(dirname "$(readlink -f "$0")")/netns.sh"
+need_root_and "openssh-server and tcpdump" /usr/sbin/sshd tcpdump
+enter_private_netns "$@"
 ssh-keygen -q -t ed25519 -N "" -f "$work/host_key"
 mkdir -p /run/sshd
 pass=0 fail=0

@@ -3,38 +3,33 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <map>
 #include <stdexcept>
 
+#include "output/json_text.h"
+
 namespace netsift {
 namespace {
 
-// Writes through a reused StringBuffer: RapidJSON's fast path (reserve + unchecked
-// puts, SIMD string scanning) only exists for its own buffers.
+// Renders into a reused string (see json_text.h), then one append.
 class JsonlSink final : public EventSink {
  public:
-  explicit JsonlSink(OutputBuffer& out) : out_(out), writer_(buffer_) {
-    writer_.SetMaxDecimalPlaces(6);
-  }
+  explicit JsonlSink(OutputBuffer& out) : out_(out) {}
   void emit(const Event& e) override {
-    buffer_.Clear();
-    writer_.Reset(buffer_);
-    e.doc().Accept(writer_);
-    buffer_.Put('\n');
-    out_.append(buffer_.GetString(), buffer_.GetSize());
+    line_.clear();
+    append_json(e.doc(), line_);
+    line_.push('\n');
+    out_.append(line_.view());
     out_.end_record();
   }
   void flush() override { out_.flush(); }
 
  private:
   OutputBuffer& out_;
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+  TextBuffer line_;
 };
 
 class PrettyJsonSink final : public EventSink {
@@ -122,10 +117,8 @@ class SqliteSink final : public EventSink {
   }
   void emit(const Event& e) override {
     const auto& d = e.doc();
-    rapidjson::StringBuffer json;
-    rapidjson::Writer<rapidjson::StringBuffer> w(json);
-    w.SetMaxDecimalPlaces(6);
-    d.Accept(w);
+    json_.clear();
+    append_json(d, json_);
     sqlite3_bind_double(insert_, 1, double(e.ts()) / 1e9);
     sqlite3_bind_text(insert_, 2, e.kind(), -1, SQLITE_STATIC);
     bind_text(3, d, "src_ip");
@@ -134,7 +127,7 @@ class SqliteSink final : public EventSink {
     bind_int(6, d, "dst_port");
     bind_text(7, d, "proto");
     bind_text(8, d, "community_id");
-    sqlite3_bind_text(insert_, 9, json.GetString(), int(json.GetSize()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_, 9, json_.view().data(), int(json_.view().size()), SQLITE_TRANSIENT);
     sqlite3_step(insert_);
     sqlite3_reset(insert_);
     if (++pending_ >= 10000) flush();
@@ -167,6 +160,7 @@ class SqliteSink final : public EventSink {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
+  TextBuffer json_;  // reused
   size_t pending_ = 0;
 };
 

@@ -1,0 +1,130 @@
+// append_json must write what rapidjson::Writer (six decimal places) writes for numbers
+// and structure, and JSON-escape strings as the spec says (RapidJSON's choices:
+// \b \t \n \f \r, other control characters \u00XX, UTF-8 as is). Strings are checked
+// against a plain reference rather than RapidJSON's SSE2 writer, which was seen to leave
+// a control character (0x1a) unescaped in a 16-byte key.
+#include "output/json_text.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+
+namespace netsift {
+namespace {
+
+std::string reference(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.SetMaxDecimalPlaces(6);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string escaped(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04X", c);
+          out += buf;
+        } else {
+          out += char(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string ours(const rapidjson::Value& v) {
+  TextBuffer out;
+  append_json(v, out);
+  return std::string(out.view());
+}
+
+TEST(JsonText, EveryByteInStringsAndKeys) {
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  for (int c = 0; c < 256; ++c) {
+    for (size_t len : {1u, 15u, 16u, 17u, 40u}) {
+      // The byte at the start, in the middle and at the end of strings of several lengths
+      // (both sides of the 16-byte scan).
+      for (size_t at : {size_t(0), len / 2, len - 1}) {
+        std::string s(len, 'a');
+        s[at] = char(c);
+        rapidjson::Value doc(rapidjson::kObjectType);
+        doc.AddMember(rapidjson::Value(s.c_str(), rapidjson::SizeType(s.size()), a),
+                      rapidjson::Value(s.c_str(), rapidjson::SizeType(s.size()), a), a);
+        std::string want(1, '{');
+        want += escaped(s);
+        want += ':';
+        want += escaped(s);
+        want += '}';
+        ASSERT_EQ(ours(doc), want) << "byte " << c << " at " << at << " of " << len;
+      }
+    }
+  }
+  (void)d;
+}
+
+TEST(JsonText, NumbersNestedContainersAndLiterals) {
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  std::mt19937_64 rng(5);
+  rapidjson::Value list(rapidjson::kArrayType);
+  for (int i = 0; i < 2000; ++i) {
+    uint64_t r = rng();
+    list.PushBack(rapidjson::Value(r >> (r % 64)), a);
+    list.PushBack(rapidjson::Value(-int64_t(r >> (1 + r % 63))), a);
+    list.PushBack(rapidjson::Value(int(r % 1000) - 500), a);
+    // Timestamps as events carry them: seconds with microseconds, and other doubles.
+    double ts = double(1'000'000'000 + int64_t(r % 900'000'000)) + double(r % 1'000'000) / 1e6;
+    list.PushBack(rapidjson::Value(ts), a);
+    list.PushBack(rapidjson::Value(double(int64_t(r % 20000) - 10000) / 7.0), a);
+  }
+  list.PushBack(rapidjson::Value(0.0), a);
+  list.PushBack(rapidjson::Value(-0.5), a);
+  list.PushBack(rapidjson::Value(1e21), a);
+  list.PushBack(rapidjson::Value(uint64_t(UINT64_MAX)), a);
+  list.PushBack(rapidjson::Value(int64_t(INT64_MIN)), a);
+  d.AddMember("numbers", list, a);
+  rapidjson::Value nested(rapidjson::kObjectType);
+  nested.AddMember("t", true, a);
+  nested.AddMember("f", false, a);
+  nested.AddMember("n", rapidjson::Value(), a);
+  nested.AddMember("empty_object", rapidjson::Value(rapidjson::kObjectType), a);
+  nested.AddMember("empty_array", rapidjson::Value(rapidjson::kArrayType), a);
+  nested.AddMember("s", "a \"quoted\" \\ line\n\ttab", a);
+  d.AddMember("nested", nested, a);
+  EXPECT_EQ(ours(d), reference(d));
+}
+
+}  // namespace
+}  // namespace netsift

@@ -67,11 +67,12 @@ void ip_in_ip(Frame& f, uint8_t proto, uint32_t offset, uint32_t end) {
 
 void gre(Frame& f, uint32_t offset, uint32_t end) {
   PacketView& v = f.view;
-  if (end < offset + 4) {
+  // A header cut short: named, and the bytes kept as the GRE packet's payload.
+  auto truncated = [&] {
     v.add_problem(Problem::GreTruncated);
     other_payload(f, offset, end);
-    return;
-  }
+  };
+  if (end < offset + 4) return truncated();
   const uint8_t* h = f.data.data() + offset;
   const uint16_t flags = load_be16(h), type = load_be16(h + 2);
   const bool checksum = flags & 0x8000, routing = flags & 0x4000, key = flags & 0x2000,
@@ -91,11 +92,7 @@ void gre(Frame& f, uint32_t offset, uint32_t end) {
   }
   if (sequence) len += 4;
   uint32_t inner = offset + len;
-  if (end < inner) {
-    v.add_problem(Problem::GreTruncated);
-    other_payload(f, offset, end);
-    return;
-  }
+  if (end < inner) return truncated();
   uint16_t inner_type = type;
   TunnelKind kind = TunnelKind::Gre;
   bool has_id = key;
@@ -103,11 +100,7 @@ void gre(Frame& f, uint32_t offset, uint32_t end) {
   if (type == kEtherErspan && sequence) {
     // ERSPAN type II: an 8-byte header (version 1) with a 10-bit session id. Without
     // the sequence bit it is type I, which has no header at all.
-    if (end < inner + 8) {
-      v.add_problem(Problem::GreTruncated);
-      other_payload(f, offset, end);
-      return;
-    }
+    if (end < inner + 8) return truncated();
     has_id = true;
     id = load_be16(f.data.data() + inner + 2) & 0x03ff;
     inner += 8;
@@ -118,25 +111,18 @@ void gre(Frame& f, uint32_t offset, uint32_t end) {
     kind = TunnelKind::Erspan;
   } else if (type == kEtherCiscoMeta) {
     // Cisco MetaData (TrustSec SGT): next type, version, length, option, SGT: 8 bytes.
-    if (end < inner + 8) {
-      v.add_problem(Problem::GreTruncated);
-      other_payload(f, offset, end);
-      return;
-    }
+    if (end < inner + 8) return truncated();
     inner_type = load_be16(f.data.data() + inner);
     inner += 8;
   } else if (type == kEtherErspan3) {
     // ERSPAN type III: 12 bytes, then an 8-byte platform subheader when O is set.
-    if (end < inner + 12) {
-      v.add_problem(Problem::GreTruncated);
-      other_payload(f, offset, end);
-      return;
-    }
+    if (end < inner + 12) return truncated();
     const uint8_t* e = f.data.data() + inner;
     has_id = true;
     id = load_be16(e + 2) & 0x03ff;
     inner += (e[11] & 1) ? 20 : 12;
     kind = TunnelKind::Erspan;
+    if (end < inner) return truncated();
     // Frame type: 0 an Ethernet frame, 2 an IP packet; others are not followed.
     const unsigned frame_type = (e[10] >> 2) & 0x1f;
     if (frame_type == 0) {
@@ -145,11 +131,6 @@ void gre(Frame& f, uint32_t offset, uint32_t end) {
       inner_type = (f.data[inner] >> 4) == 6 ? kEtherIpv6 : kEtherIpv4;
     } else {
       other_payload(f, inner, end);
-      return;
-    }
-    if (end < inner) {
-      v.add_problem(Problem::GreTruncated);
-      other_payload(f, offset, end);
       return;
     }
   }

@@ -187,6 +187,24 @@ TEST(Dns, EveryCutIsReportedNeverCrashes) {
   EXPECT_FALSE(parse(m)->has("error"));
 }
 
+TEST(Dns, SectionsBeyondTheRecordCapAreReportedNotMisread) {
+  // 1,100 answers of 16 bytes (pointer owner, A): past the shown 1,024 the message is cut,
+  // so the authority section is not read from the middle of the answers.
+  Bytes m = header(9, 0x8180, 1, 1100, 1, 0);
+  put_name(m, {"big", "example"});
+  put16(m, 1);
+  put16(m, 1);
+  for (int i = 0; i < 1100; ++i) put_record(m, 1, {10, 0, uint8_t(i >> 8), uint8_t(i)});
+  put_record(m, 2, {0xc0, 12});
+  auto p = parse(m);
+  ASSERT_TRUE(p->ok);
+  EXPECT_EQ((*p)["answers"].Size(), 1024u);
+  EXPECT_EQ((*p)["authority"].Size(), 0u);
+  ASSERT_TRUE(p->has("error"));
+  EXPECT_STREQ((*p)["error"].GetString(),
+               "answers: 1100 records claimed, only the first 1024 shown");
+}
+
 struct Collect final : EventSink {
   std::vector<std::string> qnames;
   void emit(const Event& e) override {

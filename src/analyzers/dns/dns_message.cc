@@ -16,8 +16,17 @@ using Alloc = rapidjson::Document::AllocatorType;
 constexpr size_t kMaxName = 255;
 constexpr int kMaxPointers = 64;
 // A hostile message can claim 65535 records per section; parsing stops at the message's
-// end anyway, but events stay readable.
+// end anyway, but events stay readable: past this many, the message is reported cut.
 constexpr size_t kMaxRecordsPerSection = 1024;
+
+// False (with `error` set) when a section claims more records than are shown: the
+// sections after it could not be found.
+bool within_cap(unsigned count, const char* section, std::string& error) {
+  if (count <= kMaxRecordsPerSection) return true;
+  error = fmt::format("{}: {} records claimed, only the first {} shown", section, count,
+                      kMaxRecordsPerSection);
+  return false;
+}
 
 std::string_view opcode_name(unsigned op) {
   switch (op) {
@@ -89,9 +98,9 @@ std::string base64(ByteView b) {
   return out;
 }
 
-// Renders one record's data. `rdata` lies at [start, start + len) of `message`, whose
-// whole bytes are needed for compressed names. Returns false when the data does not
-// match its type's layout (the record is then shown as RFC 3597 hex).
+// Reads the fields of one record's data, [start, start + len) of `message` (whose whole
+// bytes are needed for compressed names), appending each in presentation form; every
+// read fails rather than pass the data's end.
 class RdataReader {
  public:
   RdataReader(ByteView message, size_t start, size_t len)
@@ -177,7 +186,9 @@ bool type_bitmaps(ByteView maps, std::string& out) {
   return true;
 }
 
-bool render_rdata(uint16_t type, ByteView message, size_t start, size_t len, std::string& out) {
+// One record's data in presentation form; data that does not match its type's layout
+// is shown in the RFC 3597 form.
+void render_rdata(uint16_t type, ByteView message, size_t start, size_t len, std::string& out) {
   RdataReader r(message, start, len);
   bool ok = true;
   switch (type) {
@@ -255,14 +266,13 @@ bool render_rdata(uint16_t type, ByteView message, size_t start, size_t len, std
     default:
       ok = false;
   }
-  if (ok && r.at_end()) return true;
+  if (ok && r.at_end()) return;
   // RFC 3597 unknown-type form, also for data that does not fit its type.
   out = fmt::format("\\# {}", len);
   if (len) {
     out += ' ';
     out += hex(message.subspan(start, len));
   }
-  return ok && len == 0;
 }
 
 // Parses `count` records of one section into an array. False when the message breaks.
@@ -314,7 +324,7 @@ bool parse_records(ByteView msg, size_t& pos, unsigned count, const char* key, A
     list.PushBack(rr, a);
     pos += rdlen;
   }
-  return ok;
+  return ok && within_cap(count, key, error);
 }
 
 }  // namespace
@@ -468,6 +478,7 @@ bool add_message(ByteView msg, Event& e) {
     if (cls & 0x8000) q.AddMember("unicast_response", true, a);  // mDNS QU bit
     questions.PushBack(q, a);
   }
+  ok = ok && within_cap(counts[0], "questions", error);
   // RFC 2136 names the sections zone/prerequisite/update/additional; the keys stay the
   // same so that one jq filter serves both.
   int ext_rcode = 0;

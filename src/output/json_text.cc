@@ -1,5 +1,6 @@
 #include "output/json_text.h"
 
+#include <fmt/format.h>
 #include <rapidjson/internal/dtoa.h>
 #include <rapidjson/internal/ieee754.h>
 
@@ -74,14 +75,8 @@ void append_string(const char* s, size_t n, TextBuffer& out) {
 }
 
 void append_uint(uint64_t v, TextBuffer& out) {
-  char buf[20];
-  char* end = buf + sizeof buf;
-  char* q = end;
-  do {
-    *--q = char('0' + v % 10);
-    v /= 10;
-  } while (v);
-  out.append({q, size_t(end - q)});
+  fmt::format_int digits(v);
+  out.append({digits.data(), digits.size()});
 }
 
 }  // namespace

@@ -27,7 +27,10 @@ class TextBuffer {
     if (!s.empty()) std::memcpy(p, s.data(), s.size());
     size_ += s.size();
   }
-  void push(char c) { *reserve(1) = c, ++size_; }
+  void push(char c) {
+    *reserve(1) = c;
+    ++size_;
+  }
   void clear() { size_ = 0; }
   std::string_view view() const { return {data_.get(), size_}; }
 

@@ -21,9 +21,16 @@ FIELDS = ["dns.id", "dns.flags.response", "dns.flags.rcode", "dns.qry.name", "dn
 RCODES = {"NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4, "REFUSED": 5,
           "YXDOMAIN": 6, "YXRRSET": 7, "NXRRSET": 8, "NOTAUTH": 9, "NOTZONE": 10, "BADVERS": 16,
           "BADCOOKIE": 23}
-TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28,
-         "SRV": 33, "OPT": 41, "DS": 43, "RRSIG": 46, "NSEC": 47, "DNSKEY": 48, "SPF": 99,
-         "ANY": 255, "HTTPS": 65, "SVCB": 64}
+# Every type name netsift writes (others come as TYPEnnn).
+TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "HINFO": 13, "MX": 15, "TXT": 16,
+         "AAAA": 28, "SRV": 33, "NAPTR": 35, "DNAME": 39, "OPT": 41, "DS": 43, "RRSIG": 46,
+         "NSEC": 47, "DNSKEY": 48, "NSEC3": 50, "NSEC3PARAM": 51, "TLSA": 52, "SVCB": 64,
+         "HTTPS": 65, "SPF": 99, "TKEY": 249, "TSIG": 250, "IXFR": 251, "AXFR": 252, "ANY": 255,
+         "CAA": 257, "DLV": 32769}
+
+
+def type_number(name):
+    return int(name[4:]) if name.startswith("TYPE") else TYPES.get(name, name)
 
 
 def norm_ip(s):
@@ -78,7 +85,7 @@ def netsift_messages(binary, path):
         rcode = h["rcode"] if isinstance(h["rcode"], int) else RCODES[h["rcode"]]
         qtype = q.get("qtype")
         if qtype is not None:
-            qtype = TYPES.get(qtype) or int(qtype[4:]) if not qtype.startswith("TYPE") else int(qtype[4:])
+            qtype = type_number(qtype)
         answers = e.get("answers") or []
         msgs.append({
             "id": h["id"], "qr": h["qr"], "rcode": rcode & 15,

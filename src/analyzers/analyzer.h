@@ -1,17 +1,20 @@
-// The contract between the flow engine and protocol analyzers (see docs/architecture.md).
-// One Analyzer instance lives per flow, owned by the flow. TCP analyzers get each
-// direction's bytes in order as they become contiguous; UDP analyzers get datagrams.
+// The contract between the app-layer engine (analyzers/app_layer.h) and protocol
+// analyzers (see docs/architecture.md, "Adding an analyzer"). One Analyzer instance lives
+// per flow, owned by the engine's per-flow state. TCP analyzers get each direction's
+// bytes in order as they become contiguous; UDP analyzers get datagrams.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/ip_address.h"
 #include "core/timestamp.h"
-#include "output/event.h"
+#include "events/event.h"
 
 namespace netsift {
 
@@ -46,6 +49,61 @@ struct FlowInfo {
 Event make_flow_event(const char* kind, const FlowInfo& flow);
 Event make_flow_event(const char* kind, const FlowInfo& flow, TimestampNs ts);
 
+// One option an analyzer accepts under `protocols.NAME` in the config file (besides
+// `ports`, which every analyzer has). Values are validated against `kind` at load time.
+struct AnalyzerOptionSpec {
+  enum class Kind : uint8_t { Uint, Bool, String };
+  std::string_view name;           // "max_body"
+  Kind kind;                       //
+  std::string_view default_value;  // as it would be written in YAML: "4096", "true", ""
+  std::string_view help;           // one line, for docs/config.md and error messages
+};
+
+// One analyzer's option values: what the config file (or a command-line flag) set, over
+// the declared defaults. Read by analyzers when they are made, never per packet.
+class AnalyzerOptions {
+ public:
+  AnalyzerOptions() = default;
+  explicit AnalyzerOptions(std::span<const AnalyzerOptionSpec> specs);
+  // Sets `name` from text; false with `error` set if unknown or not of the option's kind.
+  bool set(std::string_view name, std::string_view value, std::string& error);
+  // The option must be declared (asking for an undeclared one is a programming error:
+  // it aborts in debug builds and yields 0 / false / "" otherwise).
+  uint64_t get_uint(std::string_view name) const;
+  bool get_bool(std::string_view name) const;
+  std::string_view get_string(std::string_view name) const;
+
+ private:
+  const std::string* find(std::string_view name) const;
+  std::span<const AnalyzerOptionSpec> specs_;
+  std::vector<std::string> values_;  // parallel to specs_
+};
+
+struct AnalyzerSpec;
+
+// What the engine offers analyzers besides the event sink. Implemented by AppLayer.
+class AnalyzerHost {
+ public:
+  virtual ~AnalyzerHost() = default;
+  // Counts `spec.anomalies[index]` and, when asked for, emits a `weird` event.
+  virtual void anomaly(const AnalyzerSpec& spec, size_t index, const FlowInfo& flow,
+                       std::string_view detail, EventSink& out) = 0;
+};
+
+// Everything an analyzer is made with. Every pointer outlives the analyzer (the flow and
+// the engine own them), so analyzers keep the context by value.
+struct AnalyzerContext {
+  const FlowInfo* flow = nullptr;
+  const AnalyzerSpec* spec = nullptr;
+  const AnalyzerOptions* options = nullptr;
+  AnalyzerHost* host = nullptr;
+  bool redact = false;  // --redact: mask passwords, credentials and hashes in events
+
+  // Reports an anomaly by its index in spec->anomalies (a stable name such as
+  // "http.header_too_long"); `detail` is a short free-form explanation.
+  void anomaly(size_t index, EventSink& out, std::string_view detail = {}) const;
+};
+
 class Analyzer {
  public:
   virtual ~Analyzer() = default;
@@ -53,21 +111,24 @@ class Analyzer {
   virtual ParseResult on_data(Dir dir, ByteView data, EventSink& out) = 0;
   // Bytes that will never arrive (capture loss): resynchronise or give up.
   virtual void on_gap(Dir dir, uint64_t missing, EventSink& out) {}
-  // FIN/RST/timeout/end of input: flush partial work.
+  // FIN/RST/timeout/end of input, or the engine dropping the analyzer after Done, Error
+  // or a tail overflow: flush partial work (e.g. report a login left unanswered).
+  // Called exactly once.
   virtual void on_close(EventSink& out) {}
-};
-
-struct AnalyzerConfig {
-  size_t max_tail = 64 * 1024;  // bytes the engine keeps for a NeedMore
 };
 
 struct AnalyzerSpec {
   std::string_view name;  // used in config, events ("app"), tests, fuzzers
   Transport transport;
   std::span<const uint16_t> ports;  // default server ports
-  // Looks at the first bytes of one direction; Yes claims the flow.
+  // Looks at the first bytes of one direction (all bytes seen so far in that direction,
+  // up to the engine's probe depth); Yes claims the flow, Maybe asks for more bytes.
   Confidence (*probe)(Dir dir, ByteView first_bytes);
-  std::unique_ptr<Analyzer> (*make)(const FlowInfo& flow, const AnalyzerConfig& config);
+  std::unique_ptr<Analyzer> (*make)(const AnalyzerContext& context);
+  // Stable names of the anomalies this analyzer reports, indexed by its own enum.
+  std::span<const std::string_view> anomalies = {};
+  // Options accepted under `protocols.NAME` in the config file.
+  std::span<const AnalyzerOptionSpec> options = {};
 };
 
 }  // namespace netsift

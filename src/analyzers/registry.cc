@@ -24,19 +24,4 @@ const AnalyzerSpec* find_analyzer(std::string_view name) {
   return nullptr;
 }
 
-Event make_flow_event(const char* kind, const FlowInfo& flow) {
-  return make_flow_event(kind, flow, flow.now);
-}
-
-Event make_flow_event(const char* kind, const FlowInfo& flow, TimestampNs ts) {
-  Event e(kind, ts);
-  e.set("src_ip", flow.client_ip);
-  e.set("src_port", uint64_t(flow.client_port));
-  e.set("dst_ip", flow.server_ip);
-  e.set("dst_port", uint64_t(flow.server_port));
-  e.set("proto", flow.proto == 6 ? "tcp" : flow.proto == 17 ? "udp" : "ip");
-  e.set("community_id", std::string_view(flow.community_id));
-  return e;
-}
-
 }  // namespace netsift

@@ -172,18 +172,39 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
     positive(o, "output", "max_session_data_total", s.max_session_data_total);
   }
   if (const YAML::Node p = root["protocols"]) {
-    if (!p.IsMap()) throw ConfigError("'protocols' must map protocol names to port lists");
+    if (!p.IsMap()) throw ConfigError("'protocols' must map protocol names to settings");
     for (const auto& kv : p) {
       std::string name = kv.first.as<std::string>();
-      if (!find_analyzer(name)) {
+      const AnalyzerSpec* spec = find_analyzer(name);
+      if (!spec) {
         std::string known;
-        for (const auto& spec : analyzer_registry()) {
-          if (find_analyzer(spec.name) != &spec) continue;  // listed once per name
-          known += (known.empty() ? "" : ", ") + std::string(spec.name);
+        for (const auto& sp : analyzer_registry()) {
+          if (find_analyzer(sp.name) != &sp) continue;  // listed once per name
+          known += (known.empty() ? "" : ", ") + std::string(sp.name);
         }
         throw ConfigError(fmt::format("unknown protocol 'protocols.{}' (known: {})", name, known));
       }
-      s.flow.ports[name] = port_list(kv.second, "protocols." + name);
+      std::string where = "protocols." + name;
+      // `protocols.NAME: [ports]` (short form) or `protocols.NAME: {ports: [...], option: value}`.
+      if (!kv.second.IsMap()) {
+        s.flow.app.ports[name] = port_list(kv.second, where);
+        continue;
+      }
+      auto options = s.flow.app.options.try_emplace(name, AnalyzerOptions(spec->options)).first;
+      for (const auto& opt : kv.second) {
+        std::string key = opt.first.as<std::string>();
+        if (key == "ports") {
+          s.flow.app.ports[name] = port_list(opt.second, where + ".ports");
+          continue;
+        }
+        std::string text = opt.second.IsScalar() ? opt.second.Scalar() : std::string();
+        std::string error;
+        if (!opt.second.IsScalar() || !options->second.set(key, text, error)) {
+          if (error.empty()) error = "must be a single value";
+          throw ConfigError(
+              fmt::format("'{}.{}' (line {}): {}", where, key, opt.second.Mark().line + 1, error));
+        }
+      }
     }
   }
   if (const YAML::Node l = root["limits"]) {

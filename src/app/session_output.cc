@@ -210,7 +210,7 @@ void SessionOutput::on_flow_end(Flow& f) {
   if (!f.is_tcp() || !wanted(f)) return;
   StreamStats s[2];
   for (int d = 0; d < 2; ++d) s[d] = f.streams[d]->stats();
-  std::string_view app = f.spec ? f.spec->name : std::string_view();
+  std::string_view app = f.app.spec() ? f.app.spec()->name : std::string_view();
   if (text_) {
     text_->append("[TCP DATA Bi-Direct]\t");
     put_time(f.first_ts);

@@ -6,7 +6,7 @@
 
 #include "app/session_options.h"
 #include "flow/flow_table.h"
-#include "output/event.h"
+#include "events/event.h"
 #include "output/output_buffer.h"
 #include "output/time_format.h"
 

@@ -1,10 +1,13 @@
 #include "app/session_pipeline.h"
 
+#include "analyzers/registry.h"
+
 namespace netsift {
 
 SessionPipeline::SessionPipeline(const SessionOptions& options, FlowObserver& observer,
                                  EventSink& events)
-    : defrag_(options.defrag, decoder_), flows_(options.flow, observer, events) {}
+    : defrag_(options.defrag, decoder_),
+      flows_(options.flow, analyzer_registry(), observer, events) {}
 
 void SessionPipeline::on_packet(const PacketView& view, uint64_t) {
   TimestampNs ts = view.raw->ts;
@@ -43,13 +46,23 @@ void SessionPipeline::finish() {
 
 void SessionPipeline::print_summary(FILE* out) const {
   const FlowTableStats& s = flows_.stats();
+  const AppLayerStats& a = flows_.app_layer().stats();
   const DefragStats& d = defrag_.stats();
   std::fprintf(out,
                "netsift: %lu TCP sessions, %lu UDP flows, %lu evicted at the flow cap, "
                "%lu bytes missing in gaps (%lu cut by buffer caps), %lu analyzer errors\n",
                (unsigned long)s.tcp_flows, (unsigned long)s.udp_flows,
                (unsigned long)s.flows_evicted, (unsigned long)s.tcp_gap_bytes,
-               (unsigned long)s.tcp_cap_dropped_bytes, (unsigned long)s.analyzer_errors);
+               (unsigned long)s.tcp_cap_dropped_bytes, (unsigned long)a.analyzer_errors);
+  if (a.analyzer_tail_overflows || a.budget_refusals) {
+    std::fprintf(out,
+                 "netsift: %lu analyzers stopped at the tail cap, %lu buffers refused by the "
+                 "global memory cap\n",
+                 (unsigned long)a.analyzer_tail_overflows, (unsigned long)a.budget_refusals);
+  }
+  for (const auto& [name, count] : flows_.app_layer().anomaly_counts()) {
+    std::fprintf(out, "netsift: %lu %.*s\n", (unsigned long)count, int(name.size()), name.data());
+  }
   if (d.fragments) {
     std::fprintf(out,
                  "netsift: %lu IP fragments, %lu datagrams reassembled, %lu timed out, %lu dropped "

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "analyzers/registry.h"
 #include "enrich/community_id.h"
 
 namespace netsift {
@@ -35,19 +34,12 @@ void Flow::on_stream_gap(int dir, uint64_t offset, uint64_t length) {
   table_->gap(*this, Dir(dir), offset, length);
 }
 
-FlowTable::FlowTable(FlowConfig config, FlowObserver& observer, EventSink& events)
-    : config_(std::move(config)), observer_(observer), events_(events) {
-  budget_.limit = config_.max_buffer_total;
-  for (const auto& spec : analyzer_registry()) {
-    auto& map = spec.transport == Transport::Tcp ? tcp_ports_ : udp_ports_;
-    auto configured = config_.ports.find(std::string(spec.name));
-    if (configured != config_.ports.end()) {
-      for (uint16_t p : configured->second) map[p] = &spec;
-    } else {
-      for (uint16_t p : spec.ports) map.emplace(p, &spec);
-    }
-  }
-}
+FlowTable::FlowTable(FlowConfig config, std::span<const AnalyzerSpec> analyzers,
+                     FlowObserver& observer, EventSink& events)
+    : config_(std::move(config)),
+      observer_(observer),
+      budget_{0, config_.max_buffer_total},
+      app_(analyzers, config_.app, events, budget_) {}
 
 FlowTable::~FlowTable() {
   for (auto& [key, flow] : flows_) delete flow;
@@ -142,7 +134,7 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo) {
     ++stats_.udp_flows;
   }
   flows_.emplace(key, f);
-  choose_analyzer(*f);
+  app_.start(f->app, f->info, key.proto == 6 ? Transport::Tcp : Transport::Udp);
   observer_.on_flow_start(*f);
   return f;
 }
@@ -158,7 +150,7 @@ void FlowTable::end_flow(Flow* f, CloseReason reason) {
       stats_.tcp_cap_dropped_bytes += s->stats().cap_dropped_bytes;
     }
   }
-  if (f->analyzer) f->analyzer->on_close(events_);
+  app_.close(f->app);
   observer_.on_flow_end(*f);
   unlink(*f);
   flows_.erase(f->key);
@@ -240,99 +232,17 @@ void FlowTable::udp_packet(Flow& f, const PacketView& v, Dir dir) {
   touch(f, kUdp);
   ByteView data = v.payload();
   observer_.on_udp_datagram(f, dir, data);
-  if (config_.analyze) {
-    if (!f.spec && !f.analyzer_done_) probe(f, dir, data);
-    if (f.analyzer) feed_analyzer(f, dir, data);
-  }
-}
-
-void FlowTable::choose_analyzer(Flow& f) {
-  if (!config_.analyze) return;
-  const auto& map = f.is_tcp() ? tcp_ports_ : udp_ports_;
-  auto it = map.find(f.info.server_port);
-  if (it == map.end()) it = map.find(f.info.client_port);
-  if (it == map.end()) return;
-  f.spec = it->second;
-  f.analyzer = f.spec->make(f.info, analyzer_config_);
-}
-
-void FlowTable::probe(Flow& f, Dir dir, ByteView data) {
-  uint8_t& left = f.probes_left_[size_t(dir)];
-  if (left == 0 || data.empty()) return;
-  --left;
-  bool maybe = false;
-  Transport transport = f.is_tcp() ? Transport::Tcp : Transport::Udp;
-  for (const auto& spec : analyzer_registry()) {
-    if (spec.transport != transport) continue;
-    Confidence c = spec.probe(dir, data);
-    if (c == Confidence::Yes) {
-      f.spec = &spec;
-      f.analyzer = spec.make(f.info, analyzer_config_);
-      return;
-    }
-    maybe |= c == Confidence::Maybe;
-  }
-  if (!maybe) left = 0;
-  if (f.probes_left_[0] == 0 && f.probes_left_[1] == 0) f.analyzer_done_ = true;
-}
-
-void FlowTable::feed_analyzer(Flow& f, Dir dir, ByteView data) {
-  std::vector<uint8_t>& tail = f.tail_[size_t(dir)];
-  ByteView input = data;
-  if (!tail.empty()) {
-    tail.insert(tail.end(), data.begin(), data.end());
-    input = tail;
-  }
-  ParseResult r = f.analyzer->on_data(dir, input, events_);
-  switch (r.kind) {
-    case ParseResult::Ok:
-      tail.clear();
-      break;
-    case ParseResult::NeedMore: {
-      size_t keep = input.size() - std::min<size_t>(r.consumed, input.size());
-      if (keep > analyzer_config_.max_tail) {
-        ++stats_.analyzer_tail_overflows;
-        f.analyzer->on_close(events_);
-        f.analyzer.reset();
-        f.analyzer_done_ = true;
-        tail.clear();
-        break;
-      }
-      if (tail.empty()) {
-        tail.assign(input.end() - long(keep), input.end());
-      } else {
-        tail.erase(tail.begin(), tail.end() - long(keep));
-      }
-      break;
-    }
-    case ParseResult::Error:
-      ++stats_.analyzer_errors;
-      f.analyzer.reset();
-      f.analyzer_done_ = true;
-      tail.clear();
-      break;
-    case ParseResult::Done:
-      f.analyzer->on_close(events_);
-      f.analyzer.reset();
-      f.analyzer_done_ = true;
-      tail.clear();
-      break;
-  }
+  app_.data(f.app, dir, data);
 }
 
 void FlowTable::deliver(Flow& f, Dir dir, uint64_t offset, ByteView data) {
   observer_.on_tcp_data(f, dir, offset, data);
-  if (!config_.analyze) return;
-  if (!f.spec && !f.analyzer_done_) probe(f, dir, data);
-  if (f.analyzer) feed_analyzer(f, dir, data);
+  app_.data(f.app, dir, data);
 }
 
 void FlowTable::gap(Flow& f, Dir dir, uint64_t offset, uint64_t length) {
   observer_.on_tcp_gap(f, dir, offset, length);
-  if (f.analyzer) {
-    f.tail_[size_t(dir)].clear();
-    f.analyzer->on_gap(dir, length, events_);
-  }
+  app_.gap(f.app, dir, length);
 }
 
 }  // namespace netsift

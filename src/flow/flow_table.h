@@ -10,16 +10,18 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "analyzers/analyzer.h"
+#include "analyzers/app_layer.h"
 #include "core/problems.h"
 #include "decode/packet_view.h"
+#include "events/event.h"
 #include "flow/flow_key.h"
 #include "flow/tcp_stream.h"
-#include "output/event.h"
 
 namespace netsift {
 
@@ -31,17 +33,13 @@ struct FlowConfig {
   TimestampNs tcp_closed_linger = 30 * kNsPerSec;  // after FIN/RST: absorbs late packets
   TimestampNs udp_timeout = 60 * kNsPerSec;
   bool track_udp = true;
-  bool analyze = true;  // run protocol analyzers
-  // Protocol name -> server ports, overriding the analyzers' defaults (config file).
-  std::unordered_map<std::string, std::vector<uint16_t>> ports;
+  AppLayerConfig app;  // protocol analyzers: enabled, ports, options, limits
 };
 
 struct FlowTableStats {
   uint64_t tcp_flows = 0;
   uint64_t udp_flows = 0;
   uint64_t flows_evicted = 0;  // closed early because max_flows was reached
-  uint64_t analyzer_errors = 0;
-  uint64_t analyzer_tail_overflows = 0;
   uint64_t tcp_gap_bytes = 0;
   uint64_t tcp_cap_dropped_bytes = 0;
 };
@@ -71,8 +69,7 @@ class Flow final : public StreamReceiver {
   uint32_t client_isn = 0;  // sequence number of the client's SYN
   CloseReason state = CloseReason::Open;
   std::array<std::unique_ptr<TcpStream>, 2> streams;
-  const AnalyzerSpec* spec = nullptr;
-  std::unique_ptr<Analyzer> analyzer;
+  AppFlow app;  // the protocol analyzer's state (analyzers/app_layer.h)
   std::unique_ptr<FlowUserData> user;
   bool is_tcp() const { return key.proto == 6; }
 
@@ -82,9 +79,6 @@ class Flow final : public StreamReceiver {
   void on_stream_gap(int dir, uint64_t offset, uint64_t length) override;
 
   FlowTable* table_ = nullptr;
-  std::array<std::vector<uint8_t>, 2> tail_;  // analyzer bytes kept on NeedMore
-  std::array<uint8_t, 2> probes_left_{3, 3};
-  bool analyzer_done_ = false;
   int lru_ = -1;
   Flow* prev_ = nullptr;
   Flow* next_ = nullptr;
@@ -103,7 +97,9 @@ class FlowObserver {
 
 class FlowTable {
  public:
-  FlowTable(FlowConfig config, FlowObserver& observer, EventSink& events);
+  // `analyzers` (usually analyzer_registry()) must outlive the table.
+  FlowTable(FlowConfig config, std::span<const AnalyzerSpec> analyzers, FlowObserver& observer,
+            EventSink& events);
   ~FlowTable();
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
@@ -115,6 +111,7 @@ class FlowTable {
   // End of input: every flow ends, held data is delivered, gaps reported.
   void flush_all();
   const FlowTableStats& stats() const { return stats_; }
+  const AppLayer& app_layer() const { return app_; }
   size_t size() const { return flows_.size(); }
   uint64_t buffered_bytes() const { return budget_.held; }
 
@@ -128,22 +125,17 @@ class FlowTable {
   void end_flow(Flow* f, CloseReason reason);
   void touch(Flow& f, int list);
   void unlink(Flow& f);
-  void choose_analyzer(Flow& f);
-  void probe(Flow& f, Dir dir, ByteView data);
-  void feed_analyzer(Flow& f, Dir dir, ByteView data);
   void deliver(Flow& f, Dir dir, uint64_t offset, ByteView data);
   void gap(Flow& f, Dir dir, uint64_t offset, uint64_t length);
   TimestampNs timeout_of(int list) const;
 
   FlowConfig config_;
   FlowObserver& observer_;
-  EventSink& events_;
-  AnalyzerConfig analyzer_config_;
   tsl::robin_map<FlowKey, Flow*, FlowKeyHash> flows_;
   std::array<Flow*, kLruCount> lru_head_{}, lru_tail_{};
-  BufferBudget budget_;
+  BufferBudget budget_;  // out-of-order TCP bytes and analyzer buffers, all flows
+  AppLayer app_;
   FlowTableStats stats_;
-  std::unordered_map<uint16_t, const AnalyzerSpec*> tcp_ports_, udp_ports_;
 };
 
 }  // namespace netsift

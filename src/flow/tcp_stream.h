@@ -10,6 +10,7 @@
 #include <map>
 #include <vector>
 
+#include "core/buffer_budget.h"
 #include "core/bytes.h"
 
 namespace netsift {
@@ -30,12 +31,6 @@ struct StreamStats {
   uint64_t overlaps = 0;
   uint64_t conflicting_overlaps = 0;
   uint64_t cap_dropped_bytes = 0;
-};
-
-// Counts bytes held out of order across all streams, to enforce the global cap.
-struct BufferBudget {
-  uint64_t held = 0;
-  uint64_t limit = 256ull << 20;
 };
 
 class TcpStream {

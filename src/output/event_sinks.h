@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "output/event.h"
+#include "events/event.h"
 #include "output/output_buffer.h"
 
 namespace netsift {

@@ -19,7 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const netsift::AnalyzerSpec& spec = registry[data[0] % registry.size()];
   netsift::FlowInfo flow;
   NullSink sink;
-  auto analyzer = spec.make(flow, netsift::AnalyzerConfig{});
+  netsift::AnalyzerOptions options(spec.options);
+  netsift::AnalyzerContext context{&flow, &spec, &options};
+  auto analyzer = spec.make(context);
   std::vector<uint8_t> tail[2];
   size_t pos = 1;
   while (pos < size && analyzer) {

@@ -228,7 +228,7 @@ TEST(Dns, TcpFramingSplitAtEveryOffset) {
   }
   FlowInfo flow;
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
-    auto analyzer = kDnsTcpAnalyzer.make(flow, AnalyzerConfig{});
+    auto analyzer = kDnsTcpAnalyzer.make(AnalyzerContext{&flow});
     Collect sink;
     Bytes tail;
     for (auto [from, to] : {std::pair{size_t(0), cut}, std::pair{cut, stream.size()}}) {

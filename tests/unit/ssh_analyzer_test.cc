@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer_harness.h"
 #include "analyzers/registry.h"
 
 namespace netsift {
@@ -38,7 +39,7 @@ TEST(SshAnalyzer, ProbeAndRegistry) {
 
 TEST(SshAnalyzer, BannersSplitAcrossSegmentsWithServerPreamble) {
   FlowInfo flow;
-  auto a = kSshAnalyzer.make(flow, AnalyzerConfig{});
+  auto a = kSshAnalyzer.make(AnalyzerContext{&flow});
   Events out;
   // The engine prepends what a NeedMore left unconsumed: emulate it.
   std::string pending;
@@ -70,14 +71,28 @@ TEST(SshAnalyzer, BannersSplitAcrossSegmentsWithServerPreamble) {
 TEST(SshAnalyzer, GarbageIsAnErrorAndOneSidedBannerReportedAtClose) {
   FlowInfo flow;
   Events out;
-  auto a = kSshAnalyzer.make(flow, AnalyzerConfig{});
+  auto a = kSshAnalyzer.make(AnalyzerContext{&flow});
   EXPECT_EQ(a->on_data(Dir::ToServer, bytes("HELLO\r\n"), out).kind, ParseResult::Error);
-  auto b = kSshAnalyzer.make(flow, AnalyzerConfig{});
+  auto b = kSshAnalyzer.make(AnalyzerContext{&flow});
   EXPECT_EQ(b->on_data(Dir::ToClient, bytes("SSH-1.99-Cisco-1.25\n"), out).kind, ParseResult::Ok);
   b->on_close(out);
   ASSERT_EQ(out.kinds.size(), 1u);
   EXPECT_EQ(out.server[0], "Cisco-1.25");
   EXPECT_EQ(out.client[0], "");
+}
+
+TEST(SshAnalyzer, ThroughTheEngineAtEverySplit) {
+  std::vector<test::Turn> turns = {
+      {Dir::ToClient, "Welcome\r\nSSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"},
+      {Dir::ToServer, "SSH-2.0-PuTTY_Release_0.78\r\n"},
+  };
+  // Claimed by port 22, and on another port by probing (the greeting is held and replayed).
+  for (uint16_t port : {22, 2222}) {
+    auto log = test::play(analyzer_registry(), test::test_flow(port), turns);
+    ASSERT_EQ(log.kinds.size(), 1u) << port;
+    EXPECT_NE(log.lines[0].find("\"server_software\":\"OpenSSH_9.2p1\""), std::string::npos);
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "");
+  }
 }
 
 }  // namespace

@@ -46,11 +46,11 @@ class DnsAnalyzer final : public Analyzer {
   bool tcp_;
 };
 
-std::unique_ptr<Analyzer> make_udp(const FlowInfo& flow, const AnalyzerConfig&) {
-  return std::make_unique<DnsAnalyzer>(flow, false);
+std::unique_ptr<Analyzer> make_udp(const AnalyzerContext& context) {
+  return std::make_unique<DnsAnalyzer>(*context.flow, false);
 }
-std::unique_ptr<Analyzer> make_tcp(const FlowInfo& flow, const AnalyzerConfig&) {
-  return std::make_unique<DnsAnalyzer>(flow, true);
+std::unique_ptr<Analyzer> make_tcp(const AnalyzerContext& context) {
+  return std::make_unique<DnsAnalyzer>(*context.flow, true);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/bytes.h"
-#include "output/event.h"
+#include "events/event.h"
 
 namespace netsift::dns {
 

@@ -56,10 +56,8 @@ class SshAnalyzer final : public Analyzer {
     int preamble_lines = 0;
   };
 
-  ParseResult fail(EventSink& out) {
-    on_close(out);
-    return ParseResult::error();
-  }
+  // The engine calls on_close after an Error, which reports a banner already seen.
+  ParseResult fail(EventSink&) { return ParseResult::error(); }
 
   static void split(const std::string& banner, std::string& proto, std::string& software,
                     std::string& comments) {
@@ -98,8 +96,8 @@ class SshAnalyzer final : public Analyzer {
   bool emitted_ = false;
 };
 
-std::unique_ptr<Analyzer> make_ssh(const FlowInfo& flow, const AnalyzerConfig&) {
-  return std::make_unique<SshAnalyzer>(flow);
+std::unique_ptr<Analyzer> make_ssh(const AnalyzerContext& context) {
+  return std::make_unique<SshAnalyzer>(*context.flow);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "output/event.h"
+#include "events/event.h"
 
 #include "core/base64.h"
 #include "output/line_writer.h"

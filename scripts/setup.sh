@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 tshark tcpdump libnids-dev
   iproute2 iputils-ping hyperfine openssh-server openssh-client dnsmasq-base bind9-dnsutils
+  # hashcat on the CPU (OpenCL through pocl) checks the `hash` lines of login analyzers
+  hashcat pocl-opencl-icd ocl-icd-libopencl1
 )
 
 if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then

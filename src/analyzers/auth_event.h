@@ -24,7 +24,7 @@ struct AuthAttempt {
   // order: {"salt", hex}, {"response", hex}, {"client_first", text}...
   std::vector<std::pair<std::string, std::string>> credential;
   std::string hash;        // the same exchange as one hashcat input line, where a mode exists
-  uint32_t hash_mode = 0;  // hashcat -m (11200 MySQL native, 11100 PostgreSQL md5, 16400 CRAM-MD5)
+  uint32_t hash_mode = 0;  // hashcat -m (11200 MySQL native, 11100 PostgreSQL md5, 10200 CRAM-MD5)
   std::string database;    // where the protocol names one
   AuthResult result = AuthResult::Unknown;
   std::string reason;  // the server's answer on failure: code and message

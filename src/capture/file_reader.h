@@ -1,8 +1,9 @@
 // Streaming reader for pcap (both byte orders, micro- and nanosecond), pcapng
 // (SHB/IDB/EPB/SPB/obsolete PB, per-interface link type and if_tsresol/if_tsoffset,
-// several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Memory is a
-// sliding 32 MiB map of a regular file, or one buffer (pipes, stdin) that grows only to the largest
-// record seen (capped); never with the file size.
+// several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Files,
+// pipes and stdin are read() into one recycled buffer that grows only to the largest
+// record seen (capped), never with the file size; NetMon files, which are read through
+// a frame table, through a sliding 32 MiB map.
 #pragma once
 
 #include <cstdint>
@@ -63,8 +64,8 @@ class FileReader final : public PacketSource {
   int fd_ = -1;
   bool owns_fd_ = false;
   bool eof_ = false;
-  // Pipes and stdin are read() into buf_; regular files are memory-mapped a window at a
-  // time (map_). data_ points at whichever holds the bytes.
+  // Files, pipes and stdin are read() into buf_; NetMon files are memory-mapped a window
+  // at a time (map_). data_ points at whichever holds the bytes.
   bool mapped_ = false;
   void* map_ = nullptr;
   size_t map_len_ = 0;

@@ -42,6 +42,7 @@ void SessionPipeline::on_idle(TimestampNs wall_now) {
 
 void SessionPipeline::finish() {
   flows_.flush_all();
+  defrag_.finish();
 }
 
 void SessionPipeline::print_summary(FILE* out) const {
@@ -64,12 +65,13 @@ void SessionPipeline::print_summary(FILE* out) const {
     std::fprintf(out, "netsift: %lu %.*s\n", (unsigned long)count, int(name.size()), name.data());
   }
   if (d.fragments) {
-    std::fprintf(out,
-                 "netsift: %lu IP fragments, %lu datagrams reassembled, %lu timed out, %lu dropped "
-                 "by caps, %lu conflicting overlaps, %lu too large\n",
-                 (unsigned long)d.fragments, (unsigned long)d.reassembled,
-                 (unsigned long)d.timed_out, (unsigned long)d.cap_dropped,
-                 (unsigned long)d.conflicting_overlaps, (unsigned long)d.too_large);
+    std::fprintf(
+        out,
+        "netsift: %lu IP fragments, %lu datagrams reassembled, %lu timed out, %lu dropped "
+        "by caps, %lu conflicting overlaps, %lu too large, %lu incomplete at end of input\n",
+        (unsigned long)d.fragments, (unsigned long)d.reassembled, (unsigned long)d.timed_out,
+        (unsigned long)d.cap_dropped, (unsigned long)d.conflicting_overlaps,
+        (unsigned long)d.too_large, (unsigned long)d.incomplete_at_end);
   }
 }
 

@@ -132,4 +132,11 @@ void IpDefragmenter::expire(TimestampNs now) {
   }
 }
 
+void IpDefragmenter::finish() {
+  stats_.incomplete_at_end += datagrams_.size();
+  datagrams_.clear();
+  order_.clear();
+  bytes_held_ = 0;
+}
+
 }  // namespace netsift

@@ -28,6 +28,7 @@ struct DefragStats {
   uint64_t cap_dropped = 0;
   uint64_t conflicting_overlaps = 0;
   uint64_t too_large = 0;
+  uint64_t incomplete_at_end = 0;  // still waiting for fragments when the input ended
 };
 
 class IpDefragmenter {
@@ -42,6 +43,8 @@ class IpDefragmenter {
   Result add(const PacketView& v, PacketView& out);
   // Drops datagrams idle past the timeout (packet time).
   void expire(TimestampNs now);
+  // End of input: every datagram still incomplete is dropped and counted.
+  void finish();
   const DefragStats& stats() const { return stats_; }
   size_t pending() const { return datagrams_.size(); }
 

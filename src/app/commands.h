@@ -11,5 +11,6 @@ namespace netsift {
 
 void register_packets_command(CLI::App& root, const std::atomic<bool>& stop, int& exit_code);
 void register_sessions_command(CLI::App& root, const std::atomic<bool>& stop, int& exit_code);
+void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& exit_code);
 
 }  // namespace netsift

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   int exit_code = netsift::kExitOk;
   netsift::register_packets_command(app, g_stop, exit_code);
   netsift::register_sessions_command(app, g_stop, exit_code);
+  netsift::register_stats_command(app, g_stop, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -35,6 +35,20 @@ struct IpAddress {
   }
 };
 
+// Hash for address-keyed tables: multiply-xorshift over the two halves and the family.
+struct IpAddressHash {
+  size_t operator()(const IpAddress& a) const {
+    uint64_t lo, hi;
+    std::memcpy(&lo, a.bytes.data(), 8);
+    std::memcpy(&hi, a.bytes.data() + 8, 8);
+    uint64_t h = (lo ^ (uint64_t(a.family) << 56)) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    h = (h ^ hi) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return size_t(h);
+  }
+};
+
 // Writes the textual form (dotted quad, or RFC 5952 IPv6) into `out`, which must hold
 // at least kMaxAddressText bytes; returns the number of characters written.
 constexpr size_t kMaxAddressText = 46;

@@ -68,6 +68,7 @@ void check_sum(Frame& f, uint32_t offset, uint32_t end, bool v6) {
 void icmp(Frame& f, uint32_t offset, uint32_t end) {
   PacketView& v = f.view;
   v.l4 = L4::Icmp;
+  v.layers_seen |= layer_seen::kIcmp;
   if (end < offset + 4u) {
     v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : Problem::IcmpTruncated);
     return;
@@ -109,6 +110,7 @@ void icmp(Frame& f, uint32_t offset, uint32_t end) {
 void icmp6(Frame& f, uint32_t offset, uint32_t end) {
   PacketView& v = f.view;
   v.l4 = L4::Icmp6;
+  v.layers_seen |= layer_seen::kIcmp6;
   if (end < offset + 4u) {
     v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : Problem::Icmp6Truncated);
     return;

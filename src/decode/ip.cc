@@ -38,6 +38,7 @@ uint32_t payload_end(Frame& f, uint64_t claimed_end, Problem short_frame) {
 
 void ipv4(Frame& f, uint32_t offset) {
   PacketView& v = f.view;
+  v.layers_seen |= layer_seen::kIpv4;
   v.l3_offset = offset;
   if (f.data.size() < offset + 20u) {
     v.l3 = L3::Ipv4;
@@ -102,6 +103,7 @@ void ipv4(Frame& f, uint32_t offset) {
 
 void ipv6(Frame& f, uint32_t offset) {
   PacketView& v = f.view;
+  v.layers_seen |= layer_seen::kIpv6;
   v.l3_offset = offset;
   if (f.data.size() < offset + 40u) {
     v.l3 = L3::Ipv6;

@@ -22,6 +22,13 @@ constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x
                    kEce = 0x40, kCwr = 0x80, kNs = 0x100;
 }
 
+// Which protocol headers the decoder entered anywhere in the frame (outer and inner
+// headers of tunnels alike), like tshark's frame.protocols; the statistics count
+// frames by it.
+namespace layer_seen {
+constexpr uint8_t kIpv4 = 0x01, kIpv6 = 0x02, kTcp = 0x04, kUdp = 0x08, kIcmp = 0x10, kIcmp6 = 0x20;
+}
+
 namespace ipproto {
 constexpr uint8_t kHopByHop = 0, kIcmp = 1, kIpip = 4, kTcp = 6, kIpv6Encap = 41, kUdp = 17,
                   kIpv6Route = 43, kIpv6Frag = 44, kGre = 47, kEsp = 50, kAh = 51, kIcmp6 = 58,
@@ -52,7 +59,8 @@ struct PacketView {
   uint8_t vlan_count = 0;
   uint8_t mpls_count = 0;
   bool pppoe = false;
-  uint16_t ethertype = 0;  // of the network layer, after VLAN/MPLS/PPPoE
+  uint16_t ethertype = 0;   // of the network layer, after VLAN/MPLS/PPPoE
+  uint8_t layers_seen = 0;  // layer_seen bits
 
   // network layer
   L3 l3 = L3::None;

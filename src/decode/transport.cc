@@ -61,6 +61,7 @@ bool can_check_l4(const Frame& f) {
 void tcp(Frame& f, uint32_t offset, uint32_t end) {
   PacketView& v = f.view;
   v.l4 = L4::Tcp;
+  v.layers_seen |= layer_seen::kTcp;
   if (end < offset + 20u) {
     v.add_problem(short_header(f, Problem::TcpTruncated));
     if (end >= offset + 4u) {
@@ -104,6 +105,7 @@ void tcp(Frame& f, uint32_t offset, uint32_t end) {
 void udp(Frame& f, uint32_t offset, uint32_t end) {
   PacketView& v = f.view;
   v.l4 = L4::Udp;
+  v.layers_seen |= layer_seen::kUdp;
   if (end < offset + 8u) {
     v.add_problem(short_header(f, Problem::UdpTruncated));
     return;

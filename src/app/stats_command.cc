@@ -1,0 +1,74 @@
+// `netsift stats`: IP traffic statistics over the input — whole-capture counters,
+// per-bucket aggregates, flow records, anomaly alerts — as a text report or JSON
+// Lines events ending with `stats_summary`.
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "app/capture_options.h"
+#include "app/commands.h"
+#include "app/packet_pump.h"
+#include "output/event_sinks.h"
+#include "output/output_buffer.h"
+#include "stats/stats_engine.h"
+
+namespace netsift {
+namespace {
+
+struct StatsCli {
+  CaptureOptions capture;
+  StatsOptions stats;
+};
+
+class StatsConsumer final : public PacketConsumer {
+ public:
+  explicit StatsConsumer(StatsEngine& engine) : engine_(engine) {}
+  void on_packet(const PacketView& v, uint64_t) override { engine_.on_packet(v); }
+
+ private:
+  StatsEngine& engine_;
+};
+
+int run_stats(const StatsCli& cli, const std::atomic<bool>& stop) {
+  const StatsOptions& o = cli.stats;
+  PacketPump pump(cli.capture, stop);
+  std::string error;
+  if (!pump.prepare(error)) {
+    std::fprintf(stderr, "netsift: %s\n", error.c_str());
+    return kExitError;
+  }
+  OutputBuffer out(STDOUT_FILENO);
+  std::unique_ptr<EventSink> jsonl;
+  if (o.json) jsonl = make_jsonl_sink(out);
+  StatsEngine engine(o, jsonl.get());
+  StatsConsumer consumer(engine);
+  int code = pump.run(consumer);
+  engine.finish();
+  jsonl.reset();
+  if (!o.json) {
+    out.flush();
+    engine.print_report(stdout);
+    std::fflush(stdout);
+  }
+  if (!out.flush()) {
+    std::fprintf(stderr, "netsift: writing output failed\n");
+    code = kExitError;
+  }
+  pump.print_summary(stderr);
+  return code;
+}
+
+}  // namespace
+
+void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& exit_code) {
+  auto cli = std::make_shared<StatsCli>();
+  StatsOptions& s = cli->stats;
+  CLI::App* cmd = root.add_subcommand(
+      "stats", "IP traffic statistics: counters, top talkers, flows, anomaly alerts");
+  add_capture_options(*cmd, cli->capture);
+  cmd->add_flag("--json", s.json, "JSON Lines events, ending with one stats_summary");
+  cmd->add_flag("--utc", s.utc, "Text: calendar time in UTC");
+  cmd->add_option("--top", s.top, "Entries in each top list")->capture_default_str();
+  cmd->callback([cli, &stop, &exit_code] { exit_code = run_stats(*cli, stop); });
+}
+
+}  // namespace netsift

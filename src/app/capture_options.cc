@@ -35,6 +35,9 @@ void add_capture_options(CLI::App& app, CaptureOptions& o) {
   app.add_flag("--verify-checksums", o.verify_checksums,
                "Check TCP/UDP/ICMP checksums (flag bad ones)");
   app.add_flag("--no-progress", o.no_progress, "Never print progress on stderr");
+  app.add_option("-Z,--relinquish-privileges", o.drop_user,
+                 "As root: become USER once the inputs are open; outputs are then created as USER")
+      ->type_name("USER");
   app.add_option("--host", o.hosts, "Only packets from or to these IPs")
       ->delimiter(',')
       ->type_name("IP[,IP]")

@@ -28,6 +28,7 @@ struct CaptureOptions {
   bool no_progress = false;               // --no-progress
   std::vector<std::string> hosts;         // --host IP[,IP]
   std::vector<uint16_t> ports;            // --port N[,N]
+  std::string drop_user;                  // -Z: user to become once the interface is open
 
   std::string bpf() const;
 };

@@ -10,6 +10,7 @@
 #include "capture/file_reader.h"
 #include "capture/live_source.h"
 #include "capture/pcap_writer.h"
+#include "capture/privileges.h"
 
 namespace netsift {
 
@@ -54,6 +55,7 @@ class PacketPump::Impl {
       }
       live_ = true;
       sources_.push_back(std::move(src));
+      if (!options_.drop_user.empty() && !drop_privileges(options_.drop_user, error)) return false;
       return true;
     }
     for (const auto& path : options_.read_files) {
@@ -64,6 +66,8 @@ class PacketPump::Impl {
       }
       sources_.push_back(std::move(src));
     }
+    // As tcpdump: inputs are open, outputs (-w, sinks) are created as the new user.
+    if (!options_.drop_user.empty() && !drop_privileges(options_.drop_user, error)) return false;
     if (!options_.write_file.empty()) writer_ = std::make_unique<PcapWriter>(options_.write_file);
     return true;
   }

@@ -223,6 +223,7 @@ int run_with_config(SessionCli& cli, const std::atomic<bool>& stop, bool capture
     if (!c.write_file.empty()) capture.write_file = c.write_file;
     if (!c.hosts.empty()) capture.hosts = c.hosts;
     if (!c.ports.empty()) capture.ports = c.ports;
+    if (!c.drop_user.empty()) capture.drop_user = c.drop_user;
     capture.verify_checksums |= c.verify_checksums;
     capture.no_progress |= c.no_progress;
     capture.immediate |= c.immediate;

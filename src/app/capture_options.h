@@ -17,15 +17,17 @@ struct CaptureOptions {
   std::vector<std::string> read_files;    // -r (repeatable, "-" = stdin)
   std::string interface;                  // -i
   uint64_t count = 0;                     // -c: stop after this many packets (0 = all)
-  std::string write_file;                 // -w: copy accepted packets to a pcap file
+  std::string write_file;                 // -w: copy accepted packets to a capture file
   std::vector<std::string> filter_words;  // trailing BPF expression
-  int snaplen = 262144;                   // -s
+  uint64_t snaplen = 262144;              // -s (0 on the command line = 262144)
   bool no_promiscuous = false;            // -p
-  int buffer_size_mb = 64;                // -B
+  uint64_t buffer_size_mb = 64;           // -B
   bool immediate = false;                 // --immediate
   bool no_resolve = true;                 // -n (netsift never resolves names)
-  bool verify_checksums = false;          // --verify-checksums
+  bool verify_checksums = false;          // --verify-checksums, -v
   bool no_progress = false;               // --no-progress
+  bool line_buffered = false;             // -l: output after every packet
+  bool one_capture = false;               // --one-capture: -r files continue each other
   std::vector<std::string> hosts;         // --host IP[,IP]
   std::vector<uint16_t> ports;            // --port N[,N]
   std::string drop_user;                  // -Z: user to become once the interface is open
@@ -34,5 +36,8 @@ struct CaptureOptions {
 };
 
 void add_capture_options(CLI::App& app, CaptureOptions& options);
+
+// Usage problems no single option can see (no input, -r with -i); empty when fine.
+std::string check_capture_options(const CaptureOptions& options);
 
 }  // namespace netsift

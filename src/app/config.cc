@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <set>
 #include <stdexcept>
 
 #include "analyzers/registry.h"
+#include "app/option_values.h"
 #include "core/ip_address.h"
 
 namespace netsift {
@@ -20,7 +22,7 @@ struct ConfigError : std::runtime_error {
 void expect_keys(const YAML::Node& node, const std::string& where, std::set<std::string> allowed) {
   if (!node.IsMap()) throw ConfigError(fmt::format("'{}' must be a mapping", where));
   for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
+    std::string key = kv.first.Scalar();
     if (!allowed.count(key)) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -30,14 +32,33 @@ void expect_keys(const YAML::Node& node, const std::string& where, std::set<std:
   }
 }
 
+// "where.key (line N)" for messages.
+std::string at(const YAML::Node& node, const std::string& key) {
+  return fmt::format("'{}' (line {})", key, node.Mark().line + 1);
+}
+
+std::string scalar(const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) throw ConfigError(fmt::format("{}: must be a single value", at(node, key)));
+  return node.Scalar();
+}
+
+// Runs a shared value parser (app/option_values.h): the same reasons as on the command line.
+void require(const YAML::Node& node, const std::string& key, const std::string& error) {
+  if (!error.empty()) throw ConfigError(fmt::format("{}: {}", at(node, key), error));
+}
+
 template <typename T>
-T value(const YAML::Node& node, const std::string& key) {
-  try {
-    return node.as<T>();
-  } catch (const YAML::Exception&) {
-    throw ConfigError(fmt::format("bad value for '{}' (line {}): '{}'", key, node.Mark().line + 1,
-                                  node.IsScalar() ? node.Scalar() : std::string("<not a scalar>")));
-  }
+T value(const YAML::Node& node, const std::string& key);
+
+template <>
+std::string value<std::string>(const YAML::Node& node, const std::string& key) {
+  return scalar(node, key);
+}
+template <>
+bool value<bool>(const YAML::Node& node, const std::string& key) {
+  bool b = false;
+  require(node, key, values::boolean(scalar(node, key), b));
+  return b;
 }
 
 template <typename T>
@@ -46,22 +67,19 @@ void read(const YAML::Node& parent, const std::string& where, const char* key, T
 }
 
 std::vector<std::string> string_list(const YAML::Node& n, const std::string& key) {
-  if (n.IsScalar()) return {value<std::string>(n, key)};
-  if (!n.IsSequence()) throw ConfigError(fmt::format("'{}' must be a list", key));
+  if (n.IsScalar()) return {scalar(n, key)};
+  if (!n.IsSequence()) throw ConfigError(fmt::format("{}: must be a list", at(n, key)));
   std::vector<std::string> out;
-  for (const auto& item : n) out.push_back(value<std::string>(item, key));
+  for (const auto& item : n) out.push_back(scalar(item, key));
   return out;
 }
 
 std::vector<uint16_t> port_list(const YAML::Node& n, const std::string& key) {
   std::vector<uint16_t> out;
   for (const auto& text : string_list(n, key)) {
-    char* end = nullptr;
-    long p = std::strtol(text.c_str(), &end, 10);
-    if (text.empty() || *end || p < 0 || p > 65535) {
-      throw ConfigError(fmt::format("bad port '{}' in '{}'", text, key));
-    }
-    out.push_back(uint16_t(p));
+    uint16_t p = 0;
+    require(n, key, values::port(text, p));
+    out.push_back(p);
   }
   return out;
 }
@@ -70,8 +88,7 @@ std::vector<std::string> ip_list(const YAML::Node& n, const std::string& key) {
   auto list = string_list(n, key);
   for (const auto& ip : list) {
     IpAddress a;
-    if (!parse_address(ip, a))
-      throw ConfigError(fmt::format("bad IP address '{}' in '{}'", ip, key));
+    require(n, key, values::ip_address(ip, a));
   }
   return list;
 }
@@ -80,37 +97,66 @@ TimestampNs seconds(const YAML::Node& parent, const std::string& where, const ch
                     TimestampNs current) {
   const YAML::Node n = parent[key];
   if (!n) return current;
-  double s = value<double>(n, where + "." + key);
-  if (!(s > 0))
-    throw ConfigError(fmt::format("'{}.{}' must be a positive number of seconds", where, key));
-  return TimestampNs(s * 1e9);
+  std::string k = where + "." + key;
+  TimestampNs out = 0;
+  require(n, k, values::positive_seconds(scalar(n, k), out));
+  return out;
 }
 
 template <typename T>
-void positive(const YAML::Node& parent, const std::string& where, const char* key, T& out) {
+void positive(const YAML::Node& parent, const std::string& where, const char* key, T& out,
+              uint64_t max = uint64_t(INT64_MAX)) {
   if (const YAML::Node n = parent[key]) {
-    auto v = value<long long>(n, where + "." + key);
-    if (v <= 0) throw ConfigError(fmt::format("'{}.{}' must be positive", where, key));
+    std::string k = where + "." + key;
+    uint64_t v = 0;
+    if (max == uint64_t(INT64_MAX)) {
+      require(n, k, values::positive(scalar(n, k), v));
+    } else {
+      require(n, k, values::whole_number(scalar(n, k), 1, max, v));
+    }
     out = T(v);
   }
 }
 
-void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
+// A key given twice in one mapping is an error (YAML parsers keep one silently).
+void reject_duplicate_keys(const YAML::Node& node, const std::string& where) {
+  if (node.IsMap()) {
+    std::map<std::string, int> seen;
+    for (const auto& kv : node) {
+      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
+      std::string path = where.empty() ? key : where + "." + key;
+      auto [it, fresh] = seen.emplace(key, kv.first.Mark().line + 1);
+      if (!fresh) {
+        throw ConfigError(fmt::format("'{}' is given twice (lines {} and {})", path, it->second,
+                                      kv.first.Mark().line + 1));
+      }
+      reject_duplicate_keys(kv.second, path);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicate_keys(item, where);
+  }
+}
+
+void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const std::string& dir) {
   if (!root || root.IsNull()) return;
+  reject_duplicate_keys(root, "");
   expect_keys(root, "", {"input", "jobs", "filters", "output", "protocols", "limits"});
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",
                 {"device", "pcap_file", "bpf_filter", "snaplen", "promiscuous", "buffer_size_mb",
                  "immediate", "verify_checksums"});
     read(in, "input", "device", c.interface);
-    if (const YAML::Node f = in["pcap_file"]) c.read_files = string_list(f, "input.pcap_file");
+    if (const YAML::Node f = in["pcap_file"]) {
+      c.read_files = string_list(f, "input.pcap_file");
+      for (auto& path : c.read_files) path = config_relative(path, dir);
+    }
     if (!c.interface.empty() && !c.read_files.empty()) {
       throw ConfigError("'input.device' and 'input.pcap_file' exclude each other");
     }
     if (const YAML::Node b = in["bpf_filter"])
       c.filter_words = {value<std::string>(b, "input.bpf_filter")};
-    positive(in, "input", "snaplen", c.snaplen);
-    positive(in, "input", "buffer_size_mb", c.buffer_size_mb);
+    positive(in, "input", "snaplen", c.snaplen, 262144);
+    positive(in, "input", "buffer_size_mb", c.buffer_size_mb, 4096);
     bool promisc = !c.no_promiscuous;
     read(in, "input", "promiscuous", promisc);
     c.no_promiscuous = !promisc;
@@ -141,31 +187,31 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
     }
   }
   if (const YAML::Node o = root["output"]) {
-    expect_keys(o, "output",
-                {"json", "utc", "stdout", "directory", "sqlite", "data_level", "data_stream_direct",
-                 "data_encoding", "max_session_data", "max_session_data_total"});
+    expect_keys(
+        o, "output",
+        {"json", "utc", "stdout", "directory", "sqlite", "append", "data_level",
+         "data_stream_direct", "data_encoding", "max_session_data", "max_session_data_total"});
     read(o, "output", "json", s.json);
     read(o, "output", "utc", s.utc);
     read(o, "output", "stdout", s.stdout_output);
     read(o, "output", "directory", s.output_dir);
     read(o, "output", "sqlite", s.sqlite_path);
+    s.output_dir = config_relative(s.output_dir, dir);
+    s.sqlite_path = config_relative(s.sqlite_path, dir);
+    read(o, "output", "append", s.append);
     if (const YAML::Node n = o["data_level"]) {
-      s.data_level = value<int>(n, "output.data_level");
-      if (s.data_level < 0 || s.data_level > 2)
-        throw ConfigError("'output.data_level' must be 0, 1 or 2");
+      std::string v = scalar(n, "output.data_level");
+      require(n, "output.data_level", values::one_of(v, {"0", "1", "2"}));
+      s.data_level = v[0] - '0';
     }
     if (const YAML::Node n = o["data_stream_direct"]) {
-      int mode = value<int>(n, "output.data_stream_direct");
-      if (mode != 1 && mode != 2) {
-        throw ConfigError(
-            "'output.data_stream_direct' must be 1 (stream chunks) or 2 (whole session)");
-      }
-      s.stream = mode == 1;
+      std::string v = scalar(n, "output.data_stream_direct");
+      require(n, "output.data_stream_direct", values::one_of(v, {"1", "2"}));
+      s.stream = v == "1";
     }
     if (const YAML::Node n = o["data_encoding"]) {
-      std::string enc = value<std::string>(n, "output.data_encoding");
-      if (enc != "text" && enc != "base64")
-        throw ConfigError("'output.data_encoding' must be text or base64");
+      std::string enc = scalar(n, "output.data_encoding");
+      require(n, "output.data_encoding", values::one_of(enc, {"text", "base64"}));
       s.base64 = enc == "base64";
     }
     positive(o, "output", "max_session_data", s.max_session_data);
@@ -174,7 +220,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
   if (const YAML::Node p = root["protocols"]) {
     if (!p.IsMap()) throw ConfigError("'protocols' must map protocol names to settings");
     for (const auto& kv : p) {
-      std::string name = kv.first.as<std::string>();
+      std::string name = kv.first.Scalar();
       const AnalyzerSpec* spec = find_analyzer(name);
       if (!spec) {
         std::string known;
@@ -226,10 +272,19 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s) {
 
 }  // namespace
 
+std::string config_relative(const std::string& path, const std::string& config_dir) {
+  if (path.empty() || path == "-" || path[0] == '/' || config_dir.empty() || config_dir == ".") {
+    return path;
+  }
+  return config_dir + (config_dir.back() == '/' ? "" : "/") + path;
+}
+
 bool load_config(const std::string& path, CaptureOptions& capture, SessionOptions& session,
                  std::string& error) {
   try {
-    load(YAML::LoadFile(path), capture, session);
+    std::string dir = ".";
+    if (auto slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash + 1);
+    load(YAML::LoadFile(path), capture, session, dir);
     return true;
   } catch (const ConfigError& e) {
     error = fmt::format("{}: {}", path, e.what());

@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/packet_pump.h"
+#include "app/tcpdump_flags.h"
 
 #ifndef NETSIFT_VERSION
 #define NETSIFT_VERSION "0.1.0"
@@ -28,17 +29,40 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  CLI::App app{
-      "netsift - fast network traffic analyzer (packets, sessions, protocols, statistics)"};
+  CLI::App app{"netsift - fast network traffic analyzer (packets, sessions, protocols)"};
   app.set_version_flag("-V,--version", "netsift " NETSIFT_VERSION);
   app.require_subcommand(1);
   int exit_code = netsift::kExitOk;
   netsift::register_packets_command(app, g_stop, exit_code);
   netsift::register_sessions_command(app, g_stop, exit_code);
   netsift::register_stats_command(app, g_stop, exit_code);
+  // A first word that is no option and no subcommand: name it (CLI11 would only say that
+  // a subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      found |= sub->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::fprintf(stderr, "netsift: unknown command '%s' (commands: %s; see --help)\n", argv[1],
+                   known.c_str());
+      return netsift::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      for (int i = 1; i < argc; ++i) {
+        std::string hint = netsift::tcpdump_flag_hint(argv[i]);
+        if (!hint.empty()) {
+          std::fprintf(stderr, "netsift: %s\n", hint.c_str());
+          return netsift::kExitUsage;
+        }
+      }
+    }
     int rc = app.exit(e);
     return rc == 0 ? 0 : netsift::kExitUsage;
   }

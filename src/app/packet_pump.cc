@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 
 #include "capture/bpf_filter.h"
@@ -14,20 +15,21 @@
 
 namespace netsift {
 
+std::string plural(uint64_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 class PacketPump::Impl {
  public:
-  Impl(const CaptureOptions& o, const std::atomic<bool>& stop, RunStats& stats)
+  Impl(const CaptureOptions& o, const std::atomic<bool>& stop, RunStats& stats, PacketPump& pump)
       : options_(o),
         stop_(stop),
         stats_(stats),
+        pump_(pump),
         bpf_(o.bpf()),
         decoder_(DecoderOptions{o.verify_checksums}) {}
 
   bool prepare(std::string& error) {
-    if (options_.read_files.empty() == options_.interface.empty()) {
-      error = "give either -r FILE (one or more) or -i INTERFACE";
-      return false;
-    }
     for (const auto& h : options_.hosts) {
       IpAddress a;
       if (!parse_address(h, a)) {
@@ -43,9 +45,9 @@ class PacketPump::Impl {
     if (!options_.interface.empty()) {
       LiveOptions live;
       live.interface = options_.interface;
-      live.snaplen = options_.snaplen;
+      live.snaplen = int(options_.snaplen);
       live.promiscuous = !options_.no_promiscuous;
-      live.buffer_size_mb = options_.buffer_size_mb;
+      live.buffer_size_mb = int(options_.buffer_size_mb);
       live.immediate = options_.immediate;
       live.bpf = bpf_.expression();
       auto src = std::make_unique<LiveSource>(live, stop_);
@@ -55,81 +57,160 @@ class PacketPump::Impl {
       }
       live_ = true;
       sources_.push_back(std::move(src));
-      if (!options_.drop_user.empty() && !drop_privileges(options_.drop_user, error)) return false;
-      return true;
-    }
-    for (const auto& path : options_.read_files) {
-      auto src = std::make_unique<FileReader>(path);
-      if (!src->open()) {
-        error = src->error();
-        return false;
+    } else {
+      for (const auto& path : options_.read_files) {
+        auto src = std::make_unique<FileReader>(path);
+        if (!src->open()) {
+          error = src->error();
+          return false;
+        }
+        // A filter that cannot work on a file's link type is known now: say so before
+        // reading anything (as tcpdump does).
+        int lt = src->fixed_linktype();
+        std::string why;
+        if (lt >= 0 && !bpf_.validate_for(uint16_t(lt), why)) {
+          error = fmt::format("{}: filter '{}' cannot be applied to its link type {}: {}", path,
+                              bpf_.expression(), lt, why);
+          return false;
+        }
+        sources_.push_back(std::move(src));
       }
-      sources_.push_back(std::move(src));
     }
     // As tcpdump: inputs are open, outputs (-w, sinks) are created as the new user.
     if (!options_.drop_user.empty() && !drop_privileges(options_.drop_user, error)) return false;
-    if (!options_.write_file.empty()) writer_ = std::make_unique<PcapWriter>(options_.write_file);
-    return true;
+    return open_writer(error);
   }
 
   int run(PacketConsumer& consumer) {
     int exit_code = kExitOk;
-    bool progress = !options_.no_progress && !live_ && isatty(STDERR_FILENO);
     RawPacket raw;
     PacketView view;
-    for (auto& src : sources_) {
+    using Clock = std::chrono::steady_clock;
+    auto last_flush = Clock::now();
+    for (size_t index = 0; index < sources_.size(); ++index) {
+      PacketSource& src = *sources_[index];
       uint64_t frame = 0;
+      bool failed = false;
       for (;;) {
         if (stop_.load(std::memory_order_relaxed)) break;
         if (options_.count && accepted_ >= options_.count) break;
-        auto status = src->next(raw);
+        auto status = src.next(raw);
         if (status == PacketSource::Status::End) break;
         if (status == PacketSource::Status::Idle) {
           consumer.on_idle(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count());
+          if (!push_out(consumer)) {
+            failed = true;
+            break;
+          }
+          last_flush = Clock::now();
           continue;
         }
         if (status == PacketSource::Status::Error) {
-          std::fprintf(stderr, "netsift: %s\n", src->error().c_str());
+          clear_progress();
+          std::fprintf(stderr, "netsift: %s\n", src.error().c_str());
           exit_code = live_ ? kExitError : kExitDamaged;
           break;
         }
         ++frame;
         ++stats_.frames_read;
-        if (progress && (stats_.frames_read & 0xffff) == 0) show_progress(*src);
+        if (progress_ && (frame & 0xffff) == 0) show_progress(src, index, frame);
         // Live sources filter in the kernel.
         if (!live_ && !bpf_.matches(raw)) {
           ++stats_.frames_filtered;
+          report_filter_errors(exit_code);
           continue;
         }
         decoder_.decode(raw, view);
-        count_problems(view);
         if (!passes_asset_filter(view)) {
           ++stats_.frames_filtered;
           continue;
         }
+        count_problems(view);
         ++accepted_;
-        if (writer_ && !writer_->write(raw)) {
-          std::fprintf(stderr, "netsift: %s\n", writer_->error().c_str());
-          writer_.reset();
-          exit_code = kExitError;
+        if (writer_ && !writer_->write(raw, uint32_t(index))) {
+          if (!writer_->error().empty()) {
+            failed = true;
+            break;
+          }
+          ++stats_.not_written;
         }
         consumer.on_packet(view, frame);
+        if (options_.line_buffered ||
+            (live_ && Clock::now() - last_flush > std::chrono::milliseconds(200))) {
+          last_flush = Clock::now();
+          if (!push_out(consumer)) {
+            failed = true;
+            break;
+          }
+        } else if ((frame & 255) == 0 && consumer.output_failed()) {
+          failed = true;
+          break;
+        }
       }
-      stats_.kernel_dropped += src->dropped();
-      consumer.on_input_end();
-      if (progress) std::fputs("\r\033[K", stderr);
-      if (stop_.load() || (options_.count && accepted_ >= options_.count)) break;
+      stats_.kernel_dropped += src.dropped();
+      clear_progress();
+      bool last = failed || index + 1 == sources_.size() || stop_.load() ||
+                  (options_.count && accepted_ >= options_.count);
+      consumer.on_input_end(last);
+      if (last) break;
     }
     if (writer_ && !writer_->close()) {
-      std::fprintf(stderr, "netsift: %s\n", writer_->error().c_str());
+      // Reported below.
+    }
+    if (writer_ && !writer_->error().empty()) {
+      if (writer_->error_code() == EPIPE) {
+        pump_.note_broken_pipe();
+      } else {
+        std::fprintf(stderr, "netsift: %s\n", writer_->error().c_str());
+        exit_code = kExitError;
+      }
+    }
+    if (stats_.not_written) {
+      std::fprintf(stderr,
+                   "netsift: %s: %lu packets not written: their link type differs from the "
+                   "file's (write a .pcapng file to keep them all)\n",
+                   options_.write_file.c_str(), (unsigned long)stats_.not_written);
       exit_code = kExitError;
     }
     return exit_code;
   }
 
  private:
+  bool open_writer(std::string& error) {
+    if (options_.write_file.empty()) return true;
+    // pcap holds one link type: pcapng is written when the inputs may hold several.
+    bool pcapng = wants_pcapng(options_.write_file);
+    int first = sources_.empty() ? -1 : sources_[0]->fixed_linktype();
+    for (const auto& s : sources_) {
+      if (s->fixed_linktype() < 0 || s->fixed_linktype() != first) pcapng = true;
+    }
+    writer_ = std::make_unique<PcapWriter>(options_.write_file,
+                                           pcapng ? CaptureFormat::Pcapng : CaptureFormat::Pcap,
+                                           uint16_t(std::max(first, 0)));
+    if (!writer_->open()) {
+      error = writer_->error();
+      return false;
+    }
+    return true;
+  }
+
+  // Flushes the consumer and -w; false when an output failed.
+  bool push_out(PacketConsumer& consumer) {
+    consumer.flush();
+    if (writer_ && !writer_->flush()) return false;
+    return !consumer.output_failed();
+  }
+
+  void report_filter_errors(int& exit_code) {
+    for (const auto& e : bpf_.take_new_errors()) {
+      clear_progress();
+      std::fprintf(stderr, "netsift: %s\n", e.c_str());
+      exit_code = kExitError;
+    }
+  }
+
   void count_problems(const PacketView& v) {
     if (v.problem_count == 0) {
       ++stats_.frames_clean;
@@ -158,23 +239,32 @@ class PacketPump::Impl {
     return true;
   }
 
-  void show_progress(const PacketSource& src) {
+  // "netsift: [2/3] b.pcap 45% (123456 frames)": this file's frames and position.
+  void show_progress(const PacketSource& src, size_t index, uint64_t frames) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_progress_ < std::chrono::milliseconds(500)) return;
     last_progress_ = now;
+    std::string which =
+        sources_.size() > 1 ? fmt::format("[{}/{}] ", index + 1, sources_.size()) : "";
     if (src.size()) {
-      std::fprintf(stderr, "\r\033[Knetsift: %s %.0f%% (%lu frames)", src.name().c_str(),
-                   100.0 * double(src.position()) / double(src.size()),
-                   (unsigned long)stats_.frames_read);
+      std::fprintf(stderr, "\r\033[Knetsift: %s%s %.0f%% (%lu frames)", which.c_str(),
+                   src.name().c_str(), 100.0 * double(src.position()) / double(src.size()),
+                   (unsigned long)frames);
     } else {
-      std::fprintf(stderr, "\r\033[Knetsift: %s %lu frames", src.name().c_str(),
-                   (unsigned long)stats_.frames_read);
+      std::fprintf(stderr, "\r\033[Knetsift: %s%s %lu frames", which.c_str(), src.name().c_str(),
+                   (unsigned long)frames);
     }
+    progress_shown_ = true;
+  }
+  void clear_progress() {
+    if (progress_shown_) std::fputs("\r\033[K", stderr);
+    progress_shown_ = false;
   }
 
   const CaptureOptions& options_;
   const std::atomic<bool>& stop_;
   RunStats& stats_;
+  PacketPump& pump_;
   BpfFilter bpf_;
   Decoder decoder_;
   std::vector<IpAddress> hosts_;
@@ -182,11 +272,16 @@ class PacketPump::Impl {
   std::unique_ptr<PcapWriter> writer_;
   bool live_ = false;
   uint64_t accepted_ = 0;
+  // Progress goes to a terminal on stderr, and only when stdout is not that terminal
+  // too (the output itself shows progress there, and the line would garble it).
+  bool progress_ = !options_.no_progress && options_.interface.empty() && isatty(STDERR_FILENO) &&
+                   !isatty(STDOUT_FILENO);
+  bool progress_shown_ = false;
   std::chrono::steady_clock::time_point last_progress_{};
 };
 
 PacketPump::PacketPump(const CaptureOptions& options, const std::atomic<bool>& stop)
-    : impl_(std::make_unique<Impl>(options, stop, stats_)) {}
+    : options_(options), impl_(std::make_unique<Impl>(options, stop, stats_, *this)) {}
 PacketPump::~PacketPump() = default;
 
 bool PacketPump::prepare(std::string& error) {
@@ -197,9 +292,10 @@ int PacketPump::run(PacketConsumer& consumer) {
 }
 
 void PacketPump::print_summary(FILE* out) const {
-  std::string line = fmt::format(
-      "netsift: {} frames read, {} decoded cleanly, {} malformed, {} filtered out",
-      stats_.frames_read, stats_.frames_clean, stats_.frames_malformed, stats_.frames_filtered);
+  std::string line =
+      fmt::format("netsift: {} read, {} decoded cleanly, {} malformed, {} filtered out",
+                  plural(stats_.frames_read, "frame", "frames"), stats_.frames_clean,
+                  stats_.frames_malformed, stats_.frames_filtered);
   if (stats_.kernel_dropped) line += fmt::format(", {} dropped by kernel", stats_.kernel_dropped);
   std::fprintf(out, "%s\n", line.c_str());
   for (size_t i = 0; i < kProblemCount; ++i) {

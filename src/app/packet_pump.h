@@ -1,6 +1,8 @@
 // The front of every pipeline: opens the inputs (files in turn, or a live interface),
 // applies the BPF filter, decodes, applies the --host/--port asset filters, honours -c
-// and -w, and hands each accepted packet to a consumer. Keeps the run's counters.
+// and -w, and hands each accepted packet to a consumer. Keeps the run's counters, and
+// decides when output is pushed out (live capture, -l) and when a failed output ends
+// the run.
 #pragma once
 
 #include <atomic>
@@ -22,28 +24,33 @@ class PacketConsumer {
   virtual ~PacketConsumer() = default;
   // `frame` is the packet's 1-based index in its input file (or capture).
   virtual void on_packet(const PacketView& view, uint64_t frame) = 0;
-  // Called when an input ends, so a consumer can flush per-input state.
-  virtual void on_input_end() {}
+  // Called when an input ends; `last` when no other input follows.
+  virtual void on_input_end(bool last) {}
   // Live capture only: no packet for a while; `wall_now` is the current time.
   virtual void on_idle(TimestampNs wall_now) {}
+  // Pushes buffered output out (live capture: when quiet and at least every 200 ms;
+  // -l: after every packet).
+  virtual void flush() {}
+  // True once an output cannot be written (full disk, closed pipe): the run stops.
+  virtual bool output_failed() const { return false; }
 };
 
 struct RunStats {
   uint64_t frames_read = 0;
-  uint64_t frames_clean = 0;      // decoded without any problem
-  uint64_t frames_malformed = 0;  // at least one problem
-  uint64_t frames_filtered = 0;   // rejected by BPF or --host/--port
+  uint64_t frames_clean = 0;      // accepted, decoded without any problem
+  uint64_t frames_malformed = 0;  // accepted, at least one problem
+  uint64_t frames_filtered = 0;   // rejected by BPF or --host/--port (never counted above)
   uint64_t kernel_dropped = 0;
+  uint64_t not_written = 0;  // -w: packets a pcap file could not hold (other link type)
   ProblemCounters problems;
 };
 
 // Process exit codes (documented in docs/netsift.1).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitError = 1,  // nothing could be processed: unreadable input, bad filter or config
-  kExitDamaged =
-      2,            // an input was corrupt or truncated: everything before the damage was processed
-  kExitUsage = 64,  // bad command line
+  kExitError = 1,    // unreadable input, bad filter or config, an output that failed
+  kExitDamaged = 2,  // an input was corrupt or truncated: everything before it was processed
+  kExitUsage = 64,   // bad command line
 };
 
 class PacketPump {
@@ -51,18 +58,32 @@ class PacketPump {
   PacketPump(const CaptureOptions& options, const std::atomic<bool>& stop);
   ~PacketPump();
 
-  // Checks inputs and the filter before anything is printed; false with error set.
+  // Opens inputs, checks the filter, creates the -w file, before anything is printed;
+  // false with error set.
   bool prepare(std::string& error);
-  // Runs to the end of all inputs, -c, or a stop request; returns an ExitCode.
+  // Runs to the end of all inputs, -c, a stop request or a failed output; returns an
+  // ExitCode. Errors are printed on stderr as they happen.
   int run(PacketConsumer& consumer);
+  // The run ended because the reader of standard output went away (EPIPE): the caller
+  // stops quietly, as tcpdump does.
+  bool broken_pipe() const { return broken_pipe_; }
+  void note_broken_pipe() { broken_pipe_ = true; }
+  // True when -w - sends the capture to standard output (nothing else may go there).
+  bool capture_on_stdout() const { return options_.write_file == "-"; }
+  bool live() const { return !options_.interface.empty(); }
   const RunStats& stats() const { return stats_; }
   // "netsift: N frames read, ..." on `out`.
   void print_summary(FILE* out) const;
 
  private:
   class Impl;
+  const CaptureOptions& options_;
   std::unique_ptr<Impl> impl_;
   RunStats stats_;
+  bool broken_pipe_ = false;
 };
+
+// "1 TCP session", "2 TCP sessions".
+std::string plural(uint64_t n, const char* one, const char* many);
 
 }  // namespace netsift

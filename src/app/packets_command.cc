@@ -4,7 +4,9 @@
 
 #include "app/capture_options.h"
 #include "app/commands.h"
+#include "app/option_values.h"
 #include "app/packet_pump.h"
+#include "app/run_outputs.h"
 #include "output/output_buffer.h"
 #include "output/packet_printer.h"
 
@@ -18,20 +20,33 @@ struct PacketsOptions {
   bool quiet = false;
   bool hexdump = false;
   bool data_binary = false;
-  size_t data_max = 64;
+  uint64_t data_max = 64;
   bool payload = false;
+  bool ascii = false;    // -A: the whole payload as text
+  bool link = false;     // -e: link-level addresses (always shown; accepted)
+  bool no_time = false;  // -t
 };
 
 class PrintingConsumer final : public PacketConsumer {
  public:
-  explicit PrintingConsumer(PacketPrinter& printer) : printer_(printer) {}
-  void on_packet(const PacketView& view, uint64_t frame) override { printer_.print(view, frame); }
+  PrintingConsumer(PacketPrinter* printer, OutputBuffer& out) : printer_(printer), out_(out) {}
+  void on_packet(const PacketView& view, uint64_t frame) override {
+    if (printer_) printer_->print(view, frame);
+  }
+  void flush() override { out_.flush(); }
+  bool output_failed() const override { return out_.failed(); }
 
  private:
-  PacketPrinter& printer_;
+  PacketPrinter* printer_;
+  OutputBuffer& out_;
 };
 
 int run_packets(const PacketsOptions& o, const std::atomic<bool>& stop) {
+  std::string usage = check_capture_options(o.capture);
+  if (!usage.empty()) {
+    std::fprintf(stderr, "netsift: %s\n", usage.c_str());
+    return kExitUsage;
+  }
   PacketPump pump(o.capture, stop);
   std::string error;
   if (!pump.prepare(error)) {
@@ -40,18 +55,20 @@ int run_packets(const PacketsOptions& o, const std::atomic<bool>& stop) {
   }
   OutputBuffer out(STDOUT_FILENO);
   std::unique_ptr<PacketPrinter> printer;
-  if (o.json) {
+  if (pump.capture_on_stdout()) {
+    // -w -: standard output carries the capture only, as with tcpdump.
+  } else if (o.json) {
     printer = make_json_packet_printer(out, JsonPacketOptions{o.payload});
   } else {
-    printer = make_text_packet_printer(
-        out, TextPacketOptions{o.utc, o.quiet, o.hexdump, o.data_binary, o.data_max});
+    TextPacketOptions text{o.utc, o.quiet, o.hexdump, o.data_binary, o.data_max};
+    if (o.ascii) text.data_max = 0;
+    text.no_time = o.no_time;
+    printer = make_text_packet_printer(out, text);
   }
-  PrintingConsumer consumer(*printer);
+  PrintingConsumer consumer(printer.get(), out);
   int code = pump.run(consumer);
-  if (!out.flush()) {
-    std::fprintf(stderr, "netsift: writing output failed\n");
-    code = kExitError;
-  }
+  code = finish_stdout(out, pump, code);
+  if (pump.broken_pipe()) return code;  // the reader went away: stop quietly
   pump.print_summary(stderr);
   return code;
 }
@@ -66,12 +83,16 @@ void register_packets_command(CLI::App& root, const std::atomic<bool>& stop, int
   cmd->add_flag("--json", options->json, "JSON Lines output, one object per frame");
   cmd->add_flag("--utc", options->utc, "Text: show calendar time in UTC (default: local time)");
   cmd->add_flag("-q,--quiet", options->quiet, "Text: one short line per packet");
-  cmd->add_flag("--hex", options->hexdump, "Text: add a hex + ASCII dump of each frame");
+  cmd->add_flag("--hex,-X", options->hexdump,
+                "Text: add a hex + ASCII dump of each frame (-X as in tcpdump)");
   cmd->add_flag("-x,--data-binary", options->data_binary, "Text: add DATA_BINARY=<hex of payload>");
-  cmd->add_option("--data-max", options->data_max,
-                  "Text: show at most N payload bytes in DATA= (0 = all)")
-      ->capture_default_str()
-      ->type_name("N");
+  values::add_whole_number(*cmd, "--data-max", 0, uint64_t(INT64_MAX), options->data_max,
+                           "Text: show at most N payload bytes in DATA= (default 64, 0 = all)");
+  cmd->add_flag("-A", options->ascii, "Text: show the whole payload in DATA= (as --data-max 0)");
+  cmd->add_flag("-e", options->link,
+                "Text: link-level addresses (accepted for tcpdump habits: MAC addresses are "
+                "always shown)");
+  cmd->add_flag("-t", options->no_time, "Text: no timestamp on each line");
   cmd->add_flag("--payload", options->payload, "JSON: add the payload as escaped text");
   cmd->callback([options, &stop, &exit_code] { exit_code = run_packets(*options, stop); });
 }

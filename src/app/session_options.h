@@ -34,6 +34,7 @@ struct SessionOptions {
   bool utc = false;
   std::string output_dir;   // one JSON Lines file per event kind
   std::string sqlite_path;  // events into SQLite
+  bool append = false;      // add to the events an earlier run left there (else refuse)
   bool stdout_output = true;
   SessionFilters filters;
   FlowConfig flow;

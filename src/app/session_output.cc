@@ -27,22 +27,6 @@ const char* dir_name(Dir d) {
   return d == Dir::ToServer ? "to_server" : "to_client";
 }
 
-bool contains_ip(const std::vector<IpAddress>& list, const IpAddress& a) {
-  return list.empty() || std::find(list.begin(), list.end(), a) != list.end();
-}
-bool contains_port(const std::vector<uint16_t>& list, uint16_t p) {
-  return list.empty() || std::find(list.begin(), list.end(), p) != list.end();
-}
-
-std::vector<IpAddress> parse_ips(const std::vector<std::string>& texts) {
-  std::vector<IpAddress> out;
-  for (const auto& t : texts) {
-    IpAddress a;
-    if (parse_address(t, a)) out.push_back(a);
-  }
-  return out;
-}
-
 }  // namespace
 
 SessionOutput::SessionOutput(const SessionOptions& options, EventSink* events, OutputBuffer* text)
@@ -51,22 +35,10 @@ SessionOutput::SessionOutput(const SessionOptions& options, EventSink* events, O
       events_enabled_(events != nullptr),
       text_(text),
       time_(options.utc),
-      tcp_src_ips_(parse_ips(options.filters.tcp_src_ips)),
-      tcp_dst_ips_(parse_ips(options.filters.tcp_dst_ips)),
-      udp_ips_(parse_ips(options.filters.udp_ips)) {}
+      filter_(options.filters) {}
 
 bool SessionOutput::wanted(const Flow& f) const {
-  const FlowInfo& i = f.info;
-  const SessionFilters& fl = options_.filters;
-  if (f.is_tcp()) {
-    return options_.tcp && contains_port(fl.tcp_src_ports, i.client_port) &&
-           contains_port(fl.tcp_dst_ports, i.server_port) &&
-           contains_ip(tcp_src_ips_, i.client_ip) && contains_ip(tcp_dst_ips_, i.server_ip);
-  }
-  return options_.udp &&
-         (contains_port(fl.udp_ports, i.client_port) ||
-          contains_port(fl.udp_ports, i.server_port)) &&
-         (contains_ip(udp_ips_, i.client_ip) || contains_ip(udp_ips_, i.server_ip));
+  return (f.is_tcp() ? options_.tcp : options_.udp) && filter_.wanted(f.info);
 }
 
 void SessionOutput::on_flow_start(Flow& f) {

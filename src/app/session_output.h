@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "app/session_filter.h"
 #include "app/session_options.h"
 #include "flow/flow_table.h"
 #include "events/event.h"
@@ -40,7 +41,7 @@ class SessionOutput final : public FlowObserver {
   bool events_enabled_;
   OutputBuffer* text_;
   TimeFormatter time_;
-  std::vector<IpAddress> tcp_src_ips_, tcp_dst_ips_, udp_ips_;
+  SessionFilter filter_;
   uint64_t transcript_bytes_ = 0;  // held by all open whole-session transcripts
 };
 

@@ -5,19 +5,21 @@
 namespace netsift {
 
 SessionPipeline::SessionPipeline(const SessionOptions& options, FlowObserver& observer,
-                                 EventSink& events)
+                                 EventSink& events, bool one_capture)
     : defrag_(options.defrag, decoder_),
-      flows_(options.flow, analyzer_registry(), observer, events) {}
+      flows_(options.flow, analyzer_registry(), observer, events),
+      one_capture_(one_capture) {}
 
 void SessionPipeline::on_packet(const PacketView& view, uint64_t) {
-  TimestampNs ts = view.raw->ts;
-  if (ts > clock_) clock_ = ts;
+  TimestampNs now = clock_.on_packet(view.raw->ts);
+  flows_.set_clock(now);
+  defrag_.set_clock(now);
   // Expiry scans only the heads of the idle lists, but there is no need to do it for
   // every packet of a burst.
   if (++packets_since_expiry_ >= 64) {
     packets_since_expiry_ = 0;
-    flows_.advance_time(clock_);
-    defrag_.expire(clock_);
+    flows_.advance_time(now);
+    defrag_.expire(now);
   }
   if (view.fragment) {
     switch (defrag_.add(view, assembled_)) {
@@ -33,11 +35,22 @@ void SessionPipeline::on_packet(const PacketView& view, uint64_t) {
   flows_.on_packet(view);
 }
 
+void SessionPipeline::on_input_end(bool last) {
+  if (one_capture_ || last) return;  // the last input's flows end in finish()
+  // The next file is another capture: its clock and its flows start afresh.
+  flows_.flush_all();
+  defrag_.finish();
+  clock_.reset();
+  packets_since_expiry_ = 0;
+}
+
 void SessionPipeline::on_idle(TimestampNs wall_now) {
   // Live capture with no traffic: the wall clock moves the flow clock.
-  if (wall_now > clock_) clock_ = wall_now;
-  flows_.advance_time(clock_);
-  defrag_.expire(clock_);
+  TimestampNs now = clock_.on_wall_time(wall_now);
+  flows_.set_clock(now);
+  defrag_.set_clock(now);
+  flows_.advance_time(now);
+  defrag_.expire(now);
 }
 
 void SessionPipeline::finish() {
@@ -50,11 +63,13 @@ void SessionPipeline::print_summary(FILE* out) const {
   const AppLayerStats& a = flows_.app_layer().stats();
   const DefragStats& d = defrag_.stats();
   std::fprintf(out,
-               "netsift: %lu TCP sessions, %lu UDP flows, %lu evicted at the flow cap, "
-               "%lu bytes missing in gaps (%lu cut by buffer caps), %lu analyzer errors\n",
-               (unsigned long)s.tcp_flows, (unsigned long)s.udp_flows,
-               (unsigned long)s.flows_evicted, (unsigned long)s.tcp_gap_bytes,
-               (unsigned long)s.tcp_cap_dropped_bytes, (unsigned long)a.analyzer_errors);
+               "netsift: %s, %s, %lu evicted at the flow cap, "
+               "%s missing in gaps (%lu cut by buffer caps), %s\n",
+               plural(s.tcp_flows, "TCP session", "TCP sessions").c_str(),
+               plural(s.udp_flows, "UDP flow", "UDP flows").c_str(), (unsigned long)s.flows_evicted,
+               plural(s.tcp_gap_bytes, "byte", "bytes").c_str(),
+               (unsigned long)s.tcp_cap_dropped_bytes,
+               plural(a.analyzer_errors, "analyzer error", "analyzer errors").c_str());
   if (a.analyzer_tail_overflows || a.budget_refusals) {
     std::fprintf(out,
                  "netsift: %lu analyzers stopped at the tail cap, %lu buffers refused by the "
@@ -65,13 +80,13 @@ void SessionPipeline::print_summary(FILE* out) const {
     std::fprintf(out, "netsift: %lu %.*s\n", (unsigned long)count, int(name.size()), name.data());
   }
   if (d.fragments) {
-    std::fprintf(
-        out,
-        "netsift: %lu IP fragments, %lu datagrams reassembled, %lu timed out, %lu dropped "
-        "by caps, %lu conflicting overlaps, %lu too large, %lu incomplete at end of input\n",
-        (unsigned long)d.fragments, (unsigned long)d.reassembled, (unsigned long)d.timed_out,
-        (unsigned long)d.cap_dropped, (unsigned long)d.conflicting_overlaps,
-        (unsigned long)d.too_large, (unsigned long)d.incomplete_at_end);
+    std::fprintf(out,
+                 "netsift: %s, %s reassembled, %lu timed out, %lu dropped by caps, %lu "
+                 "conflicting overlaps, %lu too large, %lu incomplete at end of input\n",
+                 plural(d.fragments, "IP fragment", "IP fragments").c_str(),
+                 plural(d.reassembled, "datagram", "datagrams").c_str(), (unsigned long)d.timed_out,
+                 (unsigned long)d.cap_dropped, (unsigned long)d.conflicting_overlaps,
+                 (unsigned long)d.too_large, (unsigned long)d.incomplete_at_end);
   }
 }
 

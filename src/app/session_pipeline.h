@@ -1,9 +1,11 @@
 // The session engine behind `netsift sessions` and `netsift run`: defragments IP,
-// feeds the flow table, advances its clock, and at the end flushes every flow.
+// feeds the flow table, advances its clock (CaptureClock), and at the end of each input
+// (or of the last, with --one-capture) flushes every flow.
 #pragma once
 
 #include "app/packet_pump.h"
 #include "app/session_options.h"
+#include "flow/capture_clock.h"
 #include "flow/flow_table.h"
 #include "flow/ip_defrag.h"
 
@@ -11,8 +13,12 @@ namespace netsift {
 
 class SessionPipeline final : public PacketConsumer {
  public:
-  SessionPipeline(const SessionOptions& options, FlowObserver& observer, EventSink& events);
+  // `one_capture`: inputs continue each other (flows live on from one file to the
+  // next); otherwise each input is a capture of its own and its flows end with it.
+  SessionPipeline(const SessionOptions& options, FlowObserver& observer, EventSink& events,
+                  bool one_capture = false);
   void on_packet(const PacketView& view, uint64_t frame) override;
+  void on_input_end(bool last) override;
   void on_idle(TimestampNs wall_now) override;
   // End of all input: every open flow ends now.
   void finish();
@@ -23,7 +29,8 @@ class SessionPipeline final : public PacketConsumer {
   IpDefragmenter defrag_;
   FlowTable flows_;
   PacketView assembled_;
-  TimestampNs clock_ = 0;
+  CaptureClock clock_;
+  bool one_capture_;
   uint64_t packets_since_expiry_ = 0;
 };
 

@@ -7,7 +7,10 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/option_values.h"
 #include "app/packet_pump.h"
+#include "app/run_outputs.h"
+#include "app/session_filter.h"
 #include "app/session_output.h"
 #include "app/session_pipeline.h"
 #include "output/event_sinks.h"
@@ -16,22 +19,41 @@
 namespace netsift {
 namespace {
 
-// Feeds one pass over the input to several consumers.
+// Feeds one pass over the input to several consumers, and answers for the outputs.
 class TeeConsumer final : public PacketConsumer {
  public:
   void add(PacketConsumer* c) { consumers_.push_back(c); }
+  void watch(OutputSink* s) { sinks_.push_back(s); }
+  void watch(OutputBuffer* b) { buffers_.push_back(b); }
+  void add_flushable(EventSink* s) { flushables_.push_back(s); }
   void on_packet(const PacketView& v, uint64_t frame) override {
     for (auto* c : consumers_) c->on_packet(v, frame);
   }
-  void on_input_end() override {
-    for (auto* c : consumers_) c->on_input_end();
+  void on_input_end(bool last) override {
+    for (auto* c : consumers_) c->on_input_end(last);
   }
   void on_idle(TimestampNs now) override {
     for (auto* c : consumers_) c->on_idle(now);
   }
+  void flush() override {
+    for (auto* s : flushables_) s->flush();
+    for (auto* b : buffers_) b->flush();
+  }
+  bool output_failed() const override {
+    for (auto* s : sinks_) {
+      if (s->failed()) return true;
+    }
+    for (auto* b : buffers_) {
+      if (b->failed()) return true;
+    }
+    return false;
+  }
 
  private:
   std::vector<PacketConsumer*> consumers_;
+  std::vector<OutputSink*> sinks_;
+  std::vector<OutputBuffer*> buffers_;
+  std::vector<EventSink*> flushables_;
 };
 
 class PacketPrintConsumer final : public PacketConsumer {
@@ -43,45 +65,53 @@ class PacketPrintConsumer final : public PacketConsumer {
   PacketPrinter& printer_;
 };
 
-int run_jobs(const CaptureOptions& capture, const SessionOptions& s,
-             const std::atomic<bool>& stop) {
+int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<bool>& stop) {
   PacketPump pump(capture, stop);
   std::string error;
   if (!pump.prepare(error)) {
     std::fprintf(stderr, "netsift: %s\n", error.c_str());
     return kExitError;
   }
+  // -w -: standard output carries the capture only.
+  if (pump.capture_on_stdout()) s.stdout_output = false;
   OutputBuffer out(STDOUT_FILENO);
   // Session records go to `records` (JSON Lines on stdout, directory, SQLite); analyzer
-  // events to `analyzer_events` (the same, or indented JSON in text mode).
+  // events to `analyzer_events` (the same, or indented JSON in text mode), through the
+  // session filters.
   FanoutSink records, analyzer_events;
-  std::vector<std::unique_ptr<EventSink>> owned;
-  try {
-    if (s.stdout_output) {
-      owned.push_back(s.json ? make_jsonl_sink(out) : make_pretty_json_sink(out));
-      analyzer_events.add(owned.back().get());
-      if (s.json) records.add(owned.back().get());
-    }
-    if (!s.output_dir.empty()) {
-      owned.push_back(make_directory_sink(s.output_dir));
-      records.add(owned.back().get());
-      analyzer_events.add(owned.back().get());
-    }
-    if (!s.sqlite_path.empty()) {
-      owned.push_back(make_sqlite_sink(s.sqlite_path));
-      records.add(owned.back().get());
-      analyzer_events.add(owned.back().get());
-    }
-  } catch (const std::runtime_error& e) {
-    std::fprintf(stderr, "netsift: %s\n", e.what());
-    return kExitError;
+  SessionFilter filter(s.filters);
+  FilteringSink filtered_events(filter, analyzer_events);
+  std::unique_ptr<EventSink> stdout_sink;
+  std::vector<std::unique_ptr<OutputSink>> files;
+  TeeConsumer tee;
+  ExistingOutput existing = s.append ? ExistingOutput::Append : ExistingOutput::Refuse;
+  if (s.stdout_output) {
+    stdout_sink = s.json ? make_jsonl_sink(out) : make_pretty_json_sink(out);
+    analyzer_events.add(stdout_sink.get());
+    if (s.json) records.add(stdout_sink.get());
   }
+  for (int kind = 0; kind < 2; ++kind) {
+    const std::string& path = kind == 0 ? s.output_dir : s.sqlite_path;
+    if (path.empty()) continue;
+    auto sink = kind == 0 ? open_directory_sink(path, existing, error)
+                          : open_sqlite_sink(path, existing, error);
+    if (!sink) {
+      std::fprintf(stderr, "netsift: %s\n", error.c_str());
+      return kExitError;
+    }
+    records.add(sink.get());
+    analyzer_events.add(sink.get());
+    tee.watch(sink.get());
+    files.push_back(std::move(sink));
+  }
+  tee.add_flushable(&records);
+  tee.add_flushable(&analyzer_events);
+  tee.watch(&out);
   OutputBuffer* text = s.stdout_output && !s.json ? &out : nullptr;
   SessionOutput observer(s, records.empty() ? nullptr : &records, text);
   std::unique_ptr<SessionPipeline> sessions;
-  TeeConsumer tee;
   if (s.tcp || s.udp) {
-    sessions = std::make_unique<SessionPipeline>(s, observer, analyzer_events);
+    sessions = std::make_unique<SessionPipeline>(s, observer, filtered_events, capture.one_capture);
     tee.add(sessions.get());
   }
   std::unique_ptr<PacketPrinter> printer;
@@ -94,14 +124,14 @@ int run_jobs(const CaptureOptions& capture, const SessionOptions& s,
     tee.add(packets.get());
   }
   int code = pump.run(tee);
+  // Flows still open end now (unless the run stopped on a failed output: the rest would
+  // be lost anyway, and the failed sink drops it).
   if (sessions) sessions->finish();
   analyzer_events.flush();
   records.flush();
-  owned.clear();  // closes files and the database
-  if (!out.flush()) {
-    std::fprintf(stderr, "netsift: writing output failed\n");
-    code = kExitError;
-  }
+  for (auto& f : files) code = finish_sink(*f, code);
+  code = finish_stdout(out, pump, code);
+  if (pump.broken_pipe()) return code;  // the reader went away: stop quietly
   pump.print_summary(stderr);
   if (sessions) sessions->print_summary(stderr);
   return code;
@@ -112,6 +142,7 @@ struct SessionCli {
   CaptureOptions capture;
   SessionOptions session;
   std::string config_path;
+  bool no_tcp = false, no_udp = false;
   std::vector<std::function<void(CaptureOptions&, SessionOptions&)>> overrides;
 };
 
@@ -132,76 +163,80 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
   over(cmd->add_flag("--stream", s.stream,
                      "Print data as it arrives, per direction (default: whole session at close)"),
        [p](auto&, auto& o) { o.stream = p->session.stream; });
-  over(cmd->add_option("--data-level", s.data_level,
-                       "0 = no data, 1 = escaped text, 2 = hex + ASCII dump")
-           ->check(CLI::Range(0, 2)),
+  over(cmd->add_option_function<std::string>(
+              "--data-level",
+              [p](const std::string& v) {
+                std::string err = values::one_of(v, {"0", "1", "2"});
+                if (!err.empty()) throw CLI::ValidationError("--data-level", err);
+                p->session.data_level = v[0] - '0';
+              },
+              "0 = no data, 1 = escaped text (default), 2 = hex + ASCII dump")
+           ->type_name("0|1|2"),
        [p](auto&, auto& o) { o.data_level = p->session.data_level; });
   over(cmd->add_flag("--base64", s.base64, "JSON: data as base64 instead of escaped text"),
        [p](auto&, auto& o) { o.base64 = p->session.base64; });
-  over(cmd->add_flag("--no-tcp{false}", s.tcp, "Do not report TCP sessions"),
-       [p](auto&, auto& o) { o.tcp = p->session.tcp; });
-  over(cmd->add_flag("--no-udp{false}", s.udp, "Do not report UDP datagrams"),
-       [p](auto&, auto& o) { o.udp = p->session.udp; });
-  over(cmd->add_option("--max-session-data", s.max_session_data,
-                       "Whole-session text: bytes kept per direction"),
+  over(cmd->add_flag("--no-tcp", c.no_tcp, "Do not report TCP sessions"),
+       [p](auto&, auto& o) { o.tcp = !p->no_tcp; });
+  over(cmd->add_flag("--no-udp", c.no_udp, "Do not report UDP datagrams"),
+       [p](auto&, auto& o) { o.udp = !p->no_udp; });
+  over(values::add_positive(*cmd, "--max-session-data", s.max_session_data,
+                            "Whole-session text: bytes kept per direction (default 1 MiB)"),
        [p](auto&, auto& o) { o.max_session_data = p->session.max_session_data; });
-  over(cmd->add_option("--max-session-data-total", s.max_session_data_total,
-                       "Whole-session text: bytes kept in all open sessions together"),
+  over(values::add_positive(*cmd, "--max-session-data-total", s.max_session_data_total,
+                            "Whole-session text: bytes kept in all open sessions together "
+                            "(default 256 MiB)"),
        [p](auto&, auto& o) { o.max_session_data_total = p->session.max_session_data_total; });
   over(cmd->add_option("--output-dir", s.output_dir,
-                       "Also write one JSON Lines file per event kind here"),
+                       "Also write one JSON Lines file per event kind into DIR")
+           ->type_name("DIR"),
        [p](auto&, auto& o) { o.output_dir = p->session.output_dir; });
-  over(cmd->add_option("--sqlite", s.sqlite_path, "Also store events in this SQLite database"),
+  over(cmd->add_option("--sqlite", s.sqlite_path, "Also store events in this SQLite database")
+           ->type_name("FILE"),
        [p](auto&, auto& o) { o.sqlite_path = p->session.sqlite_path; });
-  over(cmd->add_option("--tcp-src-port", s.filters.tcp_src_ports,
-                       "Only TCP sessions from these client ports")
-           ->delimiter(',')
-           ->allow_extra_args(false),
+  over(cmd->add_flag("--append", s.append,
+                     "Add to the events an earlier run left in --output-dir/--sqlite (without "
+                     "it, existing events there are an error)"),
+       [p](auto&, auto& o) { o.append = p->session.append; });
+  over(values::add_port_list(*cmd, "--tcp-src-port", s.filters.tcp_src_ports,
+                             "Only TCP sessions from these client ports"),
        [p](auto&, auto& o) { o.filters.tcp_src_ports = p->session.filters.tcp_src_ports; });
-  over(cmd->add_option("--tcp-dst-port", s.filters.tcp_dst_ports,
-                       "Only TCP sessions to these server ports")
-           ->delimiter(',')
-           ->allow_extra_args(false),
+  over(values::add_port_list(*cmd, "--tcp-dst-port", s.filters.tcp_dst_ports,
+                             "Only TCP sessions to these server ports"),
        [p](auto&, auto& o) { o.filters.tcp_dst_ports = p->session.filters.tcp_dst_ports; });
-  over(cmd->add_option("--tcp-src-ip", s.filters.tcp_src_ips,
-                       "Only TCP sessions from these client IPs")
-           ->delimiter(',')
-           ->allow_extra_args(false),
+  over(values::add_ip_list(*cmd, "--tcp-src-ip", s.filters.tcp_src_ips,
+                           "Only TCP sessions from these client IPs"),
        [p](auto&, auto& o) { o.filters.tcp_src_ips = p->session.filters.tcp_src_ips; });
-  over(cmd->add_option("--tcp-dst-ip", s.filters.tcp_dst_ips,
-                       "Only TCP sessions to these server IPs")
-           ->delimiter(',')
-           ->allow_extra_args(false),
+  over(values::add_ip_list(*cmd, "--tcp-dst-ip", s.filters.tcp_dst_ips,
+                           "Only TCP sessions to these server IPs"),
        [p](auto&, auto& o) { o.filters.tcp_dst_ips = p->session.filters.tcp_dst_ips; });
-  over(cmd->add_option("--udp-port", s.filters.udp_ports, "Only UDP flows with one of these ports")
-           ->delimiter(',')
-           ->allow_extra_args(false),
+  over(values::add_port_list(*cmd, "--udp-port", s.filters.udp_ports,
+                             "Only UDP flows with one of these ports"),
        [p](auto&, auto& o) { o.filters.udp_ports = p->session.filters.udp_ports; });
-  over(cmd->add_option("--udp-ip", s.filters.udp_ips, "Only UDP flows with one of these IPs")
-           ->delimiter(',')
-           ->allow_extra_args(false),
+  over(values::add_ip_list(*cmd, "--udp-ip", s.filters.udp_ips,
+                           "Only UDP flows with one of these IPs"),
        [p](auto&, auto& o) { o.filters.udp_ips = p->session.filters.udp_ips; });
-  over(cmd->add_option("--max-flows", s.flow.max_flows, "Cap on concurrent flows"),
+  over(values::add_positive(*cmd, "--max-flows", s.flow.max_flows,
+                            "Cap on concurrent flows (default 1000000)"),
        [p](auto&, auto& o) { o.flow.max_flows = p->session.flow.max_flows; });
-  over(cmd->add_option("--max-buffer-per-direction", s.flow.max_buffer_per_direction,
-                       "Cap on out-of-order bytes held per TCP direction"),
+  over(values::add_positive(*cmd, "--max-buffer-per-direction", s.flow.max_buffer_per_direction,
+                            "Cap on out-of-order bytes held per TCP direction (default 4 MiB)"),
        [p](auto&, auto& o) {
          o.flow.max_buffer_per_direction = p->session.flow.max_buffer_per_direction;
        });
-  over(cmd->add_option("--max-buffer-total", s.flow.max_buffer_total,
-                       "Cap on out-of-order bytes held in all flows"),
+  over(values::add_positive(*cmd, "--max-buffer-total", s.flow.max_buffer_total,
+                            "Cap on out-of-order bytes held in all flows (default 512 MiB)"),
        [p](auto&, auto& o) { o.flow.max_buffer_total = p->session.flow.max_buffer_total; });
-  static double tcp_timeout = 3600, udp_timeout = 60;
-  over(cmd->add_option("--tcp-timeout", tcp_timeout, "Idle TCP session timeout, seconds")
-           ->capture_default_str(),
-       [](auto&, auto& o) { o.flow.tcp_timeout = TimestampNs(tcp_timeout * 1e9); });
-  over(cmd->add_option("--udp-timeout", udp_timeout, "Idle UDP flow timeout, seconds")
-           ->capture_default_str(),
-       [](auto&, auto& o) { o.flow.udp_timeout = TimestampNs(udp_timeout * 1e9); });
-  cmd->add_option("--config", c.config_path, "YAML config file (command-line flags override it)");
+  over(values::add_seconds(*cmd, "--tcp-timeout", s.flow.tcp_timeout,
+                           "Idle TCP session timeout, seconds (default 3600)"),
+       [p](auto&, auto& o) { o.flow.tcp_timeout = p->session.flow.tcp_timeout; });
+  over(values::add_seconds(*cmd, "--udp-timeout", s.flow.udp_timeout,
+                           "Idle UDP flow timeout, seconds (default 60)"),
+       [p](auto&, auto& o) { o.flow.udp_timeout = p->session.flow.udp_timeout; });
+  cmd->add_option("--config", c.config_path, "YAML config file (command-line flags override it)")
+      ->type_name("FILE");
 }
 
-int run_with_config(SessionCli& cli, const std::atomic<bool>& stop, bool capture_from_cli) {
+int run_with_config(SessionCli& cli, const std::atomic<bool>& stop) {
   CaptureOptions capture;
   SessionOptions session;
   if (!cli.config_path.empty()) {
@@ -211,25 +246,34 @@ int run_with_config(SessionCli& cli, const std::atomic<bool>& stop, bool capture
       return kExitError;
     }
   }
-  if (capture_from_cli) {
-    // Capture flags given on the command line replace the file's input section.
-    const CaptureOptions& c = cli.capture;
-    if (!c.read_files.empty() || !c.interface.empty()) {
-      capture.read_files = c.read_files;
-      capture.interface = c.interface;
-    }
-    if (!c.filter_words.empty()) capture.filter_words = c.filter_words;
-    if (c.count) capture.count = c.count;
-    if (!c.write_file.empty()) capture.write_file = c.write_file;
-    if (!c.hosts.empty()) capture.hosts = c.hosts;
-    if (!c.ports.empty()) capture.ports = c.ports;
-    if (!c.drop_user.empty()) capture.drop_user = c.drop_user;
-    capture.verify_checksums |= c.verify_checksums;
-    capture.no_progress |= c.no_progress;
-    capture.immediate |= c.immediate;
-    capture.no_promiscuous |= c.no_promiscuous;
+  // Capture flags given on the command line replace the file's input section.
+  const CaptureOptions& c = cli.capture;
+  if (!c.read_files.empty() || !c.interface.empty()) {
+    capture.read_files = c.read_files;
+    capture.interface = c.interface;
   }
+  if (!c.filter_words.empty()) capture.filter_words = c.filter_words;
+  if (c.count) capture.count = c.count;
+  if (!c.write_file.empty()) capture.write_file = c.write_file;
+  if (!c.hosts.empty()) capture.hosts = c.hosts;
+  if (!c.ports.empty()) capture.ports = c.ports;
+  if (!c.drop_user.empty()) capture.drop_user = c.drop_user;
+  if (c.snaplen != CaptureOptions{}.snaplen) capture.snaplen = c.snaplen;
+  if (c.buffer_size_mb != CaptureOptions{}.buffer_size_mb)
+    capture.buffer_size_mb = c.buffer_size_mb;
+  capture.verify_checksums |= c.verify_checksums;
+  capture.no_progress |= c.no_progress;
+  capture.immediate |= c.immediate;
+  capture.no_promiscuous |= c.no_promiscuous;
+  capture.line_buffered |= c.line_buffered;
+  capture.one_capture |= c.one_capture;
   for (auto& apply : cli.overrides) apply(capture, session);
+  std::string usage = check_capture_options(capture);
+  if (!usage.empty()) {
+    std::fprintf(stderr, "netsift: %s%s\n", usage.c_str(),
+                 cli.config_path.empty() ? "" : " (on the command line or in the config file)");
+    return cli.config_path.empty() ? kExitUsage : kExitError;
+  }
   return run_jobs(capture, session, stop);
 }
 
@@ -242,15 +286,16 @@ void register_sessions_command(CLI::App& root, const std::atomic<bool>& stop, in
       "Reassemble TCP sessions (both directions, streamed) and UDP datagrams; analyze protocols");
   add_capture_options(*cmd, cli->capture);
   add_session_options(cmd, cli);
-  cmd->callback([cli, &stop, &exit_code] { exit_code = run_with_config(*cli, stop, true); });
+  cmd->callback([cli, &stop, &exit_code] { exit_code = run_with_config(*cli, stop); });
 
   auto run_cli = std::make_shared<SessionCli>();
   CLI::App* run =
       root.add_subcommand("run", "Run every job a YAML config file enables, in one pass");
-  run->add_option("--config", run_cli->config_path, "YAML config file")->required();
+  run->add_option("--config", run_cli->config_path, "YAML config file")
+      ->required()
+      ->type_name("FILE");
   add_capture_options(*run, run_cli->capture);
-  run->callback(
-      [run_cli, &stop, &exit_code] { exit_code = run_with_config(*run_cli, stop, true); });
+  run->callback([run_cli, &stop, &exit_code] { exit_code = run_with_config(*run_cli, stop); });
 }
 
 }  // namespace netsift

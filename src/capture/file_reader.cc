@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -49,6 +50,16 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 }  // namespace
 
+// gzip-compressed input (RFC 1952, members one after another): inflated as read.
+struct FileReader::Gunzip {
+  z_stream zs{};
+  std::vector<uint8_t> in = std::vector<uint8_t>(kReadChunk);
+  bool member_done = false;  // the last member ended (more may follow)
+  std::string error;
+  Gunzip() { inflateInit2(&zs, 16 + MAX_WBITS); }
+  ~Gunzip() { inflateEnd(&zs); }
+};
+
 FileReader::FileReader(std::string path) : path_(std::move(path)) {}
 
 FileReader::~FileReader() {
@@ -90,7 +101,14 @@ bool FileReader::open() {
     }
     owns_fd_ = true;
     struct stat st {};
-    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+      error_ = fmt::format("{}: is a directory (give the capture files in it, e.g. {}/*.pcap)",
+                           path_, path_);
+      return false;
+    }
+    uint8_t magic[2] = {};
+    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
+        !(pread(fd_, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
       file_size_ = uint64_t(st.st_size);
       // Regular files are read() into one recycled buffer: on VMs where page faults are
       // expensive, walking a file through mmap costs several times a read() walk
@@ -104,8 +122,21 @@ bool FileReader::open() {
   if (!mapped_) {
     buf_.resize(2 * kReadChunk);
     data_ = buf_.data();
+    // Compressed? The bytes already read become the inflater's first input.
+    if (fill(2) && data_[pos_] == 0x1f && data_[pos_ + 1] == 0x8b) {
+      gz_ = std::make_unique<Gunzip>();
+      std::memcpy(gz_->in.data(), data_ + pos_, end_ - pos_);
+      gz_->zs.next_in = gz_->in.data();
+      gz_->zs.avail_in = uInt(end_ - pos_);
+      pos_ = end_ = 0;
+      eof_ = false;
+    }
   }
   if (!fill(4)) {
+    if (gz_ && !gz_->error.empty()) {
+      error_ = fmt::format("{}: {}", path_, gz_->error);
+      return false;
+    }
     error_ = fmt::format("{}: empty or unreadable file (no capture header)", path_);
     return false;
   }
@@ -130,7 +161,7 @@ bool FileReader::fill(size_t n) {
   if (buf_.size() < n) buf_.resize(std::max(n, buf_.size() * 2));
   while (end_ < n && !eof_) {
     size_t want = std::min(buf_.size() - end_, std::max(kReadChunk, n - end_));
-    ssize_t got = ::read(fd_, buf_.data() + end_, want);
+    ssize_t got = read_some(buf_.data() + end_, want);
     if (got < 0) {
       if (errno == EINTR) continue;
       eof_ = true;
@@ -146,8 +177,58 @@ bool FileReader::fill(size_t n) {
   return end_ - pos_ >= n;
 }
 
+ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
+  if (!gz_) return ::read(fd_, dst, n);
+  z_stream& z = gz_->zs;
+  z.next_out = dst;
+  z.avail_out = uInt(n);
+  while (z.avail_out == n) {
+    if (z.avail_in == 0) {
+      ssize_t got = ::read(fd_, gz_->in.data(), gz_->in.size());
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return -1;
+      }
+      if (got == 0) {
+        if (!gz_->member_done && gz_->error.empty()) gz_->error = "gzip data ends early";
+        return 0;
+      }
+      z.next_in = gz_->in.data();
+      z.avail_in = uInt(got);
+    }
+    if (gz_->member_done) {  // another member follows
+      inflateReset(&z);
+      gz_->member_done = false;
+    }
+    int rc = inflate(&z, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      gz_->member_done = true;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      gz_->error = fmt::format("corrupt gzip data: {}", z.msg ? z.msg : "inflate failed");
+      return 0;
+    }
+  }
+  return ssize_t(n - z.avail_out);
+}
+
+int FileReader::fixed_linktype() const {
+  switch (format_) {
+    case Format::Pcap:
+      return pcap_linktype_;
+    case Format::Netmon:
+      return linktype::kEthernet;
+    default:
+      return -1;
+  }
+}
+
 PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
-  error_ = fmt::format("{}: {} at byte offset {}", path_, what, at);
+  if (gz_ && !gz_->error.empty()) {
+    error_ = fmt::format("{}: {} at byte offset {} of the decompressed data ({})", path_, what, at,
+                         gz_->error);
+  } else {
+    error_ = fmt::format("{}: {} at byte offset {}", path_, what, at);
+  }
   return Status::Error;
 }
 

@@ -3,10 +3,14 @@
 // several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Files,
 // pipes and stdin are read() into one recycled buffer that grows only to the largest
 // record seen (capped), never with the file size; NetMon files, which are read through
-// a frame table, through a sliding 32 MiB map.
+// a frame table, through a sliding 32 MiB map. gzip-compressed
+// files and streams are inflated on the fly (zlib).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,7 @@ class FileReader final : public PacketSource {
   std::string name() const override { return path_; }
   uint64_t position() const override { return file_offset_; }
   uint64_t size() const override { return file_size_; }
+  int fixed_linktype() const override;
 
  private:
   struct Interface {
@@ -45,6 +50,8 @@ class FileReader final : public PacketSource {
 
   // Makes at least n bytes available at data_[pos_]; false at EOF/short read.
   bool fill(size_t n);
+  // read(2), or inflated bytes for gzip input; 0 at the end (or on corrupt gzip data).
+  ssize_t read_some(uint8_t* dst, size_t n);
   bool remap(size_t n);
   Status fail(const std::string& what, uint64_t at);
   Status next_pcap(RawPacket& out);
@@ -59,8 +66,10 @@ class FileReader final : public PacketSource {
   bool on_interface(ByteView body, uint64_t at);
   TimestampNs convert_ts(const Interface& ifc, uint64_t units) const;
 
+  struct Gunzip;
   std::string path_;
   std::string error_;
+  std::unique_ptr<Gunzip> gz_;
   int fd_ = -1;
   bool owns_fd_ = false;
   bool eof_ = false;

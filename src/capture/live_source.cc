@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 #include <pcap/pcap.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace netsift {
 
@@ -44,6 +48,13 @@ bool LiveSource::open() {
       return false;
     }
   }
+  // Non-blocking reads plus our own poll() with a timeout: a stop request (a signal
+  // interrupts poll) or the end of a quiet spell is seen within timeout_ms even when no
+  // packet ever arrives (libpcap's own timeout does not fire on an idle TPACKET_V3 ring).
+  if (pcap_setnonblock(handle_, 1, errbuf) != 0 || pcap_get_selectable_fd(handle_) < 0) {
+    error_ = fmt::format("{}: cannot poll the capture: {}", options_.interface, errbuf);
+    return false;
+  }
   return true;
 }
 
@@ -62,7 +73,16 @@ PacketSource::Status LiveSource::next(RawPacket& out) {
       out.data = ByteView(data, hdr->caplen);
       return Status::Packet;
     }
-    if (rc == 0) return Status::Idle;  // read timeout: lets the caller expire flows
+    if (rc == 0) {
+      pollfd pfd{pcap_get_selectable_fd(handle_), POLLIN, 0};
+      int ready = poll(&pfd, 1, options_.timeout_ms);
+      if (ready == 0) return Status::Idle;  // quiet: lets the caller flush and expire flows
+      if (ready < 0 && errno != EINTR) {
+        error_ = fmt::format("{}: capture failed: {}", options_.interface, std::strerror(errno));
+        return Status::Error;
+      }
+      continue;
+    }
     if (rc == PCAP_ERROR_BREAK) return Status::End;
     error_ = fmt::format("{}: capture failed: {}", options_.interface, pcap_geterr(handle_));
     return Status::Error;

@@ -34,6 +34,7 @@ class LiveSource final : public PacketSource {
   const std::string& error() const override { return error_; }
   std::string name() const override { return options_.interface; }
   uint64_t dropped() const override;
+  int fixed_linktype() const override { return linktype_; }
   // Unblocks a pending read; safe from a signal handler.
   void break_loop();
 

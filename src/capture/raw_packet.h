@@ -54,6 +54,9 @@ class PacketSource {
   // Bytes consumed so far and total size when known (0 = unknown): for progress.
   virtual uint64_t position() const { return 0; }
   virtual uint64_t size() const { return 0; }
+  // The link type of every packet when the source has only one (pcap file, interface);
+  // -1 when it may mix several (pcapng).
+  virtual int fixed_linktype() const { return -1; }
 };
 
 }  // namespace netsift

@@ -75,9 +75,10 @@ void FlowTable::touch(Flow& f, int list) {
 }
 
 void FlowTable::advance_time(TimestampNs now) {
+  now_ = now;
   for (int list = 0; list < kLruCount; ++list) {
     TimestampNs timeout = timeout_of(list);
-    while (lru_head_[list] && lru_head_[list]->last_ts + timeout < now) {
+    while (lru_head_[list] && lru_head_[list]->idle_since + timeout < now) {
       Flow* f = lru_head_[list];
       end_flow(f, f->state == CloseReason::Open ? CloseReason::Timeout : f->state);
     }
@@ -96,7 +97,7 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo) {
     // Full: the flow idle the longest ends now (reported as evicted), never silently.
     Flow* oldest = nullptr;
     for (Flow* head : lru_head_) {
-      if (head && (!oldest || head->last_ts < oldest->last_ts)) oldest = head;
+      if (head && (!oldest || head->idle_since < oldest->idle_since)) oldest = head;
     }
     if (oldest) {
       ++stats_.flows_evicted;
@@ -125,6 +126,7 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo) {
                info.community_id);
   info.start = info.now = v.raw->ts;
   f->first_ts = f->last_ts = v.raw->ts;
+  f->idle_since = now_;
   if (key.proto == 6) {
     for (int d = 0; d < 2; ++d) {
       f->streams[d] = std::make_unique<TcpStream>(d, *f, budget_, config_.max_buffer_per_direction);
@@ -183,6 +185,7 @@ void FlowTable::on_packet(const PacketView& v) {
   if (!f) f = create(key, v, from_lo);
   Dir dir = from_lo == f->client_is_lo ? Dir::ToServer : Dir::ToClient;
   f->last_ts = v.raw->ts;
+  f->idle_since = now_;
   f->info.now = v.raw->ts;
   ++f->packets[size_t(dir)];
   f->payload_bytes[size_t(dir)] += v.payload_wire_len;

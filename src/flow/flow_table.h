@@ -61,7 +61,8 @@ class Flow final : public StreamReceiver {
   bool client_is_lo = true;
   // No SYN from the client seen: the capture started after the connection did.
   bool midstream() const { return !syn[0]; }
-  TimestampNs first_ts = 0, last_ts = 0;
+  TimestampNs first_ts = 0, last_ts = 0;  // packet time
+  TimestampNs idle_since = 0;             // capture progress (CaptureClock) at the last packet
   std::array<uint64_t, 2> packets{}, payload_bytes{};  // [Dir::ToServer], [Dir::ToClient]
   std::array<bool, 2> syn{}, fin{};
   bool rst = false;
@@ -106,7 +107,10 @@ class FlowTable {
 
   // A decoded (and defragmented) packet. Non-TCP/UDP packets are ignored.
   void on_packet(const PacketView& v);
-  // Expires idle flows as of `now` (packet time, or wall time for live capture).
+  // The capture's progress (CaptureClock) for the packets that follow: idle timeouts
+  // are measured in it, not in the packets' own stamps.
+  void set_clock(TimestampNs now) { now_ = now; }
+  // Expires flows idle longer than their timeout as of `now` (capture progress).
   void advance_time(TimestampNs now);
   // End of input: every flow ends, held data is delivered, gaps reported.
   void flush_all();
@@ -136,6 +140,7 @@ class FlowTable {
   BufferBudget budget_;  // out-of-order TCP bytes and analyzer buffers, all flows
   AppLayer app_;
   FlowTableStats stats_;
+  TimestampNs now_ = 0;
 };
 
 }  // namespace netsift

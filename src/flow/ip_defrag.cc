@@ -50,7 +50,7 @@ IpDefragmenter::Result IpDefragmenter::add(const PacketView& v, PacketView& out)
       if (order_.empty()) break;
     }
     it = datagrams_.emplace(key, Datagram{}).first;
-    it->second.first_seen = v.raw->ts;
+    it->second.first_seen = now_;
     it->second.serial = next_serial_++;
     order_.emplace_back(it->second.serial, key);
   }

@@ -41,7 +41,9 @@ class IpDefragmenter {
   // For a fragment: keeps it; when it completes a datagram, decodes the whole datagram
   // into `out` (valid until the next call) and returns Complete.
   Result add(const PacketView& v, PacketView& out);
-  // Drops datagrams idle past the timeout (packet time).
+  // The capture's progress (CaptureClock) for the fragments that follow.
+  void set_clock(TimestampNs now) { now_ = now; }
+  // Drops datagrams older than the timeout, in capture progress time.
   void expire(TimestampNs now);
   // End of input: every datagram still incomplete is dropped and counted.
   void finish();
@@ -76,6 +78,7 @@ class IpDefragmenter {
   std::deque<std::pair<uint64_t, Key>> order_;  // creation order, for expiry and caps
   uint64_t next_serial_ = 0;
   size_t bytes_held_ = 0;
+  TimestampNs now_ = 0;
   DefragStats stats_;
   std::vector<uint8_t> assembled_;
   RawPacket assembled_raw_;

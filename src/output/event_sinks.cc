@@ -1,13 +1,17 @@
 #include "output/event_sinks.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <rapidjson/prettywriter.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
-#include <stdexcept>
 
 #include "output/json_text.h"
 
@@ -50,72 +54,127 @@ class PrettyJsonSink final : public EventSink {
   JsonStream stream_;
 };
 
-class DirectorySink final : public EventSink {
+class DirectorySink final : public OutputSink {
  public:
-  explicit DirectorySink(std::string dir) : dir_(std::move(dir)) {
-    if (mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) {
-      throw std::runtime_error(
-          fmt::format("{}: cannot create output directory: {}", dir_, std::strerror(errno)));
-    }
-  }
-  ~DirectorySink() override {
-    for (auto& [kind, f] : files_) {
-      f.buffer->flush();
-      ::close(f.fd);
-    }
-  }
+  explicit DirectorySink(std::string dir) : dir_(std::move(dir)) {}
+  ~DirectorySink() override { close(); }
   void emit(const Event& e) override {
+    if (failed()) return;
     auto it = files_.find(e.kind());
     if (it == files_.end()) {
       std::string path = fmt::format("{}/{}.jsonl", dir_, e.kind());
       int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (fd < 0) {
-        throw std::runtime_error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+        fail(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+        return;
       }
-      File f{fd, std::make_unique<OutputBuffer>(fd), nullptr};
+      File f{fd, path, std::make_unique<OutputBuffer>(fd), nullptr};
       f.sink = make_jsonl_sink(*f.buffer);
       it = files_.emplace(e.kind(), std::move(f)).first;
     }
     it->second.sink->emit(e);
+    check(it->second);
   }
   void flush() override {
-    for (auto& [kind, f] : files_) f.buffer->flush();
+    for (auto& [kind, f] : files_) {
+      f.buffer->flush();
+      check(f);
+    }
+  }
+  bool close() override {
+    for (auto& [kind, f] : files_) {
+      f.buffer->flush();
+      check(f);
+      if (::close(f.fd) != 0) fail(fmt::format("{}: {}", f.path, std::strerror(errno)));
+    }
+    files_.clear();
+    return !failed();
   }
 
  private:
   struct File {
     int fd;
+    std::string path;
     std::unique_ptr<OutputBuffer> buffer;
     std::unique_ptr<EventSink> sink;
   };
+  void check(const File& f) {
+    if (f.buffer->failed()) {
+      fail(fmt::format("{}: write failed: {}", f.path, std::strerror(f.buffer->error())));
+    }
+  }
   std::string dir_;
   std::map<std::string, File> files_;
 };
 
-class SqliteSink final : public EventSink {
+class SqliteSink final : public OutputSink {
  public:
-  explicit SqliteSink(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
-      throw std::runtime_error(fmt::format("{}: cannot open SQLite database: {}", path, msg));
+  explicit SqliteSink(std::string path) : path_(std::move(path)) {}
+  ~SqliteSink() override { close(); }
+
+  bool open(ExistingOutput existing, std::string& error) {
+    int rc =
+        sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+      error = fmt::format("{}: cannot open SQLite database: {}", path_,
+                          db_ ? sqlite3_errmsg(db_) : "out of memory");
+      return false;
     }
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    exec(
-        "CREATE TABLE IF NOT EXISTS events (ts REAL, event TEXT, src_ip TEXT, src_port INTEGER,"
-        " dst_ip TEXT, dst_port INTEGER, proto TEXT, community_id TEXT, json TEXT)");
-    exec("CREATE INDEX IF NOT EXISTS events_by_kind ON events(event, ts)");
-    sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1,
-                       &insert_, nullptr);
-    exec("BEGIN");
+    // The first statement reads the file: a file that is not a database fails here.
+    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=NORMAL") ||
+        !exec(
+            "CREATE TABLE IF NOT EXISTS events (ts REAL, event TEXT, src_ip TEXT, src_port "
+            "INTEGER, dst_ip TEXT, dst_port INTEGER, proto TEXT, community_id TEXT, json TEXT)") ||
+        !exec("CREATE INDEX IF NOT EXISTS events_by_kind ON events(event, ts)")) {
+      error = this->error();
+      return false;
+    }
+    if (existing == ExistingOutput::Refuse) {
+      int64_t rows = count_rows();
+      if (rows < 0) {
+        error = this->error();
+        return false;
+      }
+      if (rows > 0) {
+        error = fmt::format(
+            "{}: already holds {} events from an earlier run; give --append to add to them, "
+            "or another file",
+            path_, rows);
+        return false;
+      }
+    }
+    if (sqlite3_prepare_v2(db_, "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           -1, &insert_, nullptr) != SQLITE_OK) {
+      error = fmt::format("{}: table 'events' has another layout: {}", path_, sqlite3_errmsg(db_));
+      return false;
+    }
+    if (!exec("BEGIN")) {
+      error = this->error();
+      return false;
+    }
+    in_transaction_ = true;
+    return true;
   }
-  ~SqliteSink() override {
-    exec("COMMIT");
+
+  bool close() override {
+    if (!db_) return !failed();
+    if (in_transaction_) {
+      if (failed()) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      } else {
+        exec("COMMIT");
+      }
+      in_transaction_ = false;
+    }
     sqlite3_finalize(insert_);
-    sqlite3_close(db_);
+    insert_ = nullptr;
+    if (sqlite3_close(db_) != SQLITE_OK) fail(fmt::format("{}: cannot close database", path_));
+    db_ = nullptr;
+    return !failed();
   }
+
   void emit(const Event& e) override {
+    if (failed() || !insert_) return;
     const auto& d = e.doc();
     json_.clear();
     append_json(d, json_);
@@ -128,18 +187,49 @@ class SqliteSink final : public EventSink {
     bind_text(7, d, "proto");
     bind_text(8, d, "community_id");
     sqlite3_bind_text(insert_, 9, json_.view().data(), int(json_.view().size()), SQLITE_TRANSIENT);
-    sqlite3_step(insert_);
+    int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
+    if (rc != SQLITE_DONE) {
+      fail(fmt::format("{}: cannot store event: {}", path_, sqlite3_errstr(rc)));
+      return;
+    }
     if (++pending_ >= 10000) flush();
   }
+
+  // Commits: what is committed survives a later failure.
   void flush() override {
-    exec("COMMIT");
-    exec("BEGIN");
+    if (failed() || !in_transaction_ || pending_ == 0) return;
+    if (exec("COMMIT")) {
+      in_transaction_ = exec("BEGIN");
+    } else {
+      in_transaction_ = sqlite3_get_autocommit(db_) == 0;
+    }
     pending_ = 0;
   }
 
  private:
-  void exec(const char* sql) { sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
+  bool exec(const char* sql) {
+    char* msg = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &msg);
+    if (rc != SQLITE_OK) {
+      fail(fmt::format("{}: {}", path_, msg ? msg : sqlite3_errstr(rc)));
+      sqlite3_free(msg);
+      return false;
+    }
+    return true;
+  }
+  int64_t count_rows() {
+    sqlite3_stmt* st = nullptr;
+    int64_t rows = -1;
+    if (sqlite3_prepare_v2(db_, "SELECT count(*) FROM events", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      rows = sqlite3_column_int64(st, 0);
+    } else {
+      fail(fmt::format("{}: {}", path_, sqlite3_errmsg(db_)));
+    }
+    sqlite3_finalize(st);
+    return rows;
+  }
   void bind_text(int col, const rapidjson::Document& d, const char* key) {
     auto it = d.FindMember(key);
     if (it != d.MemberEnd() && it->value.IsString()) {
@@ -158,11 +248,27 @@ class SqliteSink final : public EventSink {
     }
   }
 
+  std::string path_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
+  bool in_transaction_ = false;
   TextBuffer json_;  // reused
   size_t pending_ = 0;
 };
+
+// Event files an earlier run left in `dir` (sorted, at most a few named).
+std::vector<std::string> existing_event_files(const std::string& dir) {
+  std::vector<std::string> found;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return found;
+  while (dirent* entry = readdir(d)) {
+    std::string_view name = entry->d_name;
+    if (name.size() > 6 && name.substr(name.size() - 6) == ".jsonl") found.emplace_back(name);
+  }
+  closedir(d);
+  std::sort(found.begin(), found.end());
+  return found;
+}
 
 }  // namespace
 
@@ -172,11 +278,42 @@ std::unique_ptr<EventSink> make_jsonl_sink(OutputBuffer& out) {
 std::unique_ptr<EventSink> make_pretty_json_sink(OutputBuffer& out) {
   return std::make_unique<PrettyJsonSink>(out);
 }
-std::unique_ptr<EventSink> make_directory_sink(const std::string& dir) {
+std::unique_ptr<OutputSink> open_directory_sink(const std::string& dir, ExistingOutput existing,
+                                                std::string& error) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    error = fmt::format("{}: cannot create output directory: {}", dir, std::strerror(errno));
+    return nullptr;
+  }
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    error = fmt::format("{}: exists and is not a directory", dir);
+    return nullptr;
+  }
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    error = fmt::format("{}: cannot write there: {}", dir, std::strerror(errno));
+    return nullptr;
+  }
+  if (existing == ExistingOutput::Refuse) {
+    auto found = existing_event_files(dir);
+    if (!found.empty()) {
+      std::string names;
+      for (size_t i = 0; i < found.size() && i < 3; ++i) names += (i ? ", " : "") + found[i];
+      if (found.size() > 3) names += ", ...";
+      error = fmt::format(
+          "{}: already holds event files from an earlier run ({}); give --append to add to "
+          "them, or another directory",
+          dir, names);
+      return nullptr;
+    }
+  }
   return std::make_unique<DirectorySink>(dir);
 }
-std::unique_ptr<EventSink> make_sqlite_sink(const std::string& path) {
-  return std::make_unique<SqliteSink>(path);
+
+std::unique_ptr<OutputSink> open_sqlite_sink(const std::string& path, ExistingOutput existing,
+                                             std::string& error) {
+  auto sink = std::make_unique<SqliteSink>(path);
+  if (!sink->open(existing, error)) return nullptr;
+  return sink;
 }
 
 }  // namespace netsift

@@ -49,6 +49,7 @@ class OutputBuffer {
       if (n < 0) {
         if (errno == EINTR) continue;
         failed_ = true;
+        error_ = errno;
         break;
       }
       done += size_t(n);
@@ -56,7 +57,10 @@ class OutputBuffer {
     len_ = 0;
     return !failed_;
   }
+  // After a failed write everything appended is dropped (memory stays bounded) and
+  // error() keeps the errno of the first failure (EPIPE: the reader went away).
   bool failed() const { return failed_; }
+  int error() const { return error_; }
   // Bookkeeping for LineWriter (see flush()).
   void writer_opened() { ++open_writers_; }
   void writer_closed() { --open_writers_; }
@@ -76,6 +80,7 @@ class OutputBuffer {
   std::unique_ptr<char[]> buf_;
   size_t len_ = 0;
   bool failed_ = false;
+  int error_ = 0;
   int open_writers_ = 0;
 };
 

@@ -23,6 +23,7 @@ struct TextPacketOptions {
   bool hexdump = false;      // --hex: hex + ASCII dump of the frame after the line
   bool data_binary = false;  // -x: also DATA_BINARY=<hex of payload>
   size_t data_max = 64;      // cap on payload bytes shown as text/hex (0 = all)
+  bool no_time = false;      // -t: no timestamp
 };
 
 struct JsonPacketOptions {

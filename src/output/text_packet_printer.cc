@@ -102,8 +102,10 @@ class TextPacketPrinter final : public PacketPrinter {
     w.ch('[');
     w.str(tag(v, scratch));
     w.lit("]\t");
-    time(w, v.raw->ts);
-    w.ch('\t');
+    if (!options_.no_time) {
+      time(w, v.raw->ts);
+      w.ch('\t');
+    }
     if (v.is_ip() && !v.src_ip.empty()) {
       print_ip(w, v, data);
     } else if (v.l3 == L3::Arp) {
@@ -290,9 +292,11 @@ class TextPacketPrinter final : public PacketPrinter {
 
   [[gnu::flatten]] void print_quiet(const PacketView& v) {
     LineWriter w(out_, kMaxLineWithoutPayload);
-    epoch(w, v.raw->ts);
+    if (!options_.no_time) {
+      epoch(w, v.raw->ts);
+      w.ch(' ');
+    }
     char scratch[24];
-    w.ch(' ');
     w.str(tag(v, scratch));
     w.ch(' ');
     if (v.is_ip() && !v.src_ip.empty()) {

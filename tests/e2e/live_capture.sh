@@ -1,42 +1,108 @@
 #!/usr/bin/env bash
 # End-to-end live capture (-i) on loopback inside a private network namespace: a kernel
-# BPF filter, -c, JSON output, and SIGINT ending a capture cleanly with its summary.
+# BPF filter, -c, JSON output, SIGINT ending a capture cleanly with its summary (also on
+# an idle interface), -w during live capture, output that reaches files and databases
+# while the capture runs, and a closed output pipe ending the capture.
 # Needs root (namespaces, capture); prints a skip line otherwise.
 # Usage: live_capture.sh NETSIFT_BINARY
 set -euo pipefail
 bin=$(readlink -f "$1")
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root"
-  exit 0
-fi
-if [ -z "${NETSIFT_IN_NETNS:-}" ]; then
-  export NETSIFT_IN_NETNS=1
-  exec unshare --net "$0" "$@"
-fi
-ip link set lo up
+source "$(dirname "$(readlink -f "$0")")/netns.sh"
+need_root_and "ping and python3" ping python3
+enter_private_netns "$@"
 pass=0 fail=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 (sleep 1; ping -c 5 -i 0.2 127.0.0.1 >/dev/null 2>&1) &
-out=$(timeout 20 "$bin" packets -i lo -c 4 --immediate --json icmp 2>/tmp/netsift-live.err) || true
+out=$(timeout 20 "$bin" packets -i lo -c 4 --immediate --json icmp 2>"$work/err") || true
 n=$(echo "$out" | grep -c '"proto":"icmp"' || true)
-if [ "$n" = 4 ] && grep -q "4 frames read" /tmp/netsift-live.err; then ok "-i lo -c 4 icmp"; else bad "-i lo -c 4 icmp: $n events"; fi
+if [ "$n" = 4 ] && grep -q "4 frames read" "$work/err"; then ok "-i lo -c 4 icmp"; else bad "-i lo -c 4 icmp: $n events"; fi
 wait
 
 (sleep 1; ping -c 30 -i 0.1 127.0.0.1 >/dev/null 2>&1) &
-"$bin" packets -i lo -q >/tmp/netsift-live.out 2>/tmp/netsift-live.err &
+"$bin" packets -i lo -q >"$work/out" 2>"$work/err" &
 pid=$!
 sleep 2
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
-if [ "$rc" = 0 ] && grep -q "frames read" /tmp/netsift-live.err && [ -s /tmp/netsift-live.out ]; then
+if [ "$rc" = 0 ] && grep -q "frames read" "$work/err" && [ -s "$work/out" ]; then
   ok "SIGINT ends the capture with a summary"
 else
-  bad "SIGINT: exit $rc, $(cat /tmp/netsift-live.err)"
+  bad "SIGINT: exit $rc, $(cat "$work/err")"
 fi
 wait
-rm -f /tmp/netsift-live.out /tmp/netsift-live.err
+
+# Issue 7 item 6: an idle interface still stops at once on SIGINT and SIGTERM.
+for sig in INT TERM; do
+  "$bin" packets -i lo >"$work/out" 2>"$work/err" &
+  pid=$!
+  sleep 1
+  start=$(date +%s%N)
+  kill -"$sig" "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  ms=$((($(date +%s%N) - start) / 1000000))
+  if [ "$rc" = 0 ] && [ "$ms" -lt 1000 ] && grep -q "0 frames read" "$work/err"; then
+    ok "SIG$sig on an idle interface stops in ${ms} ms"
+  else
+    bad "SIG$sig on an idle interface: exit $rc after ${ms} ms, $(cat "$work/err")"
+  fi
+done
+
+# Item 2: -w during live capture (packets and sessions).
+for cmd in packets sessions; do
+  (sleep 1; ping -c 6 -i 0.2 127.0.0.1 >/dev/null 2>&1) &
+  timeout 20 "$bin" "$cmd" -i lo -c 4 --immediate -w "$work/live.pcap" icmp >/dev/null 2>"$work/err" || true
+  wait
+  n=$("$bin" packets -r "$work/live.pcap" --json 2>/dev/null | grep -c '"proto":"icmp"' || true)
+  if [ "$n" = 4 ]; then ok "$cmd -i -w writes the packets"; else bad "$cmd -i -w: $n packets in the file, $(cat "$work/err")"; fi
+  rm -f "$work/live.pcap"
+done
+
+# Item 8: while a live capture runs, its output reaches a redirected stdout, a JSON
+# Lines directory and SQLite (not only at exit).
+"$bin" packets -i lo -q icmp >"$work/out" 2>"$work/err" &
+pid=$!
+sleep 1
+ping -c 3 -i 0.2 127.0.0.1 >/dev/null 2>&1
+sleep 1
+lines=$(wc -l <"$work/out")
+kill -INT "$pid"; wait "$pid" || true
+if [ "$lines" -ge 6 ]; then ok "live packets reach a redirected stdout at once ($lines lines)"; else bad "live stdout: $lines lines after 1 s"; fi
+
+"$bin" sessions -i lo --json --output-dir "$work/events" --sqlite "$work/ev.db" udp >"$work/out" 2>"$work/err" &
+pid=$!
+sleep 1
+python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b"hello %d" % i, ("127.0.0.1", 9999)) for i in range(3)]'
+sleep 1
+files=$(cat "$work/events/udp.jsonl" 2>/dev/null | wc -l)
+piped=$(grep -c '"event":"udp"' "$work/out" || true)
+rows=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/ev.db').execute('select count(*) from events').fetchone()[0])" 2>/dev/null || echo 0)
+kill -INT "$pid"; wait "$pid" || true
+if [ "$files" = 3 ] && [ "$rows" = 3 ] && [ "$piped" = 3 ]; then
+  ok "live sessions reach stdout, --output-dir and --sqlite while running"
+else
+  bad "live sessions while running: stdout $piped, directory $files, sqlite $rows (want 3 each)"
+fi
+
+# Item 7: a closed output pipe ends a busy live capture quietly.
+ping -f 127.0.0.1 >/dev/null 2>&1 &
+flood=$!
+start=$(date +%s)
+set +o pipefail
+timeout 20 "$bin" packets -i lo 2>"$work/err" | head -c 10 >/dev/null
+rc=${PIPESTATUS[0]}
+set -o pipefail
+took=$(($(date +%s) - start))
+kill "$flood" 2>/dev/null || true
+wait "$flood" 2>/dev/null || true
+if [ "$rc" = 0 ] && [ "$took" -le 5 ] && [ ! -s "$work/err" ]; then
+  ok "closed output pipe ends the capture quietly (${took} s)"
+else
+  bad "closed pipe: exit $rc after ${took} s, stderr: $(cat "$work/err")"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

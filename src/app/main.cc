@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  CLI::App app{"netsift - fast network traffic analyzer (packets, sessions, protocols)"};
+  CLI::App app{
+      "netsift - fast network traffic analyzer (packets, sessions, protocols, statistics)"};
   app.set_version_flag("-V,--version", "netsift " NETSIFT_VERSION);
   app.require_subcommand(1);
   int exit_code = netsift::kExitOk;

@@ -7,6 +7,7 @@
 #include "app/capture_options.h"
 #include "app/commands.h"
 #include "app/packet_pump.h"
+#include "app/run_outputs.h"
 #include "output/event_sinks.h"
 #include "output/output_buffer.h"
 #include "stats/stats_engine.h"
@@ -21,15 +22,23 @@ struct StatsCli {
 
 class StatsConsumer final : public PacketConsumer {
  public:
-  explicit StatsConsumer(StatsEngine& engine) : engine_(engine) {}
+  StatsConsumer(StatsEngine& engine, OutputBuffer& out) : engine_(engine), out_(out) {}
   void on_packet(const PacketView& v, uint64_t) override { engine_.on_packet(v); }
+  void flush() override { out_.flush(); }
+  bool output_failed() const override { return out_.failed(); }
 
  private:
   StatsEngine& engine_;
+  OutputBuffer& out_;
 };
 
 int run_stats(const StatsCli& cli, const std::atomic<bool>& stop) {
   const StatsOptions& o = cli.stats;
+  std::string usage = check_capture_options(cli.capture);
+  if (!usage.empty()) {
+    std::fprintf(stderr, "netsift: %s\n", usage.c_str());
+    return kExitUsage;
+  }
   PacketPump pump(cli.capture, stop);
   std::string error;
   if (!pump.prepare(error)) {
@@ -40,7 +49,7 @@ int run_stats(const StatsCli& cli, const std::atomic<bool>& stop) {
   std::unique_ptr<EventSink> jsonl;
   if (o.json) jsonl = make_jsonl_sink(out);
   StatsEngine engine(o, jsonl.get());
-  StatsConsumer consumer(engine);
+  StatsConsumer consumer(engine, out);
   int code = pump.run(consumer);
   engine.finish();
   jsonl.reset();
@@ -49,10 +58,8 @@ int run_stats(const StatsCli& cli, const std::atomic<bool>& stop) {
     engine.print_report(stdout);
     std::fflush(stdout);
   }
-  if (!out.flush()) {
-    std::fprintf(stderr, "netsift: writing output failed\n");
-    code = kExitError;
-  }
+  code = finish_stdout(out, pump, code);
+  if (pump.broken_pipe()) return code;  // the reader went away: stop quietly
   pump.print_summary(stderr);
   return code;
 }

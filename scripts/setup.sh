@@ -16,6 +16,7 @@ PACKAGES=(
   iproute2 iputils-ping hyperfine openssh-server openssh-client dnsmasq-base bind9-dnsutils
   # hashcat on the CPU (OpenCL through pocl) checks the `hash` lines of login analyzers
   hashcat pocl-opencl-icd ocl-icd-libopencl1
+  redis-server redis-tools
 )
 
 if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then

@@ -3,16 +3,18 @@
 #include <array>
 
 #include "analyzers/dns/dns_analyzer.h"
+#include "analyzers/redis/redis_analyzer.h"
 #include "analyzers/ssh/ssh_analyzer.h"
 
 namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
   // One name may appear twice, once per transport (DNS over UDP and over TCP).
-  static const std::array<AnalyzerSpec, 3> kRegistry = {
+  static const std::array<AnalyzerSpec, 4> kRegistry = {
       kSshAnalyzer,
       kDnsUdpAnalyzer,
       kDnsTcpAnalyzer,
+      kRedisAnalyzer,
   };
   return kRegistry;
 }

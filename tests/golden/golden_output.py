@@ -21,6 +21,7 @@ CASES = [
     ("ipfrag-fragmented-1.pcap", ["sessions", "--utc", "--stream", "--data-level", "2"]),
     ("midstream-get_nosyn.pcap", ["sessions", "--json", "--stream"]),
     ("ipv6-fragmented-dns.pcap", ["sessions", "--json"]),
+    ("redis-auth.pcap", ["sessions", "--json"]),
 ]
 
 

@@ -1,0 +1,318 @@
+// Redis logins through the real app-layer engine: byte-exact RESP2/RESP3 and inline
+// commands as the protocol specification (redis.io/docs/reference/protocol-spec) writes
+// them, cut at every offset; pipelines paired in order; hostile sizes stay bounded.
+#include "analyzers/redis/redis_analyzer.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "analyzer_harness.h"
+#include "analyzers/redis/resp_reader.h"
+#include "analyzers/registry.h"
+
+namespace netsift {
+namespace {
+
+using test::Turn;
+constexpr Dir C = Dir::ToServer;
+constexpr Dir S = Dir::ToClient;
+
+// A command as every client sends it: an array of bulk strings.
+std::string cmd(std::initializer_list<std::string_view> args) {
+  std::string s = "*" + std::to_string(args.size()) + "\r\n";
+  for (auto a : args) s += "$" + std::to_string(a.size()) + "\r\n" + std::string(a) + "\r\n";
+  return s;
+}
+
+ByteView bytes(std::string_view s) {
+  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+struct Auth {
+  std::string user, password, mechanism, result, reason;
+};
+
+std::vector<Auth> auths(const test::EventLog& log) {
+  std::vector<Auth> out;
+  for (const auto& line : log.lines) {
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    if (std::string(d["event"].GetString()) != "auth") continue;
+    EXPECT_STREQ(d["service"].GetString(), "redis");
+    auto get = [&](const char* k) {
+      return d.HasMember(k) ? std::string(d[k].GetString()) : std::string();
+    };
+    out.push_back({get("user"), get("password"), get("mechanism"), get("result"), get("reason")});
+  }
+  return out;
+}
+
+std::vector<std::string> weird(const test::EventLog& log) {
+  std::vector<std::string> out;
+  for (const auto& line : log.lines) {
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    if (std::string(d["event"].GetString()) == "weird") out.push_back(d["name"].GetString());
+  }
+  return out;
+}
+
+AppLayerConfig with_weird() {
+  AppLayerConfig c;
+  c.weird_events = true;
+  return c;
+}
+
+TEST(RedisAnalyzer, Probe) {
+  const AnalyzerSpec* spec = find_analyzer("redis");
+  ASSERT_NE(spec, nullptr);
+  auto probe = [&](Dir d, std::string_view s) { return spec->probe(d, bytes(s)); };
+  EXPECT_EQ(probe(C, cmd({"AUTH", "pw"})), Confidence::Yes);
+  EXPECT_EQ(probe(C, "*2\r\n$4\r\nAU"), Confidence::Maybe);
+  EXPECT_EQ(probe(C, "*"), Confidence::Maybe);
+  EXPECT_EQ(probe(C, "PING\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(C, "AUTH s3cret\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(C, "HELLO 3 AUTH u p\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(C, "AUTH"), Confidence::Maybe);
+  // Other protocols' first client lines.
+  EXPECT_EQ(probe(C, "AUTH TLS\r\n"), Confidence::No);                 // FTP
+  EXPECT_EQ(probe(C, "AUTH PLAIN AGFsaWNlAHB3\r\n"), Confidence::No);  // POP3/SMTP
+  EXPECT_EQ(probe(C, "EHLO mail.example\r\n"), Confidence::No);
+  EXPECT_EQ(probe(C, "GET / HTTP/1.1\r\n"), Confidence::No);
+  EXPECT_EQ(probe(C, "USER bob\r\n"), Confidence::No);
+  EXPECT_EQ(probe(C, "*1\r\n$0\r\n\r\n"), Confidence::No);
+  EXPECT_EQ(probe(C, std::string("\x16\x03\x01\x02\x00", 5)), Confidence::No);
+  EXPECT_EQ(probe(S, "-NOAUTH Authentication required.\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(S, "+OK POP3 ready\r\n"), Confidence::No);
+  EXPECT_EQ(probe(S, "220 smtp\r\n"), Confidence::No);
+}
+
+// The three outcomes the spec and redis-server give, on the default and an unusual port
+// (found by content), cut at every offset of every turn.
+TEST(RedisAnalyzer, AuthOutcomesAtEverySplit) {
+  std::vector<Turn> turns = {
+      {C, cmd({"AUTH", "notauser", "notapassword"})},
+      {S, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+      {C, "AUTH onlypass\r\n"},  // inline, password only: the "default" user
+      {S,
+       "-ERR AUTH <password> called without any password configured for the default "
+       "user. Are you sure your configuration is correct?\r\n"},
+      {C, cmd({"AUTH", "alice", "alice-Redis2"})},
+      {S, "+OK\r\n"},
+  };
+  for (uint16_t port : {6379, 16379}) {
+    auto log = test::play(analyzer_registry(), test::test_flow(port), turns);
+    auto a = auths(log);
+    ASSERT_EQ(a.size(), 3u) << port;
+    EXPECT_EQ(a[0].user, "notauser");
+    EXPECT_EQ(a[0].password, "notapassword");
+    EXPECT_EQ(a[0].mechanism, "AUTH");
+    EXPECT_EQ(a[0].result, "failure");
+    EXPECT_EQ(a[0].reason, "WRONGPASS invalid username-password pair or user is disabled.");
+    EXPECT_EQ(a[1].user, "default");
+    EXPECT_EQ(a[1].password, "onlypass");
+    EXPECT_EQ(a[1].result, "failure");
+    EXPECT_TRUE(a[1].reason.starts_with("ERR AUTH <password> called without"));
+    EXPECT_EQ(a[2].user, "alice");
+    EXPECT_EQ(a[2].result, "success");
+    EXPECT_EQ(a[2].reason, "");
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "");
+  }
+}
+
+// A pipeline: the client sends everything before the first reply. The NOPERM error
+// answers GET, not the AUTH before it; the AUTH after it gets the last reply.
+TEST(RedisAnalyzer, PipelinePairsRepliesInOrder) {
+  std::vector<Turn> turns = {
+      {C, cmd({"PING"}) + cmd({"AUTH", "bob", "wrong"}) + cmd({"AUTH", "bob", "right"}) +
+              cmd({"GET", "secret"}) + "SET k v\r\n" + cmd({"AUTH", "carol", "x"})},
+      {S,
+       "+PONG\r\n-WRONGPASS invalid username-password pair or user is disabled.\r\n+OK\r\n"
+       "-NOPERM User bob has no permissions to access the 'secret' key\r\n+OK\r\n"
+       "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+  };
+  auto a = auths(test::play(analyzer_registry(), test::test_flow(6379), turns));
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].user + "/" + a[0].password + "/" + a[0].result, "bob/wrong/failure");
+  EXPECT_EQ(a[1].user + "/" + a[1].password + "/" + a[1].result, "bob/right/success");
+  EXPECT_EQ(a[2].user + "/" + a[2].result, "carol/failure");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(6379), turns), "");
+}
+
+// HELLO 3 AUTH: the RESP3 map reply means success; every RESP3 type, an attribute and
+// out-of-band pushes in between must not shift the pairing.
+TEST(RedisAnalyzer, HelloAuthAndResp3Replies) {
+  std::vector<Turn> turns = {
+      {C, cmd({"HELLO", "3", "SETNAME", "AUTH", "AUTH", "app", "app-pw"})},
+      {S,
+       "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.0.0\r\n"
+       "$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:5\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n"
+       "$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"},
+      {C, cmd({"DEBUG", "PROTOCOL", "attrib"}) + cmd({"SMEMBERS", "s"}) + cmd({"X"}) + cmd({"Y"}) +
+              cmd({"Z"}) + cmd({"HELLO", "3", "AUTH", "app", "bad"})},
+      {S,
+       "|1\r\n+key-popularity\r\n%2\r\n$1\r\na\r\n,0.1923\r\n$1\r\nb\r\n,0.0012\r\n"
+       "*2\r\n:2039123\r\n:9543892\r\n"                   // the attribute annotates this reply
+       ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"  // push: not a reply
+       "~3\r\n_\r\n#t\r\n(3492890328409238509324850943850943825024385\r\n"
+       "=15\r\ntxt:Some string\r\n"
+       "*?\r\n:1\r\n$?\r\n;4\r\nHell\r\n;1\r\no\r\n;0\r\n.\r\n"  // streamed aggregate
+       "!21\r\nSYNTAX invalid syntax\r\n"
+       "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(6379), turns, {}, with_weird());
+  auto a = auths(log);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].user, "app");
+  EXPECT_EQ(a[0].password, "app-pw");
+  EXPECT_EQ(a[0].mechanism, "HELLO AUTH");
+  EXPECT_EQ(a[0].result, "success");
+  EXPECT_EQ(a[1].password, "bad");
+  EXPECT_EQ(a[1].result, "failure");
+  EXPECT_TRUE(weird(log).empty());
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(6379), turns), "");
+}
+
+TEST(RedisAnalyzer, InlineQuotingAsRedisServerSplitsIt) {
+  std::vector<Turn> turns = {
+      {C, "AUTH \"us er\" 'it\\'s'\r\n"},
+      {S, "+OK\r\n"},
+      {C, "auth \"p\\x41\\n\"\n"},
+      {S, "+OK\r\n"},
+  };
+  auto a = auths(test::play(analyzer_registry(), test::test_flow(6379), turns));
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].user, "us er");
+  EXPECT_EQ(a[0].password, "it's");
+  EXPECT_EQ(a[1].password, "pA\n");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(6379), turns), "");
+}
+
+// Subscribed mode (RESP2): confirmations and messages are not replies to later commands.
+TEST(RedisAnalyzer, PubSubDoesNotShiftPairing) {
+  std::vector<Turn> turns = {
+      {C, cmd({"SUBSCRIBE", "a", "b"})},
+      {S,
+       "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n"
+       "*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$5\r\nhello\r\n"},
+      {C, cmd({"UNSUBSCRIBE"})},
+      {S,
+       "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n"
+       ":0\r\n"},
+      {C, cmd({"AUTH", "x"})},
+      {S, "+OK\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(6379), turns, {}, with_weird());
+  auto a = auths(log);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].result, "success");
+  EXPECT_TRUE(weird(log).empty());
+}
+
+// CLIENT REPLY OFF: the server stays silent, so the AUTH in between can have no outcome.
+TEST(RedisAnalyzer, RepliesOffAndUnansweredAreUnknown) {
+  std::vector<Turn> turns = {
+      {C,
+       cmd({"CLIENT", "REPLY", "OFF"}) + cmd({"AUTH", "a", "b"}) + cmd({"CLIENT", "REPLY", "ON"})},
+      {S, "+OK\r\n"},
+      {C, cmd({"CLIENT", "REPLY", "SKIP"}) + cmd({"SET", "k", "v"}) + cmd({"AUTH", "c", "d"})},
+      {S, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+      {C, cmd({"AUTH", "e", "f"})},  // the capture ends before the answer
+  };
+  auto a = auths(test::play(analyzer_registry(), test::test_flow(6379), turns));
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].user + a[0].result, "aunknown");
+  EXPECT_EQ(a[1].user + a[1].result, "cfailure");
+  EXPECT_EQ(a[2].user + a[2].result, "eunknown");
+}
+
+// A bulk string claiming 2 GB is skipped as its bytes pass: nothing is buffered, and the
+// login after it is still found.
+TEST(RedisAnalyzer, TwoGigabyteBulkIsSkippedIncrementally) {
+  test::EventLog log;
+  BufferBudget budget;
+  AppLayer engine(analyzer_registry(), with_weird(), log, budget);
+  AppFlow state;
+  FlowInfo flow = test::test_flow(6379);
+  engine.start(state, flow, Transport::Tcp);
+  const uint64_t kBig = uint64_t(2) << 30;
+  std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(kBig) + "\r\n";
+  engine.data(state, C, bytes(head));
+  std::string chunk(1 << 20, 'x');
+  for (uint64_t sent = 0; sent < kBig; sent += chunk.size()) engine.data(state, C, bytes(chunk));
+  engine.data(state, C, bytes("\r\n" + cmd({"AUTH", "big", "pw"})));
+  engine.data(state, S, bytes("+OK\r\n+OK\r\n"));
+  EXPECT_EQ(engine.stats().analyzer_errors, 0u);
+  EXPECT_EQ(engine.stats().analyzer_tail_overflows, 0u);
+  EXPECT_EQ(budget.held, 0u);
+  engine.close(state);
+  auto a = auths(log);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].user + a[0].result, "bigsuccess");
+}
+
+// 100 000 logins on one connection: answered one by one they all become events; sent
+// all at once before any reply, the queue stays capped and the excess is reported
+// unknown (with an anomaly) while the replies after it still pair with the right command.
+TEST(RedisAnalyzer, HundredThousandAuthsStayBounded) {
+  constexpr int kN = 100000;
+  std::string one = cmd({"AUTH", "u", "p"});
+  std::vector<Turn> turns;
+  std::string all, replies;
+  for (int i = 0; i < kN; ++i) all += one, replies += "-WRONGPASS no\r\n";
+  all += cmd({"AUTH", "u", "last"});
+  replies += "+OK\r\n";
+  turns = {{C, all}, {S, replies}};
+  auto log = test::play(analyzer_registry(), test::test_flow(6379), turns, {}, with_weird());
+  auto a = auths(log);
+  ASSERT_EQ(a.size(), size_t(kN + 1));
+  size_t unknown = 0;
+  for (const auto& x : a) unknown += x.result == "unknown";
+  EXPECT_GT(unknown, 0u);
+  EXPECT_LT(unknown, size_t(kN));
+  EXPECT_EQ(a.back().password + a.back().result, "lastsuccess");
+  EXPECT_FALSE(weird(log).empty());
+
+  std::vector<Turn> ping_pong;
+  for (int i = 0; i < kN; ++i) ping_pong.push_back({C, one}), ping_pong.push_back({S, "+OK\r\n"});
+  auto b = auths(test::play(analyzer_registry(), test::test_flow(6379), ping_pong));
+  ASSERT_EQ(b.size(), size_t(kN));
+  EXPECT_EQ(b[kN - 1].result, "success");
+}
+
+TEST(RedisAnalyzer, BadInputIsNamedAndStops) {
+  auto run = [](std::vector<Turn> turns) {
+    return weird(test::play(analyzer_registry(), test::test_flow(6379), turns, {}, with_weird()));
+  };
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += "*1\r\n";
+  EXPECT_EQ(run({{C, cmd({"PING"})}, {S, deep}}), std::vector<std::string>{"redis.too_deep"});
+  EXPECT_EQ(run({{C, "*1\r\n$4\r\nPINGxx\r\n"}}), std::vector<std::string>{"redis.bad_message"});
+  EXPECT_EQ(run({{C, cmd({"PING"})}, {S, "?what\r\n"}}),
+            std::vector<std::string>{"redis.bad_message"});
+  EXPECT_EQ(run({{C, cmd({"PING"})}, {S, "+" + std::string(20000, 'a')}}),
+            std::vector<std::string>{"redis.line_too_long"});
+  EXPECT_EQ(run({{C, "AUTH \"open\r\n"}}), std::vector<std::string>{"redis.bad_message"});
+  EXPECT_EQ(run({{S, "+OK\r\n"}, {C, cmd({"PING"})}, {S, "+OK\r\n+OK\r\n"}}),
+            std::vector<std::string>{"redis.unexpected_reply"});
+}
+
+TEST(RespReader, KeepsCappedItemsAndCounts) {
+  redis::RespReader r(true);
+  std::string big(3000, 'z');
+  std::string in = cmd({"SET", "key", big, "a", "b", "c", "d", "e", "f", "g"});
+  auto res = r.next(bytes(in));
+  ASSERT_EQ(res.status, redis::RespReader::Status::Message);
+  EXPECT_EQ(res.consumed, in.size());
+  EXPECT_EQ(r.message().count, 10u);
+  EXPECT_EQ(r.message().items, redis::kMaxItems);
+  EXPECT_EQ(r.message().item[2].size(), redis::kMaxItemBytes);
+  EXPECT_EQ(r.message().item[7], "e");
+}
+
+}  // namespace
+}  // namespace netsift

@@ -17,6 +17,8 @@ PACKAGES=(
   # hashcat on the CPU (OpenCL through pocl) checks the `hash` lines of login analyzers
   hashcat pocl-opencl-icd ocl-icd-libopencl1
   redis-server redis-tools
+  # login analyzers' live tests: servers and clients
+  vsftpd curl swaks python3-aiosmtpd dovecot-imapd dovecot-pop3d
 )
 
 if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then

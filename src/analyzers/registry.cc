@@ -3,18 +3,26 @@
 #include <array>
 
 #include "analyzers/dns/dns_analyzer.h"
+#include "analyzers/ftp/ftp_analyzer.h"
+#include "analyzers/imap/imap_analyzer.h"
+#include "analyzers/pop3/pop3_analyzer.h"
 #include "analyzers/redis/redis_analyzer.h"
+#include "analyzers/smtp/smtp_analyzer.h"
 #include "analyzers/ssh/ssh_analyzer.h"
 
 namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
   // One name may appear twice, once per transport (DNS over UDP and over TCP).
-  static const std::array<AnalyzerSpec, 4> kRegistry = {
+  static const std::array<AnalyzerSpec, 8> kRegistry = {
       kSshAnalyzer,
       kDnsUdpAnalyzer,
       kDnsTcpAnalyzer,
       kRedisAnalyzer,
+      kSmtpAnalyzer,
+      kFtpAnalyzer,
+      kPop3Analyzer,
+      kImapAnalyzer,
   };
   return kRegistry;
 }

@@ -22,6 +22,10 @@ CASES = [
     ("midstream-get_nosyn.pcap", ["sessions", "--json", "--stream"]),
     ("ipv6-fragmented-dns.pcap", ["sessions", "--json"]),
     ("redis-auth.pcap", ["sessions", "--json"]),
+    ("ftp-vsftpd-logins.pcap", ["sessions", "--json"]),
+    ("zeek-ftp-password-pass-command.pcap", ["sessions", "--json"]),
+    ("smtp-aiosmtpd-logins.pcap", ["sessions", "--json"]),
+    ("zeek-rfc3030-bdat-example1.pcap", ["sessions", "--json"]),
 ]
 
 

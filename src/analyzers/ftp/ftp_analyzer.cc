@@ -1,0 +1,278 @@
+#include "analyzers/ftp/ftp_analyzer.h"
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "analyzers/auth_event.h"
+#include "analyzers/textproto/command_queue.h"
+#include "analyzers/textproto/line_reader.h"
+#include "analyzers/textproto/probe.h"
+#include "analyzers/textproto/reply.h"
+#include "analyzers/textproto/text.h"
+
+namespace netsift {
+namespace {
+
+namespace tp = textproto;
+
+// 990 is FTPS (TLS from the first byte): nothing to read there.
+constexpr uint16_t kFtpPorts[] = {21};
+
+enum Anomaly : size_t { kLineTooLong, kBadReply, kTooManyPending };
+constexpr std::string_view kAnomalies[] = {"ftp.line_too_long", "ftp.bad_reply",
+                                           "ftp.too_many_pending"};
+
+constexpr size_t kMaxLine = 8192;
+constexpr size_t kMaxField = 256;
+constexpr int kMaxBadReplies = 8;
+
+// Commands only FTP clients send first or early (RFC 959, 2389, 2228, 2640); USER and
+// PASS are POP3's as well, so they leave the choice to the server's replies.
+bool ftp_only_command(std::string_view line) {
+  for (std::string_view w :
+       {"SYST", "FEAT", "OPTS", "PWD",  "XPWD", "TYPE", "PASV", "EPSV", "PORT", "EPRT", "CWD",
+        "SITE", "MLSD", "NLST", "SIZE", "MDTM", "PBSZ", "PROT", "HOST", "CLNT", "ACCT"}) {
+    if (tp::word_is(line, w)) return true;
+  }
+  if (tp::word_is(line, "AUTH")) {
+    std::string_view args;
+    tp::first_word(line, args);
+    for (std::string_view m : {"TLS", "SSL", "TLS-C", "TLS-P"}) {
+      if (tp::iequals(tp::trim(args), m)) return true;
+    }
+  }
+  return false;
+}
+
+Confidence probe_ftp(Dir dir, ByteView first) {
+  std::string_view s = as_chars(first);
+  if (dir == Dir::ToServer) {
+    if (s.find('\n') == std::string_view::npos) {
+      return tp::prefix_of_any(s, {"USER ", "AUTH ", "SYST", "FEAT", "OPTS "});
+    }
+    return tp::for_lines(s, 4, [](std::string_view line, size_t) {
+      if (ftp_only_command(line)) return Confidence::Yes;
+      return tp::word_is(line, "USER") || tp::word_is(line, "PASS") ? Confidence::Maybe
+                                                                    : Confidence::No;
+    });
+  }
+  // The "220" greeting is SMTP's too; the reply to USER (331/332, or 230 at once) or to
+  // AUTH TLS (234) or SYST (215) is FTP's alone.
+  if (s.find('\n') == std::string_view::npos) return tp::prefix_of_any(s, {"220 ", "220-"});
+  tp::ReplyReader replies;
+  bool greeted = false;
+  return tp::for_lines(s, 64, [&](std::string_view line, size_t n) {
+    auto status = replies.feed(line);
+    if (status == tp::ReplyReader::Status::Bad) return Confidence::No;
+    if (status == tp::ReplyReader::Status::Partial) return Confidence::Maybe;
+    uint16_t code = replies.reply().code;
+    if (!greeted) {
+      greeted = true;
+      return code == 220 ? Confidence::Maybe : Confidence::No;
+    }
+    switch (code) {
+      case 331:
+      case 332:
+      case 230:
+      case 234:
+      case 215:
+        return Confidence::Yes;
+      case 530:  // not logged in / login refused: SMTP says it to MAIL before STARTTLS too
+        return Confidence::Maybe;
+      default:
+        return Confidence::No;
+    }
+  });
+}
+
+enum class Cmd : uint8_t { User, Pass, Acct, AuthTls, Rein, Other };
+
+class FtpAnalyzer final : public Analyzer {
+ public:
+  explicit FtpAnalyzer(const AnalyzerContext& context)
+      : context_(context), lines_{tp::LineReader(kMaxLine), tp::LineReader(kMaxLine)} {}
+
+  ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
+    size_t pos = 0;
+    while (pos < data.size()) {
+      std::string_view line;
+      switch (lines_[size_t(dir)].next(data, pos, line)) {
+        case tp::LineReader::Status::NeedMore:
+          return ParseResult::need_more(uint32_t(pos));
+        case tp::LineReader::Status::TooLong:
+          context_.anomaly(kLineTooLong, out, dir == Dir::ToServer ? "command" : "reply");
+          // A skipped command is still answered: keep the queue in step with the replies.
+          if (dir == Dir::ToServer && !pending_.push(Cmd::Other)) return ParseResult::error();
+          continue;
+        case tp::LineReader::Status::Line:
+          break;
+      }
+      if (dir == Dir::ToServer) {
+        if (!command(line, out)) return ParseResult::error();
+        continue;
+      }
+      switch (replies_.feed(line)) {
+        case tp::ReplyReader::Status::Partial:
+          continue;
+        case tp::ReplyReader::Status::Bad:
+          context_.anomaly(kBadReply, out);
+          if (++bad_replies_ > kMaxBadReplies) return ParseResult::error();
+          continue;
+        case tp::ReplyReader::Status::Complete:
+          bad_replies_ = 0;
+          reply(replies_.reply(), out);
+          if (tls_) return ParseResult::done();  // the rest is TLS
+          break;
+      }
+    }
+    return ParseResult::ok();
+  }
+
+  void on_gap(Dir dir, uint64_t, EventSink&) override {
+    lines_[size_t(dir)].resync();
+    if (dir == Dir::ToClient) replies_.reset();
+  }
+
+  void on_close(EventSink& out) override {
+    // A password sent and never answered: the capture ended first.
+    if (stage_ == Stage::PassSent || stage_ == Stage::AcctSent) emit(AuthResult::Unknown, {}, out);
+  }
+
+ private:
+  // Where the current attempt stands.
+  enum class Stage : uint8_t { None, UserSent, NeedPass, PassSent, NeedAcct, AcctSent };
+
+  bool command(std::string_view line, EventSink& out) {
+    std::string_view arg;
+    std::string_view verb = tp::first_word(line, arg);
+    Cmd cmd = Cmd::Other;
+    if (tp::iequals(verb, "USER")) {
+      cmd = Cmd::User;
+      user_ = tp::wire_text(arg, kMaxField);
+      password_.reset();
+      account_.clear();
+      stage_ = Stage::UserSent;
+      ts_ = context_.flow->now;
+    } else if (tp::iequals(verb, "PASS")) {
+      cmd = Cmd::Pass;
+      // Everything after "PASS ": a password may hold spaces; it may be empty.
+      password_ = tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      stage_ = Stage::PassSent;
+      ts_ = context_.flow->now;
+    } else if (tp::iequals(verb, "ACCT")) {
+      cmd = Cmd::Acct;
+      account_ = tp::wire_text(arg, kMaxField);
+      if (stage_ == Stage::NeedAcct || stage_ == Stage::PassSent) stage_ = Stage::AcctSent;
+    } else if (tp::iequals(verb, "AUTH")) {
+      std::string_view mech = tp::trim(arg);
+      for (std::string_view m : {"TLS", "SSL", "TLS-C", "TLS-P"}) {
+        if (tp::iequals(mech, m)) cmd = Cmd::AuthTls;
+      }
+    } else if (tp::iequals(verb, "REIN")) {
+      cmd = Cmd::Rein;
+    }
+    if (!pending_.push(cmd)) {
+      context_.anomaly(kTooManyPending, out);
+      return false;
+    }
+    return true;
+  }
+
+  void reply(const tp::Reply& r, EventSink& out) {
+    if (pending_.empty()) return;  // the greeting, or unsolicited (421)
+    if (r.code < 200) return;      // preliminary (150 opening data connection): more to come
+    Cmd cmd = pending_.front();
+    pending_.pop();
+    unsigned cls = r.code / 100;
+    switch (cmd) {
+      case Cmd::User:
+        if (stage_ != Stage::UserSent) break;  // USER then PASS before any reply: PASS decides
+        if (r.code == 331 || r.code == 332) {
+          stage_ = Stage::NeedPass;
+        } else if (cls == 2) {
+          emit(AuthResult::Success, r.reason(), out);  // no password asked for
+        } else if (cls >= 4) {
+          emit(AuthResult::Failure, r.reason(), out);  // user refused before any password
+        }
+        break;
+      case Cmd::Pass:
+        if (stage_ != Stage::PassSent) break;
+        if (r.code == 332) {
+          stage_ = Stage::NeedAcct;
+        } else if (cls == 2) {
+          emit(AuthResult::Success, r.reason(), out);
+        } else if (cls >= 4) {
+          emit(AuthResult::Failure, r.reason(), out);
+        }
+        break;
+      case Cmd::Acct:
+        if (stage_ != Stage::AcctSent) break;
+        if (cls == 2) {
+          emit(AuthResult::Success, r.reason(), out);
+        } else if (cls >= 4) {
+          emit(AuthResult::Failure, r.reason(), out);
+        }
+        break;
+      case Cmd::AuthTls:
+        // 234 (RFC 4217); some old servers answered AUTH SSL with 334.
+        if (r.code == 234 || r.code == 334) {
+          tls_ = true;
+          if (!logged_in_) {
+            // The login that follows is encrypted: reported without user or result.
+            AuthAttempt a;
+            a.tls = true;
+            a.result = AuthResult::Unknown;
+            a.ts = context_.flow->now;
+            out.emit(make_auth_event(context_, "ftp", a));
+          }
+        }
+        break;
+      case Cmd::Rein:
+        if (cls == 2) logged_in_ = false;
+        break;
+      case Cmd::Other:
+        break;
+    }
+  }
+
+  void emit(AuthResult result, std::string reason, EventSink& out) {
+    AuthAttempt a;
+    a.user = user_;
+    a.password = password_;
+    // RFC 1635: "anonymous" (or "ftp") with an e-mail address as the password.
+    a.mechanism =
+        tp::iequals(user_, "anonymous") || tp::iequals(user_, "ftp") ? "anonymous" : "USER";
+    if (!account_.empty()) a.credential.emplace_back("account", account_);
+    a.result = result;
+    a.reason = std::move(reason);
+    a.ts = ts_;
+    out.emit(make_auth_event(context_, "ftp", a));
+    stage_ = Stage::None;
+    if (result == AuthResult::Success) logged_in_ = true;
+  }
+
+  AnalyzerContext context_;
+  std::array<tp::LineReader, 2> lines_;
+  tp::ReplyReader replies_;
+  tp::CommandQueue<Cmd, 128> pending_;
+  Stage stage_ = Stage::None;
+  std::string user_;
+  std::optional<std::string> password_;
+  std::string account_;
+  TimestampNs ts_ = 0;
+  bool logged_in_ = false;
+  bool tls_ = false;
+  int bad_replies_ = 0;
+};
+
+std::unique_ptr<Analyzer> make_ftp(const AnalyzerContext& context) {
+  return std::make_unique<FtpAnalyzer>(context);
+}
+
+}  // namespace
+
+const AnalyzerSpec kFtpAnalyzer = {"ftp",     Transport::Tcp, kFtpPorts,
+                                   probe_ftp, make_ftp,       kAnomalies};
+
+}  // namespace netsift

@@ -1,0 +1,358 @@
+#include "analyzers/imap/imap_analyzer.h"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzers/auth_event.h"
+#include "analyzers/textproto/line_reader.h"
+#include "analyzers/textproto/probe.h"
+#include "analyzers/textproto/sasl.h"
+#include "analyzers/textproto/text.h"
+
+namespace netsift {
+namespace {
+
+namespace tp = textproto;
+
+// 993 is IMAP over TLS from the first byte: nothing to read there.
+constexpr uint16_t kImapPorts[] = {143};
+
+enum Anomaly : size_t { kLineTooLong, kBadResponse, kBadCommand, kBadSasl };
+constexpr std::string_view kAnomalies[] = {"imap.line_too_long", "imap.bad_response",
+                                           "imap.bad_command", "imap.bad_sasl"};
+
+// Under the engine's 64 KiB tail: an over-long line is skipped, not buffered.
+constexpr size_t kMaxLine = 32768;
+constexpr size_t kMaxField = 256;
+constexpr size_t kMaxLiteralKept = 1024;  // LOGIN arguments kept; longer ones are cut
+constexpr int kMaxBadLines = 8;
+
+// tag = 1*<ASTRING-CHAR except "+"> (RFC 3501 9): no controls, spaces or list/quote
+// specials; "*" and "+" open server lines, never client ones.
+bool is_tag(std::string_view t) {
+  if (t.empty() || t.size() > 64) return false;
+  for (char c : t) {
+    if (c <= ' ' || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '*' ||
+        c == '"' || c == '\\' || c == '+')
+      return false;
+  }
+  return true;
+}
+
+// A literal announced at the end of a line: "{n}" or "{n+}" (LITERAL+), "~{n}" (BINARY).
+std::optional<uint64_t> trailing_literal(std::string_view line, std::string_view& before) {
+  if (line.empty() || line.back() != '}') return std::nullopt;
+  size_t open = line.rfind('{');
+  if (open == std::string_view::npos) return std::nullopt;
+  std::string_view n = line.substr(open + 1, line.size() - open - 2);
+  if (!n.empty() && n.back() == '+') n.remove_suffix(1);
+  if (n.empty() || n.size() > 12 || n.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  before = line.substr(0, open > 0 && line[open - 1] == '~' ? open - 1 : open);
+  return tp::parse_count(n, uint64_t(1) << 40);
+}
+
+bool imap_command(std::string_view word) {
+  for (std::string_view c : {"CAPABILITY", "LOGIN", "AUTHENTICATE", "STARTTLS", "NOOP", "ID",
+                             "LOGOUT", "ENABLE", "SELECT", "EXAMINE", "LIST", "LSUB", "STATUS",
+                             "COMPRESS", "NAMESPACE", "UID", "FETCH", "IDLE"}) {
+    if (tp::iequals(word, c)) return true;
+  }
+  return false;
+}
+
+Confidence probe_imap(Dir dir, ByteView first) {
+  std::string_view s = as_chars(first);
+  if (dir == Dir::ToServer) {
+    size_t eol = s.find('\n');
+    std::string_view line = s.substr(0, eol);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::string_view rest;
+    std::string_view tag = tp::first_word(line, rest);
+    if (eol == std::string_view::npos) {
+      // Still a plausible "tag command" in the making?
+      if (s.size() > 80) return Confidence::No;
+      if (rest.empty() && s.find(' ') == std::string_view::npos)
+        return tag.empty() || is_tag(tag) ? Confidence::Maybe : Confidence::No;
+      return is_tag(tag) ? Confidence::Maybe : Confidence::No;
+    }
+    std::string_view args;
+    std::string_view word = tp::first_word(rest, args);
+    return is_tag(tag) && imap_command(word) ? Confidence::Yes : Confidence::No;
+  }
+  // "* OK" / "* PREAUTH" greets; it names IMAP4 more often than not.
+  size_t eol = s.find('\n');
+  if (eol == std::string_view::npos) return tp::prefix_of_any(s, {"* OK", "* PREAUTH"});
+  std::string_view line = s.substr(0, eol);
+  if (!tp::istarts_with(line, "* OK") && !tp::istarts_with(line, "* PREAUTH"))
+    return Confidence::No;
+  for (size_t i = 0; i + 5 <= line.size(); ++i) {
+    if (tp::istarts_with(line.substr(i), "IMAP4")) return Confidence::Yes;
+  }
+  return Confidence::Maybe;
+}
+
+class ImapAnalyzer final : public Analyzer {
+ public:
+  explicit ImapAnalyzer(const AnalyzerContext& context)
+      : context_(context), lines_{tp::LineReader(kMaxLine), tp::LineReader(kMaxLine)} {}
+
+  ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
+    Side& side = sides_[size_t(dir)];
+    size_t pos = 0;
+    while (pos < data.size()) {
+      if (side.literal_left) {
+        size_t n = size_t(std::min<uint64_t>(side.literal_left, data.size() - pos));
+        if (dir == Dir::ToServer && collecting_ && literal_.size() < kMaxLiteralKept) {
+          literal_.append(
+              as_chars(data.subspan(pos, std::min(n, kMaxLiteralKept - literal_.size()))));
+        }
+        side.literal_left -= n;
+        pos += n;
+        if (!side.literal_left && dir == Dir::ToServer && collecting_) {
+          args_.push_back(tp::wire_text(literal_, kMaxField));
+          literal_.clear();
+        }
+        continue;
+      }
+      std::string_view line;
+      switch (lines_[size_t(dir)].next(data, pos, line)) {
+        case tp::LineReader::Status::NeedMore:
+          return ParseResult::need_more(uint32_t(pos));
+        case tp::LineReader::Status::TooLong:
+          context_.anomaly(kLineTooLong, out, dir == Dir::ToServer ? "command" : "response");
+          side.continued = false;
+          collecting_ = false;
+          continue;
+        case tp::LineReader::Status::Line:
+          break;
+      }
+      bool ok = dir == Dir::ToServer ? client_line(line, out) : server_line(line, out);
+      if (!ok) return ParseResult::error();
+      if (tls_) return ParseResult::done();  // the rest is TLS
+    }
+    return ParseResult::ok();
+  }
+
+  void on_gap(Dir dir, uint64_t, EventSink&) override {
+    lines_[size_t(dir)].resync();
+    sides_[size_t(dir)] = Side();
+    if (dir == Dir::ToServer) {
+      collecting_ = false;
+      auth_wants_response_ = false;
+    }
+  }
+
+  void on_close(EventSink& out) override {
+    if (!auth_tag_.empty() && attempt_sent_) emit(AuthResult::Unknown, {}, out);
+  }
+
+ private:
+  struct Side {
+    uint64_t literal_left = 0;  // literal bytes still to come
+    bool continued = false;     // the next line goes on with the same command/response
+  };
+
+  bool client_line(std::string_view line, EventSink& out) {
+    Side& side = sides_[0];
+    if (side.continued) {
+      // The rest of a command after a literal.
+      side.continued = false;
+      return command_args(line, out);
+    }
+    if (auth_wants_response_) {
+      auth_wants_response_ = false;
+      sasl_.response(line);
+      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
+      attempt_sent_ = true;
+      return true;
+    }
+    std::string_view rest;
+    std::string_view tag = tp::first_word(line, rest);
+    std::string_view args;
+    std::string_view verb = tp::first_word(rest, args);
+    if (!is_tag(tag) || verb.empty()) {
+      context_.anomaly(kBadCommand, out);
+      return ++bad_lines_ <= kMaxBadLines;
+    }
+    bad_lines_ = 0;
+    collecting_ = false;
+    if (tp::iequals(verb, "LOGIN")) {
+      begin(tag);
+      login_ = true;
+      collecting_ = true;
+      args_.clear();
+      return command_args(args, out);
+    }
+    if (tp::iequals(verb, "AUTHENTICATE")) {
+      begin(tag);
+      login_ = false;
+      std::string_view initial;
+      std::string_view mech = tp::first_word(args, initial);
+      initial = tp::trim(initial);
+      sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
+      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
+      attempt_sent_ = !initial.empty();
+      return true;
+    }
+    if (tp::iequals(verb, "STARTTLS")) starttls_tag_.assign(tag.substr(0, 64));
+    return command_args(args, out);  // only for literals to skip
+  }
+
+  // Arguments of the current command: collected for LOGIN (atoms, quoted strings,
+  // literals), otherwise only their literals are skipped.
+  bool command_args(std::string_view text, EventSink& out) {
+    std::string_view before = text;
+    auto literal = trailing_literal(text, before);
+    if (collecting_) parse_args(literal ? before : text);
+    if (literal) {
+      sides_[0].literal_left = *literal;
+      sides_[0].continued = true;
+      literal_.clear();
+      if (!*literal && collecting_) args_.emplace_back();
+      return true;
+    }
+    if (collecting_) {
+      collecting_ = false;
+      attempt_sent_ = true;
+    }
+    return true;
+  }
+
+  void parse_args(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size() && args_.size() < 4) {
+      if (s[i] == ' ') {
+        ++i;
+        continue;
+      }
+      std::string value;
+      if (s[i] == '"') {
+        for (++i; i < s.size() && s[i] != '"'; ++i) {
+          if (s[i] == '\\' && i + 1 < s.size()) ++i;
+          if (value.size() < kMaxField) value += s[i];
+        }
+        ++i;  // closing quote
+      } else {
+        size_t end = s.find(' ', i);
+        if (end == std::string_view::npos) end = s.size();
+        value.assign(s.substr(i, std::min(end - i, kMaxField)));
+        i = end;
+      }
+      args_.push_back(tp::wire_text(value, kMaxField));
+    }
+  }
+
+  void begin(std::string_view tag) {
+    auth_tag_.assign(tag.substr(0, 64));
+    attempt_sent_ = false;
+    auth_wants_response_ = false;
+    ts_ = context_.flow->now;
+  }
+
+  bool server_line(std::string_view line, EventSink& out) {
+    Side& side = sides_[1];
+    std::string_view before;
+    bool was_continued = side.continued;
+    if (auto literal = trailing_literal(line, before)) {
+      // FETCH and friends send message data as literals: skip them by count.
+      side.literal_left = *literal;
+      side.continued = true;
+    } else {
+      side.continued = false;
+    }
+    if (was_continued) return true;
+    if (line.starts_with("* ")) {
+      greeted_ = true;
+      return true;
+    }
+    if (line.starts_with("+")) {
+      if (!auth_tag_.empty() && !login_) {
+        // "+ challenge" for AUTHENTICATE; for LOGIN it only invites a literal.
+        sasl_.challenge(line.size() > 1 ? line.substr(1) : std::string_view());
+        if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
+        auth_wants_response_ = true;
+      }
+      return true;
+    }
+    std::string_view rest;
+    std::string_view tag = tp::first_word(line, rest);
+    std::string_view text;
+    std::string_view status = tp::first_word(rest, text);
+    bool ok = tp::iequals(status, "OK");
+    if (!is_tag(tag) || (!ok && !tp::iequals(status, "NO") && !tp::iequals(status, "BAD"))) {
+      context_.anomaly(kBadResponse, out);
+      return ++bad_lines_ <= kMaxBadLines;
+    }
+    bad_lines_ = 0;
+    std::string reason(status);
+    for (char& c : reason) c = char(c >= 'a' && c <= 'z' ? c - 32 : c);
+    if (!text.empty()) reason.append(" ").append(tp::wire_text(text, 200));
+    if (!auth_tag_.empty() && tag == auth_tag_) {
+      attempt_sent_ = true;
+      emit(ok ? AuthResult::Success : AuthResult::Failure, reason, out);
+    } else if (!starttls_tag_.empty() && tag == starttls_tag_) {
+      starttls_tag_.clear();
+      if (ok) {
+        tls_ = true;
+        if (!logged_in_) {
+          AuthAttempt a;  // the login that follows is encrypted
+          a.tls = true;
+          a.ts = context_.flow->now;
+          out.emit(make_auth_event(context_, "imap", a));
+        }
+      }
+    }
+    return true;
+  }
+
+  void emit(AuthResult result, std::string reason, EventSink& out) {
+    AuthAttempt a;
+    if (login_) {
+      a.mechanism = "LOGIN";
+      if (!args_.empty()) a.user = args_[0];
+      if (args_.size() > 1) a.password = args_[1];
+    } else {
+      sasl_.fill(a);
+    }
+    a.result = result;
+    a.reason = std::move(reason);
+    a.ts = ts_;
+    out.emit(make_auth_event(context_, "imap", a));
+    if (result == AuthResult::Success) logged_in_ = true;
+    auth_tag_.clear();
+    attempt_sent_ = false;
+    auth_wants_response_ = false;
+    collecting_ = false;
+  }
+
+  AnalyzerContext context_;
+  std::array<tp::LineReader, 2> lines_;
+  std::array<Side, 2> sides_;
+  tp::SaslExchange sasl_;
+  std::string auth_tag_, starttls_tag_;
+  bool login_ = false;         // the open attempt is LOGIN (else AUTHENTICATE)
+  bool collecting_ = false;    // LOGIN arguments being read
+  bool attempt_sent_ = false;  // the client has sent what it logs in with
+  bool auth_wants_response_ = false;
+  std::vector<std::string> args_;
+  std::string literal_;
+  TimestampNs ts_ = 0;
+  bool greeted_ = false;
+  bool logged_in_ = false;
+  bool tls_ = false;
+  int bad_lines_ = 0;
+};
+
+std::unique_ptr<Analyzer> make_imap(const AnalyzerContext& context) {
+  return std::make_unique<ImapAnalyzer>(context);
+}
+
+}  // namespace
+
+const AnalyzerSpec kImapAnalyzer = {"imap",     Transport::Tcp, kImapPorts,
+                                    probe_imap, make_imap,      kAnomalies};
+
+}  // namespace netsift

@@ -1,0 +1,301 @@
+#include "analyzers/pop3/pop3_analyzer.h"
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "analyzers/auth_event.h"
+#include "analyzers/textproto/command_queue.h"
+#include "analyzers/textproto/line_reader.h"
+#include "analyzers/textproto/probe.h"
+#include "analyzers/textproto/sasl.h"
+#include "analyzers/textproto/text.h"
+
+namespace netsift {
+namespace {
+
+namespace tp = textproto;
+
+// 995 is POP3 over TLS from the first byte: nothing to read there.
+constexpr uint16_t kPop3Ports[] = {110};
+
+enum Anomaly : size_t { kLineTooLong, kBadResponse, kTooManyPending, kBadSasl };
+constexpr std::string_view kAnomalies[] = {"pop3.line_too_long", "pop3.bad_response",
+                                           "pop3.too_many_pending", "pop3.bad_sasl"};
+
+constexpr size_t kMaxLine = 16384;
+constexpr size_t kMaxField = 256;
+constexpr int kMaxBadResponses = 8;
+
+bool is_ok(std::string_view line) {
+  return line.starts_with("+OK") && (line.size() == 3 || line[3] == ' ');
+}
+bool is_err(std::string_view line) {
+  return line.starts_with("-ERR") && (line.size() == 4 || line[4] == ' ');
+}
+
+Confidence probe_pop3(Dir dir, ByteView first) {
+  std::string_view s = as_chars(first);
+  if (dir == Dir::ToServer) {
+    if (s.find('\n') == std::string_view::npos) {
+      return tp::prefix_of_any(s, {"CAPA", "STLS", "APOP ", "USER ", "AUTH "});
+    }
+    return tp::for_lines(s, 4, [](std::string_view line, size_t) {
+      for (std::string_view w : {"CAPA", "STLS", "APOP", "STAT", "UIDL"}) {
+        if (tp::word_is(line, w)) return Confidence::Yes;
+      }
+      // USER and PASS are FTP's too; AUTH also SMTP's (after EHLO, though).
+      for (std::string_view w : {"USER", "PASS", "AUTH"}) {
+        if (tp::word_is(line, w)) return Confidence::Maybe;
+      }
+      return Confidence::No;
+    });
+  }
+  // "+OK text" greets; an answer after it (+OK, -ERR, or a SASL "+ " challenge) makes
+  // sure it is no Redis "+OK" reply.
+  if (s.find('\n') == std::string_view::npos) return tp::prefix_of_any(s, {"+OK "});
+  return tp::for_lines(s, 2, [](std::string_view line, size_t n) {
+    if (n == 0) return line.starts_with("+OK ") ? Confidence::Maybe : Confidence::No;
+    return line.starts_with("+") || is_err(line) ? Confidence::Yes : Confidence::No;
+  });
+}
+
+enum class Cmd : uint8_t { User, Pass, Apop, Auth, Stls, Multi, Single };
+
+// The APOP challenge: the "<...>" message id in the greeting (RFC 1939 7).
+std::string apop_challenge(std::string_view greeting) {
+  size_t lt = greeting.find('<');
+  size_t gt = lt == std::string_view::npos ? lt : greeting.find('>', lt);
+  if (gt == std::string_view::npos) return {};
+  return std::string(greeting.substr(lt, std::min<size_t>(gt - lt + 1, 512)));
+}
+
+class Pop3Analyzer final : public Analyzer {
+ public:
+  explicit Pop3Analyzer(const AnalyzerContext& context)
+      : context_(context), lines_{tp::LineReader(kMaxLine), tp::LineReader(kMaxLine)} {}
+
+  ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
+    size_t pos = 0;
+    while (pos < data.size()) {
+      std::string_view line;
+      switch (lines_[size_t(dir)].next(data, pos, line)) {
+        case tp::LineReader::Status::NeedMore:
+          return ParseResult::need_more(uint32_t(pos));
+        case tp::LineReader::Status::TooLong:
+          // A long line inside a message being listed is fine; elsewhere it is odd.
+          if (!in_multiline_ || dir == Dir::ToServer) context_.anomaly(kLineTooLong, out);
+          // A skipped command is still answered: keep the queue in step with the answers.
+          if (dir == Dir::ToServer) {
+            if (auth_wants_response_) {
+              auth_wants_response_ = false;
+            } else if (!pending_.push(Cmd::Single)) {
+              return ParseResult::error();
+            }
+          }
+          continue;
+        case tp::LineReader::Status::Line:
+          break;
+      }
+      bool ok = dir == Dir::ToServer ? command(line, out) : response(line, out);
+      if (!ok) return ParseResult::error();
+      if (tls_) return ParseResult::done();  // the rest is TLS
+    }
+    return ParseResult::ok();
+  }
+
+  void on_gap(Dir dir, uint64_t, EventSink&) override {
+    lines_[size_t(dir)].resync();
+    if (dir == Dir::ToServer) auth_wants_response_ = false;
+  }
+
+  void on_close(EventSink& out) override {
+    if (attempt_open_) emit(AuthResult::Unknown, {}, out);
+  }
+
+ private:
+  bool command(std::string_view line, EventSink& out) {
+    if (auth_wants_response_) {
+      auth_wants_response_ = false;
+      sasl_.response(line);
+      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
+      return true;
+    }
+    std::string_view args;
+    std::string_view verb = tp::first_word(line, args);
+    Cmd cmd = Cmd::Single;
+    if (tp::iequals(verb, "USER")) {
+      cmd = Cmd::User;
+      start(Mode::User);
+      user_ = tp::wire_text(args, kMaxField);
+    } else if (tp::iequals(verb, "PASS")) {
+      cmd = Cmd::Pass;
+      if (mode_ != Mode::User) start(Mode::User);  // no USER seen: user unknown
+      password_ = tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      attempt_open_ = true;
+      ts_ = context_.flow->now;
+    } else if (tp::iequals(verb, "APOP")) {
+      // "APOP name digest": the digest is MD5(challenge + password).
+      cmd = Cmd::Apop;
+      start(Mode::Apop);
+      std::string_view digest;
+      user_ = tp::wire_text(tp::first_word(args, digest), kMaxField);
+      digest_ = tp::wire_text(tp::trim(digest), 64);
+      attempt_open_ = true;
+    } else if (tp::iequals(verb, "AUTH")) {
+      std::string_view initial;
+      std::string_view mech = tp::first_word(args, initial);
+      if (mech.empty()) {
+        cmd = Cmd::Multi;  // "AUTH" alone lists the mechanisms (some servers)
+      } else {
+        cmd = Cmd::Auth;
+        start(Mode::Sasl);
+        initial = tp::trim(initial);
+        sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
+        if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
+        attempt_open_ = true;
+      }
+    } else if (tp::iequals(verb, "STLS")) {
+      cmd = Cmd::Stls;
+    } else if (tp::iequals(verb, "CAPA") || tp::iequals(verb, "RETR") || tp::iequals(verb, "TOP") ||
+               ((tp::iequals(verb, "LIST") || tp::iequals(verb, "UIDL")) &&
+                tp::trim(args).empty())) {
+      cmd = Cmd::Multi;  // answered by +OK and lines up to "."
+    }
+    if (!pending_.push(cmd)) {
+      context_.anomaly(kTooManyPending, out);
+      return false;
+    }
+    return true;
+  }
+
+  bool response(std::string_view line, EventSink& out) {
+    if (in_multiline_) {
+      if (line == ".") in_multiline_ = false;
+      return true;
+    }
+    bool ok = is_ok(line), err = is_err(line);
+    if (!ok && !err) {
+      if (line.starts_with("+") && !pending_.empty() && pending_.front() == Cmd::Auth) {
+        // "+ challenge" (RFC 5034): the exchange goes on.
+        sasl_.challenge(line.size() > 1 ? line.substr(1) : std::string_view());
+        if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
+        auth_wants_response_ = true;
+        return true;
+      }
+      context_.anomaly(kBadResponse, out);
+      return ++bad_responses_ <= kMaxBadResponses;
+    }
+    bad_responses_ = 0;
+    std::string text = tp::wire_text(tp::trim(line.substr(ok ? 3 : 4)), 200);
+    if (!greeted_ && pending_.empty()) {
+      greeted_ = true;
+      challenge_ = apop_challenge(line);
+      return true;
+    }
+    greeted_ = true;
+    if (pending_.empty()) return true;  // unsolicited
+    Cmd cmd = pending_.front();
+    pending_.pop();
+    std::string reason(ok ? "+OK" : "-ERR");
+    if (!text.empty()) reason.append(" ").append(text);
+    switch (cmd) {
+      case Cmd::User:
+        // -ERR to USER: the name is refused before any password (RFC 1939 7).
+        if (err && mode_ == Mode::User && !attempt_open_) {
+          attempt_open_ = true;
+          ts_ = context_.flow->now;
+          emit(AuthResult::Failure, reason, out);
+        }
+        break;
+      case Cmd::Pass:
+      case Cmd::Apop:
+      case Cmd::Auth:
+        if (attempt_open_) emit(ok ? AuthResult::Success : AuthResult::Failure, reason, out);
+        break;
+      case Cmd::Stls:
+        if (ok) {
+          tls_ = true;
+          if (!logged_in_) {
+            AuthAttempt a;  // the login that follows is encrypted
+            a.tls = true;
+            a.ts = context_.flow->now;
+            out.emit(make_auth_event(context_, "pop3", a));
+          }
+        }
+        break;
+      case Cmd::Multi:
+        in_multiline_ = ok;
+        break;
+      case Cmd::Single:
+        break;
+    }
+    return true;
+  }
+
+  enum class Mode : uint8_t { None, User, Apop, Sasl };
+
+  void start(Mode mode) {
+    mode_ = mode;
+    user_.clear();
+    password_.reset();
+    digest_.clear();
+    attempt_open_ = false;
+    auth_wants_response_ = false;
+    ts_ = context_.flow->now;
+  }
+
+  void emit(AuthResult result, std::string reason, EventSink& out) {
+    AuthAttempt a;
+    if (mode_ == Mode::Sasl) {
+      sasl_.fill(a);
+    } else {
+      a.user = user_;
+      a.password = password_;
+      a.mechanism = mode_ == Mode::Apop ? "APOP" : "USER";
+    }
+    if (mode_ == Mode::Apop) {
+      a.credential.emplace_back("challenge", challenge_);
+      a.credential.emplace_back("digest", digest_);
+      // hashcat -m 20, md5($salt.$pass): "digest:challenge".
+      if (!challenge_.empty() && digest_.size() == 32) {
+        a.hash = digest_ + ":" + challenge_;
+        a.hash_mode = 20;
+      }
+    }
+    a.result = result;
+    a.reason = std::move(reason);
+    a.ts = ts_;
+    out.emit(make_auth_event(context_, "pop3", a));
+    attempt_open_ = false;
+    auth_wants_response_ = false;
+    if (result == AuthResult::Success) logged_in_ = true;
+  }
+
+  AnalyzerContext context_;
+  std::array<tp::LineReader, 2> lines_;
+  tp::CommandQueue<Cmd, 128> pending_;
+  tp::SaslExchange sasl_;
+  Mode mode_ = Mode::None;
+  std::string user_, digest_, challenge_;
+  std::optional<std::string> password_;
+  TimestampNs ts_ = 0;
+  bool attempt_open_ = false;
+  bool auth_wants_response_ = false;
+  bool in_multiline_ = false;
+  bool greeted_ = false;
+  bool logged_in_ = false;
+  bool tls_ = false;
+  int bad_responses_ = 0;
+};
+
+std::unique_ptr<Analyzer> make_pop3(const AnalyzerContext& context) {
+  return std::make_unique<Pop3Analyzer>(context);
+}
+
+}  // namespace
+
+const AnalyzerSpec kPop3Analyzer = {"pop3",     Transport::Tcp, kPop3Ports,
+                                    probe_pop3, make_pop3,      kAnomalies};
+
+}  // namespace netsift

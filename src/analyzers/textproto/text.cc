@@ -1,0 +1,133 @@
+#include "analyzers/textproto/text.h"
+
+#include <nettle/base64.h>
+
+#include "events/event.h"
+
+namespace netsift::textproto {
+
+namespace {
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
+
+// RFC 3629 well-formed UTF-8 with no control characters.
+bool clean_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    uint8_t c = uint8_t(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1, cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2, cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      uint8_t b = uint8_t(s[i + k]);
+      if ((b & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (b & 0x3f);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view first_word(std::string_view line, std::string_view& rest) {
+  size_t sp = line.find(' ');
+  std::string_view word = line.substr(0, sp);
+  rest = sp == std::string_view::npos ? std::string_view() : line.substr(sp);
+  size_t start = rest.find_first_not_of(' ');
+  rest = start == std::string_view::npos ? std::string_view() : rest.substr(start);
+  return word;
+}
+
+std::string_view trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  text = trim(text);
+  for (char c : text) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '=';
+    if (!ok) return std::nullopt;
+  }
+  // Nettle wants the padding; SASL peers sometimes leave it out.
+  std::string padded(text);
+  size_t data = padded.find('=');
+  if (data != std::string::npos && padded.find_first_not_of('=', data) != std::string::npos)
+    return std::nullopt;  // '=' only at the end
+  if ((data == std::string::npos ? padded.size() : data) % 4 == 1) return std::nullopt;
+  while (padded.size() % 4) padded.push_back('=');
+  std::string out(BASE64_DECODE_LENGTH(padded.size()), '\0');
+  base64_decode_ctx ctx;
+  base64_decode_init(&ctx);
+  size_t len = out.size();
+  if (!base64_decode_update(&ctx, &len, reinterpret_cast<uint8_t*>(out.data()), padded.size(),
+                            padded.data()) ||
+      !base64_decode_final(&ctx))
+    return std::nullopt;
+  out.resize(len);
+  return out;
+}
+
+std::string wire_text(std::string_view bytes, size_t max) {
+  bytes = bytes.substr(0, max);
+  if (clean_utf8(bytes)) return std::string(bytes);
+  std::string out;
+  escape_bytes(ByteView(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), out);
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kDigits[uint8_t(bytes[i]) >> 4];
+    out[2 * i + 1] = kDigits[uint8_t(bytes[i]) & 15];
+  }
+  return out;
+}
+
+std::optional<uint64_t> parse_count(std::string_view s, uint64_t max) {
+  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') break;
+    v = v * 10 + uint64_t(c - '0');
+    if (v > max) return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace netsift::textproto

@@ -1,0 +1,204 @@
+// SMTP logins and envelope through the real engine: conversations written from RFC 5321,
+// RFC 4954 (AUTH), RFC 2920 (PIPELINING), RFC 3030 (BDAT) and RFC 3207 (STARTTLS), cut
+// at every offset, on the default port and on others (probing).
+#include "analyzers/smtp/smtp_analyzer.h"
+
+#include <gtest/gtest.h>
+#include <nettle/hmac.h>
+
+#include <string>
+#include <vector>
+
+#include "analyzer_harness.h"
+#include "analyzers/registry.h"
+#include "core/base64.h"
+#include "event_fields.h"
+
+namespace netsift {
+namespace {
+
+using test::events_of;
+using test::Turn;
+
+std::string b64(std::string_view s) {
+  return base64_encode(ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+}
+
+std::string hmac_md5_hex(std::string_view key, std::string_view msg) {
+  hmac_md5_ctx ctx;
+  hmac_md5_set_key(&ctx, key.size(), reinterpret_cast<const uint8_t*>(key.data()));
+  hmac_md5_update(&ctx, msg.size(), reinterpret_cast<const uint8_t*>(msg.data()));
+  uint8_t d[MD5_DIGEST_SIZE];
+  hmac_md5_digest(&ctx, sizeof d, d);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : d) out += {kHex[b >> 4], kHex[b & 15]};
+  return out;
+}
+
+const std::vector<Turn> kLoginThenMail = {
+    {Dir::ToClient, "220-mail.example.org ESMTP ready\r\n220 no spam\r\n"},
+    {Dir::ToServer, "EHLO client.example.net\r\n"},
+    {Dir::ToClient,
+     "250-mail.example.org\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN CRAM-MD5\r\n"
+     "250 CHUNKING\r\n"},
+    {Dir::ToServer, "AUTH LOGIN\r\n"},
+    {Dir::ToClient, "334 VXNlcm5hbWU6\r\n"},
+    {Dir::ToServer, b64("alice@example.org") + "\r\n"},
+    {Dir::ToClient, "334 UGFzc3dvcmQ6\r\n"},
+    {Dir::ToServer, b64("wrong") + "\r\n"},
+    {Dir::ToClient, "535 5.7.8 Authentication credentials invalid\r\n"},
+    {Dir::ToServer,
+     "AUTH PLAIN " + b64(std::string("\0alice@example.org\0s3cret pass", 30)) + "\r\n"},
+    {Dir::ToClient, "235 2.7.0 Authentication successful\r\n"},
+    // Pipelined envelope (RFC 2920): one reply per command, in order.
+    {Dir::ToServer,
+     "MAIL FROM:<alice@example.org> SIZE=120\r\nRCPT TO:<bob@example.net>\r\n"
+     "RCPT TO:<nobody@example.net>\r\nDATA\r\n"},
+    {Dir::ToClient, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 No such user\r\n354 Go ahead\r\n"},
+    // The body holds lines that look like commands; a dot-stuffed line; then the end.
+    {Dir::ToServer, "Subject: test\r\n\r\nAUTH PLAIN AGZha2UAZmFrZQ==\r\n..\r\nQUIT\r\n.\r\n"},
+    {Dir::ToClient, "250 2.0.0 Ok: queued as 1234\r\n"},
+    {Dir::ToServer, "QUIT\r\n"},
+    {Dir::ToClient, "221 2.0.0 Bye\r\n"},
+};
+
+TEST(SmtpAnalyzer, LoginFailureThenSuccessAndPipelinedEnvelope) {
+  for (uint16_t port : {25, 587, 2525}) {
+    auto log = test::play(analyzer_registry(), test::test_flow(port), kLoginThenMail);
+    auto auth = events_of(log, "auth");
+    ASSERT_EQ(auth.size(), 2u) << port;
+    EXPECT_EQ(auth[0].str("service"), "smtp");
+    EXPECT_EQ(auth[0].str("mechanism"), "LOGIN");
+    EXPECT_EQ(auth[0].str("user"), "alice@example.org");
+    EXPECT_EQ(auth[0].str("password"), "wrong");
+    EXPECT_EQ(auth[0].str("result"), "failure");
+    EXPECT_EQ(auth[0].str("reason"), "535 5.7.8 Authentication credentials invalid");
+    EXPECT_EQ(auth[1].str("mechanism"), "PLAIN");
+    EXPECT_EQ(auth[1].str("user"), "alice@example.org");
+    EXPECT_EQ(auth[1].str("password"), "s3cret pass");
+    EXPECT_EQ(auth[1].str("result"), "success");
+    EXPECT_EQ(auth[1].str("tls"), "false");
+    auto smtp = events_of(log, "smtp");
+    ASSERT_EQ(smtp.size(), 1u);
+    EXPECT_EQ(smtp[0].str("helo"), "client.example.net");
+    EXPECT_EQ(smtp[0].str("banner"), "mail.example.org ESMTP ready");
+    EXPECT_EQ(smtp[0].str("mail_from_count"), "1");
+    EXPECT_EQ(smtp[0].str("rcpt_to_count"), "2");
+    EXPECT_EQ(smtp[0].str("rcpt_rejected"), "1");
+    EXPECT_EQ(smtp[0].str("messages"), "1");
+    EXPECT_EQ(smtp[0].str("auth_attempts"), "2");
+    EXPECT_EQ(smtp[0].str("last_reply"), "221 2.0.0 Bye");
+    EXPECT_EQ(log.lines.size(), 3u) << "nothing else, in particular nothing from the body";
+  }
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(25), kLoginThenMail), "");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(2525), kLoginThenMail),
+            "");
+}
+
+TEST(SmtpAnalyzer, CramMd5HashLineAndPlainAfterChallenge) {
+  const std::string challenge = "<1896.697170952@postoffice.example.net>";
+  const std::string response = "tim " + hmac_md5_hex("tanstaaftanstaaf", challenge);
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 AUTH CRAM-MD5 PLAIN\r\n"},
+      {Dir::ToServer, "AUTH CRAM-MD5\r\n"},
+      {Dir::ToClient, "334 " + b64(challenge) + "\r\n"},
+      {Dir::ToServer, b64(response) + "\r\n"},
+      {Dir::ToClient, "235 ok\r\n"},
+      // PLAIN without an initial response: the server asks with an empty 334.
+      {Dir::ToServer, "AUTH PLAIN\r\n"},
+      {Dir::ToClient, "334 \r\n"},
+      {Dir::ToServer, b64(std::string("\0tim\0guess", 10)) + "\r\n"},
+      {Dir::ToClient, "454 4.7.0 Temporary authentication failure\r\n"},
+      // Cancelled exchange.
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "334 VXNlcm5hbWU6\r\n"},
+      {Dir::ToServer, "*\r\n"},
+      {Dir::ToClient, "501 5.7.0 Authentication cancelled\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(587), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 3u);
+  EXPECT_EQ(auth[0].str("mechanism"), "CRAM-MD5");
+  EXPECT_EQ(auth[0].str("user"), "tim");
+  EXPECT_FALSE(auth[0].has("password"));
+  EXPECT_EQ(auth[0].cred("challenge"), challenge);
+  // The digest checks against the known password, independently of netsift.
+  EXPECT_EQ(auth[0].cred("response"), hmac_md5_hex("tanstaaftanstaaf", challenge));
+  EXPECT_EQ(auth[0].str("hash"), "$cram_md5$" + b64(challenge) + "$" + b64(response));
+  EXPECT_EQ(auth[0].str("hash_mode"), "10200");
+  EXPECT_EQ(auth[0].str("result"), "success");
+  EXPECT_EQ(auth[1].str("user"), "tim");
+  EXPECT_EQ(auth[1].str("password"), "guess");
+  EXPECT_EQ(auth[1].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("reason"), "454 4.7.0 Temporary authentication failure");
+  EXPECT_EQ(auth[2].str("result"), "failure");
+  EXPECT_EQ(auth[2].str("reason"), "501 5.7.0 Authentication cancelled");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(587), turns), "");
+  // --redact masks the secrets.
+  AppLayerConfig redact;
+  redact.redact = true;
+  auto masked =
+      events_of(test::play(analyzer_registry(), test::test_flow(587), turns, {}, redact), "auth");
+  EXPECT_EQ(masked[0].str("hash"), "<redacted>");
+  EXPECT_EQ(masked[1].str("password"), "<redacted>");
+}
+
+TEST(SmtpAnalyzer, StartTlsEndsParsingAndBdatChunksAreSkipped) {
+  std::vector<Turn> tls = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 STARTTLS\r\n"},
+      {Dir::ToServer, "STARTTLS\r\n"},
+      {Dir::ToClient, "220 2.0.0 Ready to start TLS\r\n"},
+      {Dir::ToServer, std::string("\x16\x03\x01\x00\x05hello\r\nAUTH PLAIN AHUAcA==\r\n", 33)},
+      {Dir::ToClient, "235 not really\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(25), tls);
+  EXPECT_TRUE(events_of(log, "auth").empty()) << "logins inside TLS are invisible";
+  auto smtp = events_of(log, "smtp");
+  ASSERT_EQ(smtp.size(), 1u);
+  EXPECT_EQ(smtp[0].str("tls"), "true");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(25), tls), "");
+
+  std::string chunk = "Subject: x\r\n\r\nAUTH PLAIN AHUAcA==\r\n.\r\n\x00\xff";
+  std::vector<Turn> bdat = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 CHUNKING\r\n"},
+      {Dir::ToServer, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT " + std::to_string(chunk.size()) +
+                          "\r\n" + chunk + "BDAT 0 LAST\r\n"},
+      {Dir::ToClient, "250 ok\r\n250 ok\r\n250 chunk\r\n250 queued\r\n"},
+      {Dir::ToServer, "AUTH PLAIN " + b64(std::string("\0u\0p", 4)) + "\r\n"},
+  };
+  log = test::play(analyzer_registry(), test::test_flow(25), bdat);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 1u) << "only the real AUTH, reported unknown at close";
+  EXPECT_EQ(auth[0].str("user"), "u");
+  EXPECT_EQ(auth[0].str("result"), "unknown");
+  smtp = events_of(log, "smtp");
+  ASSERT_EQ(smtp.size(), 1u);
+  EXPECT_EQ(smtp[0].str("messages"), "1");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(25), bdat), "");
+}
+
+TEST(SmtpAnalyzer, ProbeLetsTheClientDecide) {
+  const AnalyzerSpec* spec = find_analyzer("smtp");
+  ASSERT_NE(spec, nullptr);
+  auto probe = [&](Dir d, std::string_view s) {
+    return spec->probe(d, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  };
+  EXPECT_EQ(probe(Dir::ToClient, "220 host ready\r\n"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToClient, "22"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToClient, "220 host ready\r\n250 hello\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "220 (vsFTPd 3.0.3)\r\n331 Password\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToServer, "ehlo x\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToServer, "EH"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToServer, "USER bob\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToServer, "GET / HTTP/1.1\r\n"), Confidence::No);
+}
+
+}  // namespace
+}  // namespace netsift

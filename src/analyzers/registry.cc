@@ -4,6 +4,7 @@
 
 #include "analyzers/dns/dns_analyzer.h"
 #include "analyzers/ftp/ftp_analyzer.h"
+#include "analyzers/http/http_analyzer.h"
 #include "analyzers/imap/imap_analyzer.h"
 #include "analyzers/pop3/pop3_analyzer.h"
 #include "analyzers/redis/redis_analyzer.h"
@@ -14,7 +15,7 @@ namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
   // One name may appear twice, once per transport (DNS over UDP and over TCP).
-  static const std::array<AnalyzerSpec, 8> kRegistry = {
+  static const std::array<AnalyzerSpec, 9> kRegistry = {
       kSshAnalyzer,
       kDnsUdpAnalyzer,
       kDnsTcpAnalyzer,
@@ -23,6 +24,7 @@ std::span<const AnalyzerSpec> analyzer_registry() {
       kFtpAnalyzer,
       kPop3Analyzer,
       kImapAnalyzer,
+      kHttpAnalyzer,
   };
   return kRegistry;
 }

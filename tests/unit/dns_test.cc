@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer_harness.h"
 #include "analyzers/dns/dns_analyzer.h"
 #include "analyzers/dns/dns_message.h"
 #include "packet_builder.h"
@@ -241,9 +242,47 @@ TEST(Dns, TcpFramingSplitAtEveryOffset) {
         tail.clear();
       }
     }
+    analyzer->on_close(sink);  // unanswered queries are written when the flow ends
     EXPECT_EQ(sink.qnames, (std::vector<std::string>{"one.example", "two.example"}))
         << "split at " << cut;
   }
+}
+
+// Queries wait for their response (same id): the query says answered, the response
+// carries the round-trip time; what is never answered is reported at the end.
+TEST(Dns, QueriesPairedWithResponsesByIdWithRtt) {
+  auto message = [](uint16_t id, uint16_t flags, const char* name) {
+    Bytes m = header(id, flags, 1, 0, 0, 0);
+    put_name(m, {name, "example"});
+    put16(m, 1);
+    put16(m, 1);
+    return m;
+  };
+  FlowInfo flow;
+  auto analyzer = kDnsUdpAnalyzer.make(AnalyzerContext{&flow});
+  test::EventLog log;
+  auto send = [&](Dir d, const Bytes& m) {
+    analyzer->on_data(d, ByteView(m.data(), m.size()), log);
+  };
+  flow.now = 1'000'000'000;
+  send(Dir::ToServer, message(7, 0x0100, "a"));
+  flow.now += 2'000'000;
+  send(Dir::ToServer, message(8, 0x0100, "b"));
+  EXPECT_TRUE(log.lines.empty());  // both still waiting
+  flow.now += 23'000'000;
+  send(Dir::ToClient, message(7, 0x8180, "a"));
+  ASSERT_EQ(log.lines.size(), 2u);
+  EXPECT_NE(log.lines[0].find("\"direction\":\"query\""), std::string::npos);
+  EXPECT_NE(log.lines[0].find("\"answered\":true"), std::string::npos);
+  EXPECT_NE(log.lines[1].find("\"rtt\":0.025"), std::string::npos) << log.lines[1];
+  // A response to no query of this flow has no rtt.
+  send(Dir::ToClient, message(99, 0x8180, "c"));
+  ASSERT_EQ(log.lines.size(), 3u);
+  EXPECT_EQ(log.lines[2].find("rtt"), std::string::npos);
+  analyzer->on_close(log);
+  ASSERT_EQ(log.lines.size(), 4u);
+  EXPECT_NE(log.lines[3].find("\"answered\":false"), std::string::npos);
+  EXPECT_NE(log.lines[3].find("b.example"), std::string::npos);
 }
 
 }  // namespace

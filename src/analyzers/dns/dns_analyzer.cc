@@ -1,5 +1,7 @@
 #include "analyzers/dns/dns_analyzer.h"
 
+#include <deque>
+
 #include "analyzers/dns/dns_message.h"
 
 namespace netsift {
@@ -14,9 +16,22 @@ Confidence no_probe(Dir, ByteView) {
   return Confidence::No;
 }
 
+// Queries held for their response, per flow: a flow with more outstanding queries than
+// this reports the oldest as it is (neither answered nor unanswered known).
+constexpr size_t kMaxPendingQueries = 64;
+
 class DnsAnalyzer final : public Analyzer {
  public:
   DnsAnalyzer(const FlowInfo& flow, bool tcp) : flow_(flow), tcp_(tcp) {}
+
+  // Queries never answered are reported when the flow ends.
+  void on_close(EventSink& out) override {
+    for (auto& q : pending_) {
+      q.event.set("answered", false);
+      out.emit(q.event);
+    }
+    pending_.clear();
+  }
 
   ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
     if (!tcp_) return message(dir, data, out) ? ParseResult::ok() : ParseResult::error();
@@ -34,16 +49,51 @@ class DnsAnalyzer final : public Analyzer {
 
  private:
   // False when this cannot be DNS (shorter than a header): the engine then detaches.
+  // A query's event waits for its response (same flow, same id) so that it can say
+  // whether it was answered; the response carries the round-trip time.
   bool message(Dir dir, ByteView msg, EventSink& out) {
     Event e = make_flow_event("dns", flow_);
     e.set("direction", dir == Dir::ToServer ? "query" : "response");
     if (!dns::add_message(msg, e)) return false;
+    uint16_t id = load_be16(msg.data());
+    bool response = msg[2] & 0x80;
+    if (!response) {
+      for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+        if (it->id != id) continue;
+        // Asked again before any answer: the earlier copy went unanswered.
+        it->event.set("answered", false);
+        out.emit(it->event);
+        pending_.erase(it);
+        break;
+      }
+      if (pending_.size() >= kMaxPendingQueries) {
+        out.emit(pending_.front().event);
+        pending_.pop_front();
+      }
+      pending_.push_back({id, flow_.now, std::move(e)});
+      return true;
+    }
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (it->id != id) continue;
+      it->event.set("answered", true);
+      out.emit(it->event);
+      e.set_time("rtt", flow_.now - it->ts);
+      pending_.erase(it);
+      break;
+    }
     out.emit(e);
     return true;
   }
 
+  struct PendingQuery {
+    uint16_t id;
+    TimestampNs ts;
+    Event event;
+  };
+
   const FlowInfo& flow_;
   bool tcp_;
+  std::deque<PendingQuery> pending_;
 };
 
 std::unique_ptr<Analyzer> make_udp(const AnalyzerContext& context) {

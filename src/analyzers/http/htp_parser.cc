@@ -1,0 +1,427 @@
+// The only file that sees libhtp (see htp_parser.h).
+#include "analyzers/http/htp_parser.h"
+
+#include <htp/htp.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace netsift::http {
+namespace {
+
+constexpr size_t kMaxHeaderBlock = 64 * 1024;  // raw header bytes kept per message
+constexpr size_t kGapChunk = 16 * 1024;        // placeholder bytes per libhtp call
+constexpr uint64_t kMaxGapFill = 64ull << 20;  // larger holes restart the parser instead
+
+std::string_view view(const bstr* b) {
+  if (b == nullptr) return {};
+  return {reinterpret_cast<const char*>(bstr_ptr(b)), bstr_len(b)};
+}
+
+std::string_view header(const htp_table_t* table, const char* name) {
+  if (table == nullptr) return {};
+  const auto* h = static_cast<const htp_header_t*>(htp_table_get_c(table, name));
+  return h ? view(h->value) : std::string_view();
+}
+
+std::string version_of(const bstr* protocol) {
+  std::string_view p = view(protocol);
+  if (p.size() > 5 && (p.starts_with("HTTP/") || p.starts_with("http/"))) p.remove_prefix(5);
+  return std::string(p.substr(0, 16));
+}
+
+uint32_t translate_flags(uint64_t f) {
+  struct Map {
+    uint64_t htp;
+    uint32_t ours;
+  };
+  static constexpr Map kMap[] = {
+      {HTP_REQUEST_SMUGGLING, kFlagSmuggling},
+      {HTP_INVALID_FOLDING, kFlagInvalidFolding},
+      {HTP_REQUEST_INVALID_T_E, kFlagInvalidTransferEncoding},
+      {HTP_REQUEST_INVALID_C_L, kFlagInvalidContentLength},
+      {HTP_HOST_MISSING, kFlagHostMissing},
+      {HTP_HOST_AMBIGUOUS, kFlagHostAmbiguous},
+      {HTP_REQUEST_INVALID, kFlagInvalidRequestLine},
+      {HTP_STATUS_LINE_INVALID, kFlagInvalidStatusLine},
+      {HTP_HEADERS_TOO_MANY, kFlagTooManyHeaders},
+      {HTP_FIELD_UNPARSEABLE | HTP_FIELD_INVALID, kFlagInvalidHeader},
+      {HTP_FIELD_LONG, kFlagLongHeader},
+      {HTP_FIELD_RAW_NUL | HTP_PATH_RAW_NUL | HTP_PATH_ENCODED_NUL, kFlagRawNul},
+      {HTP_PATH_INVALID_ENCODING | HTP_PATH_INVALID, kFlagInvalidPathEncoding},
+      {HTP_HOST_INVALID, kFlagInvalidHost},
+      {HTP_AUTH_INVALID, kFlagInvalidAuth},
+  };
+  uint32_t out = 0;
+  for (const auto& m : kMap) {
+    if (f & m.htp) out |= m.ours;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct HtpParser::Impl {
+  ParserListener& listener;
+  const TimestampNs& now;
+  htp_cfg_t* cfg = nullptr;
+  htp_connp_t* connp = nullptr;
+  // Entity bytes still expected in the current body of each direction: UINT64_MAX for a
+  // response read until the connection closes, 0 when no length-delimited body is open.
+  std::array<uint64_t, 2> body_left{};
+  std::array<htp_tx_t*, 2> body_tx{};
+  std::array<bool, 2> in_message{};  // a request / response started and not complete
+  bool filling_gap = false;
+  bool closed = false;
+  bool tunnel = false;  // CONNECT accepted or protocol switched: no more parsing
+
+  Impl(ParserListener& l, const TimestampNs& n) : listener(l), now(n) { open(); }
+  ~Impl() { shut(); }
+
+  static Impl& of(htp_tx_t* tx) { return *static_cast<Impl*>(htp_connp_get_user_data(tx->connp)); }
+
+  Transaction& txn(htp_tx_t* tx) {
+    auto* t = static_cast<Transaction*>(htp_tx_get_user_data(tx));
+    if (t == nullptr) {
+      t = new Transaction;
+      t->index = tx->index;
+      t->ts_start = now;
+      htp_tx_set_user_data(tx, t);
+    }
+    return *t;
+  }
+
+  void open() {
+    cfg = htp_config_create();
+    htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
+    htp_config_set_log_level(cfg, HTP_LOG_NONE);  // anomalies come from tx flags
+    htp_config_set_tx_auto_destroy(cfg, 1);
+    htp_config_set_response_decompression(cfg, 0);  // decoded by the analyzer
+    htp_config_set_request_decompression(cfg, 0);
+    htp_config_set_parse_request_auth(cfg, 0);  // the analyzer parses Authorization
+    htp_config_register_request_start(cfg, on_request_start);
+    htp_config_register_request_line(cfg, on_request_line);
+    htp_config_register_request_header_data(cfg, on_request_header_data);
+    htp_config_register_request_headers(cfg, on_request_headers);
+    htp_config_register_request_body_data(cfg, on_request_body);
+    htp_config_register_request_complete(cfg, on_request_complete);
+    htp_config_register_response_start(cfg, on_response_start);
+    htp_config_register_response_line(cfg, on_response_line);
+    htp_config_register_response_header_data(cfg, on_response_header_data);
+    htp_config_register_response_headers(cfg, on_response_headers);
+    htp_config_register_response_body_data(cfg, on_response_body);
+    htp_config_register_response_complete(cfg, on_response_complete);
+    htp_config_register_transaction_complete(cfg, on_transaction_complete);
+    connp = htp_connp_create(cfg);
+    htp_connp_set_user_data(connp, this);
+    htp_time_t tv = timeval_of(now);
+    htp_connp_open(connp, nullptr, 0, nullptr, 0, &tv);
+    body_left = {};
+    body_tx = {};
+    in_message = {};
+  }
+
+  // Reports what is unfinished and frees libhtp's state.
+  void shut() {
+    if (connp == nullptr) return;
+    if (htp_conn_t* conn = htp_connp_get_connection(connp)) {
+      for (size_t i = 0; i < htp_list_size(conn->transactions); ++i) {
+        auto* tx = static_cast<htp_tx_t*>(htp_list_get(conn->transactions, i));
+        if (tx == nullptr) continue;
+        auto* t = static_cast<Transaction*>(htp_tx_get_user_data(tx));
+        if (t == nullptr) continue;
+        htp_tx_set_user_data(tx, nullptr);
+        if (t->has_request || t->has_response) {
+          t->flags |= translate_flags(tx->flags);
+          t->ts_end = now;
+          listener.complete(*t);
+        }
+        delete t;
+      }
+    }
+    htp_connp_destroy_all(connp);
+    htp_config_destroy(cfg);
+    connp = nullptr;
+    cfg = nullptr;
+  }
+
+  static htp_time_t timeval_of(TimestampNs ns) {
+    htp_time_t tv;
+    tv.tv_sec = time_t(ns / 1000000000);
+    tv.tv_usec = suseconds_t((ns % 1000000000) / 1000);
+    return tv;
+  }
+
+  // --- libhtp hooks ---
+  static int on_request_start(htp_tx_t* tx) {
+    Impl& self = of(tx);
+    self.txn(tx);
+    self.in_message[0] = true;
+    return HTP_OK;
+  }
+  static int on_request_line(htp_tx_t* tx) {
+    Transaction& t = of(tx).txn(tx);
+    t.has_request = true;
+    t.method.assign(view(tx->request_method).substr(0, 256));
+    t.uri.assign(view(tx->request_uri).substr(0, kMaxHeaderBlock));
+    t.req_version = tx->is_protocol_0_9 ? std::string("0.9") : version_of(tx->request_protocol);
+    return HTP_OK;
+  }
+  static void append(std::string& block, bool& cut, const htp_tx_data_t* d) {
+    if (d->data == nullptr || d->len == 0) return;
+    size_t room = kMaxHeaderBlock - std::min(kMaxHeaderBlock, block.size());
+    if (d->len > room) cut = true;
+    block.append(reinterpret_cast<const char*>(d->data), std::min(room, d->len));
+  }
+  static int on_request_header_data(htp_tx_data_t* d) {
+    Transaction& t = of(d->tx).txn(d->tx);
+    append(t.req_header_block, t.req_headers_cut, d);
+    return HTP_OK;
+  }
+  static int on_request_headers(htp_tx_t* tx) {
+    Impl& self = of(tx);
+    Transaction& t = self.txn(tx);
+    t.req_content_encoding.assign(header(tx->request_headers, "content-encoding").substr(0, 256));
+    t.req_content_type.assign(view(tx->request_content_type).substr(0, 256));
+    if (t.req_content_type.empty())
+      t.req_content_type.assign(header(tx->request_headers, "content-type").substr(0, 256));
+    t.flags |= translate_flags(tx->flags);
+    self.body_tx[0] = tx;
+    self.body_left[0] =
+        tx->request_transfer_coding == HTP_CODING_IDENTITY && tx->request_content_length > 0
+            ? uint64_t(tx->request_content_length)
+            : 0;
+    self.listener.headers(t, Dir::ToServer);
+    return HTP_OK;
+  }
+  void body(htp_tx_data_t* d, Dir dir) {
+    if (d->data == nullptr || d->len == 0) return;
+    size_t i = size_t(dir);
+    if (body_tx[i] == d->tx && body_left[i] != UINT64_MAX)
+      body_left[i] -= std::min<uint64_t>(body_left[i], d->len);
+    listener.body(txn(d->tx), dir, ByteView(d->data, d->len), filling_gap);
+  }
+  static int on_request_body(htp_tx_data_t* d) {
+    of(d->tx).body(d, Dir::ToServer);
+    return HTP_OK;
+  }
+  static int on_request_complete(htp_tx_t* tx) {
+    Impl& self = of(tx);
+    Transaction& t = self.txn(tx);
+    t.request_complete = true;
+    t.flags |= translate_flags(tx->flags);
+    self.in_message[0] = false;
+    if (self.body_tx[0] == tx) self.body_tx[0] = nullptr, self.body_left[0] = 0;
+    return HTP_OK;
+  }
+  static int on_response_start(htp_tx_t* tx) {
+    Impl& self = of(tx);
+    self.txn(tx);
+    self.in_message[1] = true;
+    return HTP_OK;
+  }
+  static int on_response_line(htp_tx_t* tx) {
+    Transaction& t = of(tx).txn(tx);
+    t.has_response = true;
+    t.resp_version = version_of(tx->response_protocol);
+    t.status.assign(view(tx->response_status).substr(0, 64));
+    t.status_number = tx->response_status_number;
+    t.reason.assign(view(tx->response_message).substr(0, 1024));
+    if (t.status_number >= 100 && t.status_number < 200 && t.status_number != 101)
+      t.continued = true;
+    t.resp_header_block.clear();  // the interim response's headers are not the final ones
+    // RFC 9112 6.3: 204 and 304 never have a body, whatever Content-Length says (a 304
+    // may repeat the cached representation's length). libhtp 0.5.42 reads a body when
+    // the field is there, which swallows the next response; its HEAD rule is the one
+    // that ends the message at the header block, so it is applied here.
+    if ((t.status_number == 204 || t.status_number == 304) &&
+        tx->request_method_number != HTP_M_CONNECT)
+      tx->request_method_number = HTP_M_HEAD;
+    t.resp_headers_cut = false;
+    return HTP_OK;
+  }
+  static int on_response_header_data(htp_tx_data_t* d) {
+    Transaction& t = of(d->tx).txn(d->tx);
+    append(t.resp_header_block, t.resp_headers_cut, d);
+    return HTP_OK;
+  }
+  static int on_response_headers(htp_tx_t* tx) {
+    Impl& self = of(tx);
+    Transaction& t = self.txn(tx);
+    // A response with no status line (HTTP/0.9 reply) still carries a body.
+    t.has_response = true;
+    t.resp_content_encoding.assign(header(tx->response_headers, "content-encoding").substr(0, 256));
+    t.resp_content_type.assign(view(tx->response_content_type).substr(0, 256));
+    if (t.resp_content_type.empty())
+      t.resp_content_type.assign(header(tx->response_headers, "content-type").substr(0, 256));
+    t.flags |= translate_flags(tx->flags);
+    self.body_tx[1] = tx;
+    if (tx->response_transfer_coding == HTP_CODING_IDENTITY) {
+      self.body_left[1] =
+          tx->response_content_length >= 0 ? uint64_t(tx->response_content_length) : UINT64_MAX;
+    } else {
+      self.body_left[1] = 0;
+    }
+    self.listener.headers(t, Dir::ToClient);
+    return HTP_OK;
+  }
+  static int on_response_body(htp_tx_data_t* d) {
+    Impl& self = of(d->tx);
+    Transaction& t = self.txn(d->tx);
+    if (!t.has_response) {
+      // HTTP/0.9: the reply is all body, no headers hook ran.
+      t.has_response = true;
+      self.body_tx[1] = d->tx;
+      self.body_left[1] = UINT64_MAX;
+      self.listener.headers(t, Dir::ToClient);
+    }
+    self.body(d, Dir::ToClient);
+    return HTP_OK;
+  }
+  static int on_response_complete(htp_tx_t* tx) {
+    Impl& self = of(tx);
+    Transaction& t = self.txn(tx);
+    t.response_complete = true;
+    t.flags |= translate_flags(tx->flags);
+    self.in_message[1] = false;
+    if (self.body_tx[1] == tx) self.body_tx[1] = nullptr, self.body_left[1] = 0;
+    if (t.status_number == 101 || (tx->request_method_number == HTP_M_CONNECT &&
+                                   t.status_number >= 200 && t.status_number < 300)) {
+      // The connection becomes a tunnel: the exchange is over now (libhtp would wait
+      // for the request side), and nothing after it is given to libhtp.
+      self.tunnel = true;
+      on_transaction_complete(tx);
+    }
+    return HTP_OK;
+  }
+  static int on_transaction_complete(htp_tx_t* tx) {
+    Impl& self = of(tx);
+    auto* t = static_cast<Transaction*>(htp_tx_get_user_data(tx));
+    if (t == nullptr) return HTP_OK;
+    htp_tx_set_user_data(tx, nullptr);
+    t->request_complete = true;
+    t->response_complete = true;
+    t->flags |= translate_flags(tx->flags);
+    t->ts_end = self.now;
+    for (size_t i = 0; i < 2; ++i) {
+      if (self.body_tx[i] == tx) self.body_tx[i] = nullptr, self.body_left[i] = 0;
+    }
+    self.listener.complete(*t);
+    delete t;
+    return HTP_OK;
+  }
+
+  // libhtp 0.5.42 garbles a status line when one call holds the end of a response and
+  // only the start of the next status line (the partial line is buffered twice). So a
+  // response-side call never goes past its last line end, nor past the end of an
+  // identity body, unless what follows is fed as a call of its own.
+  Fed feed(Dir dir, ByteView data) {
+    if (dir == Dir::ToServer) return feed_call(dir, data);
+    size_t done = 0;
+    while (done < data.size()) {
+      if (tunnel) return {Status::Tunnel, data.size()};
+      ByteView rest = data.subspan(done);
+      size_t n = rest.size();
+      uint64_t left = body_tx[1] ? body_left[1] : 0;
+      if (left != 0 && left != UINT64_MAX) {
+        if (left < n) n = size_t(left);
+      } else if (left == 0) {
+        std::string_view text = as_chars(rest);
+        size_t lf = text.rfind('\n');
+        if (lf != std::string_view::npos) n = lf + 1;
+      }
+      Fed fed = feed_call(dir, rest.subspan(0, n));
+      if (fed.status != Status::Ok) return {fed.status, done + fed.consumed};
+      done += n;
+    }
+    return {Status::Ok, data.size()};
+  }
+
+  Fed feed_call(Dir dir, ByteView data) {
+    if (tunnel) return {Status::Tunnel, data.size()};
+    if (connp == nullptr || closed || data.empty()) return {Status::Ok, data.size()};
+    htp_time_t tv = timeval_of(now);
+    int rc = dir == Dir::ToServer ? htp_connp_req_data(connp, &tv, data.data(), data.size())
+                                  : htp_connp_res_data(connp, &tv, data.data(), data.size());
+    switch (rc) {
+      case HTP_STREAM_DATA_OTHER: {
+        size_t used = dir == Dir::ToServer ? htp_connp_req_data_consumed(connp)
+                                           : htp_connp_res_data_consumed(connp);
+        return {Status::WaitOther, std::min(used, data.size())};
+      }
+      case HTP_STREAM_TUNNEL:
+        return {Status::Tunnel, data.size()};
+      case HTP_STREAM_ERROR:
+        return {Status::Error, data.size()};
+      default:
+        return {Status::Ok, data.size()};
+    }
+  }
+
+  bool fill_gap(Dir dir, uint64_t missing) {
+    size_t i = size_t(dir);
+    if (connp == nullptr || body_tx[i] == nullptr || missing > kMaxGapFill) return false;
+    if (body_left[i] != UINT64_MAX && body_left[i] < missing) return false;
+    static constexpr std::array<uint8_t, kGapChunk> kZeros{};
+    filling_gap = true;
+    bool ok = true;
+    while (missing > 0 && ok) {
+      size_t n = size_t(std::min<uint64_t>(missing, kZeros.size()));
+      ok = feed(dir, ByteView(kZeros.data(), n)).status == Status::Ok;
+      missing -= n;
+    }
+    filling_gap = false;
+    return ok;
+  }
+};
+
+HtpParser::HtpParser(ParserListener& listener, const TimestampNs& now)
+    : impl_(std::make_unique<Impl>(listener, now)) {}
+
+HtpParser::~HtpParser() = default;
+
+HtpParser::Fed HtpParser::feed(Dir dir, ByteView data) {
+  return impl_->feed(dir, data);
+}
+
+bool HtpParser::fill_gap(Dir dir, uint64_t missing) {
+  return impl_->fill_gap(dir, missing);
+}
+
+void HtpParser::close() {
+  if (impl_->closed || impl_->connp == nullptr) return;
+  htp_time_t tv = Impl::timeval_of(impl_->now);
+  htp_connp_close(impl_->connp, &tv);
+  impl_->closed = true;
+  impl_->shut();
+}
+
+void HtpParser::stop() {
+  impl_->tunnel = true;
+  impl_->shut();
+}
+
+void HtpParser::restart() {
+  impl_->shut();
+  impl_->open();
+}
+
+bool HtpParser::idle(Dir dir) const {
+  return !impl_->in_message[size_t(dir)];
+}
+
+bool HtpParser::awaiting_response() const {
+  if (impl_->connp == nullptr) return false;
+  htp_conn_t* conn = htp_connp_get_connection(impl_->connp);
+  if (conn == nullptr) return false;
+  for (size_t i = 0; i < htp_list_size(conn->transactions); ++i) {
+    auto* tx = static_cast<htp_tx_t*>(htp_list_get(conn->transactions, i));
+    if (tx != nullptr && tx->request_progress >= HTP_REQUEST_LINE &&
+        tx->response_progress <= HTP_RESPONSE_NOT_STARTED)
+      return true;
+  }
+  return false;
+}
+
+}  // namespace netsift::http

@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "analyzers/registry.h"
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/option_values.h"
@@ -146,6 +147,21 @@ struct SessionCli {
   std::vector<std::function<void(CaptureOptions&, SessionOptions&)>> overrides;
 };
 
+// --extract-files DIR: the HTTP analyzer's `extract_dir` option (protocols.http).
+void add_extract_option(CLI::App* cmd, SessionCli& c) {
+  auto dir = std::make_shared<std::string>();
+  CLI::Option* opt = cmd->add_option(
+      "--extract-files", *dir, "Write each HTTP body once as DIR/<sha256> with a .json sidecar");
+  c.overrides.push_back([opt, dir](CaptureOptions&, SessionOptions& o) {
+    if (!opt->count()) return;
+    const AnalyzerSpec* http = find_analyzer("http");
+    if (http == nullptr) return;
+    auto it = o.flow.app.options.try_emplace("http", AnalyzerOptions(http->options)).first;
+    std::string error;
+    it->second.set("extract_dir", *dir, error);
+  });
+}
+
 void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
   SessionCli& c = *cli;
   SessionOptions& s = c.session;
@@ -232,6 +248,7 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
   over(values::add_seconds(*cmd, "--udp-timeout", s.flow.udp_timeout,
                            "Idle UDP flow timeout, seconds (default 60)"),
        [p](auto&, auto& o) { o.flow.udp_timeout = p->session.flow.udp_timeout; });
+  add_extract_option(cmd, c);
   cmd->add_option("--config", c.config_path, "YAML config file (command-line flags override it)")
       ->type_name("FILE");
 }
@@ -295,6 +312,7 @@ void register_sessions_command(CLI::App& root, const std::atomic<bool>& stop, in
       ->required()
       ->type_name("FILE");
   add_capture_options(*run, run_cli->capture);
+  add_extract_option(run, *run_cli);
   run->callback([run_cli, &stop, &exit_code] { exit_code = run_with_config(*run_cli, stop); });
 }
 

@@ -230,7 +230,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     if (!pending_[d].empty()) {
       if (pending_[d].size() + data.size() > kMaxPending) {
         anomaly(kPendingOverflow);
-        restart();
+        restart(kPendingOverflow);
         return ParseResult::ok();
       }
       pending_[d].insert(pending_[d].end(), data.begin(), data.end());
@@ -249,7 +249,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     // Lost where the framing cannot bridge it: report what is open, start afresh on the
     // next message that can be recognised in each direction.
     anomaly(kGapResync);
-    restart();
+    restart(kGapResync);
     sync_[d] = Sync::Hunting;
   }
 
@@ -349,7 +349,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
           return;
         case http::HtpParser::Status::Error:
           anomaly(kParseError);
-          restart();
+          restart(kParseError);
           return;
         case http::HtpParser::Status::WaitOther:
           if (fed.consumed == 0 && !pending_[d].empty()) return;
@@ -382,11 +382,13 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   // direction looks for the next message start (a direction that sat between messages
   // goes on from there; the damaged one may resume at any byte, so every offset is a
   // candidate, which the strict request/status line checks keep safe).
-  void restart() {
+  void restart(size_t why) {
     std::array<bool, 2> idle = {parser_.idle(Dir::ToServer), parser_.idle(Dir::ToClient)};
     pending_[0].clear();
     pending_[1].clear();
+    cut_short_ = why;  // the exchanges reported now end unfinished, for this reason
     parser_.restart();
+    cut_short_ = kAnomalyCount;
     for (size_t d = 0; d < 2; ++d) sync_[d] = idle[d] ? Sync::Synced : Sync::Hunting;
     line_start_ = {true, true};
   }
@@ -519,6 +521,11 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     }
     if (tx.req_headers_cut || tx.resp_headers_cut) note(kHeadersTruncated);
     if (!tx.has_request && tx.has_response) note(kResponseWithoutRequest);
+    if (cut_short_ != kAnomalyCount) note(cut_short_);
+    if (store_ && store_->failures() != extract_failures_) {
+      extract_failures_ = store_->failures();
+      note(kExtractFailed);
+    }
     for (auto& b : st.body) {
       if (!b.take_problem_report()) continue;
       switch (b.problem()) {
@@ -624,6 +631,8 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   std::array<bool, 2> line_start_{};  // a resynchronising direction's next byte starts a line
   std::array<std::vector<uint8_t>, 2> pending_;
   bool tunnel_ = false;
+  uint64_t extract_failures_ = 0;
+  size_t cut_short_ = kAnomalyCount;  // while restarting: why open exchanges end early
 };
 
 std::unique_ptr<Analyzer> make_http(const AnalyzerContext& context) {

@@ -19,6 +19,8 @@ PACKAGES=(
   redis-server redis-tools
   # login analyzers' live tests: servers and clients
   vsftpd curl swaks python3-aiosmtpd dovecot-imapd dovecot-pop3d
+  # the HTTP live test: nginx (WebDAV, auth_basic, gzip, proxy), openssl passwd
+  nginx openssl
 )
 
 if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then

@@ -377,6 +377,24 @@ TEST(HttpAnalyzer, ResponseWithoutRequestAndMidstream) {
   EXPECT_EQ(str(p.http[0], "resp_body"), "hello");
 }
 
+TEST(HttpAnalyzer, CaptureThatStartsWithTheServerIsTurnedRound) {
+  // The flow table took the server (port 80) for the client: its first packet came first.
+  FlowInfo flow = test::test_flow(80);
+  std::swap(flow.client_ip, flow.server_ip);
+  std::swap(flow.client_port, flow.server_port);
+  std::vector<Turn> turns = {
+      {C, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"}, {S, kGet}, {C, kOk}};
+  EXPECT_EQ(test::check_every_split(kSpecs, flow, turns), "");
+  test::EventLog log = test::play(kSpecs, flow, turns);
+  ASSERT_EQ(log.lines.size(), 2u);
+  rapidjson::Document d;
+  d.Parse(log.lines[1].c_str());
+  EXPECT_EQ(str(d, "req_uri"), "/index.html?a=1");
+  EXPECT_EQ(str(d, "resp_body"), "hello");
+  EXPECT_EQ(str(d, "src_ip"), "192.0.2.1");  // the real client
+  EXPECT_EQ(num(d, "dst_port"), 80u);
+}
+
 TEST(HttpAnalyzer, GapInsideBodyBridgedElsewhereResynchronised) {
   FlowInfo flow = test::test_flow(80);
   test::EventLog log;

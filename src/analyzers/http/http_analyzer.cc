@@ -85,6 +85,8 @@ constexpr std::string_view kAnomalies[kAnomalyCount] = {
 };
 
 constexpr AnalyzerOptionSpec kOptions[] = {
+    {"enabled", AnalyzerOptionSpec::Kind::Bool, "true",
+     "false: HTTP is recognised but not analysed (no http events; for measuring its cost)"},
     {"max_body", AnalyzerOptionSpec::Kind::Uint, "4096",
      "decoded body bytes kept in each http event (req_body, resp_body)"},
     {"max_decoded_body", AnalyzerOptionSpec::Kind::Uint, "67108864",
@@ -210,6 +212,8 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
     out_ = &out;
     if (tunnel_) return ParseResult::done();
+    if (!oriented_ && !orient(dir, data)) return ParseResult::need_more(0);
+    if (flipped_) dir = other(dir);
     size_t d = size_t(dir);
     if (sync_[d] != Sync::Synced) {
       size_t skip = 0;
@@ -244,6 +248,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   void on_gap(Dir dir, uint64_t missing, EventSink& out) override {
     out_ = &out;
     if (tunnel_) return;
+    if (flipped_) dir = other(dir);
     size_t d = size_t(dir);
     if (sync_[d] == Sync::Synced && pending_[d].empty() && parser_.fill_gap(dir, missing)) return;
     // Lost where the framing cannot bridge it: report what is open, start afresh on the
@@ -268,6 +273,42 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
 
  private:
   enum class Sync : uint8_t { Start, Synced, Hunting };
+
+  static Dir other(Dir d) { return d == Dir::ToServer ? Dir::ToClient : Dir::ToServer; }
+
+  // A capture that starts mid-connection may have made the server the flow's "client"
+  // (its packet came first). The first bytes tell: a status line going to the "server",
+  // or a request line coming from it, turns the connection round for good.
+  // False while the first bytes could still go either way.
+  bool orient(Dir dir, ByteView data) {
+    std::string_view s = as_chars(data);
+    size_t eol = s.find('\n');
+    Confidence c = dir == Dir::ToServer ? status_line(s)
+                   : eol == std::string_view::npos
+                       ? (s.size() > kMaxLine ? Confidence::No : request_line(s, false))
+                       : request_line(s.substr(0, eol), true);
+    if (dir == Dir::ToClient && eol == std::string_view::npos && c == Confidence::Yes)
+      c = Confidence::Maybe;  // a request line is only sure at its end
+    if (c == Confidence::Maybe) return false;
+    oriented_ = true;
+    flipped_ = c == Confidence::Yes;
+    if (flipped_) {
+      swapped_ = flow_;
+      std::swap(swapped_.client_ip, swapped_.server_ip);
+      std::swap(swapped_.client_port, swapped_.server_port);
+      swapped_context_ = context_;
+      swapped_context_.flow = &swapped_;
+    }
+    return true;
+  }
+
+  // The flow as events describe it: client first, turned round when the capture had it
+  // the wrong way.
+  const FlowInfo& event_flow() {
+    if (!flipped_) return flow_;
+    swapped_.now = flow_.now;
+    return swapped_;
+  }
 
   void anomaly(size_t index, std::string_view detail = {}) {
     if (out_) context_.anomaly(index, *out_, detail);
@@ -408,7 +449,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     if (store_ && store_->ok()) {
       http::FileMeta meta;
       meta.flow = flow_text();
-      meta.community_id = flow_.community_id;
+      meta.community_id = event_flow().community_id;
       meta.uri = tx.uri;
       meta.method = tx.method;
       meta.direction = dir == Dir::ToServer ? "request" : "response";
@@ -454,13 +495,14 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     tx.user = nullptr;
   }
 
-  std::string flow_text() const {
+  std::string flow_text() {
     char a[kMaxAddressText], b[kMaxAddressText];
-    std::string s = flow_.proto == 6 ? "tcp " : "udp ";
-    s.append(a, format_address(flow_.client_ip, a));
-    s += ':' + std::to_string(flow_.client_port) + " -> ";
-    s.append(b, format_address(flow_.server_ip, b));
-    s += ':' + std::to_string(flow_.server_port);
+    const FlowInfo& f = event_flow();
+    std::string s = f.proto == 6 ? "tcp " : "udp ";
+    s.append(a, format_address(f.client_ip, a));
+    s += ':' + std::to_string(f.client_port) + " -> ";
+    s.append(b, format_address(f.server_ip, b));
+    s += ':' + std::to_string(f.server_port);
     return s;
   }
 
@@ -546,7 +588,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
       }
     }
 
-    Event e = make_flow_event("http", flow_, tx.ts_start);
+    Event e = make_flow_event("http", event_flow(), tx.ts_start);
     e.set_time("ts_start", tx.ts_start);
     e.set_time("ts_end", tx.ts_end ? tx.ts_end : flow_.now);
     e.set("trans_depth", tx.index + 1);
@@ -614,7 +656,8 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
         a.result = AuthResult::Success;
       }
       if (!cred->valid) anomaly(kInvalidAuthorization);
-      Event e = make_auth_event(context_, "http", a);
+      event_flow();
+      Event e = make_auth_event(flipped_ ? swapped_context_ : context_, "http", a);
       if (!tx.uri.empty()) e.set("uri", tx.uri);
       out_->emit(e);
     }
@@ -622,6 +665,9 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
 
   AnalyzerContext context_;
   const FlowInfo& flow_;
+  bool oriented_ = false, flipped_ = false;
+  FlowInfo swapped_;                 // flow_ turned round, when flipped_
+  AnalyzerContext swapped_context_;  // context_ pointing at swapped_
   http::BodyLimits limits_;
   std::unique_ptr<http::FileStore> store_;
   http::HtpParser parser_;
@@ -636,6 +682,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
 };
 
 std::unique_ptr<Analyzer> make_http(const AnalyzerContext& context) {
+  if (context.options && !context.options->get_bool("enabled")) return nullptr;
   return std::make_unique<HttpAnalyzer>(context);
 }
 

@@ -11,12 +11,13 @@ PACKAGES=(
   # libraries
   libpcap-dev libfmt-dev libcli11-dev rapidjson-dev robin-map-dev libyaml-cpp-dev
   libsqlite3-dev libmaxminddb-dev libhtp-dev libndpi-dev zlib1g-dev libbrotli-dev nettle-dev
+  libsnappy-dev libzstd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 tshark tcpdump libnids-dev
   iproute2 iputils-ping hyperfine openssh-server openssh-client dnsmasq-base bind9-dnsutils
   # hashcat on the CPU (OpenCL through pocl) checks the `hash` lines of login analyzers
   hashcat pocl-opencl-icd ocl-icd-libopencl1
-  redis-server redis-tools
+  redis-server redis-tools python3-pymongo
   # login analyzers' live tests: servers and clients
   vsftpd curl swaks python3-aiosmtpd dovecot-imapd dovecot-pop3d
   # the HTTP live test: nginx (WebDAV, auth_basic, gzip, proxy), openssl passwd

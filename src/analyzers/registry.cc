@@ -6,6 +6,7 @@
 #include "analyzers/ftp/ftp_analyzer.h"
 #include "analyzers/http/http_analyzer.h"
 #include "analyzers/imap/imap_analyzer.h"
+#include "analyzers/mongodb/mongodb_analyzer.h"
 #include "analyzers/pop3/pop3_analyzer.h"
 #include "analyzers/redis/redis_analyzer.h"
 #include "analyzers/smtp/smtp_analyzer.h"
@@ -15,7 +16,7 @@ namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
   // One name may appear twice, once per transport (DNS over UDP and over TCP).
-  static const std::array<AnalyzerSpec, 9> kRegistry = {
+  static const std::array<AnalyzerSpec, 10> kRegistry = {
       kSshAnalyzer,
       kDnsUdpAnalyzer,
       kDnsTcpAnalyzer,
@@ -25,6 +26,7 @@ std::span<const AnalyzerSpec> analyzer_registry() {
       kPop3Analyzer,
       kImapAnalyzer,
       kHttpAnalyzer,
+      kMongodbAnalyzer,
   };
   return kRegistry;
 }

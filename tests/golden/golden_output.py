@@ -26,6 +26,7 @@ CASES = [
     ("zeek-ftp-password-pass-command.pcap", ["sessions", "--json"]),
     ("smtp-aiosmtpd-logins.pcap", ["sessions", "--json"]),
     ("zeek-rfc3030-bdat-example1.pcap", ["sessions", "--json"]),
+    ("mongodb-scram.pcap", ["sessions", "--json"]),
 ]
 
 

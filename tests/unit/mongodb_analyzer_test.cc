@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -139,7 +140,7 @@ const std::string k1Final =
 
 rapidjson::Document parse(const std::string& line) {
   rapidjson::Document d;
-  d.Parse(line.c_str());
+  d.Parse(line.data(), line.size());  // sized: no SSE2 reads past the string
   return d;
 }
 
@@ -465,8 +466,19 @@ TEST(MongodbAnalyzer, BadInputIsNamed) {
 }
 
 // 100 000 logins on one connection, and a 40 MB insert skipped as its bytes pass.
+// Counts auth events by result straight from the events (no JSON text: 100 000 of them).
+struct ResultCounts final : EventSink {
+  std::map<std::string, size_t> by_result;
+  size_t weird = 0;
+  void emit(const Event& e) override {
+    std::string_view kind = e.kind();
+    if (kind == "weird") ++weird;
+    if (kind == "auth") ++by_result[e.doc()["result"].GetString()];
+  }
+};
+
 TEST(MongodbAnalyzer, HostileVolumesStayBounded) {
-  test::EventLog log;
+  ResultCounts log;
   BufferBudget budget;
   AppLayer engine(analyzer_registry(), with_weird(), log, budget);
   AppFlow state;
@@ -494,10 +506,9 @@ TEST(MongodbAnalyzer, HostileVolumesStayBounded) {
   EXPECT_EQ(engine.stats().analyzer_tail_overflows, 0u);
   engine.close(state);
   EXPECT_EQ(budget.held, 0u);
-  auto a = auths(log);
-  ASSERT_EQ(a.size(), size_t(kN));
-  EXPECT_EQ(field(a.back(), "result"), "failure");
-  EXPECT_TRUE(weird(log).empty());
+  EXPECT_EQ(log.by_result["failure"], size_t(kN));
+  EXPECT_EQ(log.by_result.size(), 1u);
+  EXPECT_EQ(log.weird, 0u);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "analyzers/imap/imap_analyzer.h"
 #include "analyzers/mongodb/mongodb_analyzer.h"
 #include "analyzers/pop3/pop3_analyzer.h"
+#include "analyzers/rdp/rdp_analyzer.h"
 #include "analyzers/redis/redis_analyzer.h"
 #include "analyzers/smtp/smtp_analyzer.h"
 #include "analyzers/ssh/ssh_analyzer.h"
@@ -16,7 +17,7 @@ namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
   // One name may appear twice, once per transport (DNS over UDP and over TCP).
-  static const std::array<AnalyzerSpec, 10> kRegistry = {
+  static const std::array<AnalyzerSpec, 11> kRegistry = {
       kSshAnalyzer,
       kDnsUdpAnalyzer,
       kDnsTcpAnalyzer,
@@ -27,6 +28,7 @@ std::span<const AnalyzerSpec> analyzer_registry() {
       kImapAnalyzer,
       kHttpAnalyzer,
       kMongodbAnalyzer,
+      kRdpAnalyzer,
   };
   return kRegistry;
 }

@@ -56,6 +56,8 @@ std::string_view ip_proto_name(uint8_t proto) {
 }
 
 std::string_view packet_proto(const PacketView& v, char* scratch) {
+  // A header cut before its addresses was not read: neither was its protocol byte.
+  if (v.is_ip() && v.src_ip.empty()) return "unknown";
   if (v.is_ip()) {
     std::string_view name = ip_proto_name(v.ip_proto);
     if (!name.empty()) return name;

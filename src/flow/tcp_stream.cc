@@ -27,11 +27,13 @@ void TcpStream::on_segment(uint32_t seq, ByteView data, bool fin) {
   if (data.empty()) return;
   if (end <= int64_t(next_off_)) {  // everything already delivered: a retransmission
     stats_.retransmitted_bytes += data.size();
+    compare_delivered(off, data);
     return;
   }
   if (off < int64_t(next_off_)) {
     size_t cut = size_t(int64_t(next_off_) - off);
     stats_.retransmitted_bytes += cut;
+    compare_delivered(off, data.first(cut));
     data = data.subspan(cut);
     off = int64_t(next_off_);
   }
@@ -74,9 +76,37 @@ void TcpStream::skip_gap(uint64_t missing) {
   receiver_.on_stream_gap(dir_, next_off_, missing);
   next_seq_ += uint32_t(missing);
   next_off_ += missing;
+  recent_from_ = next_off_;  // the ring holds nothing for the missing bytes
+}
+
+void TcpStream::compare_delivered(int64_t off, ByteView data) {
+  if (!recent_) return;
+  int64_t from =
+      std::max<int64_t>({off, int64_t(recent_from_), int64_t(next_off_) - int64_t(kRecent)});
+  int64_t to = std::min<int64_t>(off + int64_t(data.size()), int64_t(next_off_));
+  if (from >= to) return;
+  ++stats_.overlaps;
+  for (int64_t o = from; o < to; ++o) {
+    if (recent_[uint64_t(o) % kRecent] != data[size_t(o - off)]) {
+      ++stats_.conflicting_overlaps;
+      return;
+    }
+  }
 }
 
 void TcpStream::deliver(ByteView data) {
+  if (!recent_ && budget_.held + kRecent <= budget_.limit / 2) {
+    recent_ = std::make_unique<uint8_t[]>(kRecent);
+    budget_.held += kRecent;
+    recent_from_ = next_off_;
+  }
+  if (recent_) {
+    ByteView last = data.size() > kRecent ? data.last(kRecent) : data;
+    uint64_t at = next_off_ + (data.size() - last.size());
+    size_t first = std::min<size_t>(last.size(), size_t(kRecent - at % kRecent));
+    std::memcpy(recent_.get() + at % kRecent, last.data(), first);
+    std::memcpy(recent_.get(), last.data() + first, last.size() - first);
+  }
   receiver_.on_stream_data(dir_, next_off_, data);
   next_off_ += data.size();
   next_seq_ += uint32_t(data.size());

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "core/buffer_budget.h"
@@ -37,7 +38,7 @@ class TcpStream {
  public:
   TcpStream(int dir, StreamReceiver& receiver, BufferBudget& budget, uint64_t max_held)
       : dir_(dir), receiver_(receiver), budget_(budget), max_held_(max_held) {}
-  ~TcpStream() { budget_.held -= held_bytes_; }
+  ~TcpStream() { budget_.held -= held_bytes_ + (recent_ ? kRecent : 0); }
   TcpStream(const TcpStream&) = delete;
   TcpStream& operator=(const TcpStream&) = delete;
 
@@ -57,8 +58,16 @@ class TcpStream {
   bool fin_reached() const { return fin_seen_ && next_off_ >= fin_off_; }
   const StreamStats& stats() const { return stats_; }
   uint64_t held_bytes() const { return held_bytes_; }
+  // Delivered bytes kept to check retransmissions (counted in the budget too).
+  uint64_t recent_bytes() const { return recent_ ? kRecent : 0; }
 
  private:
+  // Delivered bytes kept to compare with a retransmission of them: "GOOD" then "EVIL"
+  // at the same sequence number is a conflicting overlap even once "GOOD" went out.
+  // Allocated on the first delivery while the global budget is less than half used.
+  static constexpr uint64_t kRecent = 4096;
+  // Compares `data` at stream offset `off` with the delivered bytes still kept.
+  void compare_delivered(int64_t off, ByteView data);
   // Offset in the stream of sequence number `seq`, relative to the next expected byte.
   int64_t offset_of(uint32_t seq) const { return int64_t(next_off_) + int32_t(seq - next_seq_); }
   void deliver(ByteView data);
@@ -79,6 +88,8 @@ class TcpStream {
   uint64_t fin_off_ = 0;
   std::map<uint64_t, std::vector<uint8_t>> held_;  // out-of-order data by offset
   uint64_t held_bytes_ = 0;
+  std::unique_ptr<uint8_t[]> recent_;  // ring: the byte at offset o is at o % kRecent
+  uint64_t recent_from_ = 0;           // first offset kept
   StreamStats stats_;
 };
 

@@ -86,7 +86,8 @@ class TextPacketPrinter final : public PacketPrinter {
       for (size_t i = 0; i < n; ++i) scratch[i] = char(std::toupper(uint8_t(name[i])));
       return {scratch, n};
     }
-    return "ETHER";
+    // A link type netsift does not decode has no Ethernet header to speak of.
+    return v.has_macs || v.ethertype ? "ETHER" : "LINK";
   }
   ByteView shown_payload(const PacketView& v) const {
     ByteView data = v.payload();
@@ -119,8 +120,13 @@ class TextPacketPrinter final : public PacketPrinter {
         w.ch('\t');
       }
       static constexpr char kHex[] = "0123456789abcdef";
-      w.lit("type=0x");
-      for (int shift = 12; shift >= 0; shift -= 4) w.ch(kHex[(v.ethertype >> shift) & 15]);
+      if (v.has_macs || v.ethertype) {
+        w.lit("type=0x");
+        for (int shift = 12; shift >= 0; shift -= 4) w.ch(kHex[(v.ethertype >> shift) & 15]);
+      } else {
+        w.lit("linktype=");
+        w.u64(v.raw->linktype);
+      }
       w.lit("\tLEN=");
       w.u64(v.raw->wirelen);
       tunnel(w, v);

@@ -37,6 +37,114 @@ def udp_capture(path, count, payload=100):
             f.write(struct.pack("<IIII", 1000 + i, 0, len(frame), len(frame)) + frame)
 
 
+def write_pcap(path, linktype, frames):
+    """frames: [(seconds as float, bytes)]"""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
+        for ts, frame in frames:
+            sec = int(ts)
+            f.write(struct.pack("<IIII", sec, int(round((ts - sec) * 1e6)), len(frame), len(frame)) + frame)
+
+
+def ipv4_tcp(src, dst, sport, dport, seq, ack, flags, data=b""):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes(src), bytes(dst))
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp
+
+
+def summary_flows(stderr):
+    line = [l for l in stderr.decode().splitlines() if "TCP session" in l][0]
+    return line
+
+
+def flow_tests(b, ex, tmp):
+    """Issue 7 items 10, 12, 13, 14: flow expiry follows the capture, several files are
+    separate captures, session filters on protocol events, cut and unknown frames,
+    conflicting overlaps."""
+    http = os.path.join(ex, "http-get.pcap")
+    reasm = os.path.join(ex, "tcp-reassembly.pcap")
+
+    def sessions(*args):
+        p = run(b, "sessions", "--json", *args)
+        return p, [(e["src_port"], e["state"], e["bytes_to_server"], e["bytes_to_client"], e["gap_bytes"])
+                   for e in events(p) if e["event"] == "tcp_session"]
+
+    _, alone = sessions("-r", reasm)
+    _, http_alone = sessions("-r", http)
+    _, ab = sessions("-r", http, "-r", reasm)
+    _, ba = sessions("-r", reasm, "-r", http)
+    check("several -r files: results do not depend on their order",
+          sorted(ab) == sorted(ba) == sorted(alone + http_alone) and len(alone) == 1, (ab, ba, alone))
+    if shutil.which("mergecap"):
+        spliced = os.path.join(tmp, "spliced.pcap")
+        subprocess.run(["mergecap", "-a", "-w", spliced, http, reasm], check=True)  # 2013, then 2004
+        _, sp = sessions("-r", spliced)
+        check("one file spliced back in time: conversations stay whole", sorted(sp) == sorted(alone + http_alone), sp)
+    # One datagram stamped a day ahead in a steady UDP flow does not expire the flow.
+    frames = []
+    for i in range(300):
+        ts = 1000 + i * 0.001
+        if i == 150:
+            ts += 86400
+        udp = struct.pack("!HHHH", 5000, 6000, 12, 0) + b"ping"
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i, 0, 64, 17, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+        frames.append((ts, b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + udp))
+    outlier = os.path.join(tmp, "outlier.pcap")
+    write_pcap(outlier, 1, frames)
+    p = run(b, "sessions", "-r", outlier, "--no-udp")
+    check("a lone packet's jump ahead does not expire flows", b"1 UDP flow," in p.stderr, p.stderr)
+    # A capture rotated into two files: separate captures unless --one-capture.
+    if shutil.which("editcap"):
+        part1, part2 = os.path.join(tmp, "rot1.pcap"), os.path.join(tmp, "rot2.pcap")
+        subprocess.run(["editcap", "-r", http, part1, "1-7"], check=True)
+        subprocess.run(["editcap", "-r", http, part2, "8-14"], check=True)
+        _, split = sessions("-r", part1, "-r", part2)
+        _, joined = sessions("-r", part1, "-r", part2, "--one-capture")
+        check("rotated files are separate captures by default",
+              len(split) == 2 and split[0][1] == "end_of_input", split)
+        check("--one-capture continues flows across files", joined == http_alone, (joined, http_alone))
+
+    # Item 12: session filters select protocol events too.
+    dns = os.path.join(ex, "ipv6-fragmented-dns.pcap")
+    p = run(b, "sessions", "-r", dns, "--json", "--udp-ip", "10.0.0.1")
+    check("--udp-ip drops other flows' dns events", p.returncode == 0 and not events(p), events(p)[:1])
+    server = [e for e in events(run(b, "sessions", "-r", dns, "--json")) if e["event"] == "dns"][0]["dst_ip"]
+    p = run(b, "sessions", "-r", dns, "--json", "--udp-ip", server)
+    check("--udp-ip keeps its flows' dns events", len([e for e in events(p) if e["event"] == "dns"]) == 5, p.stderr)
+    c, s_ = [10, 0, 0, 1], [10, 0, 0, 2]
+    banner_c, banner_s = b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n", b"SSH-2.0-OpenSSH_9.2\r\n"
+    ssh = os.path.join(tmp, "ssh.pcap")
+    write_pcap(ssh, 1, [
+        (1.0, ipv4_tcp(c, s_, 40000, 22, 100, 0, 0x02)),
+        (1.1, ipv4_tcp(s_, c, 22, 40000, 500, 101, 0x12)),
+        (1.2, ipv4_tcp(c, s_, 40000, 22, 101, 501, 0x10)),
+        (1.3, ipv4_tcp(s_, c, 22, 40000, 501, 101, 0x18, banner_s)),
+        (1.4, ipv4_tcp(c, s_, 40000, 22, 101, 501 + len(banner_s), 0x18, banner_c)),
+    ])
+    kinds = [e["event"] for e in events(run(b, "sessions", "-r", ssh, "--json"))]
+    check("ssh exchange yields an ssh event", "ssh" in kinds, kinds)
+    kinds = [e["event"] for e in events(run(b, "sessions", "-r", ssh, "--json", "--tcp-dst-port", "80"))]
+    check("--tcp-dst-port 80 drops the ssh event on port 22", kinds == [], kinds)
+
+    # Item 13: a frame cut inside the IPv4 header; a link type netsift does not decode.
+    full = ipv4_tcp(c, s_, 1, 2, 0, 0, 0x02)
+    cut = os.path.join(tmp, "cut-ip.pcap")
+    write_pcap(cut, 1, [(1.0, full[:14 + 8])])
+    ev = events(run(b, "packets", "-r", cut, "--json"))
+    check("IPv4 cut before its protocol byte: proto unknown", ev and ev[0]["proto"] == "unknown", ev)
+    odd = os.path.join(tmp, "linktype147.pcap")
+    write_pcap(odd, 147, [(1.0, b"\x01\x02\x03\x04")])
+    p = run(b, "packets", "-r", odd)
+    check("unsupported link type is not printed as [ETHER]", p.stdout.startswith(b"[LINK]")
+          and b"linktype=147" in p.stdout and b"link.unsupported_linktype" in p.stdout, p.stdout)
+
+    # Item 14: GOOD then EVIL at the same sequence number.
+    s = [e for e in events(run(b, "sessions", "-r", os.path.join(ex, "tcp-overlap.pcap"), "--json"))
+         if e["event"] == "tcp_session"]
+    check("differing retransmitted bytes are a conflicting overlap",
+          len(s) == 1 and s[0]["conflicting_overlaps"] >= 1, s)
+
+
 def output_tests(b, ex, tmp):
     """Issue 7 items 1 and 5: outputs that cannot be written, and existing outputs."""
     http = os.path.join(ex, "http-get.pcap")
@@ -400,6 +508,7 @@ def main():
         capture_tests(b, ex, tmp)
         usage_tests(b, ex, tmp)
         pipe_tests(b, ex, tmp)
+        flow_tests(b, ex, tmp)
     finally:
         shutil.rmtree(tmp)
     passed = sum(1 for r in RESULTS if r[1])

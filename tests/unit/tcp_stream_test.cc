@@ -151,7 +151,52 @@ TEST(TcpStream, PerDirectionCapForcesGapInsteadOfGrowing) {
   }
   EXPECT_GT(stream.stats().cap_dropped_bytes, 0u);
   EXPECT_FALSE(out.gaps.empty());
-  EXPECT_EQ(budget.held, stream.held_bytes());
+  EXPECT_EQ(budget.held, stream.held_bytes() + stream.recent_bytes());
+}
+
+}  // namespace
+}  // namespace netsift
+
+namespace netsift {
+namespace {
+
+ByteView bytes(const std::string& s) {
+  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+// Issue 7 item 14: different bytes retransmitted over data already delivered.
+TEST(TcpStream, DifferingRetransmissionOfDeliveredDataIsAConflict) {
+  Fixture f;
+  f.stream.on_syn(999);
+  f.stream.on_segment(1000, bytes("GOOD"), false);
+  f.stream.on_segment(1000, bytes("EVIL"), false);
+  EXPECT_EQ(f.out.data, "GOOD");  // first data wins
+  EXPECT_EQ(f.stream.stats().retransmitted_bytes, 4u);
+  EXPECT_EQ(f.stream.stats().overlaps, 1u);
+  EXPECT_EQ(f.stream.stats().conflicting_overlaps, 1u);
+}
+
+TEST(TcpStream, IdenticalRetransmissionIsNoConflict) {
+  Fixture f;
+  f.stream.on_syn(999);
+  f.stream.on_segment(1000, bytes("hello world"), false);
+  f.stream.on_segment(1006, bytes("world, again"), false);  // partly old, partly new
+  f.stream.on_segment(1000, bytes("hello"), false);
+  EXPECT_EQ(f.out.data, "hello world, again");
+  EXPECT_EQ(f.stream.stats().overlaps, 2u);
+  EXPECT_EQ(f.stream.stats().conflicting_overlaps, 0u);
+  f.stream.on_segment(1006, bytes("WORLD"), false);
+  EXPECT_EQ(f.stream.stats().conflicting_overlaps, 1u);
+}
+
+TEST(TcpStream, RetransmissionOverAGapIsNotComparedWithStaleBytes) {
+  Fixture f;
+  f.stream.on_syn(999);
+  f.stream.on_segment(1000, bytes("abcd"), false);
+  f.stream.on_lost(1004, 4);  // bytes 4..7 never captured
+  f.stream.on_segment(1008, bytes("ijkl"), false);
+  f.stream.on_segment(1004, bytes("efgh"), false);  // late copy of the lost bytes
+  EXPECT_EQ(f.stream.stats().conflicting_overlaps, 0u);
 }
 
 }  // namespace

@@ -296,6 +296,39 @@ def pipe_tests(b, ex, tmp):
               bool(line) == want and (not want or b" TCP 141.142.228.5:59856 > " in line), line)
 
 
+def progress_tests(b, ex, tmp):
+    """Issue 7 item 18: progress goes to a terminal only when stdout is not that terminal,
+    and counts the frames of the file it names."""
+    import pty
+    big = os.path.join(tmp, "progress.pcap")
+    udp_capture(big, 70000, payload=8)  # progress is considered every 65536 frames
+    http = os.path.join(ex, "http-get.pcap")
+
+    def stderr_on_tty(stdout_to_tty):
+        master, slave = pty.openpty()
+        out = slave if stdout_to_tty else subprocess.DEVNULL
+        proc = subprocess.Popen([b, "packets", "-q", "-r", http, "-r", big], stdout=out, stderr=slave)
+        os.close(slave)
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        proc.wait(timeout=60)
+        os.close(master)
+        return data
+
+    shown = stderr_on_tty(False)
+    check("progress on a terminal names the file and counts its frames",
+          b"[2/2] " in shown and b"progress.pcap" in shown and b"(65536 frames)" in shown, shown[-300:])
+    shared = stderr_on_tty(True)
+    check("no progress line when stdout is the same terminal", b"\x1b[K" not in shared, shared[-300:])
+
+
 def usage_tests(b, ex, tmp):
     """Issue 7 items 11, 15, 16, 18: one validation path, exit status 64, tcpdump flags."""
     http = os.path.join(ex, "http-get.pcap")
@@ -509,6 +542,7 @@ def main():
         usage_tests(b, ex, tmp)
         pipe_tests(b, ex, tmp)
         flow_tests(b, ex, tmp)
+        progress_tests(b, ex, tmp)
     finally:
         shutil.rmtree(tmp)
     passed = sum(1 for r in RESULTS if r[1])

@@ -6,8 +6,8 @@
 
 #include "app/session_filter.h"
 #include "app/session_options.h"
-#include "flow/flow_table.h"
 #include "events/event.h"
+#include "flow/flow_table.h"
 #include "output/output_buffer.h"
 #include "output/time_format.h"
 

@@ -6,6 +6,7 @@
 
 #include "app/capture_options.h"
 #include "app/commands.h"
+#include "app/option_values.h"
 #include "app/packet_pump.h"
 #include "app/run_outputs.h"
 #include "output/event_sinks.h"
@@ -74,7 +75,7 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
   add_capture_options(*cmd, cli->capture);
   cmd->add_flag("--json", s.json, "JSON Lines events, ending with one stats_summary");
   cmd->add_flag("--utc", s.utc, "Text: calendar time in UTC");
-  cmd->add_option("--top", s.top, "Entries in each top list")->capture_default_str();
+  values::add_positive(*cmd, "--top", s.top, "Entries in each top list (default 10)");
   cmd->callback([cli, &stop, &exit_code] { exit_code = run_stats(*cli, stop); });
 }
 

@@ -344,6 +344,7 @@ def usage_tests(b, ex, tmp):
         (["sessions", "--tcp-dst-port", "70000"], b"--tcp-dst-port: '70000' is not a port number"),
         (["sessions", "--data-level", "3"], b"--data-level: '3' is not one of 0, 1, 2"),
         (["packets", "--host", "1.2.3.999"], b"--host: '1.2.3.999' is not an IP address"),
+        (["stats", "--top", "0"], b"--top: '0' is not a positive whole number"),
     ]
     for args, msg in bad_cli:
         p = run(b, args[0], "-r", http, *args[1:])
@@ -387,9 +388,10 @@ def usage_tests(b, ex, tmp):
     check("unknown command named, 64", p.returncode == 64 and b"unknown command 'frobnicate'" in p.stderr, p.stderr)
     p = run(b, "--help")
     check("top-level help promises no missing subcommand", b"statistics" not in p.stdout or b" stats " in p.stdout, p.stdout)
-    p = run(b, "sessions", "--help")
-    check("--help shows no CLI11 internals", p.returncode == 0 and b"{false}" not in p.stdout
-          and b"INT:INT" not in p.stdout and b"--no-tcp" in p.stdout, p.stdout)
+    for sub in ("packets", "sessions", "stats", "run"):
+        p = run(b, sub, "--help")
+        check(f"{sub} --help shows no CLI11 internals", p.returncode == 0 and b"{false}" not in p.stdout
+              and b"INT" not in p.stdout and b"TEXT" not in p.stdout, p.stdout)
 
     hexed = run(b, "packets", "-r", http, "--hex").stdout
     p = run(b, "packets", "-r", http, "-X")

@@ -22,10 +22,15 @@ def documented(doc):
     for line in doc.splitlines():
         m = re.match(r"^#{2,4} (.*)$", line)
         if m:
-            heads = re.findall(r"`([a-z_][a-z0-9_]*)`", m.group(1).split(" — ")[0])
+            title, _, rest = m.group(1).partition(" — ")
+            heads = re.findall(r"`([a-z_][a-z0-9_]*)`", title)
             current = heads or None
             for k in heads:
                 kinds.setdefault(k, set())
+            # The rest of a heading may document a field ("`auth` — Redis (`service: ...`)").
+            for code in re.findall(r"`([^`]+)`", rest):
+                for k in heads:
+                    kinds[k].update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
             continue
         names = set()
         for code in re.findall(r"`([^`]+)`", line):

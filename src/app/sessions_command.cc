@@ -152,6 +152,7 @@ void add_extract_option(CLI::App* cmd, SessionCli& c) {
   auto dir = std::make_shared<std::string>();
   CLI::Option* opt = cmd->add_option(
       "--extract-files", *dir, "Write each HTTP body once as DIR/<sha256> with a .json sidecar");
+  opt->type_name("DIR");
   c.overrides.push_back([opt, dir](CaptureOptions&, SessionOptions& o) {
     if (!opt->count()) return;
     const AnalyzerSpec* http = find_analyzer("http");

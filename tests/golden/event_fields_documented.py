@@ -43,11 +43,16 @@ def documented(doc):
     return kinds, shared
 
 
+# Objects whose keys are data, not field names (a message's header names).
+OPEN_MAPS = {"req_headers", "resp_headers"}
+
+
 def keys(value, out):
     if isinstance(value, dict):
         for k, v in value.items():
             out.add(k)
-            keys(v, out)
+            if k not in OPEN_MAPS:
+                keys(v, out)
     elif isinstance(value, list):
         for v in value:
             keys(v, out)

@@ -7,6 +7,8 @@
 #include "analyzers/http/http_analyzer.h"
 #include "analyzers/imap/imap_analyzer.h"
 #include "analyzers/mongodb/mongodb_analyzer.h"
+#include "analyzers/mysql/mysql_analyzer.h"
+#include "analyzers/pgsql/pgsql_analyzer.h"
 #include "analyzers/pop3/pop3_analyzer.h"
 #include "analyzers/rdp/rdp_analyzer.h"
 #include "analyzers/redis/redis_analyzer.h"
@@ -17,7 +19,7 @@ namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
   // One name may appear twice, once per transport (DNS over UDP and over TCP).
-  static const std::array<AnalyzerSpec, 11> kRegistry = {
+  static const std::array<AnalyzerSpec, 13> kRegistry = {
       kSshAnalyzer,
       kDnsUdpAnalyzer,
       kDnsTcpAnalyzer,
@@ -29,6 +31,8 @@ std::span<const AnalyzerSpec> analyzer_registry() {
       kHttpAnalyzer,
       kMongodbAnalyzer,
       kRdpAnalyzer,
+      kMysqlAnalyzer,
+      kPgsqlAnalyzer,
   };
   return kRegistry;
 }

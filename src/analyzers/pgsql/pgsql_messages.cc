@@ -1,0 +1,102 @@
+#include "analyzers/pgsql/pgsql_messages.h"
+
+#include <algorithm>
+#include <string_view>
+
+namespace netsift::pgsql {
+
+FirstMessage classify_first(uint32_t length, uint32_t code) {
+  if (length == 8 && code == kSslRequest) return FirstMessage::Ssl;
+  if (length == 8 && code == kGssEncRequest) return FirstMessage::GssEnc;
+  if (length == 16 && code == kCancelRequest) return FirstMessage::Cancel;
+  // Protocol 3.x (3.2 since PostgreSQL 18): a parameter list of at least its final NUL.
+  if (code >> 16 == 3 && (code & 0xffff) < 16 && length > 8 && length <= kMaxStartupLength)
+    return FirstMessage::Startup;
+  if (code == kProtocol2 && length == kProtocol2StartupLength) return FirstMessage::Startup;
+  return FirstMessage::Invalid;
+}
+
+bool read_cstring(Cursor& c, ByteView& out) {
+  ByteView rest = c.rest();
+  auto nul = std::find(rest.begin(), rest.end(), uint8_t(0));
+  if (nul == rest.end()) {
+    c.skip(rest.size() + 1);  // fails the cursor
+    return false;
+  }
+  out = c.bytes(size_t(nul - rest.begin()));
+  c.skip(1);
+  return c.ok();
+}
+
+namespace {
+
+// A protocol 2.0 field: fixed size, NUL-padded.
+ByteView fixed_field(Cursor& c, size_t size) {
+  ByteView f = c.bytes(size);
+  return f.first(size_t(std::find(f.begin(), f.end(), uint8_t(0)) - f.begin()));
+}
+
+}  // namespace
+
+bool parse_startup(ByteView message, Startup& out) {
+  Cursor c(message);
+  out = {};
+  uint32_t length = c.be32();
+  out.version = c.be32();
+  if (!c.ok() || length != message.size() ||
+      classify_first(length, out.version) != FirstMessage::Startup)
+    return false;
+  if (out.version == kProtocol2) {
+    out.database = fixed_field(c, 64);
+    out.user = fixed_field(c, 32);
+    return c.ok() && !out.user.empty();
+  }
+  // Name/value pairs, each NUL-terminated, ended by an empty name.
+  for (;;) {
+    ByteView name, value;
+    if (!read_cstring(c, name)) return false;
+    if (name.empty()) break;
+    if (!read_cstring(c, value)) return false;
+    std::string_view n = as_chars(name);
+    if (n == "user") out.user = value;
+    if (n == "database") out.database = value;
+    if (n == "application_name") out.application_name = value;
+    if (out.parameters.size() < kMaxParameters) out.parameters.emplace_back(name, value);
+  }
+  // Nothing may follow the terminator; the server requires "user".
+  return c.ok() && c.remaining() == 0 && !out.user.empty();
+}
+
+bool parse_error_fields(ByteView body, ErrorFields& out) {
+  Cursor c(body);
+  out = {};
+  ByteView localized;
+  for (;;) {
+    uint8_t type = c.u8();
+    if (!c.ok()) return false;
+    if (type == 0) break;
+    ByteView value;
+    if (!read_cstring(c, value)) return false;
+    if (type == 'S') localized = value;
+    if (type == 'V') out.severity = value;
+    if (type == 'C') out.code = value;
+    if (type == 'M') out.message = value;
+  }
+  if (out.severity.empty()) out.severity = localized;
+  return true;
+}
+
+bool parse_sasl_initial(ByteView body, ByteView& mechanism, ByteView& data) {
+  Cursor c(body);
+  if (!read_cstring(c, mechanism) || mechanism.empty()) return false;
+  uint32_t length = c.be32();
+  if (!c.ok()) return false;
+  if (length == 0xffffffff) {
+    data = {};
+    return true;
+  }
+  data = c.bytes(length);
+  return c.ok();
+}
+
+}  // namespace netsift::pgsql

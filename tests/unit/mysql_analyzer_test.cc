@@ -1,0 +1,462 @@
+// MySQL/MariaDB login analysis: connection-phase messages built byte by byte from the
+// protocol documentation (MySQL "Connection Phase", MariaDB "Connection" pages), played
+// through the real app-layer engine, cut at every offset.
+#include "analyzers/mysql/mysql_analyzer.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <string>
+#include <vector>
+
+#include "analyzer_harness.h"
+#include "analyzers/mysql/mysql_packets.h"
+#include "analyzers/registry.h"
+
+namespace netsift {
+namespace {
+
+using test::Turn;
+
+std::string le16(uint32_t v) {
+  return {char(v & 0xff), char((v >> 8) & 0xff)};
+}
+std::string le24(uint32_t v) {
+  return {char(v & 0xff), char((v >> 8) & 0xff), char((v >> 16) & 0xff)};
+}
+std::string le32(uint32_t v) {
+  return le16(v & 0xffff) + le16(v >> 16);
+}
+std::string cstr(const std::string& s) {
+  return s + std::string(1, '\0');
+}
+std::string lenenc(const std::string& s) {
+  return std::string(1, char(s.size())) + s;  // all test strings are < 251 bytes
+}
+std::string packet(uint8_t seq, const std::string& payload) {
+  return le24(uint32_t(payload.size())) + std::string(1, char(seq)) + payload;
+}
+std::string repeat(const std::string& unit, size_t n) {
+  std::string s;
+  while (s.size() < n) s += unit;
+  return s.substr(0, n);
+}
+
+constexpr uint32_t kServerCaps = 0xa0ff | 0x807ff7ff;  // everything a MySQL 8 server offers
+constexpr uint32_t kClientCaps = mysql::kProtocol41 | mysql::kSecureConnection |
+                                 mysql::kPluginAuth | mysql::kConnectAttrs |
+                                 mysql::kPluginAuthLenencData | mysql::kConnectWithDb |
+                                 0x1 /* long password */ | 0x2000 /* transactions */;
+
+const std::string kScramble1 = "abcdefgh";      // auth-plugin-data-part-1
+const std::string kScramble2 = "ijklmnopqrst";  // part 2 (12 bytes + NUL on the wire)
+
+// Handshake v10 with the given default plugin.
+std::string greeting(const std::string& plugin, uint32_t caps = kServerCaps,
+                     const std::string& version = "8.0.36") {
+  std::string p = std::string("\x0a") + cstr(version) + le32(42) + kScramble1 +
+                  std::string(1, '\0') + le16(caps & 0xffff) + "\xff" + le16(2) + le16(caps >> 16) +
+                  "\x15" + std::string(10, '\0') + kScramble2 + std::string(1, '\0') + cstr(plugin);
+  return packet(0, p);
+}
+
+std::string attributes() {
+  std::string a = lenenc("_client_name") + lenenc("libmariadb") + lenenc("_pid") + lenenc("4242");
+  return lenenc(a);
+}
+
+std::string login(const std::string& user, const std::string& response, const std::string& db,
+                  const std::string& plugin, uint32_t caps = kClientCaps) {
+  std::string p =
+      le32(caps) + le32(16777216) + "\x21" + std::string(23, '\0') + cstr(user) + lenenc(response);
+  if (caps & mysql::kConnectWithDb) p += cstr(db);
+  if (caps & mysql::kPluginAuth) p += cstr(plugin);
+  if (caps & mysql::kConnectAttrs) p += attributes();
+  return packet(1, p);
+}
+
+std::string ok_packet(uint8_t seq) {
+  return packet(seq, std::string("\x00\x00\x00\x02\x00\x00\x00", 7));
+}
+std::string err_packet(uint8_t seq, uint16_t code, const std::string& state,
+                       const std::string& msg) {
+  return packet(seq, std::string("\xff") + le16(code) + "#" + state + msg);
+}
+
+const std::string kResponse20 = repeat("\x11\x22\x33\x44\x55", 20);
+const std::string kResponse32 = repeat("\x9a\x8b\x7c\x6d", 32);
+
+std::vector<rapidjson::Document> parse(const test::EventLog& log) {
+  std::vector<rapidjson::Document> out;
+  for (const auto& line : log.lines) {
+    out.emplace_back();
+    out.back().Parse(line.c_str());
+  }
+  return out;
+}
+std::string str(const rapidjson::Value& v, const char* key) {
+  auto it = v.FindMember(key);
+  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "<absent>";
+}
+bool has(const rapidjson::Value& v, const char* key) {
+  return v.FindMember(key) != v.MemberEnd();
+}
+
+// Plays `turns` on port 3306 and on 13306 (claimed by the greeting), checks that every
+// split gives the same events, and returns the auth events.
+std::vector<rapidjson::Document> run(const std::vector<Turn>& turns) {
+  auto first = test::play(analyzer_registry(), test::test_flow(3306), turns);
+  for (uint16_t port : {3306, 13306}) {
+    auto log = test::play(analyzer_registry(), test::test_flow(port), turns);
+    EXPECT_EQ(log.lines.size(), first.lines.size()) << "port " << port;
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "")
+        << "port " << port;
+  }
+  return parse(first);
+}
+
+std::string hex(const std::string& s) {
+  static const char* d = "0123456789abcdef";
+  std::string o;
+  for (unsigned char c : s) o += {d[c >> 4], d[c & 15]};
+  return o;
+}
+
+TEST(MysqlAnalyzer, ProbeRecognisesGreetingsOnly) {
+  auto b = [](const std::string& s) {
+    return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  std::string g = greeting("mysql_native_password");
+  EXPECT_EQ(probe_mysql(Dir::ToClient, b(g)), Confidence::Yes);
+  for (size_t cut = 1; cut < g.size(); ++cut)
+    EXPECT_EQ(probe_mysql(Dir::ToClient, b(g.substr(0, cut))), Confidence::Maybe) << cut;
+  EXPECT_EQ(probe_mysql(Dir::ToServer, b(g)), Confidence::No);
+  EXPECT_EQ(probe_mysql(Dir::ToClient, b("HTTP/1.1 200 OK\r\n")), Confidence::No);
+  EXPECT_EQ(probe_mysql(Dir::ToClient, b("220 mail.example.com ESMTP\r\n")), Confidence::No);
+  EXPECT_EQ(probe_mysql(Dir::ToClient, b("SSH-2.0-OpenSSH_9.2\r\n")), Confidence::No);
+  // An ERR in place of the greeting is not claimed by content (no login follows).
+  EXPECT_EQ(probe_mysql(Dir::ToClient, b(err_packet(0, 1130, "HY000", "Host not allowed"))),
+            Confidence::No);
+  // The version must be text starting with a digit; the filler after part 1 is zero.
+  std::string bad = g;
+  bad[5] = 'x';
+  EXPECT_EQ(probe_mysql(Dir::ToClient, b(bad)), Confidence::No);
+  bad = g;
+  bad[4 + 1 + 7 + 4 + 8] = 1;
+  EXPECT_EQ(probe_mysql(Dir::ToClient, b(bad)), Confidence::No);
+}
+
+TEST(MysqlAnalyzer, NativePasswordSuccessWithAttributes) {
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password", kServerCaps,
+                                          "5.5.5-10.11.6-MariaDB-0+deb12u1")},
+                 {Dir::ToServer, login("alice", kResponse20, "shop", "mysql_native_password")},
+                 {Dir::ToClient, ok_packet(2)}});
+  ASSERT_EQ(ev.size(), 1u);
+  const auto& e = ev[0];
+  EXPECT_EQ(str(e, "event"), "auth");
+  EXPECT_EQ(str(e, "service"), "mysql");
+  EXPECT_EQ(str(e, "user"), "alice");
+  EXPECT_EQ(str(e, "database"), "shop");
+  EXPECT_EQ(str(e, "mechanism"), "mysql_native_password");
+  EXPECT_EQ(str(e, "result"), "success");
+  EXPECT_EQ(str(e, "server_version"), "5.5.5-10.11.6-MariaDB-0+deb12u1");
+  EXPECT_EQ(str(e["credential"], "salt"), hex(kScramble1 + kScramble2));
+  EXPECT_EQ(str(e["credential"], "response"), hex(kResponse20));
+  EXPECT_EQ(str(e, "hash"),
+            std::string("$mysqlna$") + hex(kScramble1 + kScramble2) + "*" + hex(kResponse20));
+  EXPECT_EQ(e["hash_mode"].GetUint(), 11200u);
+  EXPECT_EQ(str(e["client_attributes"], "_client_name"), "libmariadb");
+  EXPECT_EQ(str(e["client_attributes"], "_pid"), "4242");
+  EXPECT_FALSE(e["tls"].GetBool());
+  EXPECT_FALSE(has(e, "password"));
+}
+
+TEST(MysqlAnalyzer, FailureCarriesCodeStateAndMessage) {
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, login("root", kResponse20, "", "mysql_native_password")},
+                 {Dir::ToClient,
+                  err_packet(2, 1045, "28000",
+                             "Access denied for user 'root'@'localhost' (using password: YES)")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+  EXPECT_EQ(str(ev[0], "reason"),
+            "1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)");
+  EXPECT_FALSE(has(ev[0], "database"));
+}
+
+TEST(MysqlAnalyzer, EmptyPasswordIsReportedAsSuch) {
+  auto ev =
+      run({{Dir::ToClient, greeting("mysql_native_password")},
+           {Dir::ToServer, login("guest", "", "", "mysql_native_password")},
+           {Dir::ToClient, err_packet(2, 1045, "28000", "Access denied (using password: NO)")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "password"), "");
+  EXPECT_FALSE(has(ev[0], "hash"));
+  EXPECT_FALSE(has(ev[0], "credential"));
+}
+
+TEST(MysqlAnalyzer, AuthSwitchToEd25519) {
+  std::string nonce = repeat("N0nce-", 32);
+  std::string signature = repeat("\x01\x02\x03\xfe", 64);
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, login("ed", kResponse20, "", "mysql_native_password")},
+                 {Dir::ToClient, packet(2, std::string("\xfe") + cstr("client_ed25519") + nonce)},
+                 {Dir::ToServer, packet(3, signature)},
+                 {Dir::ToClient, ok_packet(4)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "client_ed25519");
+  EXPECT_EQ(str(ev[0]["credential"], "salt"), hex(nonce));
+  EXPECT_EQ(str(ev[0]["credential"], "response"), hex(signature));
+  EXPECT_FALSE(has(ev[0], "hash"));
+  EXPECT_EQ(str(ev[0], "result"), "success");
+}
+
+TEST(MysqlAnalyzer, SwitchToNativeUsesTheNewScramble) {
+  std::string scramble = repeat("S", 20);
+  auto ev = run({{Dir::ToClient, greeting("caching_sha2_password")},
+                 {Dir::ToServer, login("bob", kResponse32, "", "caching_sha2_password")},
+                 {Dir::ToClient,
+                  packet(2, std::string("\xfe") + cstr("mysql_native_password") + cstr(scramble))},
+                 {Dir::ToServer, packet(3, kResponse20)},
+                 {Dir::ToClient, ok_packet(4)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "mysql_native_password");
+  EXPECT_EQ(str(ev[0], "hash"), std::string("$mysqlna$") + hex(scramble) + "*" + hex(kResponse20));
+}
+
+TEST(MysqlAnalyzer, CachingSha2FastAuth) {
+  auto ev = run({{Dir::ToClient, greeting("caching_sha2_password")},
+                 {Dir::ToServer, login("carol", kResponse32, "", "caching_sha2_password")},
+                 {Dir::ToClient, packet(2, "\x01\x03")},
+                 {Dir::ToClient, ok_packet(3)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "caching_sha2_password");
+  EXPECT_EQ(str(ev[0]["credential"], "salt"), hex(kScramble1 + kScramble2));
+  EXPECT_EQ(str(ev[0]["credential"], "response"), hex(kResponse32));
+  EXPECT_FALSE(has(ev[0], "hash"));
+  EXPECT_EQ(str(ev[0], "result"), "success");
+}
+
+TEST(MysqlAnalyzer, CachingSha2FullAuthWithRsaKeyRequest) {
+  std::string pem = std::string("-----BEGIN PUBLIC KEY-----\n") +
+                    repeat("MIIBIjANBgkqhkiG9w0B", 360) + "\n-----END PUBLIC KEY-----\n";
+  std::string encrypted = repeat(std::string("\x5a\x00\xc3\x81", 4), 256);
+  auto ev = run({{Dir::ToClient, greeting("caching_sha2_password")},
+                 {Dir::ToServer, login("carol", kResponse32, "", "caching_sha2_password")},
+                 {Dir::ToClient, packet(2, "\x01\x04")},
+                 {Dir::ToServer, packet(3, "\x02")},
+                 {Dir::ToClient, packet(4, std::string("\x01") + pem)},
+                 {Dir::ToServer, packet(5, encrypted)},
+                 {Dir::ToClient, ok_packet(6)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "caching_sha2_password");
+  EXPECT_EQ(str(ev[0]["credential"], "response"), hex(kResponse32));
+  EXPECT_EQ(str(ev[0]["credential"], "rsa_encrypted_password"), hex(encrypted));
+  EXPECT_FALSE(has(ev[0], "password"));
+}
+
+TEST(MysqlAnalyzer, CachingSha2FullAuthInClear) {
+  auto ev = run({{Dir::ToClient, greeting("caching_sha2_password")},
+                 {Dir::ToServer, login("carol", kResponse32, "", "caching_sha2_password")},
+                 {Dir::ToClient, packet(2, "\x01\x04")},
+                 {Dir::ToServer, packet(3, cstr("s3cret pass"))},
+                 {Dir::ToClient, err_packet(4, 1045, "28000", "Access denied")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "password"), "s3cret pass");
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+}
+
+TEST(MysqlAnalyzer, Sha256PasswordAfterSwitch) {
+  std::string scramble = repeat("T", 20);
+  std::string encrypted = repeat("\x81\x7f\x00\x10", 256);
+  auto ev = run(
+      {{Dir::ToClient, greeting("caching_sha2_password")},
+       {Dir::ToServer, login("dsm1", kResponse32, "", "caching_sha2_password")},
+       {Dir::ToClient, packet(2, std::string("\xfe") + cstr("sha256_password") + cstr(scramble))},
+       {Dir::ToServer, packet(3, "\x01")},
+       {Dir::ToClient, packet(4, "\x01-----BEGIN PUBLIC KEY-----\nAAAA\n")},
+       {Dir::ToServer, packet(5, encrypted)},
+       {Dir::ToClient, err_packet(6, 1045, "28000", "Access denied")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "sha256_password");
+  EXPECT_EQ(str(ev[0]["credential"], "salt"), hex(scramble));
+  EXPECT_EQ(str(ev[0]["credential"], "rsa_encrypted_password"), hex(encrypted));
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+}
+
+TEST(MysqlAnalyzer, ClearPasswordAndDialogGiveTheCleartext) {
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, login("ldap", kResponse20, "", "mysql_native_password")},
+                 {Dir::ToClient, packet(2, std::string("\xfe") + cstr("mysql_clear_password"))},
+                 {Dir::ToServer, packet(3, cstr("Clear-1"))},
+                 {Dir::ToClient, ok_packet(4)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "mysql_clear_password");
+  EXPECT_EQ(str(ev[0], "password"), "Clear-1");
+  EXPECT_FALSE(has(ev[0], "credential"));
+
+  // PAM through the dialog plugin: a normal question, then the last, a password one.
+  ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+            {Dir::ToServer, login("pam", kResponse20, "", "mysql_native_password")},
+            {Dir::ToClient, packet(2, std::string("\xfe") + cstr("dialog") + "\x02Token: ")},
+            {Dir::ToServer, packet(3, cstr("123456"))},
+            {Dir::ToClient, packet(4, "\x01\x05Password: ")},
+            {Dir::ToServer, packet(5, cstr("Pam-pass"))},
+            {Dir::ToClient, ok_packet(6)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "dialog");
+  EXPECT_EQ(str(ev[0], "password"), "Pam-pass");
+}
+
+TEST(MysqlAnalyzer, ChangeUserIsANewAttemptWithItsOwnOutcome) {
+  std::string change = std::string("\x11") + cstr("root2") + "\x14" + kResponse20 + cstr("db2") +
+                       le16(0x21) + cstr("mysql_native_password") + attributes();
+  std::string query = "\x03SELECT 1";
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, login("root", kResponse20, "", "mysql_native_password")},
+                 {Dir::ToClient, ok_packet(2)},
+                 {Dir::ToServer, packet(0, query)},
+                 {Dir::ToClient, packet(1, "\x01") + packet(2, "column-def") + packet(3, "row")},
+                 {Dir::ToServer, packet(0, change)},
+                 {Dir::ToClient, err_packet(1, 1045, "28000", "Access denied for user 'root2'")}});
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(str(ev[0], "user"), "root");
+  EXPECT_EQ(str(ev[0], "result"), "success");
+  EXPECT_FALSE(has(ev[0], "change_user"));
+  EXPECT_EQ(str(ev[1], "user"), "root2");
+  EXPECT_EQ(str(ev[1], "database"), "db2");
+  EXPECT_EQ(str(ev[1], "result"), "failure");
+  EXPECT_TRUE(ev[1]["change_user"].GetBool());
+  EXPECT_EQ(str(ev[1], "hash"),
+            std::string("$mysqlna$") + hex(kScramble1 + kScramble2) + "*" + hex(kResponse20));
+}
+
+TEST(MysqlAnalyzer, SslRequestIsATlsAttemptWithoutCredentials) {
+  std::string ssl =
+      packet(1, le32(kClientCaps | mysql::kSsl) + le32(16777216) + "\x21" + std::string(23, '\0'));
+  std::string client_hello = "\x16\x03\x01\x00\x05hello";
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, ssl},
+                 {Dir::ToServer, client_hello},
+                 {Dir::ToClient, "\x16\x03\x03\x00\x02hi"}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0]["tls"].GetBool());
+  EXPECT_EQ(str(ev[0], "user"), "");
+  EXPECT_EQ(str(ev[0], "result"), "unknown");
+  EXPECT_FALSE(has(ev[0], "credential"));
+  // TLS bytes in the same segment as the SSLRequest.
+  ev = run(
+      {{Dir::ToClient, greeting("mysql_native_password")}, {Dir::ToServer, ssl + client_hello}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0]["tls"].GetBool());
+  // A client that sends the SSLRequest and then hangs up made no attempt.
+  ev = run({{Dir::ToClient, greeting("mysql_native_password")}, {Dir::ToServer, ssl}});
+  EXPECT_EQ(ev.size(), 0u);
+}
+
+TEST(MysqlAnalyzer, NothingInventedWithoutALogin) {
+  // The server refuses the host in place of a greeting.
+  auto ev = test::play(analyzer_registry(), test::test_flow(3306),
+                       {{Dir::ToClient, err_packet(0, 1130, "HY000", "Host is not allowed")}});
+  EXPECT_EQ(ev.lines.size(), 0u);
+  // Midstream: the capture begins with a query and its result.
+  ev =
+      test::play(analyzer_registry(), test::test_flow(3306),
+                 {{Dir::ToServer, packet(0, "\x03SELECT 1")},
+                  {Dir::ToClient, packet(1, "\x01") + ok_packet(2)},
+                  {Dir::ToServer, packet(0, std::string("\x11") + cstr("x") + cstr("") + cstr(""))},
+                  {Dir::ToClient, ok_packet(1)}});
+  EXPECT_EQ(ev.lines.size(), 0u);
+  // Midstream from the server side (a result set packet with sequence 1).
+  ev = test::play(analyzer_registry(), test::test_flow(3306),
+                  {{Dir::ToClient, packet(1, "\x01")}, {Dir::ToServer, packet(0, "\x0e")}});
+  EXPECT_EQ(ev.lines.size(), 0u);
+}
+
+TEST(MysqlAnalyzer, UnansweredLoginIsUnknownAtClose) {
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, login("alice", kResponse20, "", "mysql_native_password")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "unknown");
+  EXPECT_EQ(str(ev[0], "user"), "alice");
+}
+
+TEST(MysqlAnalyzer, OldServersAndHandshakeResponse320) {
+  // A 4.0-era server: no CLIENT_PROTOCOL_41, 8-byte scramble only, no plugin.
+  uint32_t caps = 0x1 | 0x4 | mysql::kConnectWithDb;
+  std::string g = packet(0, std::string("\x0a") + cstr("4.0.27") + le32(7) + kScramble1 +
+                                std::string(1, '\0') + le16(caps));
+  std::string r =
+      packet(1, le16(caps) + le24(0xffffff) + cstr("old") + cstr("ABCDEFGH") + cstr("legacy"));
+  auto ev = run({{Dir::ToClient, g}, {Dir::ToServer, r}, {Dir::ToClient, ok_packet(2)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "user"), "old");
+  EXPECT_EQ(str(ev[0], "database"), "legacy");
+  EXPECT_EQ(str(ev[0], "mechanism"), "mysql_old_password");
+  EXPECT_EQ(str(ev[0]["credential"], "salt"), hex(kScramble1));
+  EXPECT_EQ(str(ev[0]["credential"], "response"), hex("ABCDEFGH"));
+}
+
+TEST(MysqlAnalyzer, HugeDeclaredLengthsAreSkippedNotBuffered) {
+  FlowInfo flow = test::test_flow(3306);
+  AnalyzerOptions options(kMysqlAnalyzer.options);
+  AnalyzerContext context{&flow, &kMysqlAnalyzer, &options};
+  auto a = kMysqlAnalyzer.make(context);
+  test::EventLog out;
+  auto feed = [&](Dir d, const std::string& s) {
+    return a->on_data(d, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()), out);
+  };
+  EXPECT_EQ(feed(Dir::ToClient, greeting("mysql_native_password")).kind, ParseResult::Ok);
+  EXPECT_EQ(feed(Dir::ToServer, login("a", kResponse20, "", "mysql_native_password")).kind,
+            ParseResult::Ok);
+  EXPECT_EQ(feed(Dir::ToClient, ok_packet(2)).kind, ParseResult::Ok);
+  // A 16 MiB - 1 query (continued in a second packet) arrives in 64 KiB pieces: each is
+  // consumed whole, nothing is asked to be kept.
+  std::string chunk(65536, 'x');
+  EXPECT_EQ(feed(Dir::ToServer, le24(0xffffff) + std::string("\x00\x03", 2) + chunk).kind,
+            ParseResult::Ok);
+  size_t left = 0xffffff - 1 - chunk.size();
+  while (left) {
+    size_t n = std::min(left, chunk.size());
+    EXPECT_EQ(feed(Dir::ToServer, chunk.substr(0, n)).kind, ParseResult::Ok);
+    left -= n;
+  }
+  // The continuation packet (sequence 1) starts with 0x11 but is not a command.
+  EXPECT_EQ(
+      feed(Dir::ToServer, packet(1, std::string("\x11") + cstr("nobody") + cstr("") + cstr("")))
+          .kind,
+      ParseResult::Ok);
+  EXPECT_EQ(feed(Dir::ToClient, ok_packet(2)).kind, ParseResult::Ok);
+  EXPECT_EQ(out.lines.size(), 1u);
+  // A server packet claiming 16 MiB during authentication is skipped as well.
+  std::string change = std::string("\x11") + cstr("eve") + "\x14" + kResponse20 + cstr("");
+  EXPECT_EQ(feed(Dir::ToServer, packet(0, change)).kind, ParseResult::Ok);
+  EXPECT_EQ(feed(Dir::ToClient, le24(0xfffffe) + "\x01\xff\x15\x04").kind, ParseResult::Ok);
+  a->on_close(out);
+  ASSERT_EQ(out.lines.size(), 2u);
+  EXPECT_NE(out.lines[1].find("\"result\":\"unknown\""), std::string::npos);
+}
+
+TEST(MysqlAnalyzer, CompressionEndsTheAnalysisAfterLogin) {
+  auto ev = test::play(analyzer_registry(), test::test_flow(3306),
+                       {{Dir::ToClient, greeting("mysql_native_password")},
+                        {Dir::ToServer, login("z", kResponse20, "", "mysql_native_password",
+                                              kClientCaps | mysql::kCompress)},
+                        {Dir::ToClient, ok_packet(2)},
+                        {Dir::ToServer, packet(0, std::string("\x11") + cstr("y") + "\x14" +
+                                                      kResponse20 + cstr(""))},
+                        {Dir::ToClient, ok_packet(1)}});
+  ASSERT_EQ(ev.lines.size(), 1u);
+  EXPECT_NE(ev.lines[0].find("\"user\":\"z\""), std::string::npos);
+}
+
+TEST(MysqlAnalyzer, MalformedLoginIsAnError) {
+  auto ev = test::play(analyzer_registry(), test::test_flow(3306),
+                       {{Dir::ToClient, greeting("mysql_native_password")},
+                        {Dir::ToServer, packet(1, le32(kClientCaps) + "short")},
+                        {Dir::ToClient, ok_packet(2)}});
+  EXPECT_EQ(ev.lines.size(), 0u);
+}
+
+}  // namespace
+}  // namespace netsift

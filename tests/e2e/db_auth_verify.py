@@ -14,7 +14,8 @@ secret in them against the passwords the test used, by independent computation:
 and every `hash` line is cracked by hashcat from a wordlist holding the test's passwords
 (tests/e2e/hashcat_check.py).
 
-Usage: db_auth_verify.py --events EVENTS.jsonl --expect EXPECT.json [--no-hashcat]
+Usage: db_auth_verify.py (--events EVENTS.jsonl | --bin NETSIFT --capture FILE)
+                         --expect EXPECT.json [--no-hashcat]
 EXPECT.json: {"passwords": {"user": ["pw", ...]},          # every password tried per user
               "attempts": [{"service", "user", "mechanism", "result", "dst_port",
                             "change_user"?, "tls"?}, ...]}  # exactly these, in any order
@@ -170,13 +171,21 @@ def key(d):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--events", required=True)
+    ap.add_argument("--events", help="netsift's JSON Lines output")
+    ap.add_argument("--bin", help="netsift, to run on --capture")
+    ap.add_argument("--capture")
     ap.add_argument("--expect", required=True)
     ap.add_argument("--no-hashcat", action="store_true")
     a = ap.parse_args()
     expect = json.load(open(a.expect))
+    if a.capture:
+        import subprocess
+        text = subprocess.run([a.bin, "sessions", "-r", a.capture, "--json", "--no-progress"],
+                              capture_output=True, check=True).stdout.decode("utf-8", "replace")
+    else:
+        text = open(a.events, encoding="utf-8", errors="replace").read()
     events = []
-    for line in open(a.events, encoding="utf-8", errors="replace"):
+    for line in text.splitlines():
         line = line.strip()
         if line.startswith("{"):
             e = json.loads(line)

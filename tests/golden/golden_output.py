@@ -27,6 +27,7 @@ CASES = [
     ("smtp-aiosmtpd-logins.pcap", ["sessions", "--json"]),
     ("zeek-rfc3030-bdat-example1.pcap", ["sessions", "--json"]),
     ("mongodb-scram.pcap", ["sessions", "--json"]),
+    ("mysql-logins.pcap", ["sessions", "--json"]),
 ]
 
 

@@ -40,14 +40,9 @@ mariadb -S "$work/db/sock" -u root -e "
   CREATE USER ed@'%' IDENTIFIED VIA ed25519 USING PASSWORD('ed-Secret3');
   GRANT ALL ON shop.* TO alice@'%', bob@'%', ed@'%';" || { cat "$work/db/error.log"; exit 1; }
 
-# No BPF filter: libpcap's TPACKET_V3 read blocks until a packet arrives, so the ping
-# sent after SIGINT (which a filter would drop in the kernel) is what lets netsift stop.
-"$bin" sessions -i lo --json --immediate >"$work/events.jsonl" 2>"$work/netsift.err" &
+"$bin" sessions -i lo --json --immediate ${save:+-w "$save"} "tcp port 3306 or tcp port 13306" \
+  >"$work/events.jsonl" 2>"$work/netsift.err" &
 netsift_pid=$!
-if [ -n "$save" ]; then  # keep the packets too (how examples/mysql-logins.pcap was made)
-  tcpdump -i lo -U -w "$save" "tcp port 3306 or tcp port 13306" 2>/dev/null &
-  dump_pid=$!
-fi
 sleep 2
 my() {  # PORT USER PASSWORD: one login with the mariadb client
   timeout 20 mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$1" -u "$2" -p"$3" \
@@ -77,9 +72,7 @@ except MySQLdb.OperationalError:
 PY
 sleep 1
 kill -INT "$netsift_pid"
-ping -c 1 -W 1 127.0.0.1 >/dev/null 2>&1 || true
-wait "$netsift_pid" || true
-if [ -n "$save" ]; then kill "$dump_pid"; wait "$dump_pid" || true; fi
+wait "$netsift_pid" || { echo "FAIL: netsift exited with $?"; cat "$work/netsift.err"; exit 1; }
 printf '%s\n' "${results[@]}"
 expected="alice good 3306 ok
 alice bad 3306 fail

@@ -22,6 +22,8 @@ PACKAGES=(
   vsftpd curl swaks python3-aiosmtpd dovecot-imapd dovecot-pop3d
   # the HTTP live test: nginx (WebDAV, auth_basic, gzip, proxy), openssl passwd
   nginx openssl
+  # the database login live tests: MariaDB and PostgreSQL servers and clients
+  mariadb-server mariadb-client python3-mysqldb postgresql postgresql-client
 )
 
 if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then

@@ -28,6 +28,7 @@ CASES = [
     ("zeek-rfc3030-bdat-example1.pcap", ["sessions", "--json"]),
     ("mongodb-scram.pcap", ["sessions", "--json"]),
     ("mysql-logins.pcap", ["sessions", "--json"]),
+    ("pgsql-logins.pcap", ["sessions", "--json"]),
 ]
 
 

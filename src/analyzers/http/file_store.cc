@@ -82,8 +82,8 @@ class FileWriter final : public BodyConsumer {
 
   void end(bool complete, std::string_view sha256_hex) override {
     if (fd_ < 0) return;
-    if (!complete || ::close(fd_) != 0) {
-      if (complete) ++store_.failures_;
+    if (size_ == 0 || !complete || ::close(fd_) != 0) {  // an empty body is no file
+      if (complete && size_ != 0) ++store_.failures_;
       fd_ = -1;
       discard();
       return;

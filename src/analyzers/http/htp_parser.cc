@@ -183,9 +183,8 @@ struct HtpParser::Impl {
     Impl& self = of(tx);
     Transaction& t = self.txn(tx);
     t.req_content_encoding.assign(header(tx->request_headers, "content-encoding").substr(0, 256));
-    t.req_content_type.assign(view(tx->request_content_type).substr(0, 256));
-    if (t.req_content_type.empty())
-      t.req_content_type.assign(header(tx->request_headers, "content-type").substr(0, 256));
+    // The field as sent: libhtp's request_content_type drops the parameters (boundary).
+    t.req_content_type.assign(header(tx->request_headers, "content-type").substr(0, 512));
     t.flags |= translate_flags(tx->flags);
     self.body_tx[0] = tx;
     self.body_left[0] =
@@ -252,9 +251,7 @@ struct HtpParser::Impl {
     // A response with no status line (HTTP/0.9 reply) still carries a body.
     t.has_response = true;
     t.resp_content_encoding.assign(header(tx->response_headers, "content-encoding").substr(0, 256));
-    t.resp_content_type.assign(view(tx->response_content_type).substr(0, 256));
-    if (t.resp_content_type.empty())
-      t.resp_content_type.assign(header(tx->response_headers, "content-type").substr(0, 256));
+    t.resp_content_type.assign(header(tx->response_headers, "content-type").substr(0, 512));
     t.flags |= translate_flags(tx->flags);
     self.body_tx[1] = tx;
     if (tx->response_transfer_coding == HTP_CODING_IDENTITY) {

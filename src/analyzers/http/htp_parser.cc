@@ -132,11 +132,11 @@ struct HtpParser::Impl {
         auto* t = static_cast<Transaction*>(htp_tx_get_user_data(tx));
         if (t == nullptr) continue;
         htp_tx_set_user_data(tx, nullptr);
-        if (t->has_request || t->has_response) {
-          t->flags |= translate_flags(tx->flags);
-          t->ts_end = now;
-          listener.complete(*t);
-        }
+        // Every transaction goes to the listener, which frees its own state with it
+        // (one with neither a request nor a response line is not reported).
+        t->flags |= translate_flags(tx->flags);
+        t->ts_end = now;
+        listener.complete(*t);
         delete t;
       }
     }

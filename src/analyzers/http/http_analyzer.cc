@@ -487,7 +487,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     TxState& st = state(tx);
     // After an accepted CONNECT or a protocol switch nothing is HTTP any more: what
     // libhtp made of the bytes that followed in the same segment is dropped.
-    if (out_ && !tunnel_) emit(tx, st);
+    if (out_ && !tunnel_ && (tx.has_request || tx.has_response)) emit(tx, st);
     if (tx.status_number == 101 ||
         (tx.method == "CONNECT" && tx.status_number >= 200 && tx.status_number < 300))
       tunnel_ = true;

@@ -26,7 +26,12 @@ sleep 1
 "$bin" sessions -i lo --immediate --json --no-progress tcp >"$work/events.jsonl" \
   2>"$work/netsift.err" &
 netsift_pid=$!
-sleep 1
+# Wait until the capture runs: refused connections to port 9 until one is reported.
+for _ in $(seq 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null || true
+  grep -q '"dst_port":9,' "$work/events.jsonl" && break
+  sleep 0.1
+done
 "$PY" - <<'PY'
 import pymongo
 from pymongo.errors import OperationFailure

@@ -39,7 +39,12 @@ done
 "$bin" sessions -i lo --immediate --json --no-progress tcp >"$work/events.jsonl" \
   2>"$work/netsift.err" &
 netsift_pid=$!
-sleep 1
+# Wait until the capture runs: refused connections to port 9 until one is reported.
+for _ in $(seq 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null || true
+  grep -q '"dst_port":9,' "$work/events.jsonl" && break
+  sleep 0.1
+done
 cli() { redis-cli -p "$port" --no-auth-warning "$@" >/dev/null 2>&1 || true; }
 for port in 6379 16379; do
   cli PING                                           # NOAUTH: not a login
@@ -87,7 +92,7 @@ for port in (6379, 16379):
           all(e["service"] == "redis" and e["src_ip"] == e["dst_ip"] == "127.0.0.1" and
               e["tls"] is False and
               (e["result"] == "success" or e["reason"].startswith("WRONGPASS")) for e in got))
-sessions = [e for e in events if e["event"] == "tcp_session"]
+sessions = [e for e in events if e["event"] == "tcp_session" and e["dst_port"] != 9]
 check("every session analysed as redis",
       len(sessions) >= 16 and all(e["app"] == "redis" for e in sessions))
 print(f"{len(fails)} failed")

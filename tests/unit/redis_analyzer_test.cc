@@ -189,8 +189,17 @@ TEST(RedisAnalyzer, InlineQuotingAsRedisServerSplitsIt) {
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0].user, "us er");
   EXPECT_EQ(a[0].password, "it's");
-  EXPECT_EQ(a[1].password, "pA\n");
+  EXPECT_EQ(a[1].password, "pA\\n");  // a control character is escaped
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(6379), turns), "");
+}
+
+// Bytes that are not clean UTF-8 are escaped (\xNN) so every event stays valid JSON.
+TEST(RedisAnalyzer, BinaryCredentialsAreEscaped) {
+  std::vector<Turn> turns = {{C, cmd({"AUTH", "\xff\xfeu", "p\xc3"})}, {S, "+OK\r\n"}};
+  auto a = auths(test::play(analyzer_registry(), test::test_flow(6379), turns));
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].user, "\\xff\\xfeu");
+  EXPECT_EQ(a[0].password, "p\\xc3");
 }
 
 // Subscribed mode (RESP2): confirmations and messages are not replies to later commands.

@@ -8,6 +8,7 @@
 #include "analyzers/auth_event.h"
 #include "analyzers/mongodb/bson.h"
 #include "analyzers/mongodb/mongodb_wire.h"
+#include "analyzers/textproto/text.h"
 
 namespace netsift {
 namespace {
@@ -46,8 +47,9 @@ constexpr uint32_t kMaxReadWhole = 48 * 1024;
 constexpr size_t kMaxPending = 64;
 constexpr size_t kMaxField = 1024;  // bytes kept of a SCRAM message, nonce, key or user
 
+// Wire bytes as event text: at most kMaxField, clean UTF-8 kept, anything else \xNN.
 std::string capped(std::string_view s) {
-  return std::string(s.substr(0, kMaxField));
+  return textproto::wire_text(s, kMaxField);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -292,7 +294,7 @@ class MongodbAnalyzer final : public Analyzer {
   static void sasl_start(AuthAttempt& a, std::string_view mech, std::string_view payload) {
     a.mechanism = capped(mech);
     if (mech.starts_with("SCRAM-")) {
-      a.user = scram_unescape(scram_attribute(scram_bare(payload), 'n').substr(0, kMaxField));
+      a.user = capped(scram_unescape(scram_attribute(scram_bare(payload), 'n')));
       a.credential.emplace_back("client_first", capped(payload));
     } else if (mech == "PLAIN") {
       // authzid NUL authcid NUL passwd (RFC 4616)

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "analyzers/auth_event.h"
+#include "analyzers/textproto/text.h"
 
 namespace netsift {
 namespace {
@@ -117,7 +118,8 @@ class RdpAnalyzer final : public Analyzer {
       size_t end = s.find("\r\n");
       if (end == std::string_view::npos) return;  // not terminated: not a cookie
       attempt_.emplace();
-      attempt_->user.assign(s.substr(kCookie.size(), std::min(end - kCookie.size(), kMaxCookie)));
+      attempt_->user =
+          textproto::wire_text(s.substr(kCookie.size(), end - kCookie.size()), kMaxCookie);
       attempt_->mechanism = "rdp_cookie";
       attempt_->ts = context_.flow->now;
       s.remove_prefix(end + 2);

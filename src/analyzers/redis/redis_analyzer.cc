@@ -6,6 +6,7 @@
 
 #include "analyzers/auth_event.h"
 #include "analyzers/redis/resp_reader.h"
+#include "analyzers/textproto/text.h"
 
 namespace netsift {
 namespace {
@@ -34,6 +35,11 @@ char lower(char c) {
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
                                             [](char x, char y) { return lower(x) == lower(y); });
+}
+
+// Wire bytes as event text (clean UTF-8 kept, anything else escaped \xNN).
+std::string text(std::string_view s) {
+  return textproto::wire_text(s, redis::kMaxItemBytes);
 }
 
 bool is_subscribe(std::string_view name) {
@@ -210,8 +216,8 @@ class RedisAnalyzer final : public Analyzer {
       p.attempt.mechanism = "AUTH";
       // One argument is the password of the user named "default" (Redis 6 ACLs; before
       // ACLs, the requirepass password, which is the same thing).
-      p.attempt.user = m.count == 3 ? m.item[1] : "default";
-      p.attempt.password = m.count == 3 ? m.item[2] : m.item[1];
+      p.attempt.user = m.count == 3 ? text(m.item[1]) : "default";
+      p.attempt.password = text(m.count == 3 ? m.item[2] : m.item[1]);
     } else if (iequals(name, "HELLO")) {
       // HELLO protover [AUTH username password] [SETNAME clientname], options in any order.
       for (size_t i = 2; i < m.items;) {
@@ -221,8 +227,8 @@ class RedisAnalyzer final : public Analyzer {
           p.kind = Pending::Auth;
           p.hello = true;
           p.attempt.mechanism = "HELLO AUTH";
-          p.attempt.user = m.item[i + 1];
-          p.attempt.password = m.item[i + 2];
+          p.attempt.user = text(m.item[i + 1]);
+          p.attempt.password = text(m.item[i + 2]);
           break;
         } else {
           ++i;
@@ -296,13 +302,13 @@ class RedisAnalyzer final : public Analyzer {
     AuthAttempt& a = p.attempt;
     if (m.type == '-' || m.type == '!') {
       a.result = AuthResult::Failure;
-      a.reason = m.text;
+      a.reason = text(m.text);
     } else if (!p.hello && m.type == '+' && m.text == "OK") {
       a.result = AuthResult::Success;
     } else if (p.hello && (m.type == '%' || m.type == '*')) {
       a.result = AuthResult::Success;  // HELLO answers with the server's properties
     } else {
-      a.reason = m.text;  // e.g. +QUEUED inside MULTI: the outcome is not shown here
+      a.reason = text(m.text);  // e.g. +QUEUED inside MULTI: the outcome is not shown here
     }
   }
 

@@ -29,6 +29,7 @@ CASES = [
     ("mongodb-scram.pcap", ["sessions", "--json"]),
     ("mysql-logins.pcap", ["sessions", "--json"]),
     ("pgsql-logins.pcap", ["sessions", "--json"]),
+    ("mail-dovecot-logins.pcap", ["sessions", "--json"]),
 ]
 
 

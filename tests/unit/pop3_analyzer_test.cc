@@ -137,6 +137,15 @@ TEST(Pop3Analyzer, Probe) {
   EXPECT_EQ(probe(Dir::ToServer, "CAPA\r\n"), Confidence::Yes);
   EXPECT_EQ(probe(Dir::ToServer, "USER x\r\n"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToServer, "EHLO x\r\n"), Confidence::No);
+  // Redis on another port: an inline AUTH answered "+OK" is no POP3 login.
+  std::vector<Turn> redis = {{Dir::ToServer, "AUTH secret\r\n"},
+                             {Dir::ToClient, "+OK\r\n"},
+                             {Dir::ToServer, "GET k\r\n"},
+                             {Dir::ToClient, "$-1\r\n"}};
+  for (const auto& a : events_of(test::play(analyzer_registry(), test::test_flow(7000), redis),
+                                 "auth")) {
+    EXPECT_NE(a.str("service"), "pop3");
+  }
 }
 
 }  // namespace

@@ -287,12 +287,12 @@ class ImapAnalyzer final : public Analyzer {
       return ++bad_lines_ <= kMaxBadLines;
     }
     bad_lines_ = 0;
-    std::string reason(status);
-    for (char& c : reason) c = char(c >= 'a' && c <= 'z' ? c - 32 : c);
-    if (!text.empty()) reason.append(" ").append(tp::wire_text(text, 200));
     if (!auth_tag_.empty() && tag == auth_tag_) {
+      std::string reason(status);  // "NO [AUTHENTICATIONFAILED] Authentication failed."
+      for (char& c : reason) c = char(c >= 'a' && c <= 'z' ? c - 32 : c);
+      if (!text.empty()) reason.append(" ").append(tp::wire_text(text, 200));
       attempt_sent_ = true;
-      emit(ok ? AuthResult::Success : AuthResult::Failure, reason, out);
+      emit(ok ? AuthResult::Success : AuthResult::Failure, std::move(reason), out);
     } else if (!starttls_tag_.empty() && tag == starttls_tag_) {
       starttls_tag_.clear();
       if (ok) {

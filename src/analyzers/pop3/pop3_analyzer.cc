@@ -187,7 +187,6 @@ class Pop3Analyzer final : public Analyzer {
       return ++bad_responses_ <= kMaxBadResponses;
     }
     bad_responses_ = 0;
-    std::string text = tp::wire_text(tp::trim(line.substr(ok ? 3 : 4)), 200);
     if (!greeted_ && pending_.empty()) {
       greeted_ = true;
       challenge_ = apop_challenge(line);
@@ -197,21 +196,26 @@ class Pop3Analyzer final : public Analyzer {
     if (pending_.empty()) return true;  // unsolicited
     Cmd cmd = pending_.front();
     pending_.pop();
-    std::string reason(ok ? "+OK" : "-ERR");
-    if (!text.empty()) reason.append(" ").append(text);
+    // Built only for the answers that end an attempt.
+    auto reason = [&] {
+      std::string r(ok ? "+OK" : "-ERR");
+      std::string_view text = tp::trim(line.substr(ok ? 3 : 4));
+      if (!text.empty()) r.append(" ").append(tp::wire_text(text, 200));
+      return r;
+    };
     switch (cmd) {
       case Cmd::User:
         // -ERR to USER: the name is refused before any password (RFC 1939 7).
         if (err && mode_ == Mode::User && !attempt_open_) {
           attempt_open_ = true;
           ts_ = context_.flow->now;
-          emit(AuthResult::Failure, reason, out);
+          emit(AuthResult::Failure, reason(), out);
         }
         break;
       case Cmd::Pass:
       case Cmd::Apop:
       case Cmd::Auth:
-        if (attempt_open_) emit(ok ? AuthResult::Success : AuthResult::Failure, reason, out);
+        if (attempt_open_) emit(ok ? AuthResult::Success : AuthResult::Failure, reason(), out);
         break;
       case Cmd::Stls:
         if (ok) {

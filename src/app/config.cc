@@ -137,10 +137,26 @@ void reject_duplicate_keys(const YAML::Node& node, const std::string& where) {
   }
 }
 
+void load_auth_detect(const YAML::Node& a, AuthDetectConfig& c) {
+  const std::string where = "detect.auth";
+  expect_keys(a, where,
+              {"alerts", "summary", "window", "brute_force_failures", "spray_users",
+               "compromise_failures", "max_sources", "max_alert_users", "summary_max_rows"});
+  read(a, where, "alerts", c.alerts);
+  read(a, where, "summary", c.summary);
+  c.window = seconds(a, where, "window", c.window);
+  positive(a, where, "brute_force_failures", c.brute_force_failures, kMaxAuthThreshold);
+  positive(a, where, "spray_users", c.spray_users, kMaxAuthThreshold);
+  positive(a, where, "compromise_failures", c.compromise_failures, kMaxAuthThreshold);
+  positive(a, where, "max_sources", c.max_sources, kMaxAuthSources);
+  positive(a, where, "max_alert_users", c.max_alert_users, kMaxAuthThreshold);
+  positive(a, where, "summary_max_rows", c.summary_max_rows, kMaxAuthSummaryRows);
+}
+
 void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const std::string& dir) {
   if (!root || root.IsNull()) return;
   reject_duplicate_keys(root, "");
-  expect_keys(root, "", {"input", "jobs", "filters", "output", "protocols", "limits"});
+  expect_keys(root, "", {"input", "jobs", "filters", "output", "protocols", "limits", "detect"});
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",
                 {"device", "pcap_file", "bpf_filter", "snaplen", "promiscuous", "buffer_size_mb",
@@ -189,7 +205,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
   if (const YAML::Node o = root["output"]) {
     expect_keys(
         o, "output",
-        {"json", "utc", "stdout", "directory", "sqlite", "append", "data_level",
+        {"json", "utc", "stdout", "directory", "sqlite", "hashes", "append", "data_level",
          "data_stream_direct", "data_encoding", "max_session_data", "max_session_data_total"});
     read(o, "output", "json", s.json);
     read(o, "output", "utc", s.utc);
@@ -198,6 +214,8 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     read(o, "output", "sqlite", s.sqlite_path);
     s.output_dir = config_relative(s.output_dir, dir);
     s.sqlite_path = config_relative(s.sqlite_path, dir);
+    read(o, "output", "hashes", s.hashes_path);
+    s.hashes_path = config_relative(s.hashes_path, dir);
     read(o, "output", "append", s.append);
     if (const YAML::Node n = o["data_level"]) {
       std::string v = scalar(n, "output.data_level");
@@ -252,6 +270,10 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
         }
       }
     }
+  }
+  if (const YAML::Node d = root["detect"]) {
+    expect_keys(d, "detect", {"auth"});
+    if (const YAML::Node a = d["auth"]) load_auth_detect(a, s.auth);
   }
   if (const YAML::Node l = root["limits"]) {
     expect_keys(l, "limits",

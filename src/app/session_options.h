@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/capture_options.h"
+#include "detect/auth_detector.h"
 #include "flow/flow_table.h"
 #include "flow/ip_defrag.h"
 
@@ -34,11 +35,13 @@ struct SessionOptions {
   bool utc = false;
   std::string output_dir;   // one JSON Lines file per event kind
   std::string sqlite_path;  // events into SQLite
+  std::string hashes_path;  // --hashes: the `hash` lines of auth events, for hashcat
   bool append = false;      // add to the events an earlier run left there (else refuse)
   bool stdout_output = true;
   SessionFilters filters;
   FlowConfig flow;
   DefragConfig defrag;
+  AuthDetectConfig auth;  // brute force, spraying, likely compromise; login summary
 };
 
 }  // namespace netsift

@@ -14,7 +14,9 @@
 #include "app/session_filter.h"
 #include "app/session_output.h"
 #include "app/session_pipeline.h"
+#include "detect/auth_monitor.h"
 #include "output/event_sinks.h"
+#include "output/hash_file.h"
 #include "output/packet_printer.h"
 
 namespace netsift {
@@ -79,9 +81,25 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
   // Session records go to `records` (JSON Lines on stdout, directory, SQLite); analyzer
   // events to `analyzer_events` (the same, or indented JSON in text mode), through the
   // session filters.
-  FanoutSink records, analyzer_events;
+  FanoutSink records, analyzer_events, file_events;
+  std::unique_ptr<HashFile> hashes;
+  if (!s.hashes_path.empty()) {
+    if (s.flow.app.redact) {
+      // --redact promises no secret in any output; the hash lines are nothing else.
+      std::fprintf(stderr, "netsift: --hashes writes the secrets --redact hides: use one\n");
+      return kExitUsage;
+    }
+    hashes = HashFile::open(s.hashes_path, s.append, error);
+    if (!hashes) {
+      std::fprintf(stderr, "netsift: %s\n", error.c_str());
+      return kExitError;
+    }
+  }
+  // Analyzer events pass the session filters, then the login detectors, on their way to
+  // the outputs.
+  AuthMonitor auth(s.auth, analyzer_events, hashes.get());
   SessionFilter filter(s.filters);
-  FilteringSink filtered_events(filter, analyzer_events);
+  FilteringSink filtered_events(filter, auth);
   std::unique_ptr<EventSink> stdout_sink;
   std::vector<std::unique_ptr<OutputSink>> files;
   TeeConsumer tee;
@@ -102,6 +120,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
     }
     records.add(sink.get());
     analyzer_events.add(sink.get());
+    file_events.add(sink.get());
     tee.watch(sink.get());
     files.push_back(std::move(sink));
   }
@@ -128,13 +147,25 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
   // Flows still open end now (unless the run stopped on a failed output: the rest would
   // be lost anyway, and the failed sink drops it).
   if (sessions) sessions->finish();
+  // The login summary: events to every output in JSON mode (the table to stderr); in
+  // text mode the table on stdout and the events to the directory and database only.
+  std::string auth_table;
+  bool table_on_stdout = s.stdout_output && !s.json;
+  auth.finish(table_on_stdout ? &file_events : &analyzer_events, &auth_table, s.utc);
+  if (table_on_stdout) out.append(auth_table);
   analyzer_events.flush();
   records.flush();
   for (auto& f : files) code = finish_sink(*f, code);
+  if (hashes && !hashes->close()) {
+    std::fprintf(stderr, "netsift: %s\n", hashes->error().c_str());
+    code = kExitError;
+  }
   code = finish_stdout(out, pump, code);
   if (pump.broken_pipe()) return code;  // the reader went away: stop quietly
   pump.print_summary(stderr);
   if (sessions) sessions->print_summary(stderr);
+  auth.print_summary(stderr);
+  if (!table_on_stdout) std::fputs(auth_table.c_str(), stderr);
   return code;
 }
 
@@ -144,6 +175,7 @@ struct SessionCli {
   SessionOptions session;
   std::string config_path;
   bool no_tcp = false, no_udp = false;
+  bool no_auth_alerts = false, no_auth_summary = false;
   std::vector<std::function<void(CaptureOptions&, SessionOptions&)>> overrides;
 };
 
@@ -160,6 +192,51 @@ void add_extract_option(CLI::App* cmd, SessionCli& c) {
     auto it = o.flow.app.options.try_emplace("http", AnalyzerOptions(http->options)).first;
     std::string error;
     it->second.set("extract_dir", *dir, error);
+  });
+}
+
+// Login detectors (detect.auth in the config file).
+void add_auth_detect_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
+  SessionCli* p = cli.get();
+  // Copies one member from the command line over the config file's, when given.
+  auto over = [p](CLI::Option* opt, auto member) {
+    p->overrides.push_back([opt, member, p](CaptureOptions&, SessionOptions& ses) {
+      if (opt->count()) ses.auth.*member = p->session.auth.*member;
+    });
+  };
+  auto count = [&](const std::string& name, uint32_t AuthDetectConfig::*member, uint32_t max,
+                   const std::string& help) {
+    auto* opt = cmd->add_option_function<std::string>(
+        name,
+        [p, name, member, max](const std::string& v) {
+          uint64_t n = 0;
+          std::string err = values::whole_number(v, 1, max, n);
+          if (!err.empty()) throw CLI::ValidationError(name, err);
+          p->session.auth.*member = uint32_t(n);
+        },
+        help);
+    over(opt->type_name("N"), member);
+  };
+  count("--brute-force-failures", &AuthDetectConfig::brute_force_failures, kMaxAuthThreshold,
+        "Alert when one source fails N logins to a service within the window (default 10)");
+  count("--spray-users", &AuthDetectConfig::spray_users, kMaxAuthThreshold,
+        "Alert when one source fails logins to a service as N distinct users within the window "
+        "(default 5)");
+  count("--compromise-failures", &AuthDetectConfig::compromise_failures, kMaxAuthThreshold,
+        "Alert when one source logs in after N failures within the window (default 10)");
+  count("--auth-max-sources", &AuthDetectConfig::max_sources, kMaxAuthSources,
+        "(source, service) pairs the login detectors track; the least recent is forgotten "
+        "(default 10000)");
+  over(values::add_seconds(*cmd, "--auth-window", p->session.auth.window,
+                           "Sliding window of the login detectors, seconds (default 600)"),
+       &AuthDetectConfig::window);
+  auto* no_alerts = cmd->add_flag("--no-auth-alerts", p->no_auth_alerts,
+                                  "No brute-force, spraying or compromise alerts");
+  auto* no_summary = cmd->add_flag("--no-auth-summary", p->no_auth_summary,
+                                   "No end-of-run summary of login attempts");
+  p->overrides.push_back([no_alerts, no_summary, p](CaptureOptions&, SessionOptions& ses) {
+    if (no_alerts->count()) ses.auth.alerts = !p->no_auth_alerts;
+    if (no_summary->count()) ses.auth.summary = !p->no_auth_summary;
   });
 }
 
@@ -214,6 +291,12 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
                      "Add to the events an earlier run left in --output-dir/--sqlite (without "
                      "it, existing events there are an error)"),
        [p](auto&, auto& o) { o.append = p->session.append; });
+  over(cmd->add_option("--hashes", s.hashes_path,
+                       "Write the hash lines of login attempts to FILE, for hashcat (a new file, "
+                       "mode 0600; with --append, added to)")
+           ->type_name("FILE"),
+       [p](auto&, auto& o) { o.hashes_path = p->session.hashes_path; });
+  add_auth_detect_options(cmd, cli);
   over(values::add_port_list(*cmd, "--tcp-src-port", s.filters.tcp_src_ports,
                              "Only TCP sessions from these client ports"),
        [p](auto&, auto& o) { o.filters.tcp_src_ports = p->session.filters.tcp_src_ports; });

@@ -39,6 +39,11 @@ def main():
         p = run(b, "sessions", "-r", cap, "--hashes", h)
         check("--hashes refuses an existing file", p.returncode == 1 and b"already exists" in p.stderr,
               (p.returncode, p.stderr))
+        p = run(b, "sessions", "-r", cap, "--hashes", h, "--append")
+        check("--hashes --append adds to our private file", p.returncode == 0, p.stderr)
+        os.chmod(h, 0o644)
+        p = run(b, "sessions", "-r", cap, "--hashes", h, "--append")
+        check("--append refuses a file others can read", p.returncode == 1, (p.returncode, p.stderr))
         victim = os.path.join(tmp, "victim")
         open(victim, "w").write("keep\n")
         link = os.path.join(tmp, "link.txt")

@@ -125,7 +125,14 @@ class SqliteSink final : public OutputSink {
         !exec(
             "CREATE TABLE IF NOT EXISTS events (ts REAL, event TEXT, src_ip TEXT, src_port "
             "INTEGER, dst_ip TEXT, dst_port INTEGER, proto TEXT, community_id TEXT, json TEXT)") ||
-        !exec("CREATE INDEX IF NOT EXISTS events_by_kind ON events(event, ts)")) {
+        !exec("CREATE INDEX IF NOT EXISTS events_by_kind ON events(event, ts)") ||
+        // The end-of-run login summary as a table to query (its rows stay in `events`).
+        !exec("CREATE VIEW IF NOT EXISTS auth_summary AS SELECT json_extract(json, '$.src_ip') "
+              "AS src_ip, json_extract(json, '$.dst_ip') AS dst_ip, json_extract(json, "
+              "'$.service') AS service, json_extract(json, '$.user') AS user, "
+              "json_extract(json, '$.result') AS result, json_extract(json, '$.count') AS "
+              "count, json_extract(json, '$.first') AS first, json_extract(json, '$.last') AS "
+              "last FROM events WHERE event = 'auth_summary'")) {
       error = this->error();
       return false;
     }

@@ -2,12 +2,15 @@
 // builder (make_auth_event) go through AuthMonitor, and the alerts and summary rows that
 // come out are checked exactly: thresholds, window edges, sliding, re-arming, caps.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
 
 #include "analyzers/auth_event.h"
 #include "detect/auth_monitor.h"
+#include "output/event_sinks.h"
 #include "output/json_text.h"
 
 namespace netsift {
@@ -294,6 +297,40 @@ TEST_F(AuthDetectorTest, SummaryRowsPerSourceServiceUserResult) {
             "  10.0.0.5 mysql   root success     1 2023-11-14 22:13:27 2023-11-14 22:13:27\n"
             "  10.0.0.5 mysql   root failure     2 2023-11-14 22:13:20 2023-11-14 22:13:25\n"
             "  10.0.0.7 pgsql   app  unknown     1 2023-11-14 22:13:28 2023-11-14 22:13:28\n");
+}
+
+TEST_F(AuthDetectorTest, SummaryIsATableInSqlite) {
+  attempt(0, "root", AuthResult::Failure);
+  attempt(5, "root", AuthResult::Failure);
+  attempt(7, "o'brien", AuthResult::Success, "2001:db8::7", "pgsql");
+  char path[] = "/tmp/auth-summary-XXXXXX.db";
+  int fd = mkstemps(path, 3);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::string error;
+  auto db = open_sqlite_sink(path, ExistingOutput::Append, error);
+  ASSERT_TRUE(db) << error;
+  monitor().finish(db.get(), nullptr, true);
+  ASSERT_TRUE(db->close()) << db->error();
+  sqlite3* conn = nullptr;
+  ASSERT_EQ(sqlite3_open(path, &conn), SQLITE_OK);
+  std::vector<std::string> rows;
+  auto collect = [](void* out, int n, char** values, char**) {
+    std::string row;
+    for (int i = 0; i < n; ++i) row += std::string(i ? "|" : "") + (values[i] ? values[i] : "-");
+    static_cast<std::vector<std::string>*>(out)->push_back(row);
+    return 0;
+  };
+  ASSERT_EQ(sqlite3_exec(conn,
+                         "SELECT src_ip, dst_ip, service, user, result, count, first, last "
+                         "FROM auth_summary ORDER BY src_ip",
+                         collect, &rows, nullptr),
+            SQLITE_OK);
+  sqlite3_close(conn);
+  unlink(path);
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      "10.0.0.5|10.0.0.9|mysql|root|failure|2|1700000000.0|1700000005.0",
+                      "2001:db8::7|10.0.0.9|pgsql|o'brien|success|1|1700000007.0|1700000007.0"}));
 }
 
 TEST_F(AuthDetectorTest, SummaryRowCapCountsTheRest) {

@@ -10,7 +10,7 @@ Event make_flow_event(const char* kind, const FlowInfo& flow) {
 }
 
 Event make_flow_event(const char* kind, const FlowInfo& flow, TimestampNs ts) {
-  Event e(kind, ts);
+  Event e(kind, ts, flow.event_pool);
   e.set("src_ip", flow.client_ip);
   e.set("src_port", uint64_t(flow.client_port));
   e.set("dst_ip", flow.server_ip);

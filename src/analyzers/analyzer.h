@@ -43,6 +43,8 @@ struct FlowInfo {
   char community_id[32] = {};
   TimestampNs start = 0;
   TimestampNs now = 0;
+  // Where this flow's events take their memory (events/event.h); null: their own.
+  EventPool* event_pool = nullptr;
 };
 
 // Starts an event with the flow's common fields (ts, addresses, ports, proto, community_id).

@@ -4,34 +4,45 @@
 
 namespace netsift {
 
+namespace {
+// Entries of a flow's probe log (held chunks and stretches not held) before the flow is
+// given up on: alternating one-byte segments must not grow it without bound.
+constexpr size_t kMaxProbeLog = 256;
+// A tail buffer that emptied keeps up to this much capacity for the next message.
+constexpr size_t kKeptTailCapacity = 4096;
+}  // namespace
+
 AppLayer::AppLayer(std::span<const AnalyzerSpec> registry, AppLayerConfig config, EventSink& events,
                    BufferBudget& budget)
     : registry_(registry), config_(std::move(config)), events_(events), budget_(budget) {
+  // Configured ports first, so that they win over any analyzer's defaults.
   for (const auto& spec : registry_) {
     auto& map = spec.transport == Transport::Tcp ? tcp_ports_ : udp_ports_;
     auto configured = config_.ports.find(std::string(spec.name));
     if (configured != config_.ports.end()) {
       for (uint16_t p : configured->second) map[p] = &spec;
-    } else {
+    }
+  }
+  for (const auto& spec : registry_) {
+    auto& map = spec.transport == Transport::Tcp ? tcp_ports_ : udp_ports_;
+    if (!config_.ports.contains(std::string(spec.name))) {
       for (uint16_t p : spec.ports) map.emplace(p, &spec);
     }
     auto given = config_.options.find(std::string(spec.name));
-    options_.emplace(
-        &spec, given != config_.options.end() ? given->second : AnalyzerOptions(spec.options));
-    anomaly_counts_[&spec].assign(spec.anomalies.size(), 0);
+    options_.push_back(given != config_.options.end() ? given->second
+                                                      : AnalyzerOptions(spec.options));
+    counters_.push_back({0, 0, 0, std::vector<uint64_t>(spec.anomalies.size())});
   }
 }
 
 AppLayer::~AppLayer() = default;
 
-const AnalyzerOptions& AppLayer::options_for(const AnalyzerSpec& spec) {
-  return options_.at(&spec);
+AppLayer::Counters& AppLayer::counters(const AnalyzerSpec& spec) {
+  return counters_[size_t(&spec - registry_.data())];
 }
 
 void AppLayer::start(AppFlow& state, const FlowInfo& flow, Transport transport) {
-  state.context_.flow = &flow;
-  state.context_.host = this;
-  state.context_.redact = config_.redact;
+  state.flow_ = &flow;
   if (!config_.enabled) {
     state.finished_ = true;
     return;
@@ -39,27 +50,38 @@ void AppLayer::start(AppFlow& state, const FlowInfo& flow, Transport transport) 
   const auto& map = transport == Transport::Tcp ? tcp_ports_ : udp_ports_;
   auto it = map.find(flow.server_port);
   if (it == map.end()) it = map.find(flow.client_port);
-  if (it != map.end()) claim(state, *it->second, flow);
+  if (it != map.end()) claim(state, *it->second);
 }
 
-void AppLayer::claim(AppFlow& state, const AnalyzerSpec& spec, const FlowInfo& flow) {
+void AppLayer::claim(AppFlow& state, const AnalyzerSpec& spec) {
   state.spec_ = &spec;
-  state.context_.spec = &spec;
-  state.context_.options = &options_for(spec);
-  state.analyzer_ = spec.make(state.context_);
-  if (!state.analyzer_) state.finished_ = true;
+  ++counters(spec).flows;
+  // Analyzers keep the context by value; everything it points to outlives them.
+  AnalyzerContext context{state.flow_, &spec, &options_[size_t(&spec - registry_.data())], this,
+                          config_.redact};
+  state.analyzer_ = spec.make(context);
+  if (!state.analyzer_) finish(state);
 }
 
-void AppLayer::release(std::vector<uint8_t>& buffer) {
+bool AppLayer::take_budget(uint64_t bytes) {
+  if (!budget_.can_take(bytes)) {
+    ++stats_.budget_refusals;
+    return false;
+  }
+  budget_.held += bytes;
+  return true;
+}
+
+void AppLayer::release(std::vector<uint8_t>& buffer, bool keep_capacity) {
   budget_.held -= std::min<uint64_t>(budget_.held, buffer.size());
   buffer.clear();
-  buffer.shrink_to_fit();
+  if (!keep_capacity || buffer.capacity() > kKeptTailCapacity) buffer.shrink_to_fit();
 }
 
 void AppLayer::data(AppFlow& state, Dir dir, ByteView bytes) {
   if (state.finished_ || bytes.empty()) return;
   if (!state.spec_) {
-    probe(state, dir, bytes, state.context_.flow->proto == 17 ? Transport::Udp : Transport::Tcp);
+    probe(state, dir, bytes, state.flow_->proto == 17 ? Transport::Udp : Transport::Tcp);
     return;
   }
   if (state.analyzer_) feed(state, dir, bytes);
@@ -67,116 +89,127 @@ void AppLayer::data(AppFlow& state, Dir dir, ByteView bytes) {
 
 // Probing: every analyzer of the transport looks at all bytes seen so far in this
 // direction (TCP, up to probe_depth) or at this datagram (UDP). What probing saw is held
-// (bounded, in the global budget) and replayed in arrival order when an analyzer claims
-// the flow, so the analyzer sees it from the first byte of both directions.
+// (bounded, in the global budget) and replayed in arrival order, holes included, when an
+// analyzer claims the flow, so the analyzer sees both directions from their first byte.
 void AppLayer::probe(AppFlow& state, Dir dir, ByteView bytes, Transport transport) {
   size_t d = size_t(dir);
-  std::vector<uint8_t>& held = state.probe_[d];
+  bool udp = transport == Transport::Udp;
+  AppFlow::Buffers& buffers = state.buffers();
+  std::vector<uint8_t>& held = buffers.probe[d];
+  auto& log = buffers.probe_log;
   // Held even after this direction gave up probing: the other one may still claim the
   // flow (a server banner no analyzer knows, then a client request one does).
   size_t room = config_.probe_depth > held.size() ? config_.probe_depth - held.size() : 0;
   size_t take = std::min(room, bytes.size());
-  if (transport == Transport::Udp && take < bytes.size()) take = 0;  // whole datagrams only
-  if (take && !budget_.can_take(take)) {
-    ++stats_.budget_refusals;
-    take = 0;
-  }
+  if (udp && take < bytes.size()) take = 0;  // whole datagrams only
+  bool merge = !udp && !log.empty() && log.back().dir == dir && !log.back().gap;
+  if (take && !merge && log.size() >= kMaxProbeLog) take = 0;
   if (take) {
-    held.insert(held.end(), bytes.begin(), bytes.begin() + long(take));
-    budget_.held += take;
-    auto& order = state.probe_order_;
-    if (transport == Transport::Tcp && !order.empty() && order.back().first == dir) {
-      order.back().second += uint32_t(take);
+    if (probe_held_ + take > budget_.limit / 4) {
+      ++stats_.budget_refusals;  // probing may never starve reassembly
+      take = 0;
+    } else if (take_budget(take)) {
+      probe_held_ += take;
+      held.insert(held.end(), bytes.begin(), bytes.begin() + long(take));
+      if (merge) {
+        log.back().length += take;
+      } else {
+        log.push_back({dir, false, take});
+      }
     } else {
-      order.emplace_back(dir, uint32_t(take));
+      take = 0;
     }
   }
-  if (state.probe_given_up_[d]) {
-    // Not replayable any more: the analyzer will hear of these bytes as a gap.
-    if (transport == Transport::Tcp) state.gap_before_claim_[d] += bytes.size() - take;
-    return;
-  }
-  ByteView view = transport == Transport::Tcp && !held.empty() ? ByteView(held) : bytes;
-  bool maybe = false;
-  for (const auto& spec : registry_) {
-    if (spec.transport != transport) continue;
-    Confidence c = spec.probe(dir, view);
-    if (c == Confidence::Yes) {
-      claim(state, spec, *state.context_.flow);
-      replay(state);
-      // Bytes of this call that did not fit in the probe buffer follow the replay.
-      if (state.analyzer_ && take < bytes.size()) feed(state, dir, bytes.subspan(take));
-      return;
+  if (!state.probe_given_up_[d]) {
+    ByteView view = udp || held.empty() ? bytes : ByteView(held);
+    bool maybe = false;
+    for (const auto& spec : registry_) {
+      if (spec.transport != transport) continue;
+      Confidence c = spec.probe(dir, view);
+      if (c == Confidence::Yes) {
+        claim(state, spec);
+        replay(state);
+        // Bytes of this call that were not held (a datagram: all of it) follow the replay.
+        if (state.analyzer_ && take < bytes.size()) feed(state, dir, bytes.subspan(take));
+        return;
+      }
+      maybe |= c == Confidence::Maybe;
     }
-    maybe |= c == Confidence::Maybe;
+    if (!maybe || take < bytes.size() || (!udp && held.size() >= config_.probe_depth))
+      state.probe_given_up_[d] = true;
   }
-  if (!maybe || take < bytes.size() || held.size() >= config_.probe_depth) {
-    state.probe_given_up_[d] = true;
-    if (transport == Transport::Tcp) state.gap_before_claim_[d] += bytes.size() - take;
-  }
+  // TCP bytes not held: the analyzer, if one claims the flow later, hears of them as a gap.
+  if (!udp && take < bytes.size()) hold_gap(state, dir, bytes.size() - take);
   if (state.probe_given_up_[0] && state.probe_given_up_[1]) finish(state);
+}
+
+// A stretch of one direction that probing did not keep. Probing that direction ends
+// there (what follows no longer starts the stream).
+void AppLayer::hold_gap(AppFlow& state, Dir dir, uint64_t length) {
+  auto& log = state.buffers().probe_log;
+  state.probe_given_up_[size_t(dir)] = true;
+  if (!log.empty() && log.back().dir == dir && log.back().gap) {
+    log.back().length += length;
+  } else if (log.size() < kMaxProbeLog) {
+    log.push_back({dir, true, length});
+  } else {
+    finish(state);  // cannot keep the order any more: no analyzer for this flow
+  }
 }
 
 // Feeds the claiming analyzer what probing held, chunk by chunk in arrival order.
 void AppLayer::replay(AppFlow& state) {
-  std::array<std::vector<uint8_t>, 2> held = {std::move(state.probe_[0]),
-                                              std::move(state.probe_[1])};
-  auto order = std::move(state.probe_order_);
-  state.probe_[0].clear();
-  state.probe_[1].clear();
-  state.probe_order_.clear();
+  AppFlow::Buffers& buffers = state.buffers();
+  std::array<std::vector<uint8_t>, 2> held = {std::move(buffers.probe[0]),
+                                              std::move(buffers.probe[1])};
+  std::vector<AppFlow::Held> log = std::move(buffers.probe_log);
+  buffers.probe[0].clear();
+  buffers.probe[1].clear();
+  buffers.probe_log.clear();
   std::array<size_t, 2> pos{};
-  for (const auto& [dir, len] : order) {
-    size_t d = size_t(dir);
+  for (const auto& h : log) {
     if (!state.analyzer_) break;
-    feed(state, dir, ByteView(held[d]).subspan(pos[d], len));
-    pos[d] += len;
+    size_t d = size_t(h.dir);
+    if (h.gap) {
+      gap(state, h.dir, h.length);
+    } else {
+      feed(state, h.dir, ByteView(held[d]).subspan(pos[d], size_t(h.length)));
+      pos[d] += size_t(h.length);
+    }
   }
-  for (size_t d = 0; d < 2; ++d) {
-    budget_.held -= std::min<uint64_t>(budget_.held, held[d].size());
-    if (state.analyzer_ && state.gap_before_claim_[d])
-      state.analyzer_->on_gap(Dir(d), state.gap_before_claim_[d], events_);
+  for (auto& b : held) {
+    probe_held_ -= std::min<uint64_t>(probe_held_, b.size());
+    release(b);
   }
 }
 
 void AppLayer::feed(AppFlow& state, Dir dir, ByteView data) {
-  std::vector<uint8_t>& tail = state.tail_[size_t(dir)];
+  size_t d = size_t(dir);
   ByteView input = data;
-  if (!tail.empty()) {
-    if (!budget_.can_take(data.size())) {
-      ++stats_.budget_refusals;
-      ++stats_.analyzer_tail_overflows;
-      finish(state);
-      return;
-    }
+  if (state.buffers_ && !state.buffers_->tail[d].empty()) {
+    std::vector<uint8_t>& tail = state.buffers_->tail[d];
+    if (!take_budget(data.size())) return overflow(state);
     tail.insert(tail.end(), data.begin(), data.end());
-    budget_.held += data.size();
     // The analyzer said how many bytes it needs: no point in asking before they are here.
-    if (tail.size() < state.wanted_[size_t(dir)]) return;
+    if (tail.size() < state.wanted_[d]) return;
     input = tail;
   }
   ParseResult r = state.analyzer_->on_data(dir, input, events_);
   switch (r.kind) {
     case ParseResult::Ok:
-      release(tail);
+      if (state.buffers_) release(state.buffers_->tail[d], true);
+      state.wanted_[d] = 0;
       break;
     case ParseResult::NeedMore: {
       size_t keep = input.size() - std::min<size_t>(r.consumed, input.size());
-      state.wanted_[size_t(dir)] = r.needed ? keep + r.needed : 0;
-      if (keep > config_.max_tail || state.wanted_[size_t(dir)] > config_.max_tail) {
-        ++stats_.analyzer_tail_overflows;
-        finish(state);
-        break;
-      }
+      uint64_t wanted = r.needed ? keep + uint64_t(r.needed) : 0;
+      if (keep > config_.max_tail || wanted > config_.max_tail) return overflow(state);
+      state.wanted_[d] = uint32_t(wanted);
+      if (keep == 0 && !state.buffers_) break;
+      std::vector<uint8_t>& tail = state.buffers().tail[d];
       if (tail.empty()) {
-        if (!budget_.can_take(keep)) {
-          ++stats_.budget_refusals;
-          ++stats_.analyzer_tail_overflows;
-          finish(state);
-          break;
-        }
+        if (!take_budget(keep)) return overflow(state);
         tail.assign(input.end() - long(keep), input.end());
-        budget_.held += keep;
       } else {
         size_t drop = tail.size() - keep;
         tail.erase(tail.begin(), tail.begin() + long(drop));
@@ -186,6 +219,7 @@ void AppLayer::feed(AppFlow& state, Dir dir, ByteView data) {
     }
     case ParseResult::Error:
       ++stats_.analyzer_errors;
+      ++counters(*state.spec_).errors;
       finish(state);
       break;
     case ParseResult::Done:
@@ -194,31 +228,42 @@ void AppLayer::feed(AppFlow& state, Dir dir, ByteView data) {
   }
 }
 
+void AppLayer::overflow(AppFlow& state) {
+  ++stats_.analyzer_tail_overflows;
+  ++counters(*state.spec_).tail_overflows;
+  finish(state);
+}
+
 // The same clean-up whatever ended the analyzer: on_close once, buffers released.
 void AppLayer::finish(AppFlow& state) {
-  if (state.analyzer_) {
-    state.analyzer_->on_close(events_);
-    state.analyzer_.reset();
-  }
-  for (auto& t : state.tail_) release(t);
-  state.wanted_ = {};
-  for (auto& p : state.probe_) release(p);
-  state.probe_order_.clear();
   state.finished_ = true;
+  if (state.analyzer_) {
+    // Moved out first: an analyzer's on_close cannot reach itself through the engine.
+    std::unique_ptr<Analyzer> analyzer = std::move(state.analyzer_);
+    analyzer->on_close(events_);
+  }
+  state.wanted_ = {};
+  if (!state.buffers_) return;
+  for (auto& t : state.buffers_->tail) release(t);
+  for (auto& p : state.buffers_->probe) {
+    probe_held_ -= std::min<uint64_t>(probe_held_, p.size());
+    release(p);
+  }
+  state.buffers_.reset();
 }
 
 void AppLayer::gap(AppFlow& state, Dir dir, uint64_t length) {
+  if (state.finished_) return;
   size_t d = size_t(dir);
   if (!state.spec_) {
     // Probing needs the first bytes in order: after a hole this direction cannot be
-    // told; if the other one claims the flow, the analyzer hears of the hole.
-    state.probe_given_up_[d] = true;
-    state.gap_before_claim_[d] += length;
+    // told; if the other one claims the flow, the analyzer hears of the hole in order.
+    hold_gap(state, dir, length);
     if (state.probe_given_up_[0] && state.probe_given_up_[1]) finish(state);
     return;
   }
   if (!state.analyzer_) return;
-  release(state.tail_[d]);
+  if (state.buffers_) release(state.buffers_->tail[d]);
   state.wanted_[d] = 0;
   state.analyzer_->on_gap(dir, length, events_);
 }
@@ -229,9 +274,10 @@ void AppLayer::close(AppFlow& state) {
 
 void AppLayer::anomaly(const AnalyzerSpec& spec, size_t index, const FlowInfo& flow,
                        std::string_view detail, EventSink& out) {
+  if (&spec < registry_.data() || &spec >= registry_.data() + registry_.size()) return;
+  if (index >= spec.anomalies.size()) return;
   ++stats_.anomalies;
-  auto it = anomaly_counts_.find(&spec);
-  if (it != anomaly_counts_.end() && index < it->second.size()) ++it->second[index];
+  ++counters(spec).anomalies[index];
   if (!config_.weird_events) return;
   Event e = make_flow_event("weird", flow);
   e.set("name", spec.anomalies[index]);
@@ -240,15 +286,34 @@ void AppLayer::anomaly(const AnalyzerSpec& spec, size_t index, const FlowInfo& f
   out.emit(e);
 }
 
-std::vector<std::pair<std::string_view, uint64_t>> AppLayer::anomaly_counts() const {
-  std::vector<std::pair<std::string_view, uint64_t>> out;
-  for (const auto& spec : registry_) {
-    auto it = anomaly_counts_.find(&spec);
-    if (it == anomaly_counts_.end()) continue;
-    for (size_t i = 0; i < it->second.size(); ++i) {
-      if (it->second[i]) out.emplace_back(spec.anomalies[i], it->second[i]);
+std::vector<AnalyzerSummary> AppLayer::summaries() const {
+  std::vector<AnalyzerSummary> out;
+  for (size_t i = 0; i < registry_.size(); ++i) {
+    const AnalyzerSpec& spec = registry_[i];
+    const Counters& c = counters_[i];
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& s) { return s.name == spec.name; });
+    if (it == out.end()) it = out.insert(out.end(), AnalyzerSummary{spec.name, 0, 0, 0, {}});
+    it->flows += c.flows;
+    it->errors += c.errors;
+    it->tail_overflows += c.tail_overflows;
+    for (size_t a = 0; a < c.anomalies.size(); ++a) {
+      if (!c.anomalies[a]) continue;
+      auto same = std::find_if(it->anomalies.begin(), it->anomalies.end(),
+                               [&](const auto& p) { return p.first == spec.anomalies[a]; });
+      if (same == it->anomalies.end()) {
+        it->anomalies.emplace_back(spec.anomalies[a], c.anomalies[a]);
+      } else {
+        same->second += c.anomalies[a];
+      }
     }
   }
+  return out;
+}
+
+std::vector<std::pair<std::string_view, uint64_t>> AppLayer::anomaly_counts() const {
+  std::vector<std::pair<std::string_view, uint64_t>> out;
+  for (const auto& s : summaries()) out.insert(out.end(), s.anomalies.begin(), s.anomalies.end());
   return out;
 }
 

@@ -1,8 +1,8 @@
 // The app-layer engine: chooses a protocol analyzer for each flow (configured ports,
 // then default ports, then probing the first bytes of each direction), feeds it ordered
 // bytes, gaps and close, keeps what it has not consumed (NeedMore tails), and counts
-// what goes wrong by stable name. The flow table only hands it bytes, gaps and close;
-// the analyzers are given as a span of specs (analyzers/registry.h lists them).
+// what goes wrong per analyzer and by stable name. The flow table only hands it bytes,
+// gaps and close; the analyzers are given as a span of specs (analyzers/registry.h).
 #pragma once
 
 #include <array>
@@ -27,17 +27,28 @@ struct AppLayerConfig {
   uint32_t max_tail = 64 * 1024;  // bytes kept per direction for a NeedMore
   uint32_t probe_depth = 4096;    // bytes per direction buffered while probing
   bool redact = false;            // --redact: mask secrets in events
-  bool weird_events = false;      // emit a `weird` event per analyzer anomaly
+  bool weird_events = false;      // --weird: emit a `weird` event per analyzer anomaly
 };
 
 struct AppLayerStats {
   uint64_t analyzer_errors = 0;          // analyzers dropped after Error
-  uint64_t analyzer_tail_overflows = 0;  // NeedMore tails past max_tail
-  uint64_t budget_refusals = 0;          // tails/probe bytes refused by the global budget
+  uint64_t analyzer_tail_overflows = 0;  // NeedMore tails past max_tail or `needed` past it
+  uint64_t budget_refusals = 0;          // tails/probe bytes refused by the memory budget
   uint64_t anomalies = 0;                // all analyzer anomalies together
 };
 
-// The app-layer state of one flow, owned by the flow.
+// What one analyzer (by name: DNS over UDP and over TCP count together) went through in
+// a run, for the summary.
+struct AnalyzerSummary {
+  std::string_view name;
+  uint64_t flows = 0;           // flows it was given
+  uint64_t errors = 0;          // ended by its own Error
+  uint64_t tail_overflows = 0;  // ended because it wanted more than max_tail held
+  std::vector<std::pair<std::string_view, uint64_t>> anomalies;  // those that happened
+};
+
+// The app-layer state of one flow, owned by the flow. Small (there may be a million
+// flows): buffers are made only when a flow first holds bytes.
 class AppFlow {
  public:
   const AnalyzerSpec* spec() const { return spec_; }
@@ -45,20 +56,35 @@ class AppFlow {
 
  private:
   friend class AppLayer;
+  // What probing saw, in arrival order: bytes held in probe[dir], or a stretch of a
+  // direction that was not held (a gap, or bytes past probe_depth).
+  struct Held {
+    Dir dir;
+    bool gap;
+    uint64_t length;
+  };
+  struct Buffers {
+    std::array<std::vector<uint8_t>, 2> tail;   // analyzer bytes kept on NeedMore
+    std::array<std::vector<uint8_t>, 2> probe;  // bytes seen while probing
+    std::vector<Held> probe_log;
+  };
+  Buffers& buffers() {
+    if (!buffers_) buffers_ = std::make_unique<Buffers>();
+    return *buffers_;
+  }
+
   const AnalyzerSpec* spec_ = nullptr;
   std::unique_ptr<Analyzer> analyzer_;
-  AnalyzerContext context_;
-  std::array<std::vector<uint8_t>, 2> tail_;   // analyzer bytes kept on NeedMore
-  std::array<uint64_t, 2> wanted_{};           // tail size the analyzer waits for (0: any)
-  std::array<std::vector<uint8_t>, 2> probe_;  // bytes seen while probing, replayed on claim
-  std::vector<std::pair<Dir, uint32_t>> probe_order_;  // held chunks in arrival order
-  std::array<bool, 2> probe_given_up_{};
-  std::array<uint64_t, 2> gap_before_claim_{};
+  const FlowInfo* flow_ = nullptr;
+  std::unique_ptr<Buffers> buffers_;
+  std::array<uint32_t, 2> wanted_{};      // tail size the analyzer waits for (0: any)
+  std::array<bool, 2> probe_given_up_{};  // a hole, the depth reached, or every probe said No
   bool finished_ = false;  // an analyzer ran and ended, or no analyzer can claim the flow
 };
 
 class AppLayer final : public AnalyzerHost {
  public:
+  // `registry` and `budget` outlive the engine; events go to `events`.
   AppLayer(std::span<const AnalyzerSpec> registry, AppLayerConfig config, EventSink& events,
            BufferBudget& budget);
   ~AppLayer() override;
@@ -71,34 +97,48 @@ class AppLayer final : public AnalyzerHost {
   void data(AppFlow& state, Dir dir, ByteView bytes);
   // `length` bytes of one direction will never arrive.
   void gap(AppFlow& state, Dir dir, uint64_t length);
-  // The flow ends (FIN, RST, timeout, end of input, eviction): analyzers flush.
+  // The flow ends (FIN, RST, timeout, end of input, eviction): analyzers flush. The
+  // state may then be destroyed; a new connection on the same ports gets a new AppFlow.
   void close(AppFlow& state);
 
   const AppLayerStats& stats() const { return stats_; }
+  // Per analyzer name, in registry order, those with anything to report.
+  std::vector<AnalyzerSummary> summaries() const;
   // Anomaly counts by stable name, for the run summary (only those that happened).
   std::vector<std::pair<std::string_view, uint64_t>> anomaly_counts() const;
+  // Bytes held for probing right now, all flows (capped at a quarter of the budget so
+  // probing never starves reassembly).
+  uint64_t probe_bytes() const { return probe_held_; }
 
   void anomaly(const AnalyzerSpec& spec, size_t index, const FlowInfo& flow,
                std::string_view detail, EventSink& out) override;
 
  private:
-  void claim(AppFlow& state, const AnalyzerSpec& spec, const FlowInfo& flow);
+  struct Counters {
+    uint64_t flows = 0, errors = 0, tail_overflows = 0;
+    std::vector<uint64_t> anomalies;  // parallel to spec.anomalies
+  };
+
+  void claim(AppFlow& state, const AnalyzerSpec& spec);
   void probe(AppFlow& state, Dir dir, ByteView bytes, Transport transport);
+  void hold_gap(AppFlow& state, Dir dir, uint64_t length);
   void replay(AppFlow& state);
   void feed(AppFlow& state, Dir dir, ByteView bytes);
+  void overflow(AppFlow& state);
   void finish(AppFlow& state);
-  void release(std::vector<uint8_t>& buffer);
-  const AnalyzerOptions& options_for(const AnalyzerSpec& spec);
+  bool take_budget(uint64_t bytes);
+  void release(std::vector<uint8_t>& buffer, bool keep_capacity = false);
+  Counters& counters(const AnalyzerSpec& spec);
 
   std::span<const AnalyzerSpec> registry_;
   AppLayerConfig config_;
   EventSink& events_;
   BufferBudget& budget_;
   AppLayerStats stats_;
+  uint64_t probe_held_ = 0;
   std::unordered_map<uint16_t, const AnalyzerSpec*> tcp_ports_, udp_ports_;
-  std::unordered_map<const AnalyzerSpec*, AnalyzerOptions> options_;
-  // Per analyzer spec, one counter per declared anomaly.
-  std::unordered_map<const AnalyzerSpec*, std::vector<uint64_t>> anomaly_counts_;
+  std::vector<AnalyzerOptions> options_;  // parallel to registry_
+  std::vector<Counters> counters_;        // parallel to registry_
 };
 
 }  // namespace netsift

@@ -164,7 +164,7 @@ void SessionOutput::on_udp_datagram(Flow& f, Dir dir, ByteView data) {
   if (!events_enabled_) return;
   const FlowInfo& i = f.info;
   bool to_server = dir == Dir::ToServer;
-  Event e("udp", i.now);
+  Event e("udp", i.now, i.event_pool);
   e.set("src_ip", to_server ? i.client_ip : i.server_ip);
   e.set("src_port", uint64_t(to_server ? i.client_port : i.server_port));
   e.set("dst_ip", to_server ? i.server_ip : i.client_ip);

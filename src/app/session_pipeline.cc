@@ -1,5 +1,9 @@
 #include "app/session_pipeline.h"
 
+#include <fmt/format.h>
+
+#include <string>
+
 #include "analyzers/registry.h"
 
 namespace netsift {
@@ -76,8 +80,13 @@ void SessionPipeline::print_summary(FILE* out) const {
                  "global memory cap\n",
                  (unsigned long)a.analyzer_tail_overflows, (unsigned long)a.budget_refusals);
   }
-  for (const auto& [name, count] : flows_.app_layer().anomaly_counts()) {
-    std::fprintf(out, "netsift: %lu %.*s\n", (unsigned long)count, int(name.size()), name.data());
+  // Per analyzer: what ended it early and the anomalies it reported, by stable name.
+  for (const AnalyzerSummary& an : flows_.app_layer().summaries()) {
+    if (!an.errors && !an.tail_overflows && an.anomalies.empty()) continue;
+    std::string line = fmt::format("netsift: {}: {} flows, {} errors, {} stopped at the tail cap",
+                                   an.name, an.flows, an.errors, an.tail_overflows);
+    for (const auto& [name, count] : an.anomalies) line += fmt::format(", {} {}", count, name);
+    std::fprintf(out, "%s\n", line.c_str());
   }
   if (d.fragments) {
     std::fprintf(out,

@@ -3,7 +3,7 @@
 namespace netsift {
 
 Event make_alert_event(const AlertInfo& a) {
-  Event e("alert", a.ts);
+  Event e("alert", a.ts, a.pool);
   e.set("kind", a.kind);
   if (a.src) e.set("src_ip", *a.src);
   if (a.dst) e.set("dst_ip", *a.dst);

@@ -19,6 +19,7 @@ struct AlertInfo {
   uint64_t count = 0;              // what crossed the threshold (failures, ports, SYNs...)
   TimestampNs window = 0;          // the sliding window the count is over
   std::string_view detail;         // one readable sentence
+  EventPool* pool = nullptr;       // the detector's event memory, if it has one
 };
 
 // event:"alert", ts, kind, src_ip, dst_ip (when set), count, window (seconds), detail.

@@ -1,20 +1,118 @@
 #include "events/event.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "core/base64.h"
 #include "output/line_writer.h"
 
 namespace netsift {
 
 namespace {
+
+// The first arena buffer holds a typical event (a DNS response, a session record);
+// an event that outgrew its arena leaves it with a bigger buffer next time, up to
+// kMaxArena (bigger events, e.g. a 64 KiB payload escaped, allocate their extra chunk).
+constexpr size_t kFirstArena = 16 * 1024;
+constexpr size_t kMaxArena = 1 << 20;
+constexpr size_t kMaxFreeArenas = 64;  // more alive at once than this: extras are freed
+
 rapidjson::Value key_of(const char* key) {
   return rapidjson::Value(rapidjson::StringRef(key));
 }
+
 }  // namespace
 
-Event::Event(const char* kind, TimestampNs ts) : kind_(kind), ts_(ts) {
+struct EventPool::Arena {
+  explicit Arena(size_t size_)
+      : size(size_), buffer(new char[size_]), pool(buffer.get(), size_, kFirstArena, &base) {}
+  size_t size;
+  std::unique_ptr<char[]> buffer;
+  rapidjson::CrtAllocator base;  // for chunks past the buffer (given, so none is new'd)
+  rapidjson::MemoryPoolAllocator<> pool;
+  std::unique_ptr<char[]> scratch;  // escaping's worst case, before the exact copy
+  size_t scratch_size = 0;
+};
+
+EventPool::EventPool() = default;
+EventPool::~EventPool() = default;
+
+EventPool::Arena* EventPool::acquire() {
+  if (free_.empty()) {
+    ++made_;
+    return new Arena(kFirstArena);
+  }
+  Arena* a = free_.back().release();
+  free_.pop_back();
+  return a;
+}
+
+void EventPool::give_back(Arena* arena) {
+  std::unique_ptr<Arena> a(arena);
+  size_t used = a->pool.Capacity();  // the buffer plus any chunk added past it
+  if (used > a->size && a->size < kMaxArena) {
+    size_t grown = a->size;
+    while (grown < used && grown < kMaxArena) grown *= 2;
+    auto bigger = std::make_unique<Arena>(std::min(grown, kMaxArena));
+    bigger->scratch = std::move(a->scratch);
+    bigger->scratch_size = a->scratch_size;
+    a = std::move(bigger);
+  } else {
+    a->pool.Clear();  // frees chunks past the buffer, empties the buffer
+  }
+  if (a->scratch_size > kMaxArena) {
+    a->scratch.reset();
+    a->scratch_size = 0;
+  }
+  if (free_.size() < kMaxFreeArenas) free_.push_back(std::move(a));
+}
+
+Event::Event(const char* kind, TimestampNs ts, EventPool* pool)
+    : kind_(kind),
+      ts_(ts),
+      pool_(pool),
+      arena_(pool ? pool->acquire() : nullptr),
+      doc_(arena_ ? &arena_->pool : nullptr) {
   doc_.SetObject();
   set("event", kind);
   set_time("ts", ts);
+}
+
+Event::~Event() {
+  // The document's values need no freeing (a memory pool), so the arena can go back
+  // before the document object itself is destroyed.
+  if (arena_) pool_->give_back(arena_);
+}
+
+Event::Event(Event&& other) noexcept
+    : kind_(other.kind_),
+      ts_(other.ts_),
+      pool_(other.pool_),
+      arena_(other.arena_),
+      doc_(std::move(other.doc_)) {
+  other.pool_ = nullptr;
+  other.arena_ = nullptr;
+}
+
+Event& Event::operator=(Event&& other) noexcept {
+  // Swapped: `other` gives back what this event held when it is destroyed.
+  std::swap(kind_, other.kind_);
+  std::swap(ts_, other.ts_);
+  std::swap(pool_, other.pool_);
+  std::swap(arena_, other.arena_);
+  doc_.Swap(other.doc_);
+  return *this;
+}
+
+char* Event::string_space(size_t n) {
+  return static_cast<char*>(alloc().Malloc(n + 1));
+}
+
+// `text` already lives in the event's memory: referenced, not copied again.
+Event& Event::set_owned(const char* key, const char* text, size_t n) {
+  doc_.AddMember(key_of(key), rapidjson::Value(rapidjson::StringRef(text, rapidjson::SizeType(n))),
+                 alloc());
+  return *this;
 }
 
 Event& Event::set(const char* key, std::string_view value) {
@@ -47,13 +145,29 @@ Event& Event::set(const char* key, const IpAddress& a) {
 }
 
 Event& Event::set_escaped(const char* key, ByteView bytes) {
-  std::string s;
-  escape_bytes(bytes, s);
-  return set(key, s);
+  size_t worst = bytes.size() * 5 + 8;  // escape_to's bound, overshoot included
+  if (!arena_) {
+    std::string s;
+    escape_bytes(bytes, s);
+    return set(key, s);
+  }
+  if (arena_->scratch_size < worst) {
+    arena_->scratch_size = std::max(worst, size_t(4096));
+    arena_->scratch.reset(new char[arena_->scratch_size]);
+  }
+  size_t n = escape_to(bytes, arena_->scratch.get(), false);
+  char* text = string_space(n);
+  std::memcpy(text, arena_->scratch.get(), n);
+  text[n] = '\0';
+  return set_owned(key, text, n);
 }
 
 Event& Event::set_base64(const char* key, ByteView bytes) {
-  return set(key, base64_encode(bytes));
+  size_t n = base64_length(bytes.size());
+  char* text = string_space(n);
+  base64_encode(bytes, text);
+  text[n] = '\0';
+  return set_owned(key, text, n);
 }
 
 Event& Event::set(const char* key, rapidjson::Value&& value) {

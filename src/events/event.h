@@ -1,13 +1,19 @@
 // An event (tcp_session, udp, ssh, ...): an ordered JSON-like object that owns its data.
 // Sinks (JSON Lines, text, per-protocol files, SQLite) all read the same object, so a
-// new event kind needs no sink changes. Events are made per session or per message,
-// not per packet, so the small pool allocation per event is off the hot path.
+// new event kind needs no sink changes.
+//
+// Memory: an event made with an EventPool builds its document in one of the pool's
+// arenas (a RapidJSON MemoryPoolAllocator over a buffer the pool keeps) and hands the
+// arena back, cleared, when it is destroyed: a steady stream of events allocates
+// nothing. Without a pool (tests, rare events) the event owns a fresh allocator.
 #pragma once
 
 #include <rapidjson/document.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/ip_address.h"
@@ -15,12 +21,38 @@
 
 namespace netsift {
 
+// Arenas for events, reused. One per thread of event production (the flow table owns
+// one); it must outlive every Event made from it. Not thread-safe.
+class EventPool {
+ public:
+  EventPool();
+  ~EventPool();
+  EventPool(const EventPool&) = delete;
+  EventPool& operator=(const EventPool&) = delete;
+
+  struct Arena;
+  // Arenas made so far (reuse keeps this at the most events alive at once).
+  size_t arenas_made() const { return made_; }
+
+ private:
+  friend class Event;
+  Arena* acquire();
+  void give_back(Arena* arena);
+
+  std::vector<std::unique_ptr<Arena>> free_;
+  size_t made_ = 0;
+};
+
 class Event {
  public:
-  // `kind` must be a string literal (or otherwise outlive the event).
-  Event(const char* kind, TimestampNs ts);
-  Event(Event&&) = default;
-  Event& operator=(Event&&) = default;
+  // `kind` must be a string literal (or otherwise outlive the event). With `pool`, the
+  // event's memory comes from it (see above).
+  Event(const char* kind, TimestampNs ts, EventPool* pool = nullptr);
+  ~Event();
+  Event(Event&& other) noexcept;
+  Event& operator=(Event&& other) noexcept;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
 
   const char* kind() const { return kind_; }
   TimestampNs ts() const { return ts_; }
@@ -41,8 +73,14 @@ class Event {
   Event& set(const char* key, rapidjson::Value&& value);
 
  private:
+  // `n` bytes of the event's memory (plus a NUL after them), for a string value.
+  char* string_space(size_t n);
+  Event& set_owned(const char* key, const char* text, size_t n);
+
   const char* kind_;
   TimestampNs ts_;
+  EventPool* pool_;
+  EventPool::Arena* arena_;
   rapidjson::Document doc_;
 };
 

@@ -125,6 +125,7 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo) {
   community_id(info.client_ip, info.server_ip, key.proto, info.client_port, info.server_port,
                info.community_id);
   info.start = info.now = v.raw->ts;
+  info.event_pool = &event_pool_;
   f->first_ts = f->last_ts = v.raw->ts;
   f->idle_since = now_;
   if (key.proto == 6) {

@@ -137,7 +137,8 @@ class FlowTable {
   FlowObserver& observer_;
   tsl::robin_map<FlowKey, Flow*, FlowKeyHash> flows_;
   std::array<Flow*, kLruCount> lru_head_{}, lru_tail_{};
-  BufferBudget budget_;  // out-of-order TCP bytes and analyzer buffers, all flows
+  EventPool event_pool_;  // outlives the flows: analyzers may hold events until close
+  BufferBudget budget_;   // out-of-order TCP bytes and analyzer buffers, all flows
   AppLayer app_;
   FlowTableStats stats_;
   TimestampNs now_ = 0;

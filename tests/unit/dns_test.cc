@@ -1,6 +1,6 @@
 // DNS message parsing with hand-built messages: names (compression, loops, limits,
 // escaping), record data of each rendered type, EDNS, damage at every cut, and the
-// analyzer's TCP framing split at every offset.
+// analyzer's TCP framing split at every offset, and the probe that claims DNS on other ports.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -9,6 +9,7 @@
 #include "analyzer_harness.h"
 #include "analyzers/dns/dns_analyzer.h"
 #include "analyzers/dns/dns_message.h"
+#include "analyzers/registry.h"
 #include "packet_builder.h"
 
 namespace netsift {
@@ -283,6 +284,95 @@ TEST(Dns, QueriesPairedWithResponsesByIdWithRtt) {
   ASSERT_EQ(log.lines.size(), 4u);
   EXPECT_NE(log.lines[3].find("\"answered\":false"), std::string::npos);
   EXPECT_NE(log.lines[3].find("b.example"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace netsift
+
+namespace netsift {
+namespace {
+
+std::string as_string(const test::Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
+
+// DNS on a port no analyzer names is claimed by its messages (UDP and TCP), through the
+// real engine; other traffic that happens to be near DNS's shape is not.
+TEST(Dns, ProbeClaimsDnsOnOtherPortsAndNothingElse) {
+  test::Bytes q = header(0x1234, 0x0100, 1, 0, 0, 0);
+  put_name(q, {"www", "example", "org"});
+  put16(q, 1);
+  put16(q, 1);
+  test::Bytes r = header(0x1234, 0x8180, 1, 1, 0, 0);
+  put_name(r, {"www", "example", "org"});
+  put16(r, 1);
+  put16(r, 1);
+  put_record(r, 1, {192, 0, 2, 7});
+  std::vector<test::Turn> udp = {{Dir::ToServer, as_string(q)}, {Dir::ToClient, as_string(r)}};
+  auto log = test::play(analyzer_registry(), test::test_flow(5300, 17), udp);
+  ASSERT_EQ(log.kinds, (std::vector<std::string>{"dns", "dns"}));
+  EXPECT_NE(log.lines[1].find("192.0.2.7"), std::string::npos);
+
+  test::Bytes framed;
+  put16(framed, uint16_t(q.size()));
+  test::append(framed, q);
+  test::Bytes framed_r;
+  put16(framed_r, uint16_t(r.size()));
+  test::append(framed_r, r);
+  std::vector<test::Turn> tcp = {{Dir::ToServer, as_string(framed)},
+                                 {Dir::ToClient, as_string(framed_r)}};
+  log = test::play(analyzer_registry(), test::test_flow(5300), tcp);
+  EXPECT_EQ(log.kinds, (std::vector<std::string>{"dns", "dns"}));
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(5300), tcp), "");
+
+  const AnalyzerSpec& spec = kDnsUdpAnalyzer;
+  auto probe = [&](const test::Bytes& b) {
+    return spec.probe(Dir::ToServer, ByteView(b.data(), b.size()));
+  };
+  EXPECT_EQ(probe(q), Confidence::Yes);
+  EXPECT_EQ(probe(r), Confidence::Yes);
+  test::Bytes trailing = q;
+  trailing.push_back(0);
+  EXPECT_EQ(probe(trailing), Confidence::No) << "bytes after the last record";
+  test::Bytes two_questions = q;
+  two_questions[5] = 2;
+  EXPECT_EQ(probe(two_questions), Confidence::No);
+  test::Bytes answer_in_query = header(1, 0x0100, 1, 1, 0, 0);
+  put_name(answer_in_query, {"a", "b"});
+  put16(answer_in_query, 1);
+  put16(answer_in_query, 1);
+  put_record(answer_in_query, 1, {1, 2, 3, 4});
+  EXPECT_EQ(probe(answer_in_query), Confidence::No);
+  test::Bytes odd_class = header(1, 0x0100, 1, 0, 0, 0);
+  put_name(odd_class, {"a", "b"});
+  put16(odd_class, 1);
+  put16(odd_class, 77);
+  EXPECT_EQ(probe(odd_class), Confidence::No);
+  // NBNS (port 137) has DNS's layout but NetBIOS-encoded names.
+  test::Bytes nbns = header(0x8001, 0x0110, 1, 0, 0, 0);
+  put_name(nbns, {"FHEPFCELEHFCEPFFFACACACACACACAAA"});
+  put16(nbns, 0x20);
+  put16(nbns, 1);
+  EXPECT_EQ(probe(nbns), Confidence::No);
+  // NTP client request (48 bytes, mode 3) and a few random datagrams.
+  test::Bytes ntp(48, 0);
+  ntp[0] = 0x23;
+  EXPECT_EQ(probe(ntp), Confidence::No);
+  uint32_t seed = 1;
+  for (int i = 0; i < 1000; ++i) {
+    test::Bytes noise(20 + i % 200);
+    for (auto& c : noise) c = uint8_t((seed = seed * 1103515245 + 12345) >> 16);
+    EXPECT_EQ(probe(noise), Confidence::No) << i;
+  }
+  // TCP: a length prefix alone waits; a header that cannot be DNS ends it.
+  const AnalyzerSpec& tcp_spec = kDnsTcpAnalyzer;
+  test::Bytes partial(framed.begin(), framed.begin() + 8);
+  EXPECT_EQ(tcp_spec.probe(Dir::ToServer, ByteView(partial.data(), partial.size())),
+            Confidence::Maybe);
+  std::string get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(tcp_spec.probe(Dir::ToServer,
+                           ByteView(reinterpret_cast<const uint8_t*>(get.data()), get.size())),
+            Confidence::No);
 }
 
 }  // namespace

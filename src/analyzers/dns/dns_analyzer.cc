@@ -10,10 +10,26 @@ namespace {
 constexpr uint16_t kDnsUdpPorts[] = {53, 5353, 5355};
 constexpr uint16_t kDnsTcpPorts[] = {53};
 
-// Claimed by port only: DNS has no magic bytes, and guessing on arbitrary UDP would
-// misread other protocols.
-Confidence no_probe(Dir, ByteView) {
-  return Confidence::No;
+// On other ports, claimed by content: a datagram (or, over TCP, the first length-prefixed
+// message) that is a well-formed DNS message with sane counts (dns_message.h). DNS has
+// no magic bytes, so the check is the whole message.
+Confidence probe_udp(Dir, ByteView datagram) {
+  return dns::plausible_message(datagram) ? Confidence::Yes : Confidence::No;
+}
+
+// A first message longer than this is not waited for (the engine holds 4 KiB).
+constexpr size_t kMaxProbedTcpMessage = 4094;
+
+Confidence probe_tcp(Dir, ByteView first) {
+  if (first.size() < 2) return Confidence::Maybe;
+  size_t len = load_be16(first.data());
+  ByteView msg = first.subspan(2);
+  if (msg.size() >= len) {
+    return dns::plausible_message(msg.first(len)) ? Confidence::Yes : Confidence::No;
+  }
+  if (len < 17 || len > kMaxProbedTcpMessage) return Confidence::No;
+  if (msg.size() >= 12 && !dns::plausible_header(msg)) return Confidence::No;
+  return Confidence::Maybe;
 }
 
 // Queries held for their response, per flow: a flow with more outstanding queries than
@@ -105,7 +121,7 @@ std::unique_ptr<Analyzer> make_tcp(const AnalyzerContext& context) {
 
 }  // namespace
 
-const AnalyzerSpec kDnsUdpAnalyzer = {"dns", Transport::Udp, kDnsUdpPorts, no_probe, make_udp};
-const AnalyzerSpec kDnsTcpAnalyzer = {"dns", Transport::Tcp, kDnsTcpPorts, no_probe, make_tcp};
+const AnalyzerSpec kDnsUdpAnalyzer = {"dns", Transport::Udp, kDnsUdpPorts, probe_udp, make_udp};
+const AnalyzerSpec kDnsTcpAnalyzer = {"dns", Transport::Tcp, kDnsTcpPorts, probe_tcp, make_tcp};
 
 }  // namespace netsift

@@ -448,6 +448,98 @@ bool read_name(ByteView msg, size_t& pos, std::string& out) {
   return true;
 }
 
+namespace {
+
+// Walks one name (see read_name) without building it. A first label of 32 letters A-P
+// (NetBIOS first-level encoding: NBNS on port 137 shares DNS's format) is refused; with
+// `question`, every label must also be printable ASCII.
+bool skip_name(ByteView msg, size_t& pos, bool question) {
+  size_t p = pos, segment_start = pos, wire_len = 1;
+  bool jumped = false, first = true;
+  int pointers = 0;
+  for (;;) {
+    if (p >= msg.size()) return false;
+    uint8_t len = msg[p];
+    if ((len & 0xc0) == 0xc0) {
+      if (p + 1 >= msg.size()) return false;
+      size_t target = size_t(len & 0x3f) << 8 | msg[p + 1];
+      if (target >= segment_start || ++pointers > kMaxPointers) return false;
+      if (!jumped) pos = p + 2;
+      jumped = true;
+      p = segment_start = target;
+      continue;
+    }
+    if (len & 0xc0) return false;
+    if (len == 0) {
+      if (!jumped) pos = p + 1;
+      return true;
+    }
+    if (msg.size() - p - 1 < len) return false;
+    wire_len += len + 1;
+    if (wire_len > kMaxName) return false;
+    bool netbios = first && len == 32;
+    for (size_t i = 0; i < len; ++i) {
+      uint8_t c = msg[p + 1 + i];
+      if (question && (c <= 0x20 || c >= 0x7f)) return false;
+      netbios &= c >= 'A' && c <= 'P';
+    }
+    if (netbios) return false;
+    first = false;
+    p += 1 + len;
+  }
+}
+
+bool known_class(uint16_t cls) {
+  cls &= 0x7fff;  // mDNS: unicast-response / cache-flush bit
+  return cls == 1 || cls == 3 || cls == 4 || cls == 254 || cls == 255;
+}
+
+}  // namespace
+
+bool plausible_header(ByteView msg) {
+  if (msg.size() < 12) return false;
+  const uint8_t* h = msg.data();
+  bool response = h[2] & 0x80;
+  unsigned opcode = (h[2] >> 3) & 15;
+  unsigned rcode = h[3] & 15;
+  unsigned qd = load_be16(h + 4), an = load_be16(h + 6), ns = load_be16(h + 8),
+           ar = load_be16(h + 10);
+  if (h[3] & 0x40) return false;  // Z: must be zero
+  // QUERY, STATUS, NOTIFY (RFC 1996), UPDATE (RFC 2136); all carry one question/zone.
+  if (opcode != 0 && opcode != 2 && opcode != 4 && opcode != 5) return false;
+  if (qd != 1 && !(response && qd == 0)) return false;
+  if (!response && (rcode != 0 || ar > 2 || (opcode == 0 && (an != 0 || ns != 0)))) return false;
+  return true;
+}
+
+bool plausible_message(ByteView msg) {
+  if (msg.size() < 12 + 5 || !plausible_header(msg)) return false;  // + the smallest question
+  unsigned qd = load_be16(msg.data() + 4), an = load_be16(msg.data() + 6),
+           ns = load_be16(msg.data() + 8), ar = load_be16(msg.data() + 10);
+  // Every record takes at least 11 bytes: counts that cannot fit are not DNS.
+  if (uint64_t(an) + ns + ar > (msg.size() - 12) / 11) return false;
+  size_t pos = 12;
+  if (qd) {
+    if (!skip_name(msg, pos, true) || msg.size() - pos < 4) return false;
+    uint16_t type = load_be16(msg.data() + pos), cls = load_be16(msg.data() + pos + 2);
+    if (type == 0 || !known_class(cls)) return false;
+    pos += 4;
+  }
+  unsigned records = an + ns + ar;
+  for (unsigned i = 0; i < records; ++i) {
+    if (!skip_name(msg, pos, false) || msg.size() - pos < 10) return false;
+    uint16_t type = load_be16(msg.data() + pos), cls = load_be16(msg.data() + pos + 2);
+    size_t rdlength = load_be16(msg.data() + pos + 8);
+    if (type == 0) return false;
+    // OPT (RFC 6891) carries the payload size in its class, only in the additional section.
+    if (type == 41 ? i < an + ns : !known_class(cls)) return false;
+    pos += 10;
+    if (msg.size() - pos < rdlength) return false;
+    pos += rdlength;
+  }
+  return pos == msg.size();
+}
+
 bool add_message(ByteView msg, Event& e) {
   if (msg.size() < 12) return false;
   Alloc& a = e.alloc();

@@ -23,6 +23,15 @@ bool add_message(ByteView message, Event& event);
 // name is at most 255 bytes. Exposed for tests.
 bool read_name(ByteView message, size_t& pos, std::string& out);
 
+// True when `message` is a well-formed DNS message with the counts a resolver or server
+// would send: a known opcode, one question (queries), no answers in a query, every name
+// valid and the question's printable (and not a NetBIOS-encoded name: NBNS shares the
+// format), known classes, and the records ending exactly at the end. Used to claim DNS
+// on ports other than 53 without claiming other UDP protocols. Allocates nothing.
+bool plausible_message(ByteView message);
+// The header checks of plausible_message alone (the first 12 bytes).
+bool plausible_header(ByteView message);
+
 // "A", "AAAA", ... or "TYPE65534"; "IN", "CH", ... or "CLASS7".
 std::string type_name(uint16_t type);
 std::string class_name(uint16_t cls);

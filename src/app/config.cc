@@ -203,10 +203,10 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     }
   }
   if (const YAML::Node o = root["output"]) {
-    expect_keys(
-        o, "output",
-        {"json", "utc", "stdout", "directory", "sqlite", "hashes", "append", "data_level",
-         "data_stream_direct", "data_encoding", "max_session_data", "max_session_data_total"});
+    expect_keys(o, "output",
+                {"json", "utc", "stdout", "directory", "sqlite", "hashes", "append", "data_level",
+                 "data_stream_direct", "data_encoding", "max_session_data",
+                 "max_session_data_total", "redact", "weird"});
     read(o, "output", "json", s.json);
     read(o, "output", "utc", s.utc);
     read(o, "output", "stdout", s.stdout_output);
@@ -234,6 +234,8 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     }
     positive(o, "output", "max_session_data", s.max_session_data);
     positive(o, "output", "max_session_data_total", s.max_session_data_total);
+    read(o, "output", "redact", s.flow.app.redact);
+    read(o, "output", "weird", s.flow.app.weird_events);
   }
   if (const YAML::Node p = root["protocols"]) {
     if (!p.IsMap()) throw ConfigError("'protocols' must map protocol names to settings");

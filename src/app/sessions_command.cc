@@ -240,6 +240,21 @@ void add_auth_detect_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& c
   });
 }
 
+// What analyzers put in events; `run` takes these too, over its config file.
+void add_analyzer_flags(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
+  SessionCli* p = cli.get();
+  CLI::Option* redact = cmd->add_flag("--redact", p->session.flow.app.redact,
+                                      "Mask passwords, credentials and hashes in events");
+  p->overrides.push_back([redact, p](CaptureOptions&, SessionOptions& o) {
+    if (redact->count()) o.flow.app.redact = p->session.flow.app.redact;
+  });
+  CLI::Option* weird = cmd->add_flag("--weird", p->session.flow.app.weird_events,
+                                     "Emit a `weird` event for each analyzer anomaly");
+  p->overrides.push_back([weird, p](CaptureOptions&, SessionOptions& o) {
+    if (weird->count()) o.flow.app.weird_events = p->session.flow.app.weird_events;
+  });
+}
+
 void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
   SessionCli& c = *cli;
   SessionOptions& s = c.session;
@@ -333,6 +348,7 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
                            "Idle UDP flow timeout, seconds (default 60)"),
        [p](auto&, auto& o) { o.flow.udp_timeout = p->session.flow.udp_timeout; });
   add_extract_option(cmd, c);
+  add_analyzer_flags(cmd, cli);
   cmd->add_option("--config", c.config_path, "YAML config file (command-line flags override it)")
       ->type_name("FILE");
 }
@@ -397,6 +413,7 @@ void register_sessions_command(CLI::App& root, const std::atomic<bool>& stop, in
       ->type_name("FILE");
   add_capture_options(*run, run_cli->capture);
   add_extract_option(run, *run_cli);
+  add_analyzer_flags(run, run_cli);
   run->callback([run_cli, &stop, &exit_code] { exit_code = run_with_config(*run_cli, stop); });
 }
 

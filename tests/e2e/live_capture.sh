@@ -3,7 +3,7 @@
 # BPF filter, -c, JSON output, SIGINT ending a capture cleanly with its summary (also on
 # an idle interface), -w during live capture, output that reaches files and databases
 # while the capture runs, and a closed output pipe ending the capture.
-# Needs root (namespaces, capture); prints a skip line otherwise.
+# Needs root (namespaces, capture); otherwise prints a skip line and exits 77 (skipped).
 # Usage: live_capture.sh NETSIFT_BINARY
 set -euo pipefail
 bin=$(readlink -f "$1")

@@ -1,7 +1,10 @@
-# Sourced by the live end-to-end tests: skips (exit 0 with a reason) unless running as
-# root with the given commands, then re-runs the calling script inside a private network
-# namespace with loopback up and a scratch directory in $work (removed at exit, with any
-# background jobs). Usage: source netns.sh "what to install" COMMAND...
+# Sourced by the live end-to-end tests: skips (exit 77 with a reason, which CTest reports
+# as "skipped": tests/CMakeLists.txt gives every e2e.*_live test SKIP_RETURN_CODE 77)
+# unless running as root with the given commands and network namespaces available, then
+# re-runs the calling script inside a private network namespace with loopback up and a
+# scratch directory in $work (removed at exit, with any background jobs).
+# Usage: source netns.sh "what to install" COMMAND...
+kSkip=77
 need_root_and() {
   local why=$1
   shift
@@ -9,9 +12,13 @@ need_root_and() {
   for c in "$@"; do
     if [ "$(id -u)" != 0 ] || ! command -v "$c" >/dev/null; then
       echo "SKIP: needs root and $why (scripts/setup.sh installs them)"
-      exit 0
+      exit $kSkip
     fi
   done
+  if [ -z "${NETSIFT_IN_NETNS:-}" ] && ! unshare --net true 2>/dev/null; then
+    echo "SKIP: cannot create a network namespace here (unshare --net)"
+    exit $kSkip
+  fi
 }
 enter_private_netns() {
   if [ -z "${NETSIFT_IN_NETNS:-}" ]; then

@@ -422,6 +422,8 @@ TEST(AppLayer, HarnessSplitsAndInterleavings) {
   config.options.emplace("lines", options);
   EXPECT_EQ(test::check_every_split(kFakes, test::test_flow(9999), turns, config), "");
   EXPECT_EQ(test::check_every_split(kFakes, test::test_flow(7001), turns, config), "");
+  EXPECT_EQ(test::check_interleavings(kFakes, test::test_flow(9999), turns, config), "");
+  EXPECT_EQ(test::check_interleavings(kFakes, test::test_flow(7001), turns, config), "");
   auto log = test::play(kFakes, test::test_flow(9999), turns, {}, config);
   EXPECT_EQ(log.kinds.size(), 7u);  // 6 lines (BYE ends it) and close
   // An analyzer whose events depend on how the directions interleave is caught: "echo"

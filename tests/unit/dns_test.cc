@@ -296,6 +296,30 @@ std::string as_string(const test::Bytes& b) {
   return std::string(b.begin(), b.end());
 }
 
+struct EventLogCounts {
+  size_t events = 0;
+  uint64_t malformed = 0, too_short = 0;
+};
+EventLogCounts count_anomalies(const std::vector<test::Turn>& turns) {
+  test::EventLog log;
+  BufferBudget budget;
+  AppLayer engine(analyzer_registry(), {}, log, budget);
+  FlowInfo flow = test::test_flow(53, 17);
+  AppFlow state;
+  engine.start(state, flow, Transport::Udp);
+  for (const auto& t : turns)
+    engine.data(state, t.dir,
+                ByteView(reinterpret_cast<const uint8_t*>(t.bytes.data()), t.bytes.size()));
+  engine.close(state);
+  EventLogCounts c;
+  c.events = log.lines.size();
+  for (const auto& [name, n] : engine.anomaly_counts()) {
+    if (name == "dns.malformed") c.malformed = n;
+    if (name == "dns.too_short") c.too_short = n;
+  }
+  return c;
+}
+
 // DNS on a port no analyzer names is claimed by its messages (UDP and TCP), through the
 // real engine; other traffic that happens to be near DNS's shape is not.
 TEST(Dns, ProbeClaimsDnsOnOtherPortsAndNothingElse) {
@@ -324,6 +348,7 @@ TEST(Dns, ProbeClaimsDnsOnOtherPortsAndNothingElse) {
   log = test::play(analyzer_registry(), test::test_flow(5300), tcp);
   EXPECT_EQ(log.kinds, (std::vector<std::string>{"dns", "dns"}));
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(5300), tcp), "");
+  EXPECT_EQ(test::check_interleavings(analyzer_registry(), test::test_flow(5300), tcp), "");
 
   const AnalyzerSpec& spec = kDnsUdpAnalyzer;
   auto probe = [&](const test::Bytes& b) {
@@ -373,6 +398,32 @@ TEST(Dns, ProbeClaimsDnsOnOtherPortsAndNothingElse) {
   EXPECT_EQ(tcp_spec.probe(Dir::ToServer,
                            ByteView(reinterpret_cast<const uint8_t*>(get.data()), get.size())),
             Confidence::No);
+}
+
+// Damage is counted by name and, when asked, reported as a `weird` event; a datagram
+// too short for a header ends DNS on the flow.
+TEST(Dns, AnomaliesByNameAndWeirdEvents) {
+  test::Bytes cut = header(9, 0x8180, 1, 1, 0, 0);
+  put_name(cut, {"example", "org"});
+  put16(cut, 1);
+  put16(cut, 1);  // the answer the header announces is missing
+  std::vector<test::Turn> turns = {
+      {Dir::ToClient, as_string(cut)}, {Dir::ToServer, "short"}, {Dir::ToServer, as_string(cut)}};
+  AppLayerConfig config;
+  config.weird_events = true;
+  auto log = test::play(analyzer_registry(), test::test_flow(53, 17), turns, {}, config);
+  // The anomaly is reported as the message is read, before its event goes out.
+  ASSERT_EQ(log.kinds, (std::vector<std::string>{"weird", "dns", "weird"}));
+  EXPECT_NE(log.lines[1].find("\"error\""), std::string::npos);
+  EXPECT_NE(log.lines[0].find("\"name\":\"dns.malformed\",\"analyzer\":\"dns\",\"detail\":"),
+            std::string::npos)
+      << log.lines[0];
+  EXPECT_NE(log.lines[2].find("\"name\":\"dns.too_short\""), std::string::npos);
+  // Without --weird: the same dns event, the anomalies only counted.
+  EventLogCounts counts = count_anomalies(turns);
+  EXPECT_EQ(counts.events, 1u);
+  EXPECT_EQ(counts.malformed, 1u);
+  EXPECT_EQ(counts.too_short, 1u);
 }
 
 }  // namespace

@@ -81,6 +81,15 @@ TEST(SshAnalyzer, GarbageIsAnErrorAndOneSidedBannerReportedAtClose) {
   EXPECT_EQ(out.client[0], "");
 }
 
+TEST(SshAnalyzer, NotSshOnPort22IsANamedAnomaly) {
+  AppLayerConfig config;
+  config.weird_events = true;
+  std::vector<test::Turn> turns = {{Dir::ToServer, "HELLO\r\n"}};
+  auto log = test::play(analyzer_registry(), test::test_flow(22), turns, {}, config);
+  ASSERT_EQ(log.kinds, (std::vector<std::string>{"weird"}));
+  EXPECT_NE(log.lines[0].find("\"name\":\"ssh.bad_identification\""), std::string::npos);
+}
+
 TEST(SshAnalyzer, ThroughTheEngineAtEverySplit) {
   std::vector<test::Turn> turns = {
       {Dir::ToClient, "Welcome\r\nSSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"},
@@ -92,6 +101,7 @@ TEST(SshAnalyzer, ThroughTheEngineAtEverySplit) {
     ASSERT_EQ(log.kinds.size(), 1u) << port;
     EXPECT_NE(log.lines[0].find("\"server_software\":\"OpenSSH_9.2p1\""), std::string::npos);
     EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "");
+    EXPECT_EQ(test::check_interleavings(analyzer_registry(), test::test_flow(port), turns), "");
   }
 }
 

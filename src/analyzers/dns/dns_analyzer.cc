@@ -36,9 +36,17 @@ Confidence probe_tcp(Dir, ByteView first) {
 // this reports the oldest as it is (neither answered nor unanswered known).
 constexpr size_t kMaxPendingQueries = 64;
 
+// Anomalies (docs/events.md, `weird`), indexed by the enum below.
+constexpr std::string_view kDnsAnomalies[] = {"dns.malformed", "dns.too_short"};
+enum DnsAnomaly : size_t {
+  kMalformed,  // a message that ends or breaks inside a section (reported up to there)
+  kTooShort,   // shorter than the 12-byte header: the flow is no longer read as DNS
+};
+
 class DnsAnalyzer final : public Analyzer {
  public:
-  DnsAnalyzer(const FlowInfo& flow, bool tcp) : flow_(flow), tcp_(tcp) {}
+  DnsAnalyzer(const AnalyzerContext& context, bool tcp)
+      : context_(context), flow_(*context.flow), tcp_(tcp) {}
 
   // Queries never answered are reported when the flow ends.
   void on_close(EventSink& out) override {
@@ -60,7 +68,8 @@ class DnsAnalyzer final : public Analyzer {
       if (!message(dir, data.subspan(pos + 2, len), out)) return ParseResult::error();
       pos += 2 + len;
     }
-    return pos == data.size() ? ParseResult::ok() : ParseResult::need_more(uint32_t(pos), 2);
+    // One byte of the next length prefix: one more is needed.
+    return pos == data.size() ? ParseResult::ok() : ParseResult::need_more(uint32_t(pos), 1);
   }
 
  private:
@@ -70,7 +79,15 @@ class DnsAnalyzer final : public Analyzer {
   bool message(Dir dir, ByteView msg, EventSink& out) {
     Event e = make_flow_event("dns", flow_);
     e.set("direction", dir == Dir::ToServer ? "query" : "response");
-    if (!dns::add_message(msg, e)) return false;
+    if (!dns::add_message(msg, e)) {
+      context_.anomaly(kTooShort, out);
+      return false;
+    }
+    auto error = e.doc().FindMember("error");
+    if (error != e.doc().MemberEnd() && error->value.IsString()) {
+      context_.anomaly(kMalformed, out,
+                       std::string_view(error->value.GetString(), error->value.GetStringLength()));
+    }
     uint16_t id = load_be16(msg.data());
     bool response = msg[2] & 0x80;
     if (!response) {
@@ -107,21 +124,24 @@ class DnsAnalyzer final : public Analyzer {
     Event event;
   };
 
+  AnalyzerContext context_;
   const FlowInfo& flow_;
   bool tcp_;
   std::deque<PendingQuery> pending_;
 };
 
 std::unique_ptr<Analyzer> make_udp(const AnalyzerContext& context) {
-  return std::make_unique<DnsAnalyzer>(*context.flow, false);
+  return std::make_unique<DnsAnalyzer>(context, false);
 }
 std::unique_ptr<Analyzer> make_tcp(const AnalyzerContext& context) {
-  return std::make_unique<DnsAnalyzer>(*context.flow, true);
+  return std::make_unique<DnsAnalyzer>(context, true);
 }
 
 }  // namespace
 
-const AnalyzerSpec kDnsUdpAnalyzer = {"dns", Transport::Udp, kDnsUdpPorts, probe_udp, make_udp};
-const AnalyzerSpec kDnsTcpAnalyzer = {"dns", Transport::Tcp, kDnsTcpPorts, probe_tcp, make_tcp};
+const AnalyzerSpec kDnsUdpAnalyzer = {"dns",     Transport::Udp, kDnsUdpPorts,
+                                      probe_udp, make_udp,       kDnsAnomalies};
+const AnalyzerSpec kDnsTcpAnalyzer = {"dns",     Transport::Tcp, kDnsTcpPorts,
+                                      probe_tcp, make_tcp,       kDnsAnomalies};
 
 }  // namespace netsift

@@ -16,9 +16,15 @@ Confidence probe_ssh(Dir, ByteView first) {
   return kPrefix.starts_with(s) ? Confidence::Maybe : Confidence::No;
 }
 
+// Anomalies (docs/events.md, `weird`).
+constexpr std::string_view kSshAnomalies[] = {"ssh.bad_identification"};
+enum SshAnomaly : size_t {
+  kBadIdentification,  // no identification line where one must be (RFC 4253 4.2)
+};
+
 class SshAnalyzer final : public Analyzer {
  public:
-  explicit SshAnalyzer(const FlowInfo& flow) : flow_(flow) {}
+  explicit SshAnalyzer(const AnalyzerContext& context) : context_(context), flow_(*context.flow) {}
 
   ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
     Side& side = sides_[size_t(dir)];
@@ -57,7 +63,10 @@ class SshAnalyzer final : public Analyzer {
   };
 
   // The engine calls on_close after an Error, which reports a banner already seen.
-  ParseResult fail(EventSink&) { return ParseResult::error(); }
+  ParseResult fail(EventSink& out) {
+    context_.anomaly(kBadIdentification, out);
+    return ParseResult::error();
+  }
 
   static void split(const std::string& banner, std::string& proto, std::string& software,
                     std::string& comments) {
@@ -91,17 +100,19 @@ class SshAnalyzer final : public Analyzer {
     out.emit(e);
   }
 
+  AnalyzerContext context_;
   const FlowInfo& flow_;
   std::array<Side, 2> sides_;
   bool emitted_ = false;
 };
 
 std::unique_ptr<Analyzer> make_ssh(const AnalyzerContext& context) {
-  return std::make_unique<SshAnalyzer>(*context.flow);
+  return std::make_unique<SshAnalyzer>(context);
 }
 
 }  // namespace
 
-const AnalyzerSpec kSshAnalyzer = {"ssh", Transport::Tcp, kSshPorts, probe_ssh, make_ssh};
+const AnalyzerSpec kSshAnalyzer = {"ssh",     Transport::Tcp, kSshPorts,
+                                   probe_ssh, make_ssh,       kSshAnomalies};
 
 }  // namespace netsift

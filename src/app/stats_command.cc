@@ -10,6 +10,7 @@
 #include "app/capture_options.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/option_values.h"
 #include "app/packet_pump.h"
 #include "app/run_outputs.h"
 #include "app/stats_config.h"
@@ -28,7 +29,9 @@ struct StatsCli {
   CaptureOptions capture;
   StatsOptions stats;
   std::string config_path;
-  double bucket_seconds = 60, flow_timeout_seconds = 120;
+  uint64_t top = 10, sqlite_batch = 10000, max_flows = 1u << 20;
+  TimestampNs bucket = 60 * kNsPerSec, flow_timeout = 120 * kNsPerSec;
+  bool no_dpi = false, no_alerts = false;
   std::vector<std::function<void(StatsOptions&)>> overrides;  // flags given on the command line
 };
 
@@ -190,14 +193,10 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
   over(cmd->add_flag("--per-packet", s.per_packet,
                      "One record per IP packet (text line, `ip` event, SQLite ip_statistic_tuple)"),
        [c](auto& o) { o.per_packet = c->stats.per_packet; });
-  over(cmd->add_option("--top", s.top, "Entries in each top list")
-           ->capture_default_str()
-           ->check(CLI::PositiveNumber),
-       [c](auto& o) { o.top = c->stats.top; });
-  over(cmd->add_option("--bucket", c->bucket_seconds, "Aggregation bucket, seconds")
-           ->capture_default_str()
-           ->check(CLI::Range(1.0, 86400.0)),
-       [c](auto& o) { o.bucket = TimestampNs(c->bucket_seconds * 1e9); });
+  over(values::add_positive(*cmd, "--top", c->top, "Entries in each top list (default 10)"),
+       [c](auto& o) { o.top = c->top; });
+  over(values::add_seconds(*cmd, "--bucket", c->bucket, "Aggregation bucket, seconds (default 60)"),
+       [c](auto& o) { o.bucket = c->bucket; });
   over(cmd->add_option("--home", s.home,
                        "Home networks for IN/OUT (default: private ranges; live: the "
                        "interface's networks)")
@@ -212,8 +211,8 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
        [c](auto& o) { o.geoip_db = c->stats.geoip_db; });
   over(cmd->add_flag("--no-geoip", s.no_geoip, "No geolocation"),
        [c](auto& o) { o.no_geoip = c->stats.no_geoip; });
-  over(cmd->add_flag("--no-dpi{false}", s.dpi, "Do not name application protocols with nDPI"),
-       [c](auto& o) { o.dpi = c->stats.dpi; });
+  over(cmd->add_flag("--no-dpi", c->no_dpi, "Do not name application protocols with nDPI"),
+       [](auto& o) { o.dpi = false; });
   over(cmd->add_option("--sqlite", s.sqlite_path,
                        "SQLite database (default: INPUT.stats.sqlite in the current directory)")
            ->type_name("FILE"),
@@ -223,55 +222,53 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
   over(cmd->add_flag("--sqlite-replace", s.sqlite_replace,
                      "Delete the database's earlier runs first (default: append a run)"),
        [c](auto& o) { o.sqlite_replace = c->stats.sqlite_replace; });
-  over(cmd->add_option("--sqlite-batch", s.sqlite_batch, "Rows per SQLite transaction")
-           ->capture_default_str()
-           ->check(CLI::PositiveNumber),
-       [c](auto& o) { o.sqlite_batch = c->stats.sqlite_batch; });
-  over(cmd->add_option("--max-flows", s.max_flows, "Flows tracked at once")
-           ->capture_default_str()
-           ->check(CLI::PositiveNumber),
-       [c](auto& o) { o.max_flows = c->stats.max_flows; });
-  over(cmd->add_option("--flow-timeout", c->flow_timeout_seconds, "Idle flow timeout, seconds")
-           ->capture_default_str()
-           ->check(CLI::PositiveNumber),
-       [c](auto& o) { o.flow_timeout = TimestampNs(c->flow_timeout_seconds * 1e9); });
+  over(values::add_positive(*cmd, "--sqlite-batch", c->sqlite_batch,
+                            "Rows per SQLite transaction (default 10000)"),
+       [c](auto& o) { o.sqlite_batch = c->sqlite_batch; });
+  over(values::add_positive(*cmd, "--max-flows", c->max_flows,
+                            "Flows tracked at once (default 1048576)"),
+       [c](auto& o) { o.max_flows = c->max_flows; });
+  over(values::add_seconds(*cmd, "--flow-timeout", c->flow_timeout,
+                           "Idle flow timeout, seconds (default 120)"),
+       [c](auto& o) { o.flow_timeout = c->flow_timeout; });
   DetectorConfig& d = s.detectors;
-  over(cmd->add_flag("--no-alerts{false}", d.enabled, "Do not run the anomaly detectors"),
-       [c](auto& o) { o.detectors.enabled = c->stats.detectors.enabled; });
+  over(cmd->add_flag("--no-alerts", c->no_alerts, "Do not run the anomaly detectors"),
+       [](auto& o) { o.detectors.enabled = false; });
   over(cmd->add_option("--scan-ports", d.scan_ports,
                        "Unanswered SYN ports of one host: vertical scan")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.scan_ports = c->stats.detectors.scan_ports; });
   over(cmd->add_option("--scan-hosts", d.scan_hosts,
                        "Hosts probed on one port without answer: horizontal scan")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.scan_hosts = c->stats.detectors.scan_hosts; });
   over(cmd->add_option("--syn-flood-rate", d.syn_flood_rate, "SYNs/s to one host:port")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.syn_flood_rate = c->stats.detectors.syn_flood_rate; });
   over(cmd->add_option("--icmp-flood-rate", d.icmp_flood_rate, "ICMP packets/s to one host")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.icmp_flood_rate = c->stats.detectors.icmp_flood_rate; });
   over(cmd->add_option("--udp-flood-rate", d.udp_flood_rate, "Unanswered UDP packets/s to one host")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.udp_flood_rate = c->stats.detectors.udp_flood_rate; });
   over(cmd->add_option("--volume-factor", d.volume_factor,
                        "Bucket bytes over the host's average for a volume spike")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.volume_factor = c->stats.detectors.volume_factor; });
   over(cmd->add_option("--volume-min-bytes", d.volume_min_bytes,
                        "Smallest bucket volume that can be a spike")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.volume_min_bytes = c->stats.detectors.volume_min_bytes; });
   over(cmd->add_option("--nxdomain-count", d.nxdomain_count, "NXDOMAIN answers to one client")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.nxdomain_count = c->stats.detectors.nxdomain_count; });
   over(cmd->add_option("--dns-tunnel-queries", d.dns_tunnel_queries,
                        "Long encoded-looking queries under one domain")
-           ->capture_default_str(),
+           ->type_name("N"),
        [c](auto& o) { o.detectors.dns_tunnel_queries = c->stats.detectors.dns_tunnel_queries; });
   cmd->add_option("--config", cli->config_path,
-                  "YAML config file (its stats: section; command-line flags override it)");
+                  "YAML config file (its stats: section; command-line flags override it)")
+      ->type_name("FILE");
   cmd->callback([cli, &stop, &exit_code] { exit_code = run_stats(*cli, stop); });
 }
 

@@ -40,12 +40,14 @@ struct AppLayerStats {
 // The app-layer state of one flow, owned by the flow.
 class AppFlow {
  public:
-  const AnalyzerSpec* spec() const { return spec_; }
+  // The analyzer in charge, or the one its port names before the first byte.
+  const AnalyzerSpec* spec() const { return spec_ ? spec_ : by_port_; }
   bool active() const { return analyzer_ != nullptr; }
 
  private:
   friend class AppLayer;
   const AnalyzerSpec* spec_ = nullptr;
+  const AnalyzerSpec* by_port_ = nullptr;  // chosen by port, made at the first byte
   std::unique_ptr<Analyzer> analyzer_;
   AnalyzerContext context_;
   std::array<std::vector<uint8_t>, 2> tail_;   // analyzer bytes kept on NeedMore
@@ -85,6 +87,7 @@ class AppLayer final : public AnalyzerHost {
   void claim(AppFlow& state, const AnalyzerSpec& spec, const FlowInfo& flow);
   void probe(AppFlow& state, Dir dir, ByteView bytes, Transport transport);
   void replay(AppFlow& state);
+  bool make_chosen(AppFlow& state);
   void feed(AppFlow& state, Dir dir, ByteView bytes);
   void finish(AppFlow& state);
   void release(std::vector<uint8_t>& buffer);

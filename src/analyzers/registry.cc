@@ -19,7 +19,7 @@ namespace netsift {
 
 std::span<const AnalyzerSpec> analyzer_registry() {
   // One name may appear twice, once per transport (DNS over UDP and over TCP).
-  static const std::array<AnalyzerSpec, 13> kRegistry = {
+  static const auto kRegistry = std::to_array<AnalyzerSpec>({
       kSshAnalyzer,
       kDnsUdpAnalyzer,
       kDnsTcpAnalyzer,
@@ -33,7 +33,7 @@ std::span<const AnalyzerSpec> analyzer_registry() {
       kRdpAnalyzer,
       kMysqlAnalyzer,
       kPgsqlAnalyzer,
-  };
+  });
   return kRegistry;
 }
 

@@ -156,7 +156,7 @@ void load_auth_detect(const YAML::Node& a, AuthDetectConfig& c) {
 void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const std::string& dir) {
   if (!root || root.IsNull()) return;
   reject_duplicate_keys(root, "");
-  expect_keys(root, "", {"input", "jobs", "filters", "output", "protocols", "limits", "detect"});
+  expect_keys(root, "", {"input", "jobs", "filters", "output", "protocols", "limits", "detect", "stats"});
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",
                 {"device", "pcap_file", "bpf_filter", "snaplen", "promiscuous", "buffer_size_mb",

@@ -31,7 +31,10 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "netsift - fast network traffic analyzer (packets, sessions, protocols, statistics)"};
-  app.set_version_flag("-V,--version", "netsift " NETSIFT_VERSION);
+  app.set_version_flag(
+      "-V,--version", "netsift " NETSIFT_VERSION
+                      "\nIP geolocation in `netsift stats` by DB-IP (https://db-ip.com), IP to City"
+                      " Lite, CC BY 4.0, when the database scripts/setup.sh installs is used");
   app.require_subcommand(1);
   int exit_code = netsift::kExitOk;
   netsift::register_packets_command(app, g_stop, exit_code);

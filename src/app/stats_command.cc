@@ -1,17 +1,26 @@
 // `netsift stats`: IP traffic statistics over the input — whole-capture counters,
-// per-bucket aggregates, flow records, anomaly alerts — as a text report or JSON
-// Lines events ending with `stats_summary`.
+// per-bucket aggregates, flow records, anomaly alerts — stored in SQLite (by default),
+// reported as text at the end, or written as JSON Lines events ending with
+// `stats_summary`.
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 
 #include "app/capture_options.h"
 #include "app/commands.h"
+#include "app/config.h"
 #include "app/option_values.h"
 #include "app/packet_pump.h"
 #include "app/run_outputs.h"
+#include "app/stats_config.h"
 #include "output/event_sinks.h"
 #include "output/output_buffer.h"
 #include "stats/stats_engine.h"
+
+#ifndef NETSIFT_VERSION
+#define NETSIFT_VERSION "0.1.0"
+#endif
 
 namespace netsift {
 namespace {
@@ -19,46 +28,142 @@ namespace {
 struct StatsCli {
   CaptureOptions capture;
   StatsOptions stats;
+  std::string config_path;
+  uint64_t top = 10, sqlite_batch = 10000, max_flows = 1u << 20;
+  TimestampNs bucket = 60 * kNsPerSec, flow_timeout = 120 * kNsPerSec;
+  bool no_dpi = false, no_alerts = false;
+  std::vector<std::function<void(StatsOptions&)>> overrides;  // flags given on the command line
 };
 
 class StatsConsumer final : public PacketConsumer {
  public:
   StatsConsumer(StatsEngine& engine, OutputBuffer& out) : engine_(engine), out_(out) {}
   void on_packet(const PacketView& v, uint64_t) override { engine_.on_packet(v); }
-  void flush() override { out_.flush(); }
-  bool output_failed() const override { return out_.failed(); }
+  void on_idle(TimestampNs wall_now) override { engine_.on_idle(wall_now); }
 
  private:
   StatsEngine& engine_;
   OutputBuffer& out_;
 };
 
-int run_stats(const StatsCli& cli, const std::atomic<bool>& stop) {
-  const StatsOptions& o = cli.stats;
-  std::string usage = check_capture_options(cli.capture);
-  if (!usage.empty()) {
+// "capture.pcap" -> "capture.stats.sqlite" in the current directory; live: the interface.
+std::string default_sqlite_path(const CaptureOptions& c) {
+  std::string base = !c.interface.empty() ? "netsift-" + c.interface
+                     : c.read_files.empty() || c.read_files[0] == "-" ? std::string("netsift-stdin")
+                                                                      : c.read_files[0];
+  if (auto slash = base.rfind('/'); slash != std::string::npos) base = base.substr(slash + 1);
+  for (const char* ext : {".pcapng", ".pcap", ".cap"}) {
+    const std::string e = ext;
+    if (base.size() > e.size() && base.compare(base.size() - e.size(), e.size(), e) == 0) {
+      base.resize(base.size() - e.size());
+      break;
+    }
+  }
+  return base + ".stats.sqlite";
+}
+
+int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
+  StatsOptions o;
+  CaptureOptions capture = cli.capture;
+  if (!cli.config_path.empty()) {
+    std::string error;
+    CaptureOptions file_capture;
+    if (!load_stats_config(cli.config_path, file_capture, o, error)) {
+      std::fprintf(stderr, "netsift: %s\n", error.c_str());
+      return kExitError;
+    }
+    if (capture.read_files.empty() && capture.interface.empty()) {
+      capture.read_files = file_capture.read_files;
+      capture.interface = file_capture.interface;
+    }
+    if (capture.filter_words.empty()) capture.filter_words = file_capture.filter_words;
+  }
+  for (auto& apply : cli.overrides) apply(o);
+  if (std::string usage = check_capture_options(capture); !usage.empty()) {
     std::fprintf(stderr, "netsift: %s\n", usage.c_str());
     return kExitUsage;
   }
-  PacketPump pump(cli.capture, stop);
+  const bool live = !capture.interface.empty();
+  if (live && !o.json) o.report_each_bucket = true;
+
+  HomeNetworks home;
   std::string error;
+  if (!o.home.empty()) {
+    if (!home.set(o.home, error)) {
+      std::fprintf(stderr, "netsift: --home: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  } else if (live && !home.add_interface(capture.interface, error)) {
+    std::fprintf(stderr, "netsift: %s; home networks are the private ranges\n", error.c_str());
+  }
+  GeoIp geoip;
+  if (!o.no_geoip) {
+    std::vector<std::string> files = o.geoip_db.empty() ? GeoIp::default_files() : o.geoip_db;
+    for (const auto& f : files) {
+      if (!geoip.open(f, error)) {
+        std::fprintf(stderr, "netsift: %s\n", error.c_str());
+        return kExitError;
+      }
+    }
+    if (!geoip.enabled()) {
+      std::fprintf(stderr,
+                   "netsift: no GeoIP database (scripts/setup.sh installs DB-IP's; or give "
+                   "--geoip-db FILE): public addresses get no location\n");
+    }
+  }
+
+  PacketPump pump(capture, stop);
   if (!pump.prepare(error)) {
     std::fprintf(stderr, "netsift: %s\n", error.c_str());
     return kExitError;
   }
+  std::unique_ptr<StatsStore> store;
+  if (!o.no_sqlite) {
+    StoreRun run;
+    for (const auto& f : capture.read_files) run.input += (run.input.empty() ? "" : " ") + f;
+    if (live) run.input = "live:" + capture.interface;
+    run.version = NETSIFT_VERSION;
+    for (const Cidr& c : home.ranges()) run.home += (run.home.empty() ? "" : " ") + to_string(c);
+    run.geoip = geoip.describe();
+    run.bucket_seconds = double(o.bucket) / 1e9;
+    run.per_packet = o.per_packet;
+    run.replace = o.sqlite_replace;
+    run.batch_rows = o.sqlite_batch;
+    const std::string path = o.sqlite_path.empty() ? default_sqlite_path(capture) : o.sqlite_path;
+    try {
+      store = std::make_unique<StatsStore>(path, run);
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "netsift: %s\n", e.what());
+      return kExitError;
+    }
+  }
   OutputBuffer out(STDOUT_FILENO);
   std::unique_ptr<EventSink> jsonl;
   if (o.json) jsonl = make_jsonl_sink(out);
-  StatsEngine engine(o, jsonl.get());
-  StatsConsumer consumer(engine, out);
-  int code = pump.run(consumer);
-  engine.finish();
-  jsonl.reset();
-  if (!o.json) {
-    out.flush();
-    engine.print_report(stdout);
-    std::fflush(stdout);
+  StatsOutputs outputs;
+  outputs.events = jsonl.get();
+  outputs.lines = o.per_packet ? &out : nullptr;
+  outputs.store = store.get();
+  outputs.report = stdout;
+  int code = kExitOk;
+  {
+    StatsEngine engine(o, home, geoip, outputs);
+    StatsConsumer consumer(engine, out);
+    code = pump.run(consumer);
+    try {
+      engine.finish();
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "netsift: %s\n", e.what());
+      code = kExitError;
+    }
+    jsonl.reset();
+    if (!o.json) {
+      out.flush();
+      engine.print_report(stdout);
+      std::fflush(stdout);
+    }
   }
+  store.reset();
   code = finish_stdout(out, pump, code);
   if (pump.broken_pipe()) return code;  // the reader went away: stop quietly
   pump.print_summary(stderr);
@@ -69,13 +174,101 @@ int run_stats(const StatsCli& cli, const std::atomic<bool>& stop) {
 
 void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& exit_code) {
   auto cli = std::make_shared<StatsCli>();
+  StatsCli* c = cli.get();
   StatsOptions& s = cli->stats;
   CLI::App* cmd = root.add_subcommand(
-      "stats", "IP traffic statistics: counters, top talkers, flows, anomaly alerts");
+      "stats", "IP traffic statistics: counters, top talkers, flows, anomaly alerts (SQLite)");
   add_capture_options(*cmd, cli->capture);
-  cmd->add_flag("--json", s.json, "JSON Lines events, ending with one stats_summary");
-  cmd->add_flag("--utc", s.utc, "Text: calendar time in UTC");
-  values::add_positive(*cmd, "--top", s.top, "Entries in each top list (default 10)");
+  // Each flag is applied over the config file only when given.
+  auto over = [c](CLI::Option* opt, std::function<void(StatsOptions&)> apply) {
+    c->overrides.push_back([opt, apply](StatsOptions& o) {
+      if (opt->count()) apply(o);
+    });
+    return opt;
+  };
+  over(cmd->add_flag("--json", s.json, "JSON Lines events, ending with one stats_summary"),
+       [c](auto& o) { o.json = c->stats.json; });
+  over(cmd->add_flag("--utc", s.utc, "Text: calendar time in UTC"),
+       [c](auto& o) { o.utc = c->stats.utc; });
+  over(cmd->add_flag("--per-packet", s.per_packet,
+                     "One record per IP packet (text line, `ip` event, SQLite ip_statistic_tuple)"),
+       [c](auto& o) { o.per_packet = c->stats.per_packet; });
+  over(values::add_positive(*cmd, "--top", c->top, "Entries in each top list (default 10)"),
+       [c](auto& o) { o.top = c->top; });
+  over(values::add_seconds(*cmd, "--bucket", c->bucket, "Aggregation bucket, seconds (default 60)"),
+       [c](auto& o) { o.bucket = c->bucket; });
+  over(cmd->add_option("--home", s.home,
+                       "Home networks for IN/OUT (default: private ranges; live: the "
+                       "interface's networks)")
+           ->delimiter(',')
+           ->type_name("CIDR[,CIDR]")
+           ->allow_extra_args(false),
+       [c](auto& o) { o.home = c->stats.home; });
+  over(cmd->add_option("--geoip-db", s.geoip_db,
+                       "MaxMind-format database (GeoLite2/GeoIP2/DB-IP); repeatable")
+           ->type_name("FILE")
+           ->allow_extra_args(false),
+       [c](auto& o) { o.geoip_db = c->stats.geoip_db; });
+  over(cmd->add_flag("--no-geoip", s.no_geoip, "No geolocation"),
+       [c](auto& o) { o.no_geoip = c->stats.no_geoip; });
+  over(cmd->add_flag("--no-dpi", c->no_dpi, "Do not name application protocols with nDPI"),
+       [](auto& o) { o.dpi = false; });
+  over(cmd->add_option("--sqlite", s.sqlite_path,
+                       "SQLite database (default: INPUT.stats.sqlite in the current directory)")
+           ->type_name("FILE"),
+       [c](auto& o) { o.sqlite_path = c->stats.sqlite_path; });
+  over(cmd->add_flag("--no-sqlite", s.no_sqlite, "Do not write SQLite"),
+       [c](auto& o) { o.no_sqlite = c->stats.no_sqlite; });
+  over(cmd->add_flag("--sqlite-replace", s.sqlite_replace,
+                     "Delete the database's earlier runs first (default: append a run)"),
+       [c](auto& o) { o.sqlite_replace = c->stats.sqlite_replace; });
+  over(values::add_positive(*cmd, "--sqlite-batch", c->sqlite_batch,
+                            "Rows per SQLite transaction (default 10000)"),
+       [c](auto& o) { o.sqlite_batch = c->sqlite_batch; });
+  over(values::add_positive(*cmd, "--max-flows", c->max_flows,
+                            "Flows tracked at once (default 1048576)"),
+       [c](auto& o) { o.max_flows = c->max_flows; });
+  over(values::add_seconds(*cmd, "--flow-timeout", c->flow_timeout,
+                           "Idle flow timeout, seconds (default 120)"),
+       [c](auto& o) { o.flow_timeout = c->flow_timeout; });
+  DetectorConfig& d = s.detectors;
+  over(cmd->add_flag("--no-alerts", c->no_alerts, "Do not run the anomaly detectors"),
+       [](auto& o) { o.detectors.enabled = false; });
+  over(cmd->add_option("--scan-ports", d.scan_ports,
+                       "Unanswered SYN ports of one host: vertical scan")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.scan_ports = c->stats.detectors.scan_ports; });
+  over(cmd->add_option("--scan-hosts", d.scan_hosts,
+                       "Hosts probed on one port without answer: horizontal scan")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.scan_hosts = c->stats.detectors.scan_hosts; });
+  over(cmd->add_option("--syn-flood-rate", d.syn_flood_rate, "SYNs/s to one host:port")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.syn_flood_rate = c->stats.detectors.syn_flood_rate; });
+  over(cmd->add_option("--icmp-flood-rate", d.icmp_flood_rate, "ICMP packets/s to one host")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.icmp_flood_rate = c->stats.detectors.icmp_flood_rate; });
+  over(cmd->add_option("--udp-flood-rate", d.udp_flood_rate, "Unanswered UDP packets/s to one host")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.udp_flood_rate = c->stats.detectors.udp_flood_rate; });
+  over(cmd->add_option("--volume-factor", d.volume_factor,
+                       "Bucket bytes over the host's average for a volume spike")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.volume_factor = c->stats.detectors.volume_factor; });
+  over(cmd->add_option("--volume-min-bytes", d.volume_min_bytes,
+                       "Smallest bucket volume that can be a spike")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.volume_min_bytes = c->stats.detectors.volume_min_bytes; });
+  over(cmd->add_option("--nxdomain-count", d.nxdomain_count, "NXDOMAIN answers to one client")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.nxdomain_count = c->stats.detectors.nxdomain_count; });
+  over(cmd->add_option("--dns-tunnel-queries", d.dns_tunnel_queries,
+                       "Long encoded-looking queries under one domain")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.dns_tunnel_queries = c->stats.detectors.dns_tunnel_queries; });
+  cmd->add_option("--config", cli->config_path,
+                  "YAML config file (its stats: section; command-line flags override it)")
+      ->type_name("FILE");
   cmd->callback([cli, &stop, &exit_code] { exit_code = run_stats(*cli, stop); });
 }
 

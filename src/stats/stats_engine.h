@@ -1,40 +1,94 @@
-// The statistics behind `netsift stats`: takes every decoded packet, keeps the
-// whole-capture counters, and at the end writes the `stats_summary` event and the
-// text report. Owns no output: events go to the EventSink given, text to a FILE.
+// The statistics behind `netsift stats`. For every decoded packet: the whole-capture
+// counters (TrafficCounters), the packet's flow record (FlowStats), a quick DNS look
+// for the DNS detectors, and with --per-packet the ancestor's per-packet record. At
+// each bucket boundary (packet time) the flows roll up into a BucketPartial, which the
+// detectors read and which is written out (SQLite rows, a stats_bucket event) and
+// added to the run's totals for the final report. Owns no output: events go to the
+// EventSink given, per-packet text/JSON lines to the OutputBuffer, rows to the store.
 #pragma once
 
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "decode/decoder.h"
 #include "decode/packet_view.h"
-#include "flow/ip_defrag.h"
+#include "enrich/geoip.h"
 #include "events/event.h"
+#include "flow/ip_defrag.h"
+#include "output/output_buffer.h"
+#include "output/time_format.h"
+#include "stats/address_book.h"
+#include "stats/bucket.h"
+#include "stats/detectors.h"
+#include "stats/flow_stats.h"
+#include "stats/home_networks.h"
 #include "stats/stats_options.h"
+#include "stats/stats_store.h"
 #include "stats/traffic_counters.h"
 
 namespace netsift {
 
+struct StatsOutputs {
+  EventSink* events = nullptr;    // JSON events (ip, stats_bucket, flow, alert, summary)
+  OutputBuffer* lines = nullptr;  // per-packet records (text or JSON), in order
+  StatsStore* store = nullptr;    // SQLite
+  FILE* report = nullptr;         // text report(s)
+};
+
 class StatsEngine {
  public:
-  StatsEngine(const StatsOptions& options, EventSink* events);
+  // `home` and `geoip` must outlive the engine.
+  StatsEngine(const StatsOptions& options, const HomeNetworks& home, const GeoIp& geoip,
+              StatsOutputs out);
   void on_packet(const PacketView& v);
-  // End of input: emits what is pending and the summary event.
+  // Live capture with no traffic: closes buckets that the wall clock has left.
+  void on_idle(TimestampNs wall_now);
+  // End of input: closes the last bucket, ends every flow, emits the summary.
   void finish();
-  // The report printed at the end of a text run.
-  void print_report(FILE* out) const;
+  void print_report(FILE* out);
   const TrafficCounters& counters() const { return counters_; }
+  uint64_t alerts() const { return alert_count_; }
+  bool dpi_enabled() const { return dpi_ && dpi_->enabled(); }
 
  private:
+  void close_bucket();
+  void flow_done(const StatsFlow& f, const char* reason);
+  void write_packet(const PacketView& v, uint32_t ip_length);
+  void dns_look(const PacketView& v, bool& nxdomain);
+  void emit_bucket(const BucketPartial& b);
+  void emit_alert(const Alert& a);
   Event summary_event() const;
+  std::string_view country_of(const IpAddress& a);
 
   const StatsOptions& options_;
-  EventSink* events_;
+  const HomeNetworks& home_;
+  StatsOutputs out_;
   Decoder decoder_;  // decodes reassembled datagrams
   IpDefragmenter defrag_;
   PacketView assembled_;
   TimestampNs clock_ = 0;
   uint64_t packets_since_expiry_ = 0;
   TrafficCounters counters_;
+  AddressBook book_;
+  std::unique_ptr<AppDetector> dpi_;  // before flows_, which uses it
+  FlowStats flows_;
+  Detectors detectors_;
+  BucketPartial partial_;
+  int64_t bucket_ = 0;
+  bool started_ = false;
+  TimeFormatter time_;
+
+  // Run totals for the report.
+  tsl::robin_map<IpAddress, HostCounters, IpAddressHash> hosts_;
+  uint64_t hosts_dropped_ = 0;
+  tsl::robin_map<uint32_t, Traffic> services_;
+  tsl::robin_map<std::string, Traffic> countries_;
+  std::array<Traffic, 256> protocols_{};
+  uint64_t flows_ended_ = 0, buckets_ = 0, alert_count_ = 0;
+  std::vector<Alert> alerts_;  // the first 100, for the report
+  std::vector<Alert> found_;   // scratch
 };
 
 }  // namespace netsift

@@ -1,7 +1,9 @@
-// libFuzzer target: the SMTP analyzer alone in the app-layer engine (text_analyzer_fuzz.h
+// libFuzzer target: the SMTP analyzer alone in the app-layer engine (conversation_fuzz.h
 // gives the input format); seeds and dictionary in tests/fuzz/seeds/.
-#include "text_analyzer_fuzz.h"
+#include "analyzers/smtp/smtp_analyzer.h"
+#include "conversation_fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return netsift::fuzz::run_text_analyzer("smtp", data, size);
+  netsift::fuzz::play_conversation(netsift::kSmtpAnalyzer, data, size);
+  return 0;
 }

@@ -69,7 +69,7 @@ def main():
         exp = d.get("ip_stats")
         if not exp:
             continue
-        p = subprocess.run([a.bin, "stats", "-r", cap, "--json", "--top",
+        p = subprocess.run([a.bin, "stats", "-r", cap, "--json", "--no-sqlite", "--top",
                             str(max(1, len(exp.get("top_addresses_by_packets") or [])))],
                            capture_output=True, timeout=120)
         events = [json.loads(l) for l in p.stdout.decode().splitlines() if l.strip()]

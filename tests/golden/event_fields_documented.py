@@ -44,7 +44,7 @@ def documented(doc):
 
 
 # Objects whose keys are data, not field names (a message's header names).
-OPEN_MAPS = {"req_headers", "resp_headers"}
+OPEN_MAPS = {"req_headers", "resp_headers", "client_attributes", "protocol_packets"}
 
 
 def keys(value, out):

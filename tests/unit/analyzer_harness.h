@@ -5,6 +5,8 @@
 // nor on how the two directions' packets interleaved.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -35,6 +37,30 @@ class EventLog final : public EventSink {
   std::vector<std::string> lines;  // compact JSON, one per event
   std::vector<std::string> kinds;
 };
+
+// One event's JSON text parsed, with its length: RapidJSON's SSE2 scan reads past the
+// end of an unpadded string otherwise (ASan reports it).
+inline rapidjson::Document parse_event(const std::string& line) {
+  rapidjson::Document d;
+  d.Parse(line.data(), line.size());
+  return d;
+}
+
+inline std::vector<rapidjson::Document> parse_events(const EventLog& log) {
+  std::vector<rapidjson::Document> out;
+  for (const auto& line : log.lines) out.push_back(parse_event(line));
+  return out;
+}
+
+// A string field of an event, or "<absent>" when missing or not a string.
+inline std::string str(const rapidjson::Value& v, const char* key) {
+  auto it = v.FindMember(key);
+  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "<absent>";
+}
+
+inline bool has(const rapidjson::Value& v, const char* key) {
+  return v.FindMember(key) != v.MemberEnd();
+}
 
 inline FlowInfo test_flow(uint16_t server_port, uint8_t proto = 6) {
   FlowInfo flow;

@@ -35,18 +35,14 @@ Parsed run(const std::vector<Turn>& turns, uint16_t port = 80, AppLayerConfig co
   Parsed p;
   for (size_t i = 0; i < log.lines.size(); ++i) {
     p.all += log.lines[i] + "\n";
-    rapidjson::Document d;
-    d.Parse(log.lines[i].c_str());
+    rapidjson::Document d = test::parse_event(log.lines[i]);
     if (log.kinds[i] == std::string("http")) p.http.push_back(std::move(d));
     if (log.kinds[i] == std::string("auth")) p.auth.push_back(std::move(d));
   }
   return p;
 }
 
-std::string str(const rapidjson::Value& e, const char* key) {
-  auto it = e.FindMember(key);
-  return it != e.MemberEnd() && it->value.IsString() ? it->value.GetString() : "<absent>";
-}
+using test::str;
 uint64_t num(const rapidjson::Value& e, const char* key) {
   auto it = e.FindMember(key);
   return it != e.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : ~0ull;
@@ -387,8 +383,7 @@ TEST(HttpAnalyzer, CaptureThatStartsWithTheServerIsTurnedRound) {
   EXPECT_EQ(test::check_every_split(kSpecs, flow, turns), "");
   test::EventLog log = test::play(kSpecs, flow, turns);
   ASSERT_EQ(log.lines.size(), 2u);
-  rapidjson::Document d;
-  d.Parse(log.lines[1].c_str());
+  rapidjson::Document d = test::parse_event(log.lines[1]);
   EXPECT_EQ(str(d, "req_uri"), "/index.html?a=1");
   EXPECT_EQ(str(d, "resp_body"), "hello");
   EXPECT_EQ(str(d, "src_ip"), "192.0.2.1");  // the real client
@@ -417,8 +412,7 @@ TEST(HttpAnalyzer, GapInsideBodyBridgedElsewhereResynchronised) {
   engine.close(state);
   std::vector<rapidjson::Document> ev;
   for (auto& l : log.lines) {
-    rapidjson::Document d;
-    d.Parse(l.c_str());
+    rapidjson::Document d = test::parse_event(l);
     if (std::string(d["event"].GetString()) == "http") ev.push_back(std::move(d));
   }
   ASSERT_GE(ev.size(), 3u);

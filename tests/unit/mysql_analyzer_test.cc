@@ -86,21 +86,8 @@ std::string err_packet(uint8_t seq, uint16_t code, const std::string& state,
 const std::string kResponse20 = repeat("\x11\x22\x33\x44\x55", 20);
 const std::string kResponse32 = repeat("\x9a\x8b\x7c\x6d", 32);
 
-std::vector<rapidjson::Document> parse(const test::EventLog& log) {
-  std::vector<rapidjson::Document> out;
-  for (const auto& line : log.lines) {
-    out.emplace_back();
-    out.back().Parse(line.data(), line.size());  // sized: no SSE2 reads past the string
-  }
-  return out;
-}
-std::string str(const rapidjson::Value& v, const char* key) {
-  auto it = v.FindMember(key);
-  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "<absent>";
-}
-bool has(const rapidjson::Value& v, const char* key) {
-  return v.FindMember(key) != v.MemberEnd();
-}
+using test::has;
+using test::str;
 
 // Plays `turns` on port 3306 and on 13306 (claimed by the greeting), checks that every
 // split gives the same events, and returns the auth events.
@@ -112,7 +99,7 @@ std::vector<rapidjson::Document> run(const std::vector<Turn>& turns) {
     EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "")
         << "port " << port;
   }
-  return parse(first);
+  return test::parse_events(first);
 }
 
 std::string hex(const std::string& s) {

@@ -56,21 +56,8 @@ const std::vector<std::pair<std::string, std::string>> kParams = {{"user", "alic
                                                                   {"application_name", "psql"},
                                                                   {"client_encoding", "UTF8"}};
 
-std::vector<rapidjson::Document> parse(const test::EventLog& log) {
-  std::vector<rapidjson::Document> out;
-  for (const auto& line : log.lines) {
-    out.emplace_back();
-    out.back().Parse(line.data(), line.size());  // sized: no SSE2 reads past the string
-  }
-  return out;
-}
-std::string str(const rapidjson::Value& v, const char* key) {
-  auto it = v.FindMember(key);
-  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "<absent>";
-}
-bool has(const rapidjson::Value& v, const char* key) {
-  return v.FindMember(key) != v.MemberEnd();
-}
+using test::has;
+using test::str;
 
 // Plays on port 5432 and on 6543 (claimed by the client's first message), checks every
 // split, returns the events.
@@ -82,7 +69,7 @@ std::vector<rapidjson::Document> run(const std::vector<Turn>& turns) {
     EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "")
         << "port " << port;
   }
-  return parse(first);
+  return test::parse_events(first);
 }
 
 std::string after_ok() {

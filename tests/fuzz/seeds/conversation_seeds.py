@@ -1,24 +1,73 @@
 #!/usr/bin/env python3
-"""Seeds for the login analyzers' fuzz targets (fuzz_redis, fuzz_mongodb): each capture's
-TCP payloads in order, as chunks of a control byte (high bit: to the client, low 7 bits:
-length) and the bytes. Usage: conversation_seeds.py OUTDIR SERVER_PORT CAPTURE..."""
+"""Seeds for the analyzer fuzz targets (tests/fuzz/conversation_fuzz.h input format).
+
+Usage: tests/fuzz/seeds/conversation_seeds.py PROTO OUT_DIR [CAPTURE...]
+Writes the built-in conversations of PROTO (text protocols) and, for each TCP stream of
+each capture (read with tshark's follow,tcp,raw), its first chunks in arrival order.
+"""
 import os, subprocess, sys
 
-out, port = sys.argv[1], int(sys.argv[2])
-for cap in sys.argv[3:]:
-    if not os.path.isfile(cap):
-        continue
-    p = subprocess.run(["tshark", "-r", cap, "-Y", "tcp.len > 0", "-T", "fields",
-                        "-e", "tcp.dstport", "-e", "tcp.payload"],
-                       capture_output=True, text=True)
-    seed = b""
-    for line in p.stdout.splitlines():
-        f = line.split()
-        if len(f) != 2:
-            continue
-        data, to_client = bytes.fromhex(f[1].replace(":", "")), int(f[0]) != port
+BUILTIN = {
+    "smtp": [[(1, b"220 mx ESMTP\r\n"), (0, b"EHLO c\r\n"), (1, b"250-mx\r\n250 AUTH PLAIN\r\n"),
+              (0, b"AUTH LOGIN\r\n"), (1, b"334 VXNlcm5hbWU6\r\n"), (0, b"dGlt\r\n"),
+              (1, b"334 UGFzc3dvcmQ6\r\n"), (0, b"cHc=\r\n"), (1, b"235 ok\r\n"),
+              (0, b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+              (1, b"250 ok\r\n250 ok\r\n354 go\r\n"), (0, b"x\r\n.\r\n")]],
+    "ftp": [[(1, b"220 (vsFTPd 3.0.3)\r\n"), (0, b"USER bob\r\n"), (1, b"331 pw\r\n"),
+             (0, b"PASS x\r\n"), (1, b"230-hi\r\n230 ok\r\n"), (0, b"AUTH TLS\r\n"),
+             (1, b"234 go\r\n")]],
+    "pop3": [[(1, b"+OK ready <1.2@x>\r\n"), (0, b"CAPA\r\n"), (1, b"+OK\r\nUSER\r\n.\r\n"),
+              (0, b"APOP u c4c9334bac560ecc979e58001b3e22fb\r\n"), (1, b"-ERR no\r\n"),
+              (0, b"AUTH PLAIN\r\n"), (1, b"+ \r\n"), (0, b"AHUAcA==\r\n"), (1, b"+OK\r\n")]],
+    "imap": [[(1, b"* OK [CAPABILITY IMAP4rev1] ready\r\n"), (0, b"a1 LOGIN {3}\r\n"),
+              (1, b"+ go\r\n"), (0, b"bob \"p\\\"w\"\r\n"), (1, b"a1 NO fail\r\n"),
+              (0, b"a2 AUTHENTICATE PLAIN\r\n"), (1, b"+ \r\n"), (0, b"AHUAcA==\r\n"),
+              (1, b"* 1 FETCH (BODY[] {5}\r\nhello)\r\na2 OK\r\n")]],
+}
+
+
+def records(chunks, default_port=True):
+    out = bytearray([1 if default_port else 0])
+    for direction, data in chunks:
         for i in range(0, len(data), 127):
-            piece = data[i:i + 127]
-            seed += bytes([(0x80 if to_client else 0) | len(piece)]) + piece
-    if seed:
-        open(os.path.join(out, os.path.basename(cap)), "wb").write(seed[:65536])
+            part = data[i:i + 127]
+            out.append((0x80 if direction else 0) | len(part))
+            out += part
+    return bytes(out)
+
+
+def streams(capture):
+    try:
+        n = subprocess.run(["tshark", "-r", capture, "-T", "fields", "-e", "tcp.stream"],
+                           capture_output=True, text=True, timeout=60).stdout.split()
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    for s in sorted({int(x) for x in n if x})[:20]:
+        out = subprocess.run(["tshark", "-r", capture, "-qz", f"follow,tcp,raw,{s}"],
+                             capture_output=True, text=True, timeout=60).stdout
+        chunks = []
+        for line in out.splitlines():
+            text = line.strip()
+            if not text or any(c not in "0123456789abcdef" for c in text):
+                continue
+            chunks.append((1 if line.startswith("\t") else 0, bytes.fromhex(text)))
+        if chunks:
+            yield chunks[:40]
+
+
+def main():
+    proto, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    n = 0
+    for conv in BUILTIN.get(proto, []):
+        for port in (True, False):
+            open(os.path.join(out, f"builtin{n}"), "wb").write(records(conv, port))
+            n += 1
+    for cap in sys.argv[3:]:
+        for conv in streams(cap):
+            open(os.path.join(out, f"capture{n}"), "wb").write(records(conv)[:8192])
+            n += 1
+
+
+if __name__ == "__main__":
+    main()

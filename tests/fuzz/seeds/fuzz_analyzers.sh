@@ -1,6 +1,4 @@
 #!/usr/bin/env bash
-# An SSH exchange in the target's framing (analyzer selector, then control bytes): by
-# port, and found by probing (selector: an odd multiple of the registry's size, 4 now).
+# An SSH exchange: analyzer selector 0 (ssh), default port, then one record per direction.
 set -euo pipefail
-printf '\000\232SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\034SSH-2.0-OpenSSH_9.2\r\n' > "$1/ssh"
-printf '\004\232SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\034SSH-2.0-OpenSSH_9.2\r\n' > "$1/ssh-probed"
+printf '\000\001\232SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\034SSH-2.0-OpenSSH_9.2\r\n' > "$1/ssh"

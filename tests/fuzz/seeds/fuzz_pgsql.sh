@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Whole conversations (both directions, in order) of the bundled and corpus pgsql captures.
+# The TCP connections of the bundled and corpus pgsql captures, in the input format of
+# tests/fuzz/conversation_fuzz.h.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 shopt -s nullglob
 caps=(examples/pgsql-*.pcap* ../shared/corpus/pgsql/*.pcap* ../shared/corpus/seed/wireshark/pgsql*.pcap)
-[ ${#caps[@]} -gt 0 ] && python3 tests/fuzz/seeds/db_conversation_seeds.py "$1" "${caps[@]}"
-exit 0
+python3 tests/fuzz/seeds/conversation_seeds.py pgsql "$1" "${caps[@]}"

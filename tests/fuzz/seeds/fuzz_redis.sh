@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The Redis conversations of the bundled and public captures, in the target's framing.
+# The Redis conversations of the bundled and public captures, in the input format of
+# tests/fuzz/conversation_fuzz.h.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-tests/fuzz/seeds/conversation_seeds.py "$1" 6379 examples/redis-*.pcap ../shared/corpus/redis/*.pcap
+shopt -s nullglob
+python3 tests/fuzz/seeds/conversation_seeds.py redis "$1" examples/redis-*.pcap ../shared/corpus/redis/*.pcap

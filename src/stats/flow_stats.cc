@@ -1,0 +1,232 @@
+#include "stats/flow_stats.h"
+
+#include <algorithm>
+
+#include "enrich/services.h"
+
+namespace netsift {
+namespace {
+
+constexpr TimestampNs kClosedLinger = 5 * kNsPerSec;
+
+template <typename Set, typename Key>
+void insert_capped(Set& set, Key&& key, size_t cap, uint64_t& dropped) {
+  if (set.size() < cap || set.count(key)) {
+    set.insert(std::forward<Key>(key));
+  } else {
+    ++dropped;
+  }
+}
+
+}  // namespace
+
+void FlowStats::add(const PacketView& v, uint32_t ip_length, bool nxdomain) {
+  bool from_lo;
+  FlowKey key = make_flow_key(v, from_lo);
+  if (v.fragment) {
+    // Only one fragment carries the ports: keep all of them in one portless flow.
+    key.lo_port = key.hi_port = 0;
+    from_lo = std::memcmp(v.src_ip.bytes.data(), v.dst_ip.bytes.data(), 16) <= 0;
+  }
+  auto it = index_.find(key);
+  uint32_t idx;
+  if (it != index_.end()) {
+    idx = it->second;
+  } else {
+    if (!free_.empty()) {
+      idx = free_.back();
+      free_.pop_back();
+      pool_[idx] = StatsFlow{};
+    } else {
+      idx = uint32_t(pool_.size());
+      pool_.emplace_back();
+    }
+    index_.emplace(key, idx);
+    StatsFlow& f = pool_[idx];
+    f.key = key;
+    f.proto = v.ip_proto;
+    f.first = v.raw->ts;
+    f.d_started = true;
+    // The client: the SYN's sender; the receiver of a SYN-ACK seen first; else the
+    // side whose port is not a known service, else the first sender.
+    bool src_is_client = true;
+    const bool tcp = v.l4 == L4::Tcp && v.has_ports && !v.fragment;
+    if (tcp && (v.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) == tcp_flag::kSyn) {
+      src_is_client = true;
+    } else if (tcp && (v.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) ==
+                          (tcp_flag::kSyn | tcp_flag::kAck)) {
+      src_is_client = false;
+    } else if (key.lo_port || key.hi_port) {
+      bool dst_is_server = true;
+      conversation_service(v.l4 == L4::Udp ? PortProto::Udp : PortProto::Tcp, v.src_port,
+                           v.dst_port, &dst_is_server);
+      src_is_client = dst_is_server;
+    }
+    f.client_is_lo = src_is_client == from_lo;
+    if (f.server_port() && (v.l4 == L4::Tcp || v.l4 == L4::Udp)) {
+      f.service = service_name(v.l4 == L4::Udp ? PortProto::Udp : PortProto::Tcp, f.server_port());
+      if (dpi_) f.dpi = dpi_->begin();
+    }
+  }
+  StatsFlow& f = pool_[idx];
+  const int dir = (from_lo == f.client_is_lo) ? 0 : 1;
+  if (v.raw->ts > f.last) f.last = v.raw->ts;
+  ++f.packets[dir];
+  f.bytes[dir] += ip_length;
+  ++f.d_packets[dir];
+  f.d_bytes[dir] += ip_length;
+  if (v.l4 == L4::Tcp && v.l4_header && !v.fragment) {
+    const uint16_t fl = v.tcp_flags;
+    f.flags[dir] |= fl;
+    const bool syn = fl & tcp_flag::kSyn, ack = fl & tcp_flag::kAck;
+    f.d_flag_syn += syn && !ack;
+    f.d_flag_synack += syn && ack;
+    f.d_flag_fin += (fl & tcp_flag::kFin) != 0;
+    f.d_flag_rst += (fl & tcp_flag::kRst) != 0;
+    if (syn && !ack && dir == 0) {
+      f.syn = true;
+      ++f.d_syn;
+    } else if (syn && ack && dir == 1) {
+      if (!f.synack) f.d_synack = true;
+      f.synack = true;
+    } else if (!syn && ack && dir == 0 && f.syn && f.synack && !f.established) {
+      f.established = true;
+      f.d_completed = true;
+    }
+    if (fl & (tcp_flag::kRst | tcp_flag::kFin)) {
+      if ((fl & tcp_flag::kRst) || ((f.flags[0] & tcp_flag::kFin) && (f.flags[1] & tcp_flag::kFin)))
+        f.closed = true;
+    }
+  }
+  if (f.dpi && v.l4_header && !v.fragment && v.raw->caplen > v.l3_offset) {
+    std::string_view app;
+    const uint32_t captured = std::min<uint32_t>(ip_length, v.raw->caplen - v.l3_offset);
+    if (dpi_->feed(f.dpi, v.raw->data.data() + v.l3_offset, captured, v.raw->ts / 1'000'000, app))
+      f.app = app;
+  }
+  if (nxdomain && dir == 1) {
+    ++f.nxdomain;
+    ++f.d_nxdomain;
+  }
+  if (!f.touched) {
+    f.touched = true;
+    touched_.push_back(idx);
+  }
+}
+
+void FlowStats::roll_up(BucketPartial& out,
+                        const std::function<std::string_view(const IpAddress&)>& country,
+                        size_t cap) {
+  for (uint32_t idx : touched_) {
+    StatsFlow& f = pool_[idx];
+    const IpAddress &c = f.client(), &s = f.server();
+    const uint64_t pk = f.d_packets[0] + f.d_packets[1], by = f.d_bytes[0] + f.d_bytes[1];
+    // One host at a time: a reference into the map dies when the next insert rehashes.
+    {
+      HostCounters& h = out.hosts[c];
+      h.packets_out += f.d_packets[0], h.bytes_out += f.d_bytes[0];
+      h.packets_in += f.d_packets[1], h.bytes_in += f.d_bytes[1];
+      h.flows += f.d_started;
+      h.nxdomain_in += f.d_nxdomain;
+      if (f.proto == 17) h.udp_out += f.d_packets[0], h.udp_in += f.d_packets[1];
+      if (f.proto == 1 || f.proto == 58) h.icmp_in += f.d_packets[1];
+    }
+    {
+      HostCounters& h = out.hosts[s];
+      h.packets_out += f.d_packets[1], h.bytes_out += f.d_bytes[1];
+      h.packets_in += f.d_packets[0], h.bytes_in += f.d_bytes[0];
+      h.flows += f.d_started && s != c;  // a host talking to itself: one flow
+      if (f.proto == 17) h.udp_out += f.d_packets[1], h.udp_in += f.d_packets[0];
+      if (f.proto == 1 || f.proto == 58) h.icmp_in += f.d_packets[0];
+    }
+    insert_capped(out.peers, AddrPair{c, s, 0}, cap, out.dropped);
+    insert_capped(out.peers, AddrPair{s, c, 0}, cap, out.dropped);
+    if (f.server_port()) {
+      insert_capped(out.contacted_ports, AddrPort{c, f.server_port(), f.proto}, cap, out.dropped);
+      Traffic& svc = out.services[uint32_t(f.proto) << 16 | f.server_port()];
+      svc.packets += pk, svc.bytes += by, svc.flows += f.d_started;
+    }
+    Traffic& pr = out.protocols[f.proto];
+    pr.packets += pk, pr.bytes += by, pr.flows += f.d_started;
+    // A flow counts once for a country even when both ends are in it.
+    std::string_view cc = country(c), cs = country(s);
+    if (!cc.empty()) {
+      Traffic& t = out.countries[std::string(cc)];
+      t.packets += pk, t.bytes += by, t.flows += f.d_started;
+    }
+    if (!cs.empty() && cs != cc) {
+      Traffic& t = out.countries[std::string(cs)];
+      t.packets += pk, t.bytes += by, t.flows += f.d_started;
+    }
+    if (f.proto == 6) {
+      out.tcp_packets += pk;
+      out.tcp_syn += f.d_flag_syn;
+      out.tcp_synack += f.d_flag_synack;
+      out.tcp_fin += f.d_flag_fin;
+      out.tcp_rst += f.d_flag_rst;
+      if (f.d_syn) {
+        insert_capped(out.probes, AddrPair{c, s, f.server_port()}, cap, out.dropped);
+        out.syns[AddrPort{s, f.server_port(), 6}] += f.d_syn;
+      }
+      if (f.synack && (f.d_syn || f.d_synack)) {
+        insert_capped(out.answered, AddrPair{c, s, f.server_port()}, cap, out.dropped);
+      }
+      if (f.d_completed) ++out.completed[AddrPort{s, f.server_port(), 6}];
+    }
+    f.d_packets[0] = f.d_packets[1] = f.d_bytes[0] = f.d_bytes[1] = f.d_nxdomain = 0;
+    f.d_syn = f.d_flag_syn = f.d_flag_synack = f.d_flag_fin = f.d_flag_rst = 0;
+    f.d_started = f.d_synack = f.d_completed = f.touched = false;
+  }
+  touched_.clear();
+}
+
+FlowStats::~FlowStats() {
+  for (auto& f : pool_) {
+    if (f.dpi) dpi_->finish(f.dpi);
+  }
+}
+
+void FlowStats::end_detection(StatsFlow& f) {
+  if (f.dpi) f.app = dpi_->finish(f.dpi);
+}
+
+void FlowStats::release(uint32_t idx) {
+  index_.erase(pool_[idx].key);
+  free_.push_back(idx);
+}
+
+void FlowStats::expire(TimestampNs now, bool all,
+                       const std::function<void(const StatsFlow&)>& done) {
+  std::vector<uint32_t> ended;
+  for (const auto& [key, idx] : index_) {
+    const StatsFlow& f = pool_[idx];
+    if (all || f.last + (f.closed ? kClosedLinger : idle_timeout_) < now) ended.push_back(idx);
+  }
+  // Oldest first, so that records come out in a stable order.
+  std::sort(ended.begin(), ended.end(), [&](uint32_t a, uint32_t b) {
+    return pool_[a].first != pool_[b].first ? pool_[a].first < pool_[b].first : a < b;
+  });
+  for (uint32_t idx : ended) {
+    end_detection(pool_[idx]);
+    done(pool_[idx]);
+    release(idx);
+  }
+}
+
+void FlowStats::evict_oldest(size_t n, const std::function<void(const StatsFlow&)>& done) {
+  std::vector<uint32_t> all;
+  all.reserve(index_.size());
+  for (const auto& [key, idx] : index_) all.push_back(idx);
+  n = std::min(n, all.size());
+  std::nth_element(all.begin(), all.begin() + std::ptrdiff_t(n), all.end(),
+                   [&](uint32_t a, uint32_t b) { return pool_[a].last < pool_[b].last; });
+  all.resize(n);
+  for (uint32_t idx : all) {
+    end_detection(pool_[idx]);
+    done(pool_[idx]);
+    release(idx);
+  }
+  evicted_ += n;
+}
+
+}  // namespace netsift

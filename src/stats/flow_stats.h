@@ -1,0 +1,89 @@
+// Per-flow accounting for the statistics: one record per bidirectional 5-tuple (+VLAN)
+// with packets and bytes each way, first and last time, TCP handshake state and DNS
+// NXDOMAIN answers. The per-packet path touches only its flow's record; at the end of
+// each time bucket the records touched roll up into a BucketPartial (hosts, peers,
+// services, countries, protocols, detector inputs). Records live in a pool indexed by
+// a hash map, so their addresses stay put. The number of flows is capped: when full,
+// the caller rolls up and evict_oldest() ends the longest-idle sixteenth (counted).
+#pragma once
+
+#include <tsl/robin_map.h>
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "decode/packet_view.h"
+#include "enrich/app_detect.h"
+#include "flow/flow_key.h"
+#include "stats/bucket.h"
+
+namespace netsift {
+
+struct StatsFlow {
+  FlowKey key;
+  bool client_is_lo = true;  // the client (SYN sender, else first sender) is key.lo_ip
+  uint8_t proto = 0;
+  TimestampNs first = 0, last = 0;
+  uint64_t packets[2] = {0, 0}, bytes[2] = {0, 0};  // [0] client to server, [1] back
+  uint16_t flags[2] = {0, 0};                       // TCP flags seen each way
+  bool syn = false, synack = false, established = false, closed = false;
+  std::string_view service;  // by server port
+  std::string_view app;      // nDPI's name for the protocol, once detection is over
+  void* dpi = nullptr;       // nDPI state while detection goes on
+  uint64_t nxdomain = 0;     // NXDOMAIN answers to the client
+  // Since the last roll-up:
+  uint64_t d_packets[2] = {0, 0}, d_bytes[2] = {0, 0}, d_nxdomain = 0;
+  uint32_t d_syn = 0;                                                          // client SYNs
+  uint32_t d_flag_syn = 0, d_flag_synack = 0, d_flag_fin = 0, d_flag_rst = 0;  // packets
+  bool d_started = false, d_synack = false, d_completed = false, touched = false;
+
+  const IpAddress& client() const { return client_is_lo ? key.lo_ip : key.hi_ip; }
+  const IpAddress& server() const { return client_is_lo ? key.hi_ip : key.lo_ip; }
+  uint16_t client_port() const { return client_is_lo ? key.lo_port : key.hi_port; }
+  uint16_t server_port() const { return client_is_lo ? key.hi_port : key.lo_port; }
+};
+
+class FlowStats {
+ public:
+  // `dpi` (may be null) names application protocols; it must outlive the table.
+  FlowStats(size_t max_flows, TimestampNs idle_timeout, AppDetector* dpi = nullptr)
+      : max_flows_(max_flows), idle_timeout_(idle_timeout), dpi_(dpi) {}
+  ~FlowStats();
+  FlowStats(FlowStats&&) = default;
+
+  // `v` is an IP packet with addresses; `ip_length` its bytes on the wire from the IP
+  // header on; `nxdomain`: a DNS answer with RCODE 3. Fragments count in a flow without
+  // ports (their transport header is in one fragment only).
+  void add(const PacketView& v, uint32_t ip_length, bool nxdomain);
+  // Rolls every flow touched since the last call into `out`; `country` names the
+  // country (or range) of an address for the per-country aggregate.
+  void roll_up(BucketPartial& out, const std::function<std::string_view(const IpAddress&)>& country,
+               size_t max_set_entries);
+  // Ends flows idle since before `now - idle_timeout` (closed TCP flows after 5 s), or
+  // every flow when `all`; each ended flow goes to `done` before it is forgotten.
+  void expire(TimestampNs now, bool all, const std::function<void(const StatsFlow&)>& done);
+  bool full() const { return index_.size() >= max_flows_; }
+  // Ends the `n` flows idle longest (call after roll_up: their counts are then rolled).
+  void evict_oldest(size_t n, const std::function<void(const StatsFlow&)>& done);
+  size_t size() const { return index_.size(); }
+  size_t max_flows() const { return max_flows_; }
+  uint64_t evicted() const { return evicted_; }
+
+ private:
+  void release(uint32_t idx);
+
+  void end_detection(StatsFlow& f);
+
+  size_t max_flows_;
+  TimestampNs idle_timeout_;
+  AppDetector* dpi_;
+  tsl::robin_map<FlowKey, uint32_t, FlowKeyHash> index_;
+  std::vector<StatsFlow> pool_;
+  std::vector<uint32_t> free_;
+  std::vector<uint32_t> touched_;
+  uint64_t evicted_ = 0;
+};
+
+}  // namespace netsift

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Anomaly alerts of `netsift stats` on synthetic captures built here: each scenario
+must give exactly the alerts listed (kind, source, destination, port, count) — the
+attack is found and the ordinary traffic next to it is not. Thresholds are lowered
+with the command-line flags where the defaults would need huge captures.
+
+Usage: stats_alerts_test.py --bin build/netsift
+"""
+import argparse, json, os, random, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcap_build import Pcap, dns_query, dns_response  # noqa: E402
+
+T0 = 1700000040.0  # a multiple of 60: every scenario starts a bucket
+FAILS = []
+
+
+def alerts(binary, cap, args):
+    p = subprocess.run([binary, "stats", "-r", cap, "--json", "--no-sqlite", "--no-geoip"] + args,
+                       capture_output=True, timeout=120)
+    if p.returncode != 0:
+        FAILS.append(f"{cap}: exit {p.returncode} {p.stderr.decode()[-300:]}")
+    out = []
+    for l in p.stdout.decode().splitlines():
+        e = json.loads(l)
+        if e["event"] == "alert":
+            out.append((e["kind"], e.get("src_ip"), e.get("dst_ip"), e.get("port"), e["count"]))
+    return sorted(out, key=str)
+
+
+def scenario(name, binary, d, build, args, want):
+    c = Pcap()
+    build(c)
+    cap = os.path.join(d, name + ".pcap")
+    c.write(cap)
+    got = alerts(binary, cap, args)
+    want = sorted(want, key=str)
+    ok = got == want
+    print("ok  " if ok else "FAIL", name, got if not ok else "")
+    if not ok:
+        FAILS.append(f"{name}: got {got}, want {want}")
+
+
+def vertical_scan(c):
+    for i, port in enumerate(range(1, 201)):
+        t = T0 + i * 0.05
+        c.tcp(t, "10.0.0.66", "10.0.0.9", 50000, port, "S")
+        if port in (22, 80):
+            c.tcp(t + 0.001, "10.0.0.9", "10.0.0.66", port, 50000, "SA")
+        else:
+            c.tcp(t + 0.001, "10.0.0.9", "10.0.0.66", port, 50000, "RA")
+    # A busy but ordinary client: 150 connections to one web server, all answered.
+    for i in range(150):
+        t = T0 + 1 + i * 0.1
+        c.tcp(t, "10.0.0.70", "10.0.0.80", 40000 + i, 443, "S")
+        c.tcp(t + 0.001, "10.0.0.80", "10.0.0.70", 443, 40000 + i, "SA")
+        c.tcp(t + 0.002, "10.0.0.70", "10.0.0.80", 40000 + i, 443, "A")
+
+
+def horizontal_scan(c):
+    for i in range(60):
+        c.tcp(T0 + i * 0.1, "10.0.0.66", f"10.0.1.{i + 1}", 50001, 22, "S")
+    # A client that reaches 60 web servers, each answering.
+    for i in range(60):
+        t = T0 + i * 0.1
+        c.tcp(t, "10.0.0.71", f"10.0.2.{i + 1}", 41000 + i, 443, "S")
+        c.tcp(t + 0.001, f"10.0.2.{i + 1}", "10.0.0.71", 443, 41000 + i, "SA")
+
+
+def syn_flood(c):
+    rnd = random.Random(1)
+    for i in range(1000):
+        src = f"100.{rnd.randrange(64, 128)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}"
+        t = T0 + i * 0.05
+        c.tcp(t, src, "10.0.0.9", rnd.randrange(1024, 65535), 80, "S")
+        c.tcp(t + 0.001, "10.0.0.9", src, 80, 1024 + i, "SA")
+    # As many new connections to another server, each completed.
+    for i in range(800):
+        t = T0 + i * 0.07
+        c.tcp(t, "10.0.0.72", "10.0.0.10", 20000 + i, 443, "S")
+        c.tcp(t + 0.001, "10.0.0.10", "10.0.0.72", 443, 20000 + i, "SA")
+        c.tcp(t + 0.002, "10.0.0.72", "10.0.0.10", 20000 + i, 443, "A")
+
+
+def icmp_flood(c):
+    for i in range(1000):
+        c.icmp(T0 + i * 0.05, "10.0.0.66", "10.0.0.9", seq=i)
+    for i in range(60):
+        c.icmp(T0 + i, "10.0.0.73", "10.0.0.10", seq=i)
+        c.icmp(T0 + i + 0.001, "10.0.0.10", "10.0.0.73", seq=i)
+
+
+def udp_flood(c):
+    for i in range(1000):
+        c.udp(T0 + i * 0.05, "10.0.0.66", "10.0.0.9", 40000 + i % 50, 9999, b"u" * 64)
+    for i in range(1000):  # a busy resolver: every query answered
+        c.udp(T0 + i * 0.05, "10.0.0.74", "10.0.0.53", 30000 + i, 53, dns_query(i, f"host{i}.example.com"))
+        c.udp(T0 + i * 0.05 + 0.001, "10.0.0.53", "10.0.0.74", 53, 30000 + i,
+              dns_response(i, f"host{i}.example.com"))
+
+
+def volume_spike(c):
+    # 10 s buckets: 8 buckets of ~10 kB, then ~2 MB.
+    for b in range(8):
+        for i in range(10):
+            c.tcp(T0 + b * 10 + i * 0.5, "10.0.0.20", "10.0.0.21", 45000, 8080, "PA", b"v" * 1000)
+    for i in range(1400):
+        c.tcp(T0 + 80 + i * 0.005, "10.0.0.20", "10.0.0.21", 45000, 8080, "PA", b"v" * 1460)
+    # A steady neighbour.
+    for b in range(9):
+        for i in range(10):
+            c.tcp(T0 + b * 10 + i * 0.5, "10.0.0.22", "10.0.0.23", 45001, 8080, "PA", b"w" * 1000)
+
+
+def nxdomain(c):
+    rnd = random.Random(3)
+    for i in range(60):  # 60 domains that do not exist (a DGA)
+        name = "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(12)) + \
+            [".com", ".net", ".org", ".info"][i % 4]
+        c.udp(T0 + i * 0.5, "10.0.0.30", "10.0.0.53", 33000 + i, 53, dns_query(i, name))
+        c.udp(T0 + i * 0.5 + 0.01, "10.0.0.53", "10.0.0.30", 53, 33000 + i, dns_response(i, name, 3))
+    for i in range(90):  # a misconfigured host retrying three names
+        name = ["printer.local.lan", "wpad.lan", "intranet.lan"][i % 3]
+        c.udp(T0 + i * 0.5, "10.0.0.31", "10.0.0.53", 34000 + i, 53, dns_query(i, name))
+        c.udp(T0 + i * 0.5 + 0.01, "10.0.0.53", "10.0.0.31", 53, 34000 + i, dns_response(i, name, 3))
+    for i in range(300):  # a load test: many names that do not exist under one zone
+        name = f"nx{rnd.randrange(100000)}.bench.test"
+        c.udp(T0 + i * 0.1, "10.0.0.32", "10.0.0.53", 35000 + i, 53, dns_query(i, name))
+        c.udp(T0 + i * 0.1 + 0.01, "10.0.0.53", "10.0.0.32", 53, 35000 + i, dns_response(i, name, 3))
+
+
+def dns_tunnel(c):
+    rnd = random.Random(2)
+    for i in range(30):  # dnscat-like: hex data in labels
+        data = "".join(rnd.choice("0123456789abcdef") for _ in range(60))
+        name = f"{data[:30]}.{data[30:]}.t.evil-tunnel.com"
+        c.udp(T0 + i, "10.0.0.40", "10.0.0.53", 35000 + i, 53, dns_query(i, name, 16))
+    for i in range(30):  # base32 data (iodine-like) under another domain
+        data = "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(56))
+        c.udp(T0 + i, "10.0.0.42", "10.0.0.53", 36000 + i, 53, dns_query(i, f"{data}.x.tun.example.org", 10))
+    for i in range(30):  # long but ordinary names
+        name = f"this-is-a-perfectly-ordinary-but-rather-long-name-{i}.service.example.com"
+        c.udp(T0 + i, "10.0.0.41", "10.0.0.53", 37000 + i, 53, dns_query(i, name))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    a = ap.parse_args()
+    b = os.path.abspath(a.bin)
+    with tempfile.TemporaryDirectory() as d:
+        scenario("vertical_scan", b, d, vertical_scan, [],
+                 [("port_scan", "10.0.0.66", "10.0.0.9", None, 198)])
+        scenario("horizontal_scan", b, d, horizontal_scan, [],
+                 [("port_scan", "10.0.0.66", None, 22, 60)])
+        scenario("syn_flood", b, d, syn_flood, ["--syn-flood-rate", "10"],
+                 [("syn_flood", None, "10.0.0.9", 80, 1000)])
+        scenario("icmp_flood", b, d, icmp_flood, ["--icmp-flood-rate", "10"],
+                 [("icmp_flood", None, "10.0.0.9", None, 1000)])
+        scenario("udp_flood", b, d, udp_flood, ["--udp-flood-rate", "10"],
+                 [("udp_flood", None, "10.0.0.9", None, 1000)])
+        scenario("volume_spike", b, d, volume_spike,
+                 ["--bucket", "10", "--volume-min-bytes", "1000000"],
+                 [("volume_spike", "10.0.0.20", None, None, 1400 * 1500),
+                  ("volume_spike", "10.0.0.21", None, None, 1400 * 1500)])
+        scenario("nxdomain_burst", b, d, nxdomain, [],
+                 [("dns_nxdomain_burst", "10.0.0.30", None, None, 60)])
+        scenario("dns_tunnel", b, d, dns_tunnel, [],
+                 [("dns_tunnel", "10.0.0.40", None, None, 30), ("dns_tunnel", "10.0.0.42", None, None, 30)])
+        # The same captures with the default thresholds (floods and spikes need more).
+        scenario("syn_flood_default", b, d, syn_flood, [], [])
+        scenario("udp_flood_default", b, d, udp_flood, [], [])
+        scenario("no_alerts_flag", b, d, vertical_scan, ["--no-alerts"], [])
+    print("stats alerts:", "FAILED" if FAILS else "ok", len(FAILS), "failures")
+    sys.exit(1 if FAILS else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -99,6 +99,14 @@ void print_session_summary(FILE* out, const SessionTotals& t) {
                plural(s.tcp_gap_bytes, "byte", "bytes").c_str(),
                (unsigned long)s.tcp_cap_dropped_bytes,
                plural(a.analyzer_errors, "analyzer error", "analyzer errors").c_str());
+  // Overlapping data that differs is an evasion attempt or a broken stack: the first
+  // copy is what the analyzers got (as most OS stacks keep it), the rest is counted.
+  if (s.tcp_conflicting_overlaps) {
+    std::fprintf(out,
+                 "netsift: %lu TCP overlaps, %lu with conflicting data "
+                 "(tcp.conflicting_overlap; the first copy was kept)\n",
+                 (unsigned long)s.tcp_overlaps, (unsigned long)s.tcp_conflicting_overlaps);
+  }
   if (a.analyzer_tail_overflows || a.budget_refusals) {
     std::fprintf(out,
                  "netsift: %lu analyzers stopped at the tail cap, %lu buffers refused by the "

@@ -161,6 +161,8 @@ void FlowTable::end_flow(Flow* f, CloseReason reason) {
     if (s) {
       stats_.tcp_gap_bytes += s->stats().gap_bytes;
       stats_.tcp_cap_dropped_bytes += s->stats().cap_dropped_bytes;
+      stats_.tcp_overlaps += s->stats().overlaps;
+      stats_.tcp_conflicting_overlaps += s->stats().conflicting_overlaps;
     }
   }
   app_.close(f->app);

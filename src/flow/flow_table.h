@@ -42,6 +42,8 @@ struct FlowTableStats {
   uint64_t flows_evicted = 0;  // closed early because max_flows was reached
   uint64_t tcp_gap_bytes = 0;
   uint64_t tcp_cap_dropped_bytes = 0;
+  uint64_t tcp_overlaps = 0;              // segments re-sending bytes already held or sent
+  uint64_t tcp_conflicting_overlaps = 0;  // of which with other bytes (the first copy wins)
 };
 
 enum class CloseReason : uint8_t { Open, Fin, Rst, Timeout, EndOfInput, Evicted, PortReuse };

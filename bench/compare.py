@@ -1,81 +1,204 @@
 #!/usr/bin/env python3
-"""Times netsift against its peers on one capture, in one run, output to /dev/null, and
-prints each command's best-of-N wall time and the ratios the project tracks.
+"""Times netsift against its peers and floors on one capture, in one run, and prints one
+table of ratios (issue 12's targets). bench/run.sh builds everything and calls this.
 
-Usage: bench/compare.py [--pcap FILE] [--runs N] [--only packets|sessions]
-  --pcap defaults to /tmp/bench/bench-1000m.pcap (make it with
-  ../shared/bench/make-bench-pcap.sh /tmp/bench 1000; see bench/README.md).
+Usage: bench/compare.py --pcap FILE [--runs N] [--peer-runs N] [--only GROUP,...]
+                        [--floor DIR] [--bin NETSIFT] [--digests]
+  GROUP: packets, sessions, http, stats, workers (default: all).
+  --floor: the built ../shared/bench/floor (read_walk, nids_count).
+  --digests: only print the md5 of `packets` and `sessions --json` output (to prove an
+             optimisation leaves the output byte-identical), then exit.
+
+Every command runs N times, interleaved round by round (so a burst of load on this shared
+machine hits every command alike), output to /dev/null, page cache warm. For each the
+best wall time, the best CPU time (user + sys) and the peak RSS (GNU time's
+%M, the figure `/usr/bin/time -v` reports) are kept. Ratios are computed on wall time and on CPU time;
+on a loaded machine the CPU ratio is the one to trust.
 """
-import argparse, os, shutil, subprocess, sys, time
+import argparse, datetime, hashlib, os, platform, shutil, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
+TSHARK_FILTER = "http or dns or mysql or pgsql or smtp or ftp"
+TSHARK_FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ip.dst", "tcp.stream",
+                 "_ws.col.Protocol", "_ws.col.Info"]
 
-def best_time(cmd, runs, env=None):
-    best = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        with open(os.devnull, "wb") as null:
-            p = subprocess.run(cmd, stdout=null, stderr=subprocess.DEVNULL, env=env)
-        elapsed = time.perf_counter() - start
-        if p.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(cmd)} failed with {p.returncode}")
-        best = elapsed if best is None else min(best, elapsed)
-    return best
+
+class Cmd:
+    def __init__(self, key, label, argv, env=None, runs=None, netsift=False):
+        self.key, self.label, self.argv, self.env = key, label, argv, env
+        self.runs = runs  # None: the common --runs
+        self.netsift = netsift
+        self.wall = self.cpu = None
+        self.rss_kb = 0
+
+    def run_once(self):
+        # Times from wait4 (microseconds; the rusage includes GNU time's reaped child).
+        # Peak RSS from GNU time's %M: a child forked from this Python process would
+        # count the interpreter's pages in its ru_maxrss.
+        with tempfile.NamedTemporaryFile("r", prefix="netsift-bench-time-") as out:
+            argv = ["/usr/bin/time", "-q", "-o", out.name, "-f", "%M"] + self.argv
+            start = time.perf_counter()
+            with open(os.devnull, "wb") as null:
+                p = subprocess.Popen(argv, stdout=null, stderr=subprocess.DEVNULL, env=self.env)
+                _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - start
+            p.returncode = os.waitstatus_to_exitcode(status)
+            rss = out.read().split()
+        if p.returncode not in (0, 1) or len(rss) != 1:
+            raise SystemExit(f"{' '.join(self.argv)} failed with {p.returncode}")
+        cpu = ru.ru_utime + ru.ru_stime
+        self.wall = wall if self.wall is None else min(self.wall, wall)
+        self.cpu = cpu if self.cpu is None else min(self.cpu, cpu)
+        self.rss_kb = max(self.rss_kb, int(rss[0]))
+
+
+def load():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def md5_of(argv):
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return hashlib.md5(p.stdout).hexdigest(), len(p.stdout)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pcap", default="/tmp/bench/bench-1000m.pcap")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pcap", required=True)
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "netsift"))
-    ap.add_argument("--nids", default=os.path.join(ROOT, "build", "bench", "nids_reassemble"))
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--only", choices=["packets", "sessions"])
+    ap.add_argument("--floor", default=os.path.join(ROOT, "..", "shared", "bench", "floor"))
+    ap.add_argument("--runs", type=int, default=5, help="runs of each netsift command and fast peer")
+    ap.add_argument("--peer-runs", type=int, default=1, help="runs of tshark (minutes per GB)")
+    ap.add_argument("--only", default="packets,sessions,http,stats,workers")
+    ap.add_argument("--digests", action="store_true")
     a = ap.parse_args()
+    groups = set(a.only.split(","))
     if not os.path.exists(a.pcap):
         raise SystemExit(f"{a.pcap} missing: see bench/README.md")
+    ns, pcap = a.bin, a.pcap
+    q = ["--no-progress"]
+
+    if a.digests:
+        for name, argv in (("packets", [ns, "packets", "-r", pcap] + q),
+                           ("sessions --json", [ns, "sessions", "-r", pcap, "--json"] + q)):
+            digest, size = md5_of(argv)
+            print(f"{digest}  {size:>12} bytes  netsift {name}")
+        return
+
     # Warm the page cache so every command reads from memory.
-    with open(a.pcap, "rb") as f:
+    with open(pcap, "rb") as f:
         while f.read(1 << 24):
             pass
-    size_mb = os.path.getsize(a.pcap) / 1e6
+    size_mb = os.path.getsize(pcap) / 1e6
     utc = dict(os.environ, TZ="UTC")
     local = {k: v for k, v in os.environ.items() if k != "TZ"}
-    rows = []
+    tmp = tempfile.mkdtemp(prefix="netsift-bench-")
+    http_off = os.path.join(tmp, "http_off.yaml")
+    with open(http_off, "w") as f:
+        f.write("protocols:\n  http:\n    enabled: false\n")
+    read_walk = os.path.join(a.floor, "read_walk")
+    nids = os.path.join(a.floor, "nids_count")
+    help_text = subprocess.run([ns, "sessions", "--help"], capture_output=True, text=True).stdout
+    has_workers = "--workers" in help_text
+    cores = os.cpu_count() or 1
 
-    def t(name, cmd, env=None):
-        s = best_time(cmd, a.runs, env)
-        rows.append((name, s))
-        print(f"  {name:44s} {s:7.3f} s  {size_mb / s:8.0f} MB/s", flush=True)
-        return s
+    cmds = {}
 
-    print(f"capture: {a.pcap} ({size_mb:.0f} MB), best of {a.runs} runs, output to /dev/null")
-    if a.only in (None, "packets"):
-        ns_text = t("netsift packets (text)", [a.bin, "packets", "-r", a.pcap, "--no-progress"], local)
-        ns_json = t("netsift packets --json", [a.bin, "packets", "-r", a.pcap, "--json", "--no-progress"], local)
-        ns_hex = t("netsift packets --hex", [a.bin, "packets", "-r", a.pcap, "--hex", "--no-progress"], local)
-        td = t("tcpdump -nn", ["tcpdump", "-nn", "-r", a.pcap], local)
-        td_utc = t("TZ=UTC tcpdump -nn", ["tcpdump", "-nn", "-r", a.pcap], utc)
-        td_x = t("tcpdump -nn -X", ["tcpdump", "-nn", "-X", "-r", a.pcap], utc)
-        print("ratios (higher = netsift faster; targets in parentheses):")
-        print(f"  text vs tcpdump -nn          {td / ns_text:6.1f}x  (>= 20)")
-        print(f"  text vs TZ=UTC tcpdump -nn   {td_utc / ns_text:6.1f}x  (>= 12)")
-        print(f"  --hex vs tcpdump -nn -X      {td_x / ns_hex:6.1f}x  (>= 20)")
-        print(f"  --json time / text time      {ns_json / ns_text:6.2f}   (<= 1.2)")
-    if a.only in (None, "sessions"):
-        ns_s = t("netsift sessions --json", [a.bin, "sessions", "-r", a.pcap, "--json", "--no-progress"])
-        # TCP only, like libnids: the BPF filter keeps UDP (and its DNS analysis) out.
-        ns_tcp = t("netsift sessions --json tcp", [a.bin, "sessions", "-r", a.pcap, "--json",
-                                                   "--no-progress", "tcp"])
-        if os.path.exists(a.nids):
-            nids = t("libnids reassembly only (bench/nids_reassemble)", [a.nids, a.pcap])
-            print("ratios (lower = netsift faster):")
-            print(f"  sessions --json tcp / libnids        {ns_tcp / nids:5.2f}  (<= 1.0; both TCP only)")
-            print(f"  sessions --json / libnids            {ns_s / nids:5.2f}  (netsift also emits every UDP "
-                  "datagram and analyses every DNS message)")
-        else:
-            print(f"  ({a.nids} not built: cmake with libnids-dev installed)")
+    def add(key, label, argv, **kw):
+        cmds[key] = Cmd(key, label, argv, **kw)
+
+    sess = [ns, "sessions", "-r", pcap, "--json"] + q
+    if has_workers:
+        sess += ["--workers", "1"]
+    if "packets" in groups:
+        add("packets", "netsift packets", [ns, "packets", "-r", pcap] + q, env=local, netsift=True)
+        add("tcpdump", "tcpdump -nn", ["tcpdump", "-nn", "-r", pcap], env=local)
+        add("tcpdump_utc", "TZ=UTC tcpdump -nn", ["tcpdump", "-nn", "-r", pcap], env=utc)
+    if groups & {"sessions", "http"}:
+        add("sessions", "netsift sessions --json" + (" --workers 1" if has_workers else ""),
+            sess, netsift=True)
+    if "sessions" in groups:
+        if os.path.exists(nids):
+            add("nids", "libnids nids_count (reassembly only)", [nids, pcap])
+        if shutil.which("tshark"):
+            argv = ["tshark", "-n", "-r", pcap, "-Y", TSHARK_FILTER, "-T", "fields"]
+            for field in TSHARK_FIELDS:
+                argv += ["-e", field]
+            add("tshark", f"tshark -Y '{TSHARK_FILTER}' -T fields", argv, runs=a.peer_runs)
+    if "http" in groups:
+        add("http_off", "netsift sessions --json, HTTP off (config)", sess + ["--config", http_off],
+            netsift=True)
+    if "stats" in groups:
+        add("stats", "netsift stats --json --no-geoip --no-sqlite",
+            [ns, "stats", "-r", pcap, "--json", "--no-geoip", "--no-sqlite"] + q, netsift=True)
+        if os.path.exists(read_walk):
+            add("read_walk", "read_walk (read() in 1 MiB blocks)", [read_walk, pcap])
+    if "workers" in groups and has_workers:
+        for n in range(1, cores + 1):
+            add(f"workers{n}", f"netsift sessions --json --workers {n}",
+                [ns, "sessions", "-r", pcap, "--json", "--workers", str(n)] + q, netsift=True)
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = load()
+    rounds = max([a.runs] + [c.runs or 0 for c in cmds.values()])
+    for r in range(rounds):
+        for c in cmds.values():
+            if r < (c.runs if c.runs is not None else a.runs):
+                c.run_once()
+        print(f"  round {r + 1}/{rounds} done, load {load()}", file=sys.stderr, flush=True)
+    load_after = load()
+
+    print(f"netsift bench, {started:%Y-%m-%d %H:%M} UTC, {platform.node()}: {cpu_model()}, "
+          f"{cores} cores, {platform.system()} {platform.release()}")
+    print(f"capture: {pcap} ({size_mb:.0f} MB); best of {a.runs} runs "
+          f"(tshark: {a.peer_runs}), interleaved, output to /dev/null; "
+          f"load average before {load_before}, after {load_after}")
+    if not has_workers:
+        print("(`netsift sessions --help` shows no --workers: the workers rows are left out)")
+    print()
+    print("| command | wall s | CPU s | peak RSS MB |")
+    print("|---|---:|---:|---:|")
+    for c in cmds.values():
+        print(f"| {c.label} | {c.wall:.3f} | {c.cpu:.3f} | {c.rss_kb / 1024:.0f} |")
+    print()
+    print("| ratio | wall | CPU | target | met (wall / CPU) |")
+    print("|---|---:|---:|---|---|")
+
+    def ratio(name, num, den, target, higher_better):
+        if num not in cmds or den not in cmds:
+            return
+        w = cmds[num].wall / cmds[den].wall
+        c = cmds[num].cpu / cmds[den].cpu if cmds[den].cpu > 0 else float("nan")
+        ok = (lambda x: x >= target) if higher_better else (lambda x: x <= target)
+        sign = ">=" if higher_better else "<="
+        met = f"{'yes' if ok(w) else 'no'} / {'yes' if ok(c) else 'no'}"
+        print(f"| {name} | {w:.2f}x | {c:.2f}x | {sign} {target} | {met} |")
+
+    ratio("tcpdump -nn / netsift packets (speed-up)", "tcpdump", "packets", 30, True)
+    ratio("TZ=UTC tcpdump -nn / netsift packets", "tcpdump_utc", "packets", 12, True)
+    ratio("netsift sessions --json / libnids", "sessions", "nids", 1.0, False)
+    ratio("tshark / netsift sessions --json (speed-up)", "tshark", "sessions", 30, True)
+    ratio("sessions --json HTTP on / HTTP off", "sessions", "http_off", 1.3, False)
+    ratio("netsift stats / read_walk", "stats", "read_walk", 3, False)
+    for n in range(2, cores + 1):
+        ratio(f"--workers {n} speed-up over --workers 1", "workers1", f"workers{n}", round(0.8 * n, 2),
+              True)
+    worst = max((c.rss_kb for c in cmds.values() if c.netsift), default=0)
+    print(f"| peak RSS of the netsift commands, MB | {worst / 1024:.0f} | | <= 200 | "
+          f"{'yes' if worst <= 200 * 1024 else 'no'} |")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 // `netsift sessions` (TCP sessions and UDP datagrams with protocol analysis) and
 // `netsift run --config FILE` (every job the config file enables, in one pass).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "output/event_sinks.h"
 #include "output/hash_file.h"
 #include "output/packet_printer.h"
+#include "output/safe_file.h"
 
 namespace netsift {
 namespace {
@@ -95,6 +98,18 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
       return kExitError;
     }
   }
+  // The extraction directory is checked once here, so that a bad one (a planted link, a
+  // file, no permission) ends the run by name rather than as a count of failed files.
+  if (auto http = s.flow.app.options.find("http"); http != s.flow.app.options.end()) {
+    if (std::string dir(http->second.get_string("extract_dir")); !dir.empty()) {
+      int fd = open_output_dir(dir, FileSecrecy::Public, error);
+      if (fd < 0) {
+        std::fprintf(stderr, "netsift: --extract-files %s\n", error.c_str());
+        return kExitError;
+      }
+      ::close(fd);
+    }
+  }
   // Analyzer events pass the session filters, then the login detectors, on their way to
   // the outputs.
   AuthMonitor auth(s.auth, analyzer_events, hashes.get());
@@ -112,8 +127,10 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
   for (int kind = 0; kind < 2; ++kind) {
     const std::string& path = kind == 0 ? s.output_dir : s.sqlite_path;
     if (path.empty()) continue;
-    auto sink = kind == 0 ? open_directory_sink(path, existing, error)
-                          : open_sqlite_sink(path, existing, error);
+    // Auth events and HTTP headers carry credentials unless --redact took them out.
+    FileSecrecy secrecy = s.flow.app.redact ? FileSecrecy::Public : FileSecrecy::Secret;
+    auto sink = kind == 0 ? open_directory_sink(path, existing, secrecy, error)
+                          : open_sqlite_sink(path, existing, secrecy, error);
     if (!sink) {
       std::fprintf(stderr, "netsift: %s\n", error.c_str());
       return kExitError;

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "output/safe_file.h"
+
 namespace netsift {
 namespace {
 
@@ -37,10 +39,10 @@ bool PcapWriter::open() {
   if (path_ == "-") {
     fd_ = STDOUT_FILENO;
   } else {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // Replaced when it exists, as tcpdump does, but never through a symbolic link.
+    fd_ = open_output_file(path_, IfExists::Replace, FileSecrecy::Public, error_);
     if (fd_ < 0) {
-      error_code_ = errno;
-      error_ = fmt::format("{}: cannot create: {}", path_, std::strerror(errno));
+      error_code_ = errno ? errno : EPERM;
       return false;
     }
   }

@@ -34,6 +34,9 @@ inline uint64_t load_le64(const uint8_t* p) {
 inline std::string_view as_chars(ByteView v) {
   return {reinterpret_cast<const char*>(v.data()), v.size()};
 }
+inline ByteView as_bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 // A read cursor over wire bytes. Every read checks bounds; a failed read sets the
 // cursor to failed, returns 0 and leaves it failed, so parsers can read a whole header
@@ -66,6 +69,19 @@ class Cursor {
     return v;
   }
   void skip(size_t n) { (void)bytes(n); }
+  // A NUL-terminated string (the NUL consumed, not included); without a NUL the cursor
+  // fails.
+  bool cstring(ByteView& out) {
+    ByteView tail = rest();
+    const void* nul = tail.empty() ? nullptr : std::memchr(tail.data(), 0, tail.size());
+    if (!nul) {
+      ok_ = false;
+      return false;
+    }
+    out = bytes(size_t(static_cast<const uint8_t*>(nul) - tail.data()));
+    pos_ += 1;
+    return true;
+  }
 
  private:
   template <size_t N, typename F>

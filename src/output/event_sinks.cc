@@ -14,6 +14,7 @@
 #include <map>
 
 #include "output/json_text.h"
+#include "output/safe_file.h"
 
 namespace netsift {
 namespace {
@@ -56,16 +57,26 @@ class PrettyJsonSink final : public EventSink {
 
 class DirectorySink final : public OutputSink {
  public:
-  explicit DirectorySink(std::string dir) : dir_(std::move(dir)) {}
-  ~DirectorySink() override { close(); }
+  DirectorySink(std::string dir, int dir_fd, ExistingOutput existing, FileSecrecy secrecy)
+      : dir_(std::move(dir)), dir_fd_(dir_fd), existing_(existing), secrecy_(secrecy) {}
+  ~DirectorySink() override {
+    close();
+    ::close(dir_fd_);
+  }
   void emit(const Event& e) override {
     if (failed()) return;
     auto it = files_.find(e.kind());
     if (it == files_.end()) {
-      std::string path = fmt::format("{}/{}.jsonl", dir_, e.kind());
-      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      std::string name = fmt::format("{}.jsonl", e.kind());
+      std::string path = fmt::format("{}/{}", dir_, name);
+      // Refuse: the directory held no event file when checked, so one there now was
+      // put there by someone else.
+      std::string error;
+      int fd = open_output_file(
+          dir_fd_, name, existing_ == ExistingOutput::Append ? IfExists::Append : IfExists::Refuse,
+          secrecy_, error, path);
       if (fd < 0) {
-        fail(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+        fail(std::move(error));
         return;
       }
       File f{fd, path, std::make_unique<OutputBuffer>(fd), nullptr};
@@ -104,6 +115,9 @@ class DirectorySink final : public OutputSink {
     }
   }
   std::string dir_;
+  int dir_fd_;  // opened once: the files go where the directory was checked
+  ExistingOutput existing_;
+  FileSecrecy secrecy_;
   std::map<std::string, File> files_;
 };
 
@@ -112,9 +126,12 @@ class SqliteSink final : public OutputSink {
   explicit SqliteSink(std::string path) : path_(std::move(path)) {}
   ~SqliteSink() override { close(); }
 
-  bool open(ExistingOutput existing, std::string& error) {
+  bool open(ExistingOutput existing, FileSecrecy secrecy, std::string& error) {
+    std::string open_path;
+    if (!prepare_database_file(path_, secrecy, open_path, error)) return false;
     int rc =
-        sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+        sqlite3_open_v2(open_path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, nullptr);
     if (rc != SQLITE_OK) {
       error = fmt::format("{}: cannot open SQLite database: {}", path_,
                           db_ ? sqlite3_errmsg(db_) : "out of memory");
@@ -264,10 +281,14 @@ class SqliteSink final : public OutputSink {
 };
 
 // Event files an earlier run left in `dir` (sorted, at most a few named).
-std::vector<std::string> existing_event_files(const std::string& dir) {
+std::vector<std::string> existing_event_files(int dir_fd) {
   std::vector<std::string> found;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return found;
+  int fd = ::dup(dir_fd);  // closedir closes what fdopendir was given
+  DIR* d = fd < 0 ? nullptr : fdopendir(fd);
+  if (!d) {
+    if (fd >= 0) ::close(fd);
+    return found;
+  }
   while (dirent* entry = readdir(d)) {
     std::string_view name = entry->d_name;
     if (name.size() > 6 && name.substr(name.size() - 6) == ".jsonl") found.emplace_back(name);
@@ -286,22 +307,11 @@ std::unique_ptr<EventSink> make_pretty_json_sink(OutputBuffer& out) {
   return std::make_unique<PrettyJsonSink>(out);
 }
 std::unique_ptr<OutputSink> open_directory_sink(const std::string& dir, ExistingOutput existing,
-                                                std::string& error) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    error = fmt::format("{}: cannot create output directory: {}", dir, std::strerror(errno));
-    return nullptr;
-  }
-  struct stat st {};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    error = fmt::format("{}: exists and is not a directory", dir);
-    return nullptr;
-  }
-  if (access(dir.c_str(), W_OK | X_OK) != 0) {
-    error = fmt::format("{}: cannot write there: {}", dir, std::strerror(errno));
-    return nullptr;
-  }
+                                                FileSecrecy secrecy, std::string& error) {
+  int fd = open_output_dir(dir, FileSecrecy::Public, error);
+  if (fd < 0) return nullptr;
   if (existing == ExistingOutput::Refuse) {
-    auto found = existing_event_files(dir);
+    auto found = existing_event_files(fd);
     if (!found.empty()) {
       std::string names;
       for (size_t i = 0; i < found.size() && i < 3; ++i) names += (i ? ", " : "") + found[i];
@@ -310,16 +320,17 @@ std::unique_ptr<OutputSink> open_directory_sink(const std::string& dir, Existing
           "{}: already holds event files from an earlier run ({}); give --append to add to "
           "them, or another directory",
           dir, names);
+      ::close(fd);
       return nullptr;
     }
   }
-  return std::make_unique<DirectorySink>(dir);
+  return std::make_unique<DirectorySink>(dir, fd, existing, secrecy);
 }
 
 std::unique_ptr<OutputSink> open_sqlite_sink(const std::string& path, ExistingOutput existing,
-                                             std::string& error) {
+                                             FileSecrecy secrecy, std::string& error) {
   auto sink = std::make_unique<SqliteSink>(path);
-  if (!sink->open(existing, error)) return nullptr;
+  if (!sink->open(existing, secrecy, error)) return nullptr;
   return sink;
 }
 

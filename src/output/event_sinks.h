@@ -14,6 +14,7 @@
 
 #include "events/event.h"
 #include "output/output_buffer.h"
+#include "output/safe_file.h"
 
 namespace netsift {
 
@@ -41,15 +42,17 @@ class OutputSink : public EventSink {
 enum class ExistingOutput { Refuse, Append };
 
 // Creates the directory if needed. Refuse: a directory already holding *.jsonl files is
-// an error. nullptr with `error` set when the directory cannot be used.
+// an error (and so is one appearing there later). Files are created through
+// safe_file.h with `secrecy`. nullptr with `error` set when the directory cannot be used.
 std::unique_ptr<OutputSink> open_directory_sink(const std::string& dir, ExistingOutput existing,
-                                                std::string& error);
+                                                FileSecrecy secrecy, std::string& error);
 // One table `events` (ts, event, src_ip, src_port, dst_ip, dst_port, proto,
 // community_id, json), committed every 10,000 events and on flush(). Refuse: a database
 // whose `events` table holds rows is an error. nullptr with `error` set when the file
-// cannot be opened or is not a SQLite database.
+// cannot be opened or is not a SQLite database. The file (and its -wal/-shm) is made
+// and checked by safe_file.h with `secrecy`.
 std::unique_ptr<OutputSink> open_sqlite_sink(const std::string& path, ExistingOutput existing,
-                                             std::string& error);
+                                             FileSecrecy secrecy, std::string& error);
 
 // Sends every event to several sinks.
 class FanoutSink final : public EventSink {

@@ -8,26 +8,20 @@
 #include <cerrno>
 #include <cstring>
 
+#include "output/safe_file.h"
+
 namespace netsift {
 
 std::unique_ptr<HashFile> HashFile::open(const std::string& path, bool append, std::string& error) {
-  // O_EXCL with O_CREAT fails on any existing name, a planted symlink included.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0) return std::unique_ptr<HashFile>(new HashFile(path, fd));
-  if (errno != EEXIST) {
-    error = fmt::format("{}: cannot create: {}", path, std::strerror(errno));
-    return nullptr;
-  }
-  if (!append) {
-    error = fmt::format("{}: already exists (remove it, or add to it with --append)", path);
-    return nullptr;
-  }
-  fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open_output_file(path, append ? IfExists::Append : IfExists::Refuse, FileSecrecy::Secret,
+                            error);
   if (fd < 0) {
-    error = fmt::format("{}: cannot open: {}", path,
-                        errno == ELOOP ? "it is a symbolic link" : std::strerror(errno));
+    if (!append && error.find("already exists") != std::string::npos) {
+      error = fmt::format("{}: already exists (remove it, or add to it with --append)", path);
+    }
     return nullptr;
   }
+  // An existing file is added to only when it already was private and ours.
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
       (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
@@ -36,7 +30,7 @@ std::unique_ptr<HashFile> HashFile::open(const std::string& path, bool append, s
     return nullptr;
   }
   std::unique_ptr<HashFile> file(new HashFile(path, fd));
-  file->load_existing();
+  if (st.st_size > 0) file->load_existing();
   return file;
 }
 

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "output/safe_file.h"
+
 namespace netsift {
 namespace {
 
@@ -90,8 +92,13 @@ void bind_u64(sqlite3_stmt* s, int col, uint64_t v) {
 
 StatsStore::StatsStore(const std::string& path, const StoreRun& run)
     : path_(path), batch_rows_(run.batch_rows ? run.batch_rows : 1) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
+  std::string open_path, unsafe;
+  if (!prepare_database_file(path, FileSecrecy::Public, open_path, unsafe)) {
+    throw std::runtime_error(unsafe);
+  }
+  if (sqlite3_open_v2(open_path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+                      nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;

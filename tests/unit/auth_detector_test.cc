@@ -308,7 +308,7 @@ TEST_F(AuthDetectorTest, SummaryIsATableInSqlite) {
   ASSERT_GE(fd, 0);
   close(fd);
   std::string error;
-  auto db = open_sqlite_sink(path, ExistingOutput::Append, error);
+  auto db = open_sqlite_sink(path, ExistingOutput::Append, FileSecrecy::Secret, error);
   ASSERT_TRUE(db) << error;
   monitor().finish(db.get(), nullptr, true);
   ASSERT_TRUE(db->close()) << db->error();

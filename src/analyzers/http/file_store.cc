@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "output/safe_file.h"
+
 namespace netsift::http {
 namespace {
 
@@ -63,9 +65,8 @@ class FileWriter final : public BodyConsumer {
     // A temporary name no one else uses: pid, a counter, and a retry on collision.
     for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
       tmp_ = fmt::format(".tmp-{}-{}", getpid(), store_.counter_++);
-      fd_ = ::openat(store_.dir_fd_, tmp_.c_str(),
-                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd_ < 0 && errno != EEXIST) break;
+      std::string error;
+      fd_ = open_output_file(store_.dir_fd_, tmp_, IfExists::Refuse, FileSecrecy::Public, error);
     }
     if (fd_ < 0) ++store_.failures_;
   }
@@ -125,8 +126,8 @@ class FileWriter final : public BodyConsumer {
     if (!meta_.filename.empty()) json += ",\"filename\":" + json_string(meta_.filename);
     json += "}\n";
     std::string side = name + ".json";
-    int fd = ::openat(store_.dir_fd_, side.c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    std::string error;
+    int fd = open_output_file(store_.dir_fd_, side, IfExists::Refuse, FileSecrecy::Public, error);
     if (fd < 0) {
       ++store_.failures_;
       return;
@@ -145,12 +146,7 @@ class FileWriter final : public BodyConsumer {
 
 FileStore::FileStore(std::string dir, uint64_t max_size)
     : dir_(std::move(dir)), max_size_(max_size) {
-  if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) {
-    error_ = fmt::format("cannot create {}: {}", dir_, std::strerror(errno));
-    return;
-  }
-  dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd_ < 0) error_ = fmt::format("cannot open {}: {}", dir_, std::strerror(errno));
+  dir_fd_ = open_output_dir(dir_, FileSecrecy::Public, error_);
 }
 
 FileStore::~FileStore() {

@@ -1,6 +1,7 @@
 // --extract-files: each decoded body (and each part of a multipart upload) written once
 // under DIR/<sha256>, with DIR/<sha256>.json naming the flow, URI and content type.
-// Files are created with O_CREAT|O_EXCL|O_NOFOLLOW relative to the directory, mode 0644,
+// Files are created through output/safe_file.h (O_CREAT|O_EXCL|O_NOFOLLOW relative to
+// the directory, which is opened once and never through another user's link), mode 0644,
 // as a temporary name first and linked to the hash name when complete: a planted
 // symlink is never followed, an existing file is never overwritten, a partial body
 // (lost bytes, decoding stopped, size cap) leaves nothing behind.
@@ -27,7 +28,7 @@ struct FileMeta {
 
 class FileStore {
  public:
-  // `dir` is created (0755) when missing. ok() false when it cannot be opened.
+  // `dir` is created (0755) when missing. ok() false when it cannot be used (error()).
   FileStore(std::string dir, uint64_t max_size);
   ~FileStore();
   FileStore(const FileStore&) = delete;

@@ -22,18 +22,6 @@ bool read_lenenc(Cursor& c, uint64_t& value) {
   return c.ok();
 }
 
-bool read_cstring(Cursor& c, ByteView& out) {
-  ByteView rest = c.rest();
-  auto nul = std::find(rest.begin(), rest.end(), uint8_t(0));
-  if (nul == rest.end()) {
-    c.skip(rest.size() + 1);  // fails the cursor
-    return false;
-  }
-  out = c.bytes(size_t(nul - rest.begin()));
-  c.skip(1);
-  return c.ok();
-}
-
 namespace {
 
 // A string that may end at the end of the packet instead of a NUL (several fields are
@@ -72,11 +60,11 @@ bool parse_greeting(ByteView payload, Greeting& out) {
   out = {};
   out.protocol = c.u8();
   if (!c.ok() || (out.protocol != 10 && out.protocol != 9)) return false;
-  if (!read_cstring(c, out.server_version) || out.server_version.empty()) return false;
+  if (!c.cstring(out.server_version) || out.server_version.empty()) return false;
   out.connection_id = c.le32();
   if (out.protocol == 9) {
     ByteView scramble;
-    if (!read_cstring(c, scramble)) return false;
+    if (!c.cstring(scramble)) return false;
     out.scramble.assign(as_chars(scramble));
     return true;
   }
@@ -111,7 +99,7 @@ bool parse_login_request(ByteView payload, LoginRequest& out) {
     c.skip(4 + 1 + 23);  // max packet size, character set, filler
     if (!c.ok()) return false;
     if (!c.remaining()) return out.ssl_request = (out.capabilities & kSsl) != 0;
-    if (!read_cstring(c, out.user)) return false;
+    if (!c.cstring(out.user)) return false;
     if (out.capabilities & kPluginAuthLenencData) {
       if (!read_lenenc_bytes(c, out.auth_response)) return false;
     } else if (out.capabilities & kSecureConnection) {
@@ -132,7 +120,7 @@ bool parse_login_request(ByteView payload, LoginRequest& out) {
   c.skip(3);
   if (!c.ok()) return false;
   if (!c.remaining()) return out.ssl_request = (out.capabilities & kSsl) != 0;
-  if (!read_cstring(c, out.user)) return false;
+  if (!c.cstring(out.user)) return false;
   out.auth_response = read_string_eof(c);
   if ((out.capabilities & kConnectWithDb) && c.remaining()) out.database = read_string_eof(c);
   return c.ok();
@@ -142,7 +130,7 @@ bool parse_change_user(ByteView payload, uint32_t capabilities, LoginRequest& ou
   Cursor c(payload);
   out = {};
   out.capabilities = capabilities;
-  if (c.u8() != kComChangeUser || !read_cstring(c, out.user)) return false;
+  if (c.u8() != kComChangeUser || !c.cstring(out.user)) return false;
   if (capabilities & kSecureConnection) {
     uint8_t n = c.u8();
     out.auth_response = c.bytes(n);
@@ -176,7 +164,7 @@ bool parse_auth_switch(ByteView payload, AuthSwitch& out) {
   out = {};
   if (c.u8() != 0xfe) return false;
   if (!c.remaining()) return true;  // old-password switch
-  if (!read_cstring(c, out.plugin) || out.plugin.empty()) return false;
+  if (!c.cstring(out.plugin) || out.plugin.empty()) return false;
   out.data = c.rest();
   return true;
 }

@@ -67,8 +67,6 @@ bool parse_auth_switch(ByteView payload, AuthSwitch& out);
 
 // Length-encoded integer (1, 3, 4 or 9 bytes); false on 0xFB (NULL), 0xFF or truncation.
 bool read_lenenc(Cursor& c, uint64_t& value);
-// NUL-terminated string; without a NUL, false (the cursor fails).
-bool read_cstring(Cursor& c, ByteView& out);
 
 // The most a connect-attribute list yields (the rest is skipped).
 inline constexpr size_t kMaxAttributes = 64;

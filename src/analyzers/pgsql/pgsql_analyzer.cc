@@ -349,7 +349,7 @@ void PgsqlAnalyzer::on_server_message(uint8_t type, ByteView body, EventSink& ou
       // Mechanism names, NUL-terminated, preferred first; the client's choice in its
       // SASLInitialResponse replaces this (a client that gives up chose none).
       ByteView first;
-      if (read_cstring(c, first) && !first.empty()) {
+      if (c.cstring(first) && !first.empty()) {
         attempt_.mechanism = wire_text(first);
       } else {
         context_.anomaly(kBadAuthMessage, out, "SASL mechanism list");
@@ -389,7 +389,7 @@ void PgsqlAnalyzer::on_client_message(uint8_t type, ByteView body, EventSink& ou
   switch (asked_) {
     case kAuthCleartext: {
       ByteView password;
-      if (!read_cstring(c, password)) {
+      if (!c.cstring(password)) {
         context_.anomaly(kBadAuthMessage, out, "PasswordMessage");
         password = body;
       }
@@ -398,7 +398,7 @@ void PgsqlAnalyzer::on_client_message(uint8_t type, ByteView body, EventSink& ou
     }
     case kAuthMd5: {
       ByteView response;
-      std::string_view r = read_cstring(c, response) ? as_chars(response) : std::string_view();
+      std::string_view r = c.cstring(response) ? as_chars(response) : std::string_view();
       if (r.size() == 35 && r.starts_with("md5")) {
         md5_response_ = std::string(r.substr(3));
       } else {

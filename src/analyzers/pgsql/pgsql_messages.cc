@@ -16,18 +16,6 @@ FirstMessage classify_first(uint32_t length, uint32_t code) {
   return FirstMessage::Invalid;
 }
 
-bool read_cstring(Cursor& c, ByteView& out) {
-  ByteView rest = c.rest();
-  auto nul = std::find(rest.begin(), rest.end(), uint8_t(0));
-  if (nul == rest.end()) {
-    c.skip(rest.size() + 1);  // fails the cursor
-    return false;
-  }
-  out = c.bytes(size_t(nul - rest.begin()));
-  c.skip(1);
-  return c.ok();
-}
-
 namespace {
 
 // A protocol 2.0 field: fixed size, NUL-padded.
@@ -54,9 +42,9 @@ bool parse_startup(ByteView message, Startup& out) {
   // Name/value pairs, each NUL-terminated, ended by an empty name.
   for (;;) {
     ByteView name, value;
-    if (!read_cstring(c, name)) return false;
+    if (!c.cstring(name)) return false;
     if (name.empty()) break;
-    if (!read_cstring(c, value)) return false;
+    if (!c.cstring(value)) return false;
     std::string_view n = as_chars(name);
     if (n == "user") out.user = value;
     if (n == "database") out.database = value;
@@ -76,7 +64,7 @@ bool parse_error_fields(ByteView body, ErrorFields& out) {
     if (!c.ok()) return false;
     if (type == 0) break;
     ByteView value;
-    if (!read_cstring(c, value)) return false;
+    if (!c.cstring(value)) return false;
     if (type == 'S') localized = value;
     if (type == 'V') out.severity = value;
     if (type == 'C') out.code = value;
@@ -88,7 +76,7 @@ bool parse_error_fields(ByteView body, ErrorFields& out) {
 
 bool parse_sasl_initial(ByteView body, ByteView& mechanism, ByteView& data) {
   Cursor c(body);
-  if (!read_cstring(c, mechanism) || mechanism.empty()) return false;
+  if (!c.cstring(mechanism) || mechanism.empty()) return false;
   uint32_t length = c.be32();
   if (!c.ok()) return false;
   if (length == 0xffffffff) {

@@ -61,9 +61,6 @@ bool parse_error_fields(ByteView body, ErrorFields& out);
 // none).
 bool parse_sasl_initial(ByteView body, ByteView& mechanism, ByteView& data);
 
-// NUL-terminated string at the start of `body`; false without a NUL.
-bool read_cstring(Cursor& c, ByteView& out);
-
 // The most parameters a StartupMessage yields (the rest are ignored).
 inline constexpr size_t kMaxParameters = 64;
 

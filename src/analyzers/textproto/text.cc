@@ -2,6 +2,7 @@
 
 #include <nettle/base64.h>
 
+#include "core/wire_text.h"
 #include "events/event.h"
 
 namespace netsift::textproto {
@@ -9,41 +10,6 @@ namespace netsift::textproto {
 namespace {
 char lower(char c) {
   return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
-
-// RFC 3629 well-formed UTF-8 with no control characters.
-bool clean_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    uint8_t c = uint8_t(s[i]);
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1, cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2, cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      uint8_t b = uint8_t(s[i + k]);
-      if ((b & 0xc0) != 0x80) return false;
-      cp = cp << 6 | (b & 0x3f);
-    }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-      return false;
-    i += n + 1;
-  }
-  return true;
 }
 }  // namespace
 
@@ -103,9 +69,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
 
 std::string wire_text(std::string_view bytes, size_t max) {
   bytes = bytes.substr(0, max);
-  if (clean_utf8(bytes)) return std::string(bytes);
+  if (is_clean_utf8(as_bytes(bytes))) return std::string(bytes);
   std::string out;
-  escape_bytes(ByteView(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), out);
+  escape_bytes(as_bytes(bytes), out);
   return out;
 }
 

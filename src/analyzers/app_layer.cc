@@ -298,10 +298,26 @@ void AppLayer::anomaly(const AnalyzerSpec& spec, size_t index, const FlowInfo& f
 }
 
 std::vector<AnalyzerSummary> AppLayer::summaries() const {
+  const AppLayer* self = this;
+  return summaries(std::span(&self, 1));
+}
+
+std::vector<AnalyzerSummary> AppLayer::summaries(std::span<const AppLayer* const> layers) {
   std::vector<AnalyzerSummary> out;
-  for (size_t i = 0; i < registry_.size(); ++i) {
-    const AnalyzerSpec& spec = registry_[i];
-    const Counters& c = counters_[i];
+  if (layers.empty()) return out;
+  std::span<const AnalyzerSpec> registry = layers[0]->registry_;
+  for (size_t i = 0; i < registry.size(); ++i) {
+    const AnalyzerSpec& spec = registry[i];
+    Counters c;
+    c.anomalies.assign(spec.anomalies.size(), 0);
+    for (const AppLayer* layer : layers) {
+      const Counters& l = layer->counters_[i];
+      c.flows += l.flows;
+      c.errors += l.errors;
+      c.tail_overflows += l.tail_overflows;
+      for (size_t a = 0; a < l.anomalies.size() && a < c.anomalies.size(); ++a)
+        c.anomalies[a] += l.anomalies[a];
+    }
     auto it =
         std::find_if(out.begin(), out.end(), [&](const auto& s) { return s.name == spec.name; });
     if (it == out.end()) it = out.insert(out.end(), AnalyzerSummary{spec.name, 0, 0, 0, {}});

@@ -106,6 +106,8 @@ class AppLayer final : public AnalyzerHost {
   const AppLayerStats& stats() const { return stats_; }
   // Per analyzer name, in registry order, those with anything to report.
   std::vector<AnalyzerSummary> summaries() const;
+  // The same over several engines (one per sharded worker), as if they were one.
+  static std::vector<AnalyzerSummary> summaries(std::span<const AppLayer* const> layers);
   // Anomaly counts by stable name, for the run summary (only those that happened).
   std::vector<std::pair<std::string_view, uint64_t>> anomaly_counts() const;
   // Bytes held for probing right now, all flows (capped at a quarter of the budget so

@@ -156,7 +156,16 @@ void load_auth_detect(const YAML::Node& a, AuthDetectConfig& c) {
 void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const std::string& dir) {
   if (!root || root.IsNull()) return;
   reject_duplicate_keys(root, "");
-  expect_keys(root, "", {"input", "jobs", "filters", "output", "protocols", "limits", "detect", "stats"});
+  expect_keys(
+      root, "",
+      {"input", "jobs", "filters", "output", "protocols", "limits", "detect", "stats", "engine"});
+  if (const YAML::Node e = root["engine"]) {
+    expect_keys(e, "engine", {"workers", "ordered"});
+    if (const YAML::Node n = e["workers"]) {
+      require(n, "engine.workers", values::workers(scalar(n, "engine.workers"), s.workers));
+    }
+    read(e, "engine", "ordered", s.ordered);
+  }
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",
                 {"device", "pcap_file", "bpf_filter", "snaplen", "promiscuous", "buffer_size_mb",

@@ -32,6 +32,20 @@ std::string positive(std::string_view text, uint64_t& out) {
   return err;
 }
 
+std::string workers(std::string_view text, uint32_t& out) {
+  if (text == "auto") {
+    out = 0;
+    return {};
+  }
+  uint64_t n = 0;
+  std::string err = whole_number(text, 1, kMaxWorkers, n);
+  if (!err.empty()) {
+    return fmt::format("'{}' is not a number of workers (auto, or 1-{})", text, kMaxWorkers);
+  }
+  out = uint32_t(n);
+  return {};
+}
+
 std::string port(std::string_view text, uint16_t& out) {
   uint64_t v = 0;
   if (!whole_number(text, 0, 65535, v).empty()) {

@@ -31,6 +31,9 @@ std::string ip_address(std::string_view text, IpAddress& out);
 std::string positive_seconds(std::string_view text, TimestampNs& out);
 // One of `allowed` (exact match).
 std::string one_of(std::string_view text, const std::vector<std::string_view>& allowed);
+// Worker threads: `auto` (0: one per core) or 1-kMaxWorkers.
+constexpr uint64_t kMaxWorkers = 256;
+std::string workers(std::string_view text, uint32_t& out);
 // true/false/yes/no/on/off/1/0 (YAML 1.1 and CLI spellings).
 std::string boolean(std::string_view text, bool& out);
 

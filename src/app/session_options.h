@@ -38,6 +38,11 @@ struct SessionOptions {
   std::string hashes_path;  // --hashes: the `hash` lines of auth events, for hashcat
   bool append = false;      // add to the events an earlier run left there (else refuse)
   bool stdout_output = true;
+  // Flows sharded over this many worker threads (0: one per core; 1: no threads).
+  uint32_t workers = 1;
+  // Output in the order one worker writes it, whatever the number of workers; flows
+  // still open at the end of an input end by idle order (docs/architecture.md).
+  bool ordered = false;
   SessionFilters filters;
   FlowConfig flow;
   DefragConfig defrag;

@@ -12,7 +12,8 @@ SessionPipeline::SessionPipeline(const SessionOptions& options, FlowObserver& ob
                                  EventSink& events, bool one_capture)
     : defrag_(options.defrag, decoder_),
       flows_(options.flow, analyzer_registry(), observer, events),
-      one_capture_(one_capture) {}
+      one_capture_(one_capture),
+      ordered_(options.ordered) {}
 
 void SessionPipeline::on_packet(const PacketView& view, uint64_t) {
   TimestampNs now = clock_.on_packet(view.raw->ts);
@@ -42,7 +43,7 @@ void SessionPipeline::on_packet(const PacketView& view, uint64_t) {
 void SessionPipeline::on_input_end(bool last) {
   if (one_capture_ || last) return;  // the last input's flows end in finish()
   // The next file is another capture: its clock and its flows start afresh.
-  flows_.flush_all();
+  flows_.flush_all(ordered_);
   defrag_.finish();
   clock_.reset();
   packets_since_expiry_ = 0;
@@ -58,14 +59,38 @@ void SessionPipeline::on_idle(TimestampNs wall_now) {
 }
 
 void SessionPipeline::finish() {
-  flows_.flush_all();
+  flows_.flush_all(ordered_);
   defrag_.finish();
 }
 
+void SessionTotals::add(const FlowTableStats& f) {
+  flows.tcp_flows += f.tcp_flows;
+  flows.udp_flows += f.udp_flows;
+  flows.flows_evicted += f.flows_evicted;
+  flows.tcp_gap_bytes += f.tcp_gap_bytes;
+  flows.tcp_cap_dropped_bytes += f.tcp_cap_dropped_bytes;
+}
+
+void SessionTotals::add(const AppLayerStats& a) {
+  app.analyzer_errors += a.analyzer_errors;
+  app.analyzer_tail_overflows += a.analyzer_tail_overflows;
+  app.budget_refusals += a.budget_refusals;
+  app.anomalies += a.anomalies;
+}
+
 void SessionPipeline::print_summary(FILE* out) const {
-  const FlowTableStats& s = flows_.stats();
-  const AppLayerStats& a = flows_.app_layer().stats();
-  const DefragStats& d = defrag_.stats();
+  SessionTotals t;
+  t.add(flows_.stats());
+  t.add(flows_.app_layer().stats());
+  t.defrag = defrag_.stats();
+  t.analyzers = flows_.app_layer().summaries();
+  print_session_summary(out, t);
+}
+
+void print_session_summary(FILE* out, const SessionTotals& t) {
+  const FlowTableStats& s = t.flows;
+  const AppLayerStats& a = t.app;
+  const DefragStats& d = t.defrag;
   std::fprintf(out,
                "netsift: %s, %s, %lu evicted at the flow cap, "
                "%s missing in gaps (%lu cut by buffer caps), %s\n",
@@ -74,6 +99,14 @@ void SessionPipeline::print_summary(FILE* out) const {
                plural(s.tcp_gap_bytes, "byte", "bytes").c_str(),
                (unsigned long)s.tcp_cap_dropped_bytes,
                plural(a.analyzer_errors, "analyzer error", "analyzer errors").c_str());
+  // Overlapping data that differs is an evasion attempt or a broken stack: the first
+  // copy is what the analyzers got (as most OS stacks keep it), the rest is counted.
+  if (s.tcp_conflicting_overlaps) {
+    std::fprintf(out,
+                 "netsift: %lu TCP overlaps, %lu with conflicting data "
+                 "(tcp.conflicting_overlap; the first copy was kept)\n",
+                 (unsigned long)s.tcp_overlaps, (unsigned long)s.tcp_conflicting_overlaps);
+  }
   if (a.analyzer_tail_overflows || a.budget_refusals) {
     std::fprintf(out,
                  "netsift: %lu analyzers stopped at the tail cap, %lu buffers refused by the "
@@ -81,7 +114,7 @@ void SessionPipeline::print_summary(FILE* out) const {
                  (unsigned long)a.analyzer_tail_overflows, (unsigned long)a.budget_refusals);
   }
   // Per analyzer: what ended it early and the anomalies it reported, by stable name.
-  for (const AnalyzerSummary& an : flows_.app_layer().summaries()) {
+  for (const AnalyzerSummary& an : t.analyzers) {
     if (!an.errors && !an.tail_overflows && an.anomalies.empty()) continue;
     std::string line = fmt::format("netsift: {}: {} flows, {} errors, {} stopped at the tail cap",
                                    an.name, an.flows, an.errors, an.tail_overflows);

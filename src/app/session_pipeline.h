@@ -11,6 +11,18 @@
 
 namespace netsift {
 
+// The session engine's counters for the run summary; those of sharded workers add up
+// to what one engine would have counted.
+struct SessionTotals {
+  FlowTableStats flows;
+  AppLayerStats app;
+  DefragStats defrag;
+  std::vector<AnalyzerSummary> analyzers;
+  void add(const FlowTableStats& f);
+  void add(const AppLayerStats& a);
+};
+void print_session_summary(FILE* out, const SessionTotals& totals);
+
 class SessionPipeline final : public PacketConsumer {
  public:
   // `one_capture`: inputs continue each other (flows live on from one file to the
@@ -31,6 +43,7 @@ class SessionPipeline final : public PacketConsumer {
   PacketView assembled_;
   CaptureClock clock_;
   bool one_capture_;
+  bool ordered_;  // --ordered: flush in idle order (the same for any number of workers)
   uint64_t packets_since_expiry_ = 0;
 };
 

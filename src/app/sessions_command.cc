@@ -16,6 +16,7 @@
 #include "app/session_filter.h"
 #include "app/session_output.h"
 #include "app/session_pipeline.h"
+#include "app/sharded_sessions.h"
 #include "detect/auth_monitor.h"
 #include "output/event_sinks.h"
 #include "output/hash_file.h"
@@ -42,6 +43,7 @@ class TeeConsumer final : public PacketConsumer {
     for (auto* c : consumers_) c->on_idle(now);
   }
   void flush() override {
+    for (auto* c : consumers_) c->flush();
     for (auto* s : flushables_) s->flush();
     for (auto* b : buffers_) b->flush();
   }
@@ -147,7 +149,18 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
   OutputBuffer* text = s.stdout_output && !s.json ? &out : nullptr;
   SessionOutput observer(s, records.empty() ? nullptr : &records, text);
   std::unique_ptr<SessionPipeline> sessions;
-  if (s.tcp || s.udp) {
+  std::unique_ptr<ShardedSessions> sharded;
+  uint32_t workers = resolve_workers(s.workers);
+  // Packet lines interleave with the sessions' output packet by packet: one engine.
+  if (s.packets && s.stdout_output) workers = 1;
+  if ((s.tcp || s.udp) && workers > 1) {
+    ShardedOutputs outputs;
+    outputs.out = s.stdout_output ? &out : nullptr;
+    outputs.files = file_events.empty() ? nullptr : &file_events;
+    outputs.auth = &auth;
+    sharded = std::make_unique<ShardedSessions>(s, workers, outputs, capture.one_capture);
+    tee.add(sharded.get());
+  } else if (s.tcp || s.udp) {
     sessions = std::make_unique<SessionPipeline>(s, observer, filtered_events, capture.one_capture);
     tee.add(sessions.get());
   }
@@ -164,6 +177,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
   // Flows still open end now (unless the run stopped on a failed output: the rest would
   // be lost anyway, and the failed sink drops it).
   if (sessions) sessions->finish();
+  if (sharded) sharded->finish();
   // The login summary: events to every output in JSON mode (the table to stderr); in
   // text mode the table on stdout and the events to the directory and database only.
   std::string auth_table;
@@ -181,6 +195,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
   if (pump.broken_pipe()) return code;  // the reader went away: stop quietly
   pump.print_summary(stderr);
   if (sessions) sessions->print_summary(stderr);
+  if (sharded) sharded->print_summary(stderr);
   auth.print_summary(stderr);
   if (!table_on_stdout) std::fputs(auth_table.c_str(), stderr);
   return code;
@@ -269,6 +284,30 @@ void add_analyzer_flags(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
                                      "Emit a `weird` event for each analyzer anomaly");
   p->overrides.push_back([weird, p](CaptureOptions&, SessionOptions& o) {
     if (weird->count()) o.flow.app.weird_events = p->session.flow.app.weird_events;
+  });
+}
+
+// Worker threads and output order; `run` takes these too, over its config file.
+void add_engine_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
+  SessionCli* p = cli.get();
+  auto* workers = cmd->add_option_function<std::string>(
+      "--workers",
+      [p](const std::string& v) {
+        std::string err = values::workers(v, p->session.workers);
+        if (!err.empty()) throw CLI::ValidationError("--workers", err);
+      },
+      "Worker threads flows are sharded over: N, or auto (one per core); 1 (the default) = no "
+      "threads");
+  workers->type_name("N|auto");
+  p->overrides.push_back([workers, p](CaptureOptions&, SessionOptions& o) {
+    if (workers->count()) o.workers = p->session.workers;
+  });
+  CLI::Option* ordered =
+      cmd->add_flag("--ordered", p->session.ordered,
+                    "Write events in the order one worker would, whatever --workers (waits for "
+                    "the slowest worker; open flows end by idle order)");
+  p->overrides.push_back([ordered, p](CaptureOptions&, SessionOptions& o) {
+    if (ordered->count()) o.ordered = p->session.ordered;
   });
 }
 
@@ -366,6 +405,7 @@ void add_session_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) 
        [p](auto&, auto& o) { o.flow.udp_timeout = p->session.flow.udp_timeout; });
   add_extract_option(cmd, c);
   add_analyzer_flags(cmd, cli);
+  add_engine_options(cmd, cli);
   cmd->add_option("--config", c.config_path, "YAML config file (command-line flags override it)")
       ->type_name("FILE");
 }
@@ -431,6 +471,7 @@ void register_sessions_command(CLI::App& root, const std::atomic<bool>& stop, in
   add_capture_options(*run, run_cli->capture);
   add_extract_option(run, *run_cli);
   add_analyzer_flags(run, run_cli);
+  add_engine_options(run, run_cli);
   run->callback([run_cli, &stop, &exit_code] { exit_code = run_with_config(*run_cli, stop); });
 }
 

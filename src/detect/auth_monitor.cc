@@ -37,6 +37,10 @@ AuthMonitor::AuthMonitor(const AuthDetectConfig& config, EventSink& downstream, 
 
 void AuthMonitor::emit(const Event& e) {
   downstream_.emit(e);
+  watch(e);
+}
+
+void AuthMonitor::watch(const Event& e) {
   if (std::strcmp(e.kind(), "auth") != 0) return;
   if (hashes_) {
     std::string_view hash = string_field(e.doc(), "hash");

@@ -21,6 +21,9 @@ class AuthMonitor final : public EventSink {
   AuthMonitor(const AuthDetectConfig& config, EventSink& downstream, HashFile* hashes);
 
   void emit(const Event& event) override;
+  // What emit() does but passing the event on: with sharded workers the event itself
+  // was already written by its worker; alerts still go downstream.
+  void watch(const Event& event);
   void flush() override { downstream_.flush(); }
 
   // End of the run: `auth_summary` events to `events` (may be null) and the table

@@ -78,6 +78,45 @@ Event::Event(const char* kind, TimestampNs ts, EventPool* pool)
   set_time("ts", ts);
 }
 
+namespace {
+
+// RapidJSON 1.1's CopyFrom keeps string references (StringRef) as references; the
+// events' texts live in their arena, so every string is copied here.
+void deep_copy(const rapidjson::Value& from, rapidjson::Value& to,
+               rapidjson::MemoryPoolAllocator<>& alloc) {
+  switch (from.GetType()) {
+    case rapidjson::kStringType:
+      to.SetString(from.GetString(), from.GetStringLength(), alloc);
+      break;
+    case rapidjson::kArrayType:
+      to.SetArray();
+      to.Reserve(from.Size(), alloc);
+      for (const auto& v : from.GetArray()) {
+        rapidjson::Value item;
+        deep_copy(v, item, alloc);
+        to.PushBack(item, alloc);
+      }
+      break;
+    case rapidjson::kObjectType:
+      to.SetObject();
+      for (const auto& m : from.GetObject()) {
+        rapidjson::Value key(m.name.GetString(), m.name.GetStringLength(), alloc), value;
+        deep_copy(m.value, value, alloc);
+        to.AddMember(key, value, alloc);
+      }
+      break;
+    default:
+      to.CopyFrom(from, alloc);  // numbers, booleans, null
+  }
+}
+
+}  // namespace
+
+Event::Event(const Event& other, rapidjson::MemoryPoolAllocator<>& alloc)
+    : kind_(other.kind_), ts_(other.ts_), pool_(nullptr), arena_(nullptr), doc_(&alloc) {
+  deep_copy(other.doc_, doc_, alloc);
+}
+
 Event::~Event() {
   // The document's values need no freeing (a memory pool), so the arena can go back
   // before the document object itself is destroyed.

@@ -53,6 +53,9 @@ class Event {
   Event& operator=(Event&& other) noexcept;
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
+  // A deep copy of `other` whose memory comes from `alloc` (which must outlive it and
+  // frees it all at once): how an event crosses from a worker thread to the writer.
+  Event(const Event& other, rapidjson::MemoryPoolAllocator<>& alloc);
 
   const char* kind() const { return kind_; }
   TimestampNs ts() const { return ts_; }

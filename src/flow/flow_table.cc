@@ -72,6 +72,7 @@ void FlowTable::touch(Flow& f, int list) {
   f.next_ = nullptr;
   (lru_tail_[list] ? lru_tail_[list]->next_ : lru_head_[list]) = &f;
   lru_tail_[list] = &f;
+  f.touch_pos = pos_;
 }
 
 void FlowTable::advance_time(TimestampNs now) {
@@ -80,12 +81,21 @@ void FlowTable::advance_time(TimestampNs now) {
     TimestampNs timeout = timeout_of(list);
     while (lru_head_[list] && lru_head_[list]->idle_since + timeout < now) {
       Flow* f = lru_head_[list];
+      if (end_hook_) end_hook_->on_flow_ending(list, f->touch_pos);
       end_flow(f, f->state == CloseReason::Open ? CloseReason::Timeout : f->state);
     }
   }
 }
 
-void FlowTable::flush_all() {
+void FlowTable::flush_all(bool idle_order) {
+  if (idle_order) {
+    for (int list = 0; list < kLruCount; ++list) {
+      while (Flow* f = lru_head_[list]) {
+        if (end_hook_) end_hook_->on_flow_ending(list, f->touch_pos);
+        end_flow(f, f->state == CloseReason::Open ? CloseReason::EndOfInput : f->state);
+      }
+    }
+  }
   while (!flows_.empty()) {
     Flow* f = flows_.begin()->second;
     end_flow(f, f->state == CloseReason::Open ? CloseReason::EndOfInput : f->state);
@@ -151,6 +161,8 @@ void FlowTable::end_flow(Flow* f, CloseReason reason) {
     if (s) {
       stats_.tcp_gap_bytes += s->stats().gap_bytes;
       stats_.tcp_cap_dropped_bytes += s->stats().cap_dropped_bytes;
+      stats_.tcp_overlaps += s->stats().overlaps;
+      stats_.tcp_conflicting_overlaps += s->stats().conflicting_overlaps;
     }
   }
   app_.close(f->app);
@@ -161,11 +173,8 @@ void FlowTable::end_flow(Flow* f, CloseReason reason) {
 }
 
 void FlowTable::on_packet(const PacketView& v) {
-  if (!v.is_ip() || v.src_ip.empty()) return;
-  if (v.fragment && v.frag_offset != 0) return;  // defragmentation failed or pending
-  bool tcp = v.l4 == L4::Tcp && v.l4_header;
-  bool udp = v.l4 == L4::Udp && v.l4_header && config_.track_udp;
-  if (!tcp && !udp) return;
+  if (!accepts(v, config_.track_udp)) return;
+  bool tcp = v.l4 == L4::Tcp;
   bool from_lo;
   FlowKey key = make_flow_key(v, from_lo);
   bool syn_only = tcp && (v.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) == tcp_flag::kSyn;

@@ -42,6 +42,8 @@ struct FlowTableStats {
   uint64_t flows_evicted = 0;  // closed early because max_flows was reached
   uint64_t tcp_gap_bytes = 0;
   uint64_t tcp_cap_dropped_bytes = 0;
+  uint64_t tcp_overlaps = 0;              // segments re-sending bytes already held or sent
+  uint64_t tcp_conflicting_overlaps = 0;  // of which with other bytes (the first copy wins)
 };
 
 enum class CloseReason : uint8_t { Open, Fin, Rst, Timeout, EndOfInput, Evicted, PortReuse };
@@ -63,6 +65,7 @@ class Flow final : public StreamReceiver {
   bool midstream() const { return !syn[0]; }
   TimestampNs first_ts = 0, last_ts = 0;  // packet time
   TimestampNs idle_since = 0;             // capture progress (CaptureClock) at the last packet
+  uint64_t touch_pos = 0;  // FlowTable::set_position at the last packet (sharded workers)
   std::array<uint64_t, 2> packets{}, payload_bytes{};  // [Dir::ToServer], [Dir::ToClient]
   std::array<bool, 2> syn{}, fin{};
   bool rst = false;
@@ -96,6 +99,15 @@ class FlowObserver {
   virtual void on_flow_end(Flow& flow) {}
 };
 
+// Sharded workers (app/sharded_sessions.*): told which flow is about to end while the
+// table expires or flushes flows, so that what the flow emits can be put where one
+// table would have put it (idle list, then position of the flow's last packet).
+class FlowEndHook {
+ public:
+  virtual ~FlowEndHook() = default;
+  virtual void on_flow_ending(int idle_list, uint64_t touch_pos) = 0;
+};
+
 class FlowTable {
  public:
   // `analyzers` (usually analyzer_registry()) must outlive the table.
@@ -107,13 +119,25 @@ class FlowTable {
 
   // A decoded (and defragmented) packet. Non-TCP/UDP packets are ignored.
   void on_packet(const PacketView& v);
+  // Whether on_packet would look at this packet at all (sharded workers get no other).
+  static bool accepts(const PacketView& v, bool track_udp) {
+    if (!v.is_ip() || v.src_ip.empty()) return false;
+    if (v.fragment && v.frag_offset != 0) return false;  // defragmentation failed or pending
+    return v.l4_header && (v.l4 == L4::Tcp || (v.l4 == L4::Udp && track_udp));
+  }
   // The capture's progress (CaptureClock) for the packets that follow: idle timeouts
   // are measured in it, not in the packets' own stamps.
   void set_clock(TimestampNs now) { now_ = now; }
+  // Sharded workers: the global position of the packets that follow (Flow::touch_pos),
+  // and the hook told before each flow that advance_time/flush_all ends.
+  void set_position(uint64_t pos) { pos_ = pos; }
+  void set_end_hook(FlowEndHook* hook) { end_hook_ = hook; }
   // Expires flows idle longer than their timeout as of `now` (capture progress).
   void advance_time(TimestampNs now);
-  // End of input: every flow ends, held data is delivered, gaps reported.
-  void flush_all();
+  // End of input: every flow ends, held data is delivered, gaps reported. In table
+  // order, or with `idle_order` by idle list then last packet (the same order whatever
+  // the number of workers: --ordered).
+  void flush_all(bool idle_order = false);
   const FlowTableStats& stats() const { return stats_; }
   const AppLayer& app_layer() const { return app_; }
   size_t size() const { return flows_.size(); }
@@ -142,6 +166,8 @@ class FlowTable {
   AppLayer app_;
   FlowTableStats stats_;
   TimestampNs now_ = 0;
+  uint64_t pos_ = 0;
+  FlowEndHook* end_hook_ = nullptr;
 };
 
 }  // namespace netsift

@@ -1,5 +1,7 @@
 // A large append-only buffer in front of a file descriptor: the hot path appends, and
 // a write(2) happens only when the buffer is full or on flush(), never per event.
+// Without a descriptor (kMemory) it only gathers: a sharded session worker renders its
+// output into one and hands the bytes to the writer thread (take_bytes()).
 #pragma once
 
 #include <unistd.h>
@@ -9,12 +11,15 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 namespace netsift {
 
 class OutputBuffer {
  public:
   static constexpr size_t kFlushAt = 128 << 10;
+
+  static constexpr int kMemory = -1;
 
   explicit OutputBuffer(int fd) : fd_(fd), cap_(kFlushAt * 2), buf_(new char[cap_]) {}
   ~OutputBuffer() { flush(); }
@@ -38,9 +43,10 @@ class OutputBuffer {
   void shrink_by(size_t n) { len_ -= n; }
   // Ends one record: flushes when enough has gathered.
   void end_record() {
-    if (len_ >= kFlushAt) flush();
+    if (len_ >= kFlushAt && fd_ != kMemory) flush();
   }
   bool flush() {
+    if (fd_ == kMemory) return true;
     // A LineWriter still holding reserved space would be corrupted by a flush.
     if (open_writers_ != 0) std::abort();
     size_t done = 0;
@@ -61,6 +67,16 @@ class OutputBuffer {
   // error() keeps the errno of the first failure (EPIPE: the reader went away).
   bool failed() const { return failed_; }
   int error() const { return error_; }
+  // Memory mode: what was gathered, and handing it over by swapping storage with
+  // another memory buffer (which comes back empty, its storage kept).
+  std::string_view view() const { return {buf_.get(), len_}; }
+  size_t size() const { return len_; }
+  void swap_bytes(OutputBuffer& other) {
+    std::swap(buf_, other.buf_);
+    std::swap(cap_, other.cap_);
+    std::swap(len_, other.len_);
+  }
+  void clear() { len_ = 0; }
   // Bookkeeping for LineWriter (see flush()).
   void writer_opened() { ++open_writers_; }
   void writer_closed() { --open_writers_; }

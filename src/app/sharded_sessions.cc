@@ -1,0 +1,494 @@
+#include "app/sharded_sessions.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "analyzers/registry.h"
+#include "app/session_filter.h"
+#include "app/session_output.h"
+#include "flow/flow_hash.h"
+#include "flow/flow_table.h"
+#include "output/event_sinks.h"
+
+namespace netsift {
+namespace {
+
+// Rounds sent to the workers and not yet written: bounds memory and how far a fast
+// worker may run ahead of a slow one.
+constexpr size_t kRoundsInFlight = 3;
+constexpr size_t kBatchesPerWorker = kRoundsInFlight + 1;  // + the one being filled
+constexpr size_t kRingSlots = 8;                           // >= kBatchesPerWorker
+
+// Where an item stands in the order one engine would have emitted it: the position of
+// the packet or tick that caused it, then, for a flow ended by expiry or at the end of
+// an input, (idle list + 1, position of the flow's last packet).
+struct Tag {
+  uint64_t pos = 0;
+  uint64_t sub = 0;
+  friend bool operator<(const Tag& a, const Tag& b) {
+    return a.pos != b.pos ? a.pos < b.pos : a.sub < b.sub;
+  }
+};
+
+}  // namespace
+
+uint32_t resolve_workers(uint32_t workers) {
+  if (workers != 0) return workers;
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
+
+enum class ShardedSessions::Op : uint8_t { Packet, Tick, InputEnd };
+
+// One round's input for one worker: packets copied into an arena (a RawPacket's bytes
+// live only until the source's next packet), and clock ticks.
+struct ShardedSessions::InputBatch {
+  struct Entry {
+    Op op;
+    uint64_t pos;
+    TimestampNs now;
+    RawPacket raw;    // data points into `arena`
+    PacketView view;  // view.raw is set by the worker
+  };
+  InputBatch(size_t max_entries, size_t arena_size)
+      : arena(new uint8_t[arena_size]), arena_size(arena_size) {
+    entries.reserve(max_entries);
+  }
+  std::vector<Entry> entries;
+  std::unique_ptr<uint8_t[]> arena;
+  size_t arena_size;
+  size_t arena_used = 0;
+  std::unique_ptr<uint8_t[]> big;  // a packet larger than the arena (rare): its own block
+  void clear() {
+    entries.clear();
+    arena_used = 0;
+    big.reset();
+  }
+};
+
+// One round's output of one worker: rendered bytes for standard output, cut into items
+// by tag, and copies of the events the writer still needs (file sinks, detectors).
+struct ShardedSessions::OutputBatch {
+  struct Item {
+    Tag tag;
+    uint32_t end;   // the item's bytes are text[previous item's end, end)
+    int32_t event;  // index into events, or -1
+  };
+  struct Copy {
+    Event event;
+    bool to_files;
+    bool auth;
+  };
+  OutputBuffer text{OutputBuffer::kMemory};
+  std::vector<Item> items;
+  rapidjson::MemoryPoolAllocator<> alloc;
+  std::vector<Copy> events;
+  void clear() {
+    text.clear();
+    items.clear();
+    events.clear();  // before the memory they live in
+    alloc.Clear();
+  }
+};
+
+// A worker: one session engine on its own thread, its own flow table and event pool.
+struct ShardedSessions::Worker final : FlowEndHook {
+  // Events from the engine: rendered for standard output and/or copied for the writer.
+  struct Sink final : EventSink {
+    Sink(Worker& w, bool analyzer) : w(w), analyzer(analyzer) {}
+    void emit(const Event& e) override { w.record(e, analyzer); }
+    Worker& w;
+    bool analyzer;
+  };
+
+  Worker(const SessionOptions& shared, uint32_t count, const ShardedOutputs& outputs,
+         Doorbell& reader_bell, size_t max_entries, size_t arena_size)
+      : options(split(shared, count)),
+        filter(options.filters),
+        records(*this, false),
+        analyzer_events(*this, true),
+        filtered(filter, analyzer_events),
+        stdout_events(outputs.out != nullptr),
+        stdout_records(outputs.out != nullptr && options.json),
+        to_files(outputs.files != nullptr),
+        watch_auth(outputs.auth != nullptr),
+        session_output(options,
+                       stdout_records || to_files ? static_cast<EventSink*>(&records) : nullptr,
+                       outputs.out != nullptr && !options.json ? &render : nullptr),
+        flows(options.flow, analyzer_registry(), session_output, filtered),
+        input(kRingSlots, &bell, &reader_bell),
+        free_input(kRingSlots, &reader_bell, &bell),
+        output(kRingSlots, &reader_bell, &bell),
+        free_output(kRingSlots, &bell, &reader_bell) {
+    if (stdout_events) {
+      stdout_sink = options.json ? make_jsonl_sink(render) : make_pretty_json_sink(render);
+    }
+    flows.set_end_hook(this);
+    for (size_t i = 0; i < kBatchesPerWorker; ++i) {
+      input_batches.push_back(std::make_unique<InputBatch>(max_entries, arena_size));
+      output_batches.push_back(std::make_unique<OutputBatch>());
+      free_input.try_push(input_batches.back().get());
+      free_output.try_push(output_batches.back().get());
+    }
+    thread = std::thread([this] { run(); });
+  }
+  ~Worker() override {
+    if (thread.joinable()) {
+      // Never full: a worker has fewer batches than ring slots.
+      while (!input.try_push(nullptr)) std::this_thread::yield();
+      thread.join();
+    }
+  }
+
+  // Caps that hold for all flows together are shared out evenly.
+  static SessionOptions split(const SessionOptions& s, uint32_t n) {
+    SessionOptions o = s;
+    o.flow.max_flows = std::max<size_t>(1, (s.flow.max_flows + n - 1) / n);
+    o.flow.max_buffer_total = std::max<uint64_t>(1, (s.flow.max_buffer_total + n - 1) / n);
+    o.max_session_data_total = std::max<uint64_t>(1, (s.max_session_data_total + n - 1) / n);
+    return o;
+  }
+
+  void run() {
+    for (;;) {
+      InputBatch* in = input.pop_wait(bell);
+      if (in == nullptr) return;
+      out = free_output.pop_wait(bell);
+      for (auto& e : in->entries) process(e);
+      sweep();
+      out->text.swap_bytes(render);
+      last_end = 0;
+      in->clear();
+      free_input.push_wait(in, bell);
+      output.push_wait(out, bell);
+      out = nullptr;
+    }
+  }
+
+  void process(InputBatch::Entry& e) {
+    set_tag(Tag{e.pos, 0});
+    flows.set_clock(e.now);
+    switch (e.op) {
+      case Op::Packet:
+        e.view.raw = &e.raw;
+        flows.set_position(e.pos);
+        flows.on_packet(e.view);
+        break;
+      case Op::Tick:
+        flows.advance_time(e.now);
+        break;
+      case Op::InputEnd:
+        flows.flush_all(true);
+        break;
+    }
+  }
+
+  void on_flow_ending(int idle_list, uint64_t touch_pos) override {
+    set_tag(Tag{tag.pos, (uint64_t(idle_list) + 1) << 56 | touch_pos});
+  }
+
+  // Bytes written since the last item (text records) become an item of the tag they
+  // were written under.
+  void sweep() {
+    if (render.size() > last_end) {
+      out->items.push_back({tag, uint32_t(render.size()), -1});
+      last_end = render.size();
+    }
+  }
+  void set_tag(Tag t) {
+    sweep();
+    tag = t;
+  }
+
+  void record(const Event& e, bool analyzer) {
+    sweep();
+    if (analyzer ? stdout_events : stdout_records) stdout_sink->emit(e);
+    int32_t index = -1;
+    bool auth = analyzer && watch_auth && std::strcmp(e.kind(), "auth") == 0;
+    if (to_files || auth) {
+      index = int32_t(out->events.size());
+      out->events.push_back({Event(e, out->alloc), to_files, auth});
+    }
+    if (render.size() > last_end || index >= 0) {
+      out->items.push_back({tag, uint32_t(render.size()), index});
+      last_end = render.size();
+    }
+  }
+
+  SessionOptions options;
+  SessionFilter filter;
+  Sink records, analyzer_events;
+  FilteringSink filtered;
+  bool stdout_events, stdout_records, to_files, watch_auth;
+  OutputBuffer render{OutputBuffer::kMemory};
+  std::unique_ptr<EventSink> stdout_sink;
+  SessionOutput session_output;
+  FlowTable flows;
+  Tag tag;
+  size_t last_end = 0;
+  OutputBatch* out = nullptr;
+
+  Doorbell bell;  // the worker sleeps here
+  SpscRing<InputBatch*> input, free_input;
+  SpscRing<OutputBatch*> output, free_output;
+  std::vector<std::unique_ptr<InputBatch>> input_batches;
+  std::vector<std::unique_ptr<OutputBatch>> output_batches;
+  std::thread thread;
+};
+
+ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers,
+                                 ShardedOutputs outputs, bool one_capture)
+    : options_(options),
+      outputs_(outputs),
+      one_capture_(one_capture),
+      defrag_(options.defrag, decoder_) {
+  uint32_t n = std::max<uint32_t>(workers, 1);
+  // Input memory stays about the same whatever the number of workers.
+  // (a round holds at most ~2048 packets or ~1 MiB of them).
+  size_t max_entries = std::max<size_t>(128, 2048 / n);
+  size_t arena = std::max<size_t>(64 << 10, (1u << 20) / n);
+  for (uint32_t i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<Worker>(options_, n, outputs_, bell_, max_entries, arena));
+  }
+  current_.resize(n, nullptr);
+  done_.resize(n, nullptr);
+  for (uint32_t i = 0; i < n; ++i) current_[i] = workers_[i]->free_input.pop_wait(bell_);
+}
+
+ShardedSessions::~ShardedSessions() {
+  // Workers stop (their destructors hand over a stop and join).
+  workers_.clear();
+}
+
+bool ShardedSessions::round_full(const InputBatch& b, size_t bytes) const {
+  return b.entries.size() == b.entries.capacity() || b.arena_size - b.arena_used < bytes;
+}
+
+void ShardedSessions::broadcast(Op op, TimestampNs now) {
+  for (InputBatch* b : current_) {
+    if (b->entries.size() == b->entries.capacity()) {
+      end_round();
+      break;
+    }
+  }
+  for (InputBatch* b : current_) {
+    InputBatch::Entry& e = b->entries.emplace_back();
+    e.op = op;
+    e.pos = pos_;
+    e.now = now;
+  }
+  ++pos_;
+  round_empty_ = false;
+}
+
+void ShardedSessions::send(const PacketView& view, TimestampNs now) {
+  uint32_t w = shard_of(flow_hash(view, true), uint32_t(workers_.size()));
+  size_t bytes = view.raw->caplen;
+  if (round_full(*current_[w], bytes) && !current_[w]->entries.empty()) end_round();
+  InputBatch& b = *current_[w];
+  InputBatch::Entry& e = b.entries.emplace_back();
+  e.op = Op::Packet;
+  e.pos = pos_++;
+  e.now = now;
+  e.raw = *view.raw;
+  uint8_t* copy;
+  if (b.arena_size - b.arena_used >= bytes) {
+    copy = b.arena.get() + b.arena_used;
+    b.arena_used += bytes;
+  } else {
+    // Larger than a whole arena (the round was just started): a block of its own.
+    b.big.reset(new uint8_t[bytes]);
+    copy = b.big.get();
+    b.arena_used = b.arena_size;
+  }
+  if (bytes) std::memcpy(copy, view.raw->data.data(), bytes);
+  e.raw.data = ByteView(copy, bytes);
+  e.view = view;
+  round_empty_ = false;
+}
+
+void ShardedSessions::on_packet(const PacketView& view, uint64_t) {
+  // The clock and the expiry rhythm are those of SessionPipeline::on_packet.
+  TimestampNs now = clock_.on_packet(view.raw->ts);
+  defrag_.set_clock(now);
+  if (++packets_since_expiry_ >= 64) {
+    packets_since_expiry_ = 0;
+    broadcast(Op::Tick, now);
+    defrag_.expire(now);
+  }
+  const PacketView* v = &view;
+  if (view.fragment) {
+    switch (defrag_.add(view, assembled_)) {
+      case IpDefragmenter::Result::Held:
+        return;
+      case IpDefragmenter::Result::Complete:
+        v = &assembled_;
+        break;
+      case IpDefragmenter::Result::NotFragment:
+        break;
+    }
+  }
+  if (!FlowTable::accepts(*v, options_.flow.track_udp)) return;
+  send(*v, now);
+}
+
+void ShardedSessions::on_input_end(bool last) {
+  if (one_capture_ || last) return;  // the last input's flows end in finish()
+  broadcast(Op::InputEnd, clock_.now());
+  defrag_.finish();
+  clock_.reset();
+  packets_since_expiry_ = 0;
+  end_round();
+}
+
+void ShardedSessions::on_idle(TimestampNs wall_now) {
+  TimestampNs now = clock_.on_wall_time(wall_now);
+  defrag_.set_clock(now);
+  broadcast(Op::Tick, now);
+  defrag_.expire(now);
+}
+
+void ShardedSessions::flush() {
+  end_round();
+  drain(false);
+}
+
+void ShardedSessions::finish() {
+  if (finished_) return;
+  finished_ = true;
+  broadcast(Op::InputEnd, clock_.now());
+  defrag_.finish();
+  end_round();
+  drain(true);
+  std::vector<const AppLayer*> layers;
+  for (auto& w : workers_) {
+    // The worker is idle (every round written): its counters are final.
+    totals_.add(w->flows.stats());
+    totals_.add(w->flows.app_layer().stats());
+    layers.push_back(&w->flows.app_layer());
+  }
+  totals_.analyzers = AppLayer::summaries(layers);
+  totals_.defrag = defrag_.stats();
+  workers_.clear();
+}
+
+void ShardedSessions::end_round() {
+  if (round_empty_) return;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Worker& w = *workers_[i];
+    w.input.push_wait(current_[i], bell_);
+  }
+  ++in_flight_;
+  round_empty_ = true;
+  // Room for the next round: write the oldest while too many are out.
+  drain(true, kRoundsInFlight);
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    current_[i] = workers_[i]->free_input.pop_wait(bell_);
+  }
+}
+
+void ShardedSessions::drain(bool wait, size_t keep_in_flight) {
+  while (in_flight_ > keep_in_flight || (!wait && in_flight_ > 0)) {
+    bool complete = true;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      if (done_[i]) continue;
+      if (wait) {
+        done_[i] = workers_[i]->output.pop_wait(bell_);
+      } else if (!workers_[i]->output.try_pop(done_[i])) {
+        complete = false;
+      }
+    }
+    if (!complete) return;
+    write_round();
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      done_[i]->clear();
+      workers_[i]->free_output.push_wait(done_[i], bell_);
+      done_[i] = nullptr;
+    }
+    --in_flight_;
+  }
+}
+
+void ShardedSessions::write_round() {
+  if (options_.ordered) {
+    write_ordered();
+  } else {
+    write_by_worker();
+    watch_auth_ordered();
+  }
+}
+
+// Everything in tag order: the bytes (and file events, and detector input) one engine
+// would have written, in its order.
+void ShardedSessions::write_ordered() {
+  std::vector<size_t> next(done_.size(), 0);
+  std::vector<uint32_t> start(done_.size(), 0);
+  for (;;) {
+    size_t best = done_.size();
+    for (size_t i = 0; i < done_.size(); ++i) {
+      if (next[i] == done_[i]->items.size()) continue;
+      if (best == done_.size() ||
+          done_[i]->items[next[i]].tag < done_[best]->items[next[best]].tag) {
+        best = i;
+      }
+    }
+    if (best == done_.size()) return;
+    OutputBatch& b = *done_[best];
+    const OutputBatch::Item& item = b.items[next[best]++];
+    if (item.end > start[best] && outputs_.out) {
+      outputs_.out->append(b.text.view().substr(start[best], item.end - start[best]));
+      outputs_.out->end_record();
+    }
+    start[best] = item.end;
+    if (item.event < 0) continue;
+    const OutputBatch::Copy& c = b.events[size_t(item.event)];
+    if (c.to_files) outputs_.files->emit(c.event);
+    if (c.auth) outputs_.auth->watch(c.event);
+  }
+}
+
+// Each worker's output in turn: per flow in order, cheapest.
+void ShardedSessions::write_by_worker() {
+  for (OutputBatch* b : done_) {
+    if (outputs_.out && b->text.size()) {
+      outputs_.out->append(b->text.view());
+      outputs_.out->end_record();
+    }
+    if (!outputs_.files) continue;
+    for (const auto& c : b->events) {
+      if (c.to_files) outputs_.files->emit(c.event);
+    }
+  }
+}
+
+// The detectors see login attempts in the order one engine emits them, so that their
+// alerts do not depend on the number of workers.
+void ShardedSessions::watch_auth_ordered() {
+  if (!outputs_.auth) return;
+  std::vector<size_t> next(done_.size(), 0);
+  for (;;) {
+    size_t best = done_.size();
+    const OutputBatch::Item* best_item = nullptr;
+    for (size_t i = 0; i < done_.size(); ++i) {
+      auto& items = done_[i]->items;
+      while (next[i] < items.size() &&
+             (items[next[i]].event < 0 || !done_[i]->events[size_t(items[next[i]].event)].auth))
+        ++next[i];
+      if (next[i] == items.size()) continue;
+      if (!best_item || items[next[i]].tag < best_item->tag) {
+        best = i;
+        best_item = &items[next[i]];
+      }
+    }
+    if (!best_item) return;
+    outputs_.auth->watch(done_[best]->events[size_t(best_item->event)].event);
+    ++next[best];
+  }
+}
+
+void ShardedSessions::print_summary(FILE* out) const {
+  print_session_summary(out, totals_);
+}
+
+}  // namespace netsift

@@ -1,0 +1,106 @@
+// The session engine spread over worker threads (`--workers N`, N > 1).
+//
+// The thread that runs the packet pump (the reader) keeps the capture clock, decides
+// when flows are expired (every 64 packets, as one engine does), defragments IP, and
+// sends each whole packet to the worker its flow hashes to (flow/flow_hash.h), copied
+// into that worker's current batch. Batches go out in rounds: every worker gets one
+// batch per round (maybe holding only clock ticks), so round r of every worker covers
+// the same stretch of the capture. Each worker owns a flow table (reassembly,
+// analyzers, events from its own EventPool), renders what it emits (JSON Lines, the
+// text form) into its round's output batch, tagged with where one engine would have
+// emitted it: the position of the packet, or tick, or end of input that caused it, then
+// for flows ended by expiry or at the end, their idle list and last packet.
+//
+// The reader writes the rounds in order: worker by worker, or with --ordered merged by
+// those tags, which gives the bytes one engine writes (with flows still open at the end
+// of an input flushed by idle order, which one engine also does under --ordered). Login
+// attempts reach the detectors (AuthMonitor) merged by tag in both modes, so alerts do
+// not depend on the number of workers. Global caps (flows, buffered bytes, transcript
+// bytes) are split evenly over the workers; the summary adds their counters up.
+//
+// Threads meet only through single-producer/single-consumer rings (core/spsc_ring.h):
+// batches, and their return for reuse. At most kRoundsInFlight rounds are out at once,
+// so memory is bounded and a fast worker waits for a slow one (files: backpressure,
+// nothing dropped; live capture: the kernel buffer absorbs, and its drops are counted).
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "app/packet_pump.h"
+#include "app/session_options.h"
+#include "app/session_pipeline.h"
+#include "core/spsc_ring.h"
+#include "detect/auth_monitor.h"
+#include "flow/capture_clock.h"
+#include "flow/ip_defrag.h"
+#include "output/output_buffer.h"
+
+namespace netsift {
+
+// Where the workers' output goes (all owned by the caller, used from the reader thread).
+struct ShardedOutputs {
+  OutputBuffer* out = nullptr;  // standard output (JSON Lines, or text + indented JSON)
+  EventSink* files = nullptr;   // directory and SQLite sinks, or null when none
+  AuthMonitor* auth = nullptr;  // login detectors; their alerts go to its downstream
+};
+
+// How many workers `workers` (0 = one per core) means on this machine.
+uint32_t resolve_workers(uint32_t workers);
+
+class ShardedSessions final : public PacketConsumer {
+ public:
+  ShardedSessions(const SessionOptions& options, uint32_t workers, ShardedOutputs outputs,
+                  bool one_capture);
+  ~ShardedSessions() override;
+  ShardedSessions(const ShardedSessions&) = delete;
+  ShardedSessions& operator=(const ShardedSessions&) = delete;
+
+  void on_packet(const PacketView& view, uint64_t frame) override;
+  void on_input_end(bool last) override;
+  void on_idle(TimestampNs wall_now) override;
+  // Live capture: sends the round out and writes the rounds already done.
+  void flush() override;
+  // End of all input: every open flow ends, everything is written, workers stop.
+  void finish();
+  void print_summary(FILE* out) const;
+
+ private:
+  struct Worker;
+  struct InputBatch;
+  struct OutputBatch;
+  enum class Op : uint8_t;
+
+  void broadcast(Op op, TimestampNs now);
+  void send(const PacketView& view, TimestampNs now);
+  void end_round();
+  // Writes finished rounds: all of them (waiting for the workers) or, without `wait`,
+  // those already complete.
+  void drain(bool wait, size_t keep_in_flight = 0);
+  void write_round();
+  void write_ordered();
+  void write_by_worker();
+  void watch_auth_ordered();
+  bool round_full(const InputBatch& b, size_t bytes) const;
+
+  SessionOptions options_;
+  ShardedOutputs outputs_;
+  bool one_capture_;
+  Decoder decoder_;  // for datagrams the defragmenter rebuilds
+  IpDefragmenter defrag_;
+  PacketView assembled_;
+  CaptureClock clock_;
+  uint64_t packets_since_expiry_ = 0;
+  uint64_t pos_ = 0;  // position of the next packet or tick in the capture
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<InputBatch*> current_;  // the round being filled, per worker
+  std::vector<OutputBatch*> done_;    // the oldest round's output, per worker, as it arrives
+  bool round_empty_ = true;
+  size_t in_flight_ = 0;
+  bool finished_ = false;
+  Doorbell bell_;         // the reader sleeps here
+  SessionTotals totals_;  // the workers' counters, added up when they stop
+};
+
+}  // namespace netsift

@@ -11,7 +11,7 @@ PACKAGES=(
   # libraries
   libpcap-dev libfmt-dev libcli11-dev rapidjson-dev robin-map-dev libyaml-cpp-dev
   libsqlite3-dev libmaxminddb-dev libhtp-dev libndpi-dev zlib1g-dev libbrotli-dev nettle-dev
-  libsnappy-dev libzstd-dev libisal-dev
+  libsnappy-dev libzstd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 tshark tcpdump libnids-dev
   iproute2 iputils-ping hyperfine openssh-server openssh-client dnsmasq-base bind9-dnsutils

@@ -1,7 +1,7 @@
 #include "analyzers/http/body.h"
 
 #include <brotli/decode.h>
-#include <isa-l/igzip_lib.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -23,13 +23,11 @@ std::string lower_trim(std::string_view s) {
 }  // namespace
 
 // Streaming decoder for one content coding. Output goes out in kOutChunk pieces so the
-// caller can stop a bomb after one piece. gzip and deflate go through ISA-L's inflate
-// (igzip), which decodes the bodies of the bench capture 3-5 times faster than zlib;
-// it checks the gzip CRC-32 and the zlib Adler-32 as zlib does.
+// caller can stop a bomb after one piece.
 struct Body::Decoder {
   enum class Kind : uint8_t { Gzip, Deflate, Brotli } kind;
   enum class Result : uint8_t { Ok, End, Error, Stopped };
-  std::unique_ptr<inflate_state> z;  // gzip, deflate (87 KiB: allocated for those only)
+  z_stream z{};
   bool z_ready = false;
   BrotliDecoderState* br = nullptr;
   // deflate: zlib-wrapped (RFC 1950) or raw (RFC 1951), told from the first two bytes.
@@ -40,20 +38,14 @@ struct Body::Decoder {
 
   explicit Decoder(Kind k) : kind(k) {
     if (kind == Kind::Gzip) {
-      start_inflate(ISAL_GZIP);
+      z_ready = inflateInit2(&z, 15 + 16) == Z_OK;
     } else if (kind == Kind::Brotli) {
       br = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
     }
   }
   ~Decoder() {
+    if (z_ready) inflateEnd(&z);
     if (br) BrotliDecoderDestroyInstance(br);
-  }
-
-  void start_inflate(uint32_t wrapper) {
-    z = std::make_unique<inflate_state>();
-    isal_inflate_init(z.get());
-    z->crc_flag = wrapper;
-    z_ready = true;
   }
 
   // `emit` returns false to stop (bomb): decoding ends there.
@@ -69,7 +61,8 @@ struct Body::Decoder {
       }
       if (head_len < 2) return Result::Ok;
       bool zlib_header = (head[0] & 0x0f) == 8 && (head[0] << 8 | head[1]) % 31 == 0;
-      start_inflate(zlib_header ? ISAL_ZLIB : ISAL_DEFLATE);
+      if (inflateInit2(&z, zlib_header ? 15 : -15) != Z_OK) return Result::Error;
+      z_ready = true;
       Result r = inflate_some(ByteView(head.data(), 2), emit);
       if (r != Result::Ok) return r;
     }
@@ -79,36 +72,27 @@ struct Body::Decoder {
 
   template <class Emit>
   Result inflate_some(ByteView in, Emit& emit) {
-    z->next_in = const_cast<uint8_t*>(in.data());
-    z->avail_in = uint32_t(in.size());
+    z.next_in = const_cast<Bytef*>(in.data());
+    z.avail_in = uInt(in.size());
     for (;;) {
-      if (z->block_state == ISAL_BLOCK_FINISH) {
-        if (z->avail_in == 0) return Result::Ok;
-        // gzip allows several members back to back; anything else after the end is junk.
-        if (kind != Kind::Gzip) return Result::Error;
-        uint8_t* next = z->next_in;
-        uint32_t left = z->avail_in;
-        isal_inflate_reset(z.get());
-        z->crc_flag = ISAL_GZIP;
-        z->next_in = next;
-        z->avail_in = left;
-      }
-      z->next_out = out.data();
-      z->avail_out = uint32_t(out.size());
-      int rc = isal_inflate(z.get());
-      size_t produced = out.size() - z->avail_out;
+      z.next_out = out.data();
+      z.avail_out = uInt(out.size());
+      int rc = inflate(&z, Z_NO_FLUSH);
+      size_t produced = out.size() - z.avail_out;
       if (produced && !emit(ByteView(out.data(), produced))) return Result::Stopped;
-      if (rc != ISAL_DECOMP_OK) return Result::Error;  // corrupt data, bad wrapper or check
-      if (z->block_state == ISAL_BLOCK_FINISH) {
-        if (kind != Kind::Gzip) {
-          ended = true;
-          // Whole bytes left in igzip's bit buffer were read past the end: junk, too.
-          return z->avail_in > 0 || z->read_in_length >= 8 ? Result::Error : Result::Ok;
+      if (rc == Z_STREAM_END) {
+        // gzip allows several members back to back; anything else after the end is junk.
+        if (kind == Kind::Gzip && z.avail_in > 0) {
+          if (inflateReset(&z) != Z_OK) return Result::Error;
+          continue;
         }
-        continue;
+        if (z.avail_in > 0) return Result::Error;
+        if (kind != Kind::Gzip) ended = true;
+        return Result::Ok;
       }
-      // Not finished: it stopped for want of input or of output space.
-      if (z->avail_out != 0) return Result::Ok;
+      if (rc == Z_BUF_ERROR && z.avail_in == 0) return Result::Ok;  // needs more input
+      if (rc != Z_OK && rc != Z_BUF_ERROR) return Result::Error;
+      if (z.avail_in == 0 && z.avail_out != 0) return Result::Ok;
     }
   }
 

@@ -1,5 +1,5 @@
 // One HTTP message body on its way from the wire to the event: content decoding
-// (gzip/x-gzip and deflate with ISA-L's igzip, br with libbrotli), bounded in output size and in
+// (gzip/x-gzip and deflate with zlib, br with libbrotli), bounded in output size and in
 // expansion ratio so a decompression bomb is stopped and reported, a SHA-256 of the
 // whole decoded body, the first `keep` bytes for the event, and every decoded byte
 // handed on to an optional consumer (file extraction).

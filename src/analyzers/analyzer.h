@@ -90,6 +90,12 @@ class AnalyzerHost {
   // Counts `spec.anomalies[index]` and, when asked for, emits a `weird` event.
   virtual void anomaly(const AnalyzerSpec& spec, size_t index, const FlowInfo& flow,
                        std::string_view detail, EventSink& out) = 0;
+  // --redact (analyzers/redaction.h): `span` of `dir` is a secret. Within the bytes the
+  // analyzer is being given, it names their stream offsets; elsewhere (a copy) its value.
+  virtual void secret(Dir dir, ByteView span) {}
+  // --redact: while on, payload of `dir` from the bytes being given now is not written
+  // (the analyzer consumed bytes whose secrets it cannot place yet); off: it may be.
+  virtual void hold(Dir dir, bool on) {}
 };
 
 // Everything an analyzer is made with. Every pointer outlives the analyzer (the flow and
@@ -104,6 +110,17 @@ struct AnalyzerContext {
   // Reports an anomaly by its index in spec->anomalies (a stable name such as
   // "http.header_too_long"); `detail` is a short free-form explanation.
   void anomaly(size_t index, EventSink& out, std::string_view detail = {}) const;
+  // --redact: a password, credential or hash as it appears in the bytes of `dir` (see
+  // AnalyzerHost::secret); payload outputs mask it. Call while parsing, before returning.
+  void secret(Dir dir, ByteView span) const {
+    if (redact && host) host->secret(dir, span);
+  }
+  void secret(Dir dir, std::string_view span) const {
+    secret(dir, ByteView(reinterpret_cast<const uint8_t*>(span.data()), span.size()));
+  }
+  void hold(Dir dir, bool on) const {
+    if (redact && host) host->hold(dir, on);
+  }
 };
 
 class Analyzer {

@@ -195,6 +195,7 @@ void AppLayer::replay(AppFlow& state) {
 
 void AppLayer::feed(AppFlow& state, Dir dir, ByteView data) {
   size_t d = size_t(dir);
+  if (config_.redact) state.analyzed_[d] += data.size();
   ByteView input = data;
   if (state.buffers_ && !state.buffers_->tail[d].empty()) {
     std::vector<uint8_t>& tail = state.buffers_->tail[d];
@@ -204,7 +205,24 @@ void AppLayer::feed(AppFlow& state, Dir dir, ByteView data) {
     if (tail.size() < state.wanted_[d]) return;
     input = tail;
   }
+  current_ = &state;
+  current_dir_ = dir;
+  current_input_ = input;
   ParseResult r = state.analyzer_->on_data(dir, input, events_);
+  current_ = nullptr;
+  current_input_ = {};
+  switch (r.kind) {
+    case ParseResult::Ok:
+    case ParseResult::Done:
+      state.consumed_[d] = state.analyzed_[d];
+      break;
+    case ParseResult::NeedMore:
+      state.consumed_[d] =
+          state.analyzed_[d] - (input.size() - std::min<size_t>(r.consumed, input.size()));
+      break;
+    case ParseResult::Error:
+      break;  // not understood: what it was given counts as unread (masked at finish)
+  }
   switch (r.kind) {
     case ParseResult::Ok:
       if (state.buffers_) release(state.buffers_->tail[d], true);
@@ -250,7 +268,11 @@ void AppLayer::finish(AppFlow& state) {
   if (state.analyzer_) {
     // Moved out first: an analyzer's on_close cannot reach itself through the engine.
     std::unique_ptr<Analyzer> analyzer = std::move(state.analyzer_);
+    current_ = &state;
     analyzer->on_close(events_);
+    current_ = nullptr;
+    mask_unread(state, Dir::ToServer);
+    mask_unread(state, Dir::ToClient);
   }
   state.wanted_ = {};
   if (!state.buffers_) return;
@@ -276,7 +298,57 @@ void AppLayer::gap(AppFlow& state, Dir dir, uint64_t length) {
   if (!state.analyzer_) return;
   if (state.buffers_) release(state.buffers_->tail[d]);
   state.wanted_[d] = 0;
+  if (config_.redact) {
+    mask_unread(state, dir);  // an unfinished message the analyzer will never read
+    state.analyzed_[d] += length;
+    state.consumed_[d] = state.analyzed_[d];
+  }
+  current_ = &state;
   state.analyzer_->on_gap(dir, length, events_);
+  current_ = nullptr;
+}
+
+Redaction& AppLayer::redaction(AppFlow& state) {
+  if (!state.redaction_) state.redaction_ = std::make_unique<Redaction>();
+  return *state.redaction_;
+}
+
+// Bytes given to the analyzer that it never judged (a message cut by a hole, the flow's
+// end or an error, or consumed under a hold) may hold a secret: masked, to be safe.
+void AppLayer::mask_unread(AppFlow& state, Dir dir) {
+  if (!config_.redact) return;
+  size_t d = size_t(dir);
+  uint64_t from = std::min(state.consumed_[d], state.hold_[d]);
+  if (from < state.analyzed_[d]) redaction(state).add_range(dir, from, state.analyzed_[d] - from);
+  state.consumed_[d] = state.analyzed_[d];
+  state.hold_[d] = UINT64_MAX;
+}
+
+void AppLayer::secret(Dir dir, ByteView span) {
+  if (!config_.redact || current_ == nullptr || span.empty()) return;
+  AppFlow& state = *current_;
+  const uint8_t* begin = current_input_.data();
+  if (dir == current_dir_ && begin != nullptr && span.data() >= begin &&
+      span.data() + span.size() <= begin + current_input_.size()) {
+    redaction(state).add_range(dir, state.consumed_[size_t(dir)] + uint64_t(span.data() - begin),
+                               span.size());
+  } else {
+    redaction(state).add_value(dir, 0, span);
+  }
+}
+
+void AppLayer::hold(Dir dir, bool on) {
+  if (!config_.redact || current_ == nullptr) return;
+  size_t d = size_t(dir);
+  current_->hold_[d] = on ? std::min(current_->hold_[d], current_->consumed_[d]) : UINT64_MAX;
+}
+
+uint64_t AppFlow::settled(Dir dir) const {
+  size_t d = size_t(dir);
+  if (finished_) return UINT64_MAX;
+  // Probing: held bytes may yet be replayed to an analyzer, unless this direction gave up.
+  if (!analyzer_) return probe_given_up_[d] ? UINT64_MAX : 0;
+  return std::min(consumed_[d], hold_[d]);
 }
 
 void AppLayer::close(AppFlow& state) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "analyzers/analyzer.h"
+#include "analyzers/redaction.h"
 #include "core/buffer_budget.h"
 
 namespace netsift {
@@ -54,6 +55,11 @@ class AppFlow {
   // The analyzer in charge, or the one its port names before the first byte.
   const AnalyzerSpec* spec() const { return spec_ ? spec_ : by_port_; }
   bool active() const { return analyzer_ != nullptr; }
+  // --redact: the secrets analyzers found in this flow (null: none), and the stream offset
+  // of `dir` below which its bytes have been judged (everything past it may still turn
+  // out secret: payload writers hold it back). UINT64_MAX once no analyzer reads `dir`.
+  const Redaction* redaction() const { return redaction_.get(); }
+  uint64_t settled(Dir dir) const;
 
  private:
   friend class AppLayer;
@@ -82,6 +88,12 @@ class AppFlow {
   std::array<uint32_t, 2> wanted_{};      // tail size the analyzer waits for (0: any)
   std::array<bool, 2> probe_given_up_{};  // a hole, the depth reached, or every probe said No
   bool finished_ = false;  // an analyzer ran and ended, or no analyzer can claim the flow
+  // --redact only: stream offset past the last byte or hole given to the analyzer, per
+  // direction; where a hold began; the secrets found.
+  std::array<uint64_t, 2> analyzed_{};
+  std::array<uint64_t, 2> consumed_{};  // the analyzer is done with the bytes before this
+  std::array<uint64_t, 2> hold_{UINT64_MAX, UINT64_MAX};
+  std::unique_ptr<Redaction> redaction_;
 };
 
 class AppLayer final : public AnalyzerHost {
@@ -116,8 +128,12 @@ class AppLayer final : public AnalyzerHost {
 
   void anomaly(const AnalyzerSpec& spec, size_t index, const FlowInfo& flow,
                std::string_view detail, EventSink& out) override;
+  void secret(Dir dir, ByteView span) override;
+  void hold(Dir dir, bool on) override;
 
  private:
+  Redaction& redaction(AppFlow& state);
+  void mask_unread(AppFlow& state, Dir dir);
   struct Counters {
     uint64_t flows = 0, errors = 0, tail_overflows = 0;
     std::vector<uint64_t> anomalies;  // parallel to spec.anomalies
@@ -144,6 +160,10 @@ class AppLayer final : public AnalyzerHost {
   std::unordered_map<uint16_t, const AnalyzerSpec*> tcp_ports_, udp_ports_;
   std::vector<AnalyzerOptions> options_;  // parallel to registry_
   std::vector<Counters> counters_;        // parallel to registry_
+  // --redact: the flow and input an analyzer is working on while it is called.
+  AppFlow* current_ = nullptr;
+  Dir current_dir_ = Dir::ToServer;
+  ByteView current_input_;
 };
 
 }  // namespace netsift

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "output/byte_format.h"
 
@@ -15,13 +16,31 @@ struct SessionOutput::Transcript final : FlowUserData {
     bool gap;
     uint64_t gap_length;
     std::vector<uint8_t> data;
+    uint64_t offset = 0;  // stream offset of data[0] (--redact masks by it)
   };
   std::vector<Chunk> chunks;
   std::array<uint64_t, 2> kept{};
   std::array<uint64_t, 2> cut{};
 };
 
+// --redact with --stream: bytes (and holes) of a flow whose analyzer has not judged them
+// yet, in arrival order. Bounded: past kMaxPending the oldest go out entirely masked.
+struct SessionOutput::Pending final : FlowUserData {
+  struct Item {
+    Dir dir;
+    bool gap;
+    uint64_t offset;
+    uint64_t gap_length;
+    TimestampNs ts;
+    std::vector<uint8_t> data;
+  };
+  std::deque<Item> items;
+  uint64_t bytes = 0;
+};
+
 namespace {
+
+constexpr uint64_t kMaxPending = 256 * 1024;
 
 const char* dir_name(Dir d) {
   return d == Dir::ToServer ? "to_server" : "to_client";
@@ -85,27 +104,77 @@ void SessionOutput::put_data_field(Event& e, const char* key, ByteView data) {
   }
 }
 
+ByteView SessionOutput::masked(const Flow& f, Dir dir, uint64_t offset, ByteView data, bool all) {
+  const Redaction* r = f.app.redaction();
+  if (!all && (r == nullptr || r->empty())) return data;
+  scratch_.assign(data.begin(), data.end());
+  if (all) {
+    std::fill(scratch_.begin(), scratch_.end(), Redaction::kMask);
+  } else {
+    r->apply(dir, offset, scratch_);
+  }
+  return ByteView(scratch_);
+}
+
+void SessionOutput::write_chunk(Flow& f, Dir dir, uint64_t offset, TimestampNs ts, ByteView data) {
+  if (text_) {
+    text_->append("[TCP DATA One-Direct]\t");
+    put_time(ts);
+    text_->push('\t');
+    put_endpoints(f, dir);
+    text_->append(fmt::format("\toffset={}\tLEN={}\n", offset, data.size()));
+    if (options_.data_level > 0) put_data(data);
+    text_->end_record();
+  }
+  if (events_enabled_) {
+    Event e = make_flow_event("tcp_data", f.info, ts);
+    e.set("direction", dir_name(dir));
+    e.set("offset", offset);
+    e.set("length", uint64_t(data.size()));
+    if (options_.data_level > 0) put_data_field(e, "data", data);
+    events_.emit(e);
+  }
+}
+
+void SessionOutput::write_gap(Flow& f, Dir dir, uint64_t offset, uint64_t length) {
+  if (text_) {
+    text_->append(fmt::format("[TCP GAP]\t"));
+    put_endpoints(f, dir);
+    text_->append(fmt::format("\toffset={}\tmissing={}\n", offset, length));
+  }
+  if (events_enabled_) {
+    Event e = make_flow_event("tcp_gap", f.info);
+    e.set("direction", dir_name(dir));
+    e.set("offset", offset);
+    e.set("length", length);
+    events_.emit(e);
+  }
+}
+
 void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data) {
   if (!wanted(f)) return;
+  bool redact = options_.flow.app.redact;
   if (options_.stream) {
-    if (text_) {
-      text_->append("[TCP DATA One-Direct]\t");
-      put_time(f.info.now);
-      text_->push('\t');
-      put_endpoints(f, dir);
-      text_->append(fmt::format("\toffset={}\tLEN={}\n", offset, data.size()));
-      if (options_.data_level > 0) put_data(data);
-      text_->end_record();
+    auto* p = static_cast<Pending*>(f.user.get());
+    if (!redact || (!p && f.app.settled(dir) == UINT64_MAX)) {
+      // Nothing waits and no analyzer reads this direction: out now (masked by what
+      // was found before, e.g. a password repeated later).
+      write_chunk(f, dir, offset, f.info.now, redact ? masked(f, dir, offset, data) : data);
+      return;
     }
-    if (events_enabled_) {
-      Event e = make_flow_event("tcp_data", f.info);
-      e.set("direction", dir_name(dir));
-      e.set("offset", offset);
-      e.set("length", uint64_t(data.size()));
-      if (options_.data_level > 0) put_data_field(e, "data", data);
-      events_.emit(e);
+    if (!p) {
+      f.user = std::make_unique<Pending>();
+      p = static_cast<Pending*>(f.user.get());
     }
-    return;
+    auto& items = p->items;
+    if (!items.empty() && items.back().dir == dir && !items.back().gap &&
+        items.back().offset + items.back().data.size() == offset) {
+      items.back().data.insert(items.back().data.end(), data.begin(), data.end());
+    } else {
+      items.push_back({dir, false, offset, 0, f.info.now, {data.begin(), data.end()}});
+    }
+    p->bytes += data.size();
+    return;  // written by on_analyzed, once the analyzer has read it
   }
   auto* t = static_cast<Transcript*>(f.user.get());
   if (!t) return;
@@ -122,27 +191,22 @@ void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data
   if (keep.empty()) return;
   t->kept[d] += keep.size();
   transcript_bytes_ += keep.size();
-  if (!t->chunks.empty() && t->chunks.back().dir == dir && !t->chunks.back().gap) {
+  if (!t->chunks.empty() && t->chunks.back().dir == dir && !t->chunks.back().gap &&
+      t->chunks.back().offset + t->chunks.back().data.size() == offset) {
     t->chunks.back().data.insert(t->chunks.back().data.end(), keep.begin(), keep.end());
   } else {
-    t->chunks.push_back({dir, false, 0, std::vector<uint8_t>(keep.begin(), keep.end())});
+    t->chunks.push_back({dir, false, 0, std::vector<uint8_t>(keep.begin(), keep.end()), offset});
   }
 }
 
 void SessionOutput::on_tcp_gap(Flow& f, Dir dir, uint64_t offset, uint64_t length) {
   if (!wanted(f)) return;
   if (options_.stream) {
-    if (text_) {
-      text_->append(fmt::format("[TCP GAP]\t"));
-      put_endpoints(f, dir);
-      text_->append(fmt::format("\toffset={}\tmissing={}\n", offset, length));
-    }
-    if (events_enabled_) {
-      Event e = make_flow_event("tcp_gap", f.info);
-      e.set("direction", dir_name(dir));
-      e.set("offset", offset);
-      e.set("length", length);
-      events_.emit(e);
+    auto* p = static_cast<Pending*>(f.user.get());
+    if (p && !p->items.empty()) {
+      p->items.push_back({dir, true, offset, length, f.info.now, {}});
+    } else {
+      write_gap(f, dir, offset, length);
     }
     return;
   }
@@ -150,8 +214,43 @@ void SessionOutput::on_tcp_gap(Flow& f, Dir dir, uint64_t offset, uint64_t lengt
     t->chunks.push_back({dir, true, length, {}});
 }
 
+void SessionOutput::flush(Flow& f, bool all) {
+  auto* p = static_cast<Pending*>(f.user.get());
+  if (!p) return;
+  auto& items = p->items;
+  while (!items.empty()) {
+    Pending::Item& it = items.front();
+    if (it.gap) {
+      write_gap(f, it.dir, it.offset, it.gap_length);
+      items.pop_front();
+      continue;
+    }
+    uint64_t settled = all ? UINT64_MAX : f.app.settled(it.dir);
+    bool forced = p->bytes > kMaxPending;  // held too long: out, but masked whole
+    uint64_t n =
+        forced ? it.data.size()
+               : std::min<uint64_t>(it.data.size(), settled > it.offset ? settled - it.offset : 0);
+    if (n == 0) break;
+    ByteView part = ByteView(it.data).first(size_t(n));
+    write_chunk(f, it.dir, it.offset, it.ts, masked(f, it.dir, it.offset, part, forced));
+    p->bytes -= n;
+    if (n < it.data.size()) {
+      it.data.erase(it.data.begin(), it.data.begin() + long(n));
+      it.offset += n;
+      break;
+    }
+    items.pop_front();
+  }
+}
+
+void SessionOutput::on_analyzed(Flow& f) {
+  if (options_.stream && options_.flow.app.redact && wanted(f)) flush(f, false);
+}
+
 void SessionOutput::on_udp_datagram(Flow& f, Dir dir, ByteView data) {
   if (!wanted(f)) return;
+  // No UDP analyzer reads logins; a secret known for the flow is still masked.
+  if (options_.flow.app.redact) data = masked(f, dir, 0, data);
   if (text_) {
     text_->append("[UDP DATA One-Direct]\t");
     put_time(f.info.now);
@@ -177,8 +276,11 @@ void SessionOutput::on_udp_datagram(Flow& f, Dir dir, ByteView data) {
 }
 
 void SessionOutput::on_flow_end(Flow& f) {
-  if (auto* t = static_cast<Transcript*>(f.user.get()))
+  if (options_.stream) {
+    if (options_.flow.app.redact && wanted(f)) flush(f, true);
+  } else if (auto* t = static_cast<Transcript*>(f.user.get())) {
     transcript_bytes_ -= t->kept[0] + t->kept[1];
+  }
   if (!f.is_tcp() || !wanted(f)) return;
   StreamStats s[2];
   for (int d = 0; d < 2; ++d) s[d] = f.streams[d]->stats();
@@ -198,7 +300,7 @@ void SessionOutput::on_flow_end(Flow& f) {
       text_->append(fmt::format("\tgaps={}\tmissing_bytes={}\n", s[0].gaps + s[1].gaps,
                                 s[0].gap_bytes + s[1].gap_bytes));
     }
-    if (auto* t = static_cast<Transcript*>(f.user.get())) {
+    if (auto* t = options_.stream ? nullptr : static_cast<Transcript*>(f.user.get())) {
       for (const auto& c : t->chunks) {
         if (c.gap) {
           text_->append(fmt::format("{} [gap: {} bytes missing]\n",
@@ -209,7 +311,7 @@ void SessionOutput::on_flow_end(Flow& f) {
             fmt::format("{} {} ({} bytes)\n",
                         c.dir == Dir::ToServer ? ">>> client to server" : "<<< server to client",
                         "data", c.data.size()));
-        put_data(c.data);
+        put_data(options_.flow.app.redact ? masked(f, c.dir, c.offset, c.data) : ByteView(c.data));
       }
       for (int d = 0; d < 2; ++d) {
         if (t->cut[d])

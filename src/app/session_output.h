@@ -22,10 +22,19 @@ class SessionOutput final : public FlowObserver {
   void on_tcp_data(Flow& flow, Dir dir, uint64_t offset, ByteView data) override;
   void on_tcp_gap(Flow& flow, Dir dir, uint64_t offset, uint64_t length) override;
   void on_udp_datagram(Flow& flow, Dir dir, ByteView data) override;
+  void on_analyzed(Flow& flow) override;
   void on_flow_end(Flow& flow) override;
 
  private:
   struct Transcript;
+  struct Pending;
+  // --redact: `data` with the flow's known secrets masked (a view of scratch_), or
+  // entirely masked.
+  ByteView masked(const Flow& flow, Dir dir, uint64_t offset, ByteView data, bool all = false);
+  void write_chunk(Flow& flow, Dir dir, uint64_t offset, TimestampNs ts, ByteView data);
+  void write_gap(Flow& flow, Dir dir, uint64_t offset, uint64_t length);
+  // --redact, --stream: writes what the flow's analyzer has settled (all: everything).
+  void flush(Flow& flow, bool all);
   bool wanted(const Flow& flow) const;
   void put_data(ByteView data);
   void put_endpoints(const Flow& flow, Dir dir);
@@ -43,6 +52,7 @@ class SessionOutput final : public FlowObserver {
   TimeFormatter time_;
   SessionFilter filter_;
   uint64_t transcript_bytes_ = 0;  // held by all open whole-session transcripts
+  std::vector<uint8_t> scratch_;   // --redact: masked copy of the bytes being written
 };
 
 }  // namespace netsift

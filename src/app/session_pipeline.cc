@@ -69,6 +69,8 @@ void SessionTotals::add(const FlowTableStats& f) {
   flows.flows_evicted += f.flows_evicted;
   flows.tcp_gap_bytes += f.tcp_gap_bytes;
   flows.tcp_cap_dropped_bytes += f.tcp_cap_dropped_bytes;
+  flows.tcp_overlaps += f.tcp_overlaps;
+  flows.tcp_conflicting_overlaps += f.tcp_conflicting_overlaps;
 }
 
 void SessionTotals::add(const AppLayerStats& a) {

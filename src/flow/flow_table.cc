@@ -251,11 +251,13 @@ void FlowTable::udp_packet(Flow& f, const PacketView& v, Dir dir) {
 void FlowTable::deliver(Flow& f, Dir dir, uint64_t offset, ByteView data) {
   observer_.on_tcp_data(f, dir, offset, data);
   app_.data(f.app, dir, data);
+  observer_.on_analyzed(f);
 }
 
 void FlowTable::gap(Flow& f, Dir dir, uint64_t offset, uint64_t length) {
   observer_.on_tcp_gap(f, dir, offset, length);
   app_.gap(f.app, dir, length);
+  observer_.on_analyzed(f);
 }
 
 }  // namespace netsift

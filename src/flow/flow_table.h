@@ -96,6 +96,9 @@ class FlowObserver {
   virtual void on_tcp_data(Flow& flow, Dir dir, uint64_t offset, ByteView data) {}
   virtual void on_tcp_gap(Flow& flow, Dir dir, uint64_t offset, uint64_t length) {}
   virtual void on_udp_datagram(Flow& flow, Dir dir, ByteView data) {}
+  // The analyzer has seen the bytes or hole just reported (--redact: what it settled
+  // may now be written, see AppFlow::settled).
+  virtual void on_analyzed(Flow& flow) {}
   virtual void on_flow_end(Flow& flow) {}
 };
 

@@ -255,6 +255,13 @@ def tcp_overlaps(a, tmp):
           [e.get("conflicting_overlaps") for e in sessions[:3]])
     line = next((l for l in err.splitlines() if "conflicting data" in l), "")
     check("TCP overlaps: counted in the run summary", f"{2 * n} with conflicting data" in line, line)
+    # Flows sharded over worker threads: the same events, the same summary.
+    rc2, err2, _ = run(a.bin, ["sessions", "-r", path, "--json", "--no-progress", "--workers", "2"],
+                       path + ".workers")
+    line2 = next((l for l in err2.splitlines() if "conflicting data" in l), "")
+    uris2 = sorted(e.get("req_uri", "") for e in http_events(path + ".workers"))
+    check("TCP overlaps, 2 workers: same first copies and summary",
+          rc2 == 0 and uris2 == sorted(uris) and line2 == line, (rc2, line2, err2[-300:]))
     if not a.no_rss:
         check(f"TCP overlaps: peak RSS {rss // 1024} MiB < 100 MiB", rss < 100 * 1024, rss)
 

@@ -69,6 +69,19 @@ try:
     raise SystemExit("change_user with a wrong password succeeded")
 except MySQLdb.OperationalError:
     pass
+# The same with the compressed protocol (CLIENT_COMPRESS, zlib): the changes of user
+# travel inside compressed frames after the login's OK.
+c = MySQLdb.connect(host="127.0.0.1", port=3306, user="alice", passwd="my-Secret1", db="shop",
+                    compress=1)
+c.query("SELECT REPEAT('x', 5000)"); c.store_result()
+c.change_user("bob", "my-Secret2", "shop")
+c.query("SELECT CURRENT_USER()"); user = c.store_result().fetch_row()[0][0]
+assert (user.decode() if isinstance(user, bytes) else user).startswith("bob@"), user
+try:
+    c.change_user("bob", "wrong-5", "shop")
+    raise SystemExit("compressed change_user with a wrong password succeeded")
+except MySQLdb.OperationalError:
+    pass
 PY
 sleep 1
 kill -INT "$netsift_pid"

@@ -10,11 +10,20 @@ def _ip(a):
     return ipaddress.ip_address(a)
 
 
-def ip_packet(src, dst, proto, payload, ttl=64):
+def ip_checksum(hdr):
+    total = sum(struct.unpack(">%dH" % (len(hdr) // 2), hdr))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return (~total) & 0xFFFF
+
+
+def ip_packet(src, dst, proto, payload, ttl=64, checksum=False):
     s, d = _ip(src), _ip(dst)
     if s.version == 4:
         hdr = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, ttl, proto, 0,
                           s.packed, d.packed)
+        if checksum:
+            hdr = hdr[:10] + struct.pack(">H", ip_checksum(hdr)) + hdr[12:]
         return 0x0800, hdr + payload
     hdr = struct.pack(">IHBB16s16s", 6 << 28, len(payload), 58 if proto == 1 else proto, ttl,
                       s.packed, d.packed)
@@ -48,11 +57,12 @@ def dns_response(qid, name, rcode=0, qtype=1):
 class Pcap:
     """Collects (time, frame) and writes a little-endian microsecond pcap."""
 
-    def __init__(self):
+    def __init__(self, checksum=False):
         self.frames = []
+        self.checksum = checksum  # a valid IPv4 header checksum (else zero)
 
     def add(self, t, src, dst, proto, payload):
-        ethertype, pkt = ip_packet(src, dst, proto, payload)
+        ethertype, pkt = ip_packet(src, dst, proto, payload, checksum=self.checksum)
         eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01" + struct.pack(">H", ethertype)
         self.frames.append((t, eth + pkt))
 
@@ -73,3 +83,43 @@ class Pcap:
                 sec = int(t)
                 usec = int(round((t - sec) * 1e6))
                 f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+
+
+class TcpConversation:
+    """One TCP connection in a Pcap with true sequence numbers: handshake, then each
+    `send` as one or more segments (cut at the given offsets), then FIN both ways."""
+
+    def __init__(self, pcap, t, client, server, cport, sport):
+        self.p, self.t = pcap, t
+        self.ends = {True: (client, cport), False: (server, sport)}
+        self.seq = {True: 1000, False: 5000}
+        self._seg(True, "S", b"", syn=True)
+        self._seg(False, "SA", b"", syn=True)
+        self._seg(True, "A", b"")
+
+    def _seg(self, from_client, flags, data, syn=False):
+        (src, sp), (dst, dp) = self.ends[from_client], self.ends[not from_client]
+        self.t += 0.001
+        ack = 0 if flags == "S" else self.seq[not from_client]
+        self.p.add(self.t, src, dst, 6, tcp(sp, dp, flags, self.seq[from_client], ack, data))
+        self.seq[from_client] += len(data) + (1 if syn or "F" in flags else 0)
+
+    def send(self, from_client, data, cuts=()):
+        last = 0
+        for c in list(cuts) + [len(data)]:
+            if c > last:
+                self._seg(from_client, "PA", data[last:c])
+            last = c
+        return self
+
+    def client(self, data, cuts=()):
+        return self.send(True, data, cuts)
+
+    def server(self, data, cuts=()):
+        return self.send(False, data, cuts)
+
+    def close(self):
+        self._seg(True, "FA", b"")
+        self._seg(False, "FA", b"")
+        self._seg(True, "A", b"")
+        return self.t

@@ -57,6 +57,9 @@ for port in 6379 16379; do
   # One pipeline: the NOPERM answer to GET is not a failed login.
   printf 'AUTH bob wrong\r\nAUTH bob bob-Redis3\r\nGET secret\r\nSET public:x 1\r\n' |
     redis-cli -p "$port" --pipe >/dev/null 2>&1 || true
+  # AUTH inside MULTI: +QUEUED now, the outcomes in EXEC's array (a WRONGPASS, then OK).
+  printf 'AUTH redis-Secret1\r\nMULTI\r\nAUTH carol not-carol\r\nPING\r\nAUTH alice alice-Redis2\r\nEXEC\r\n' |
+    redis-cli -p "$port" --pipe >/dev/null 2>&1 || true
 done
 sleep 1
 kill -INT "$netsift_pid"
@@ -81,6 +84,9 @@ for port in (6379, 16379):
         ("alice", "bad-hello", "HELLO AUTH", "failure"),
         ("bob", "wrong", "AUTH", "failure"),
         ("bob", "bob-Redis3", "AUTH", "success"),
+        ("default", "redis-Secret1", "AUTH", "success"),
+        ("carol", "not-carol", "AUTH", "failure"),
+        ("alice", "alice-Redis2", "AUTH", "success"),
     ])
     got = [e for e in auth if e["dst_port"] == port]
     have = collections.Counter((e["user"], e.get("password"), e.get("mechanism"), e["result"])

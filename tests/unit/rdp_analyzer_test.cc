@@ -62,6 +62,47 @@ TEST(RdpAnalyzer, CookieWithNegotiationAtEverySplit) {
   }
 }
 
+// Byte for byte as [MS-RDPBCGR] lays the PDUs out, written as hex here rather than with
+// the builders above: the Client X.224 Connection Request (2.2.1.1: TPKT version 3,
+// length 0x002c; X.224 LI 0x27, CR 0xe0, DST-REF 0, SRC-REF 0, class 0; routingToken
+// "Cookie: mstshash=eltons" CR LF; RDP_NEG_REQ type 1, flags 0, length 8,
+// requestedProtocols PROTOCOL_RDP 0) and the Server X.224 Connection Confirm (2.2.1.2:
+// LI 0x0e, CC 0xd0, SRC-REF 0x1234; RDP_NEG_RSP type 2, flags 0, length 8,
+// selectedProtocol PROTOCOL_RDP 0).
+std::string unhex(std::string_view h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) {
+    if (h[i] == ' ') {
+      --i;
+      continue;
+    }
+    out.push_back(char(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+TEST(RdpAnalyzer, SpecificationConnectionRequestByteExact) {
+  const std::string request = unhex(
+      "03 00 00 2c 27 e0 00 00 00 00 00 43 6f 6f 6b 69 65 3a 20 6d 73 74 73 68 61 73 68 3d "
+      "65 6c 74 6f 6e 73 0d 0a 01 00 08 00 00 00 00 00");
+  const std::string confirm = unhex("03 00 00 13 0e d0 00 00 12 34 00 02 00 08 00 00 00 00 00");
+  ASSERT_EQ(request.size(), 0x2cu);                            // TPKT length
+  ASSERT_EQ(size_t(uint8_t(request[4])), request.size() - 5);  // X.224 LI
+  ASSERT_EQ(confirm.size(), 0x13u);
+  std::vector<Turn> turns = {{Dir::ToServer, request}, {Dir::ToClient, confirm}};
+  for (uint16_t port : {3389, 33890}) {
+    auto d = only_auth(test::play(analyzer_registry(), test::test_flow(port), turns));
+    EXPECT_STREQ(d["user"].GetString(), "eltons");
+    EXPECT_STREQ(d["mechanism"].GetString(), "rdp_cookie");
+    EXPECT_STREQ(d["result"].GetString(), "unknown");
+    EXPECT_FALSE(d["tls"].GetBool());
+    EXPECT_STREQ(d["selected_protocol"].GetString(), "rdp");
+    ASSERT_EQ(d["requested_protocols"].Size(), 1u);
+    EXPECT_STREQ(d["requested_protocols"][0].GetString(), "rdp");
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "");
+  }
+}
+
 TEST(RdpAnalyzer, NegotiationFailureAndNoAnswer) {
   std::vector<Turn> refused = {
       {Dir::ToServer, tpkt(0xE0, "Cookie: mstshash=bob\r\n" + neg(1, 0))},

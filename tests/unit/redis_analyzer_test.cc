@@ -144,6 +144,43 @@ TEST(RedisAnalyzer, PipelinePairsRepliesInOrder) {
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(6379), turns), "");
 }
 
+// AUTH inside MULTI/EXEC: the immediate reply is +QUEUED; the outcome is the AUTH's
+// element in EXEC's array (an error element: failure), counted among all the queued
+// commands, aggregates included. A transaction EXEC aborts (a command refused while
+// queueing), a WATCH abort (null array) and DISCARD leave the logins unknown.
+TEST(RedisAnalyzer, AuthInsideMultiTakesItsOutcomeFromExec) {
+  std::vector<Turn> turns = {
+      {C, cmd({"MULTI"}) + cmd({"LRANGE", "l", "0", "-1"}) + cmd({"AUTH", "dan", "bad"}) +
+              cmd({"INCR", "n"}) + cmd({"AUTH", "dan", "good"}) + cmd({"EXEC"})},
+      {S,
+       "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+       "*4\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+       "-WRONGPASS invalid username-password pair or user is disabled.\r\n:7\r\n+OK\r\n"},
+      {C, cmd({"MULTI"}) + cmd({"AUTH", "eve", "pw1"}) + cmd({"EXEC"})},
+      {S, "+OK\r\n+QUEUED\r\n*-1\r\n"},  // a WATCHed key changed: nothing ran
+      {C, cmd({"MULTI"}) + cmd({"AUTH", "eve", "pw2"}) + cmd({"GET"}) + cmd({"EXEC"})},
+      {S,
+       "+OK\r\n+QUEUED\r\n-ERR wrong number of arguments for 'get' command\r\n"
+       "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+      {C, cmd({"MULTI"}) + cmd({"AUTH", "eve", "pw3"}) + cmd({"DISCARD"}) +
+              cmd({"AUTH", "eve", "pw4"})},
+      {S, "+OK\r\n+QUEUED\r\n+OK\r\n+OK\r\n"},
+  };
+  auto a = auths(test::play(analyzer_registry(), test::test_flow(6379), turns));
+  ASSERT_EQ(a.size(), 6u);
+  EXPECT_EQ(a[0].user + "/" + a[0].password + "/" + a[0].result, "dan/bad/failure");
+  EXPECT_TRUE(a[0].reason.starts_with("WRONGPASS")) << a[0].reason;
+  EXPECT_EQ(a[1].user + "/" + a[1].password + "/" + a[1].result, "dan/good/success");
+  EXPECT_EQ(a[2].password + "/" + a[2].result + "/" + a[2].reason,
+            "pw1/unknown/transaction not run");
+  EXPECT_EQ(a[3].password + "/" + a[3].result, "pw2/unknown");
+  EXPECT_TRUE(a[3].reason.starts_with("EXECABORT")) << a[3].reason;
+  EXPECT_EQ(a[4].password + "/" + a[4].result + "/" + a[4].reason,
+            "pw3/unknown/transaction discarded");
+  EXPECT_EQ(a[5].password + "/" + a[5].result, "pw4/success");  // after DISCARD: not queued
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(6379), turns), "");
+}
+
 // HELLO 3 AUTH: the RESP3 map reply means success; every RESP3 type, an attribute and
 // out-of-band pushes in between must not shift the pairing.
 TEST(RedisAnalyzer, HelloAuthAndResp3Replies) {

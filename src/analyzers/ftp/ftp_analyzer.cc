@@ -158,11 +158,13 @@ class FtpAnalyzer final : public Analyzer {
       cmd = Cmd::Pass;
       // Everything after "PASS ": a password may hold spaces; it may be empty.
       password_ = tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      if (line.size() > 5) context_.secret(Dir::ToServer, line.substr(5));
       stage_ = Stage::PassSent;
       ts_ = context_.flow->now;
     } else if (tp::iequals(verb, "ACCT")) {
       cmd = Cmd::Acct;
       account_ = tp::wire_text(arg, kMaxField);
+      context_.secret(Dir::ToServer, arg);
       if (stage_ == Stage::NeedAcct || stage_ == Stage::PassSent) stage_ = Stage::AcctSent;
     } else if (tp::iequals(verb, "AUTH")) {
       std::string_view mech = tp::trim(arg);

@@ -71,7 +71,8 @@ struct HtpParser::Impl {
   // response read until the connection closes, 0 when no length-delimited body is open.
   std::array<uint64_t, 2> body_left{};
   std::array<htp_tx_t*, 2> body_tx{};
-  std::array<bool, 2> in_message{};  // a request / response started and not complete
+  std::array<bool, 2> in_message{};    // a request / response started and not complete
+  std::array<bool, 2> headers_done{};  // ... and its header block is complete
   bool filling_gap = false;
   bool closed = false;
   bool tunnel = false;  // CONNECT accepted or protocol switched: no more parsing
@@ -120,6 +121,7 @@ struct HtpParser::Impl {
     body_left = {};
     body_tx = {};
     in_message = {};
+    headers_done = {};
   }
 
   // Reports what is unfinished and frees libhtp's state.
@@ -158,6 +160,7 @@ struct HtpParser::Impl {
     Impl& self = of(tx);
     self.txn(tx);
     self.in_message[0] = true;
+    self.headers_done[0] = false;
     return HTP_OK;
   }
   static int on_request_line(htp_tx_t* tx) {
@@ -186,6 +189,7 @@ struct HtpParser::Impl {
     // The field as sent: libhtp's request_content_type drops the parameters (boundary).
     t.req_content_type.assign(header(tx->request_headers, "content-type").substr(0, 512));
     t.flags |= translate_flags(tx->flags);
+    self.headers_done[0] = true;
     self.body_tx[0] = tx;
     self.body_left[0] =
         tx->request_transfer_coding == HTP_CODING_IDENTITY && tx->request_content_length > 0
@@ -406,6 +410,10 @@ void HtpParser::restart() {
 
 bool HtpParser::idle(Dir dir) const {
   return !impl_->in_message[size_t(dir)];
+}
+
+bool HtpParser::in_headers(Dir dir) const {
+  return impl_->in_message[size_t(dir)] && !impl_->headers_done[size_t(dir)];
 }
 
 bool HtpParser::awaiting_response() const {

@@ -67,6 +67,8 @@ class HtpParser {
   bool awaiting_response() const;
   // No message of `dir` is under way: its next byte starts one.
   bool idle(Dir dir) const;
+  // A message of `dir` has started and its header block is not complete yet.
+  bool in_headers(Dir dir) const;
 
  private:
   struct Impl;

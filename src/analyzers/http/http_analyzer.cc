@@ -242,6 +242,10 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
       push(dir, data);
     }
     drain();
+    // --redact: bytes of a request whose header block is not complete may hold an
+    // Authorization value not yet known: they are not written until it is.
+    context_.hold(engine_dir(Dir::ToServer),
+                  !tunnel_ && (parser_.in_headers(Dir::ToServer) || !pending_[0].empty()));
     return tunnel_ ? ParseResult::done() : ParseResult::ok();
   }
 
@@ -275,6 +279,8 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   enum class Sync : uint8_t { Start, Synced, Hunting };
 
   static Dir other(Dir d) { return d == Dir::ToServer ? Dir::ToClient : Dir::ToServer; }
+  // The engine's name for one of this analyzer's directions (they differ when flipped).
+  Dir engine_dir(Dir d) const { return flipped_ ? other(d) : d; }
 
   // A capture that starts mid-connection may have made the server the flow's "client"
   // (its packet came first). The first bytes tell: a status line going to the "server",
@@ -441,6 +447,19 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   }
 
   void headers(Transaction& tx, Dir dir) override {
+    if (dir == Dir::ToServer && context_.redact) {
+      // --redact: the header block is complete; its credential values are masked in the
+      // payload by value (libhtp hands copies, not places in the stream).
+      for (const auto& h : http::parse_header_block(tx.req_header_block)) {
+        if (!is_credential_field(h.name)) continue;
+        context_.secret(engine_dir(Dir::ToServer), h.value);
+        // Also the token alone, in case folding or spacing differ on the wire.
+        std::string_view v = h.value;
+        size_t sp = v.find(' ');
+        if (sp != std::string_view::npos && sp + 1 < v.size())
+          context_.secret(engine_dir(Dir::ToServer), v.substr(sp + 1));
+      }
+    }
     TxState& st = state(tx);
     size_t d = size_t(dir);
     http::Body& body = st.body[d];
@@ -506,11 +525,18 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     return s;
   }
 
+  // Fields whose value is a credential (--redact masks them everywhere).
+  static bool is_credential_field(std::string_view lower_name) {
+    return lower_name == "authorization" || lower_name == "proxy-authorization";
+  }
+
   void set_headers(Event& e, const char* key, const std::vector<http::Header>& list) {
     auto& alloc = e.alloc();
     rapidjson::Value obj(rapidjson::kObjectType);
     for (const auto& h : list) {
-      rapidjson::Value value(h.value.data(), rapidjson::SizeType(h.value.size()), alloc);
+      std::string_view shown =
+          context_.redact && is_credential_field(h.name) ? kRedacted : std::string_view(h.value);
+      rapidjson::Value value(shown.data(), rapidjson::SizeType(shown.size()), alloc);
       auto it =
           obj.FindMember(rapidjson::Value(rapidjson::StringRef(h.name.data(), h.name.size())));
       if (it == obj.MemberEnd()) {

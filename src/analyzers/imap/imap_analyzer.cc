@@ -105,6 +105,9 @@ class ImapAnalyzer final : public Analyzer {
     while (pos < data.size()) {
       if (side.literal_left) {
         size_t n = size_t(std::min<uint64_t>(side.literal_left, data.size() - pos));
+        // LOGIN's second argument is the password.
+        if (dir == Dir::ToServer && collecting_ && !args_.empty())
+          context_.secret(dir, data.subspan(pos, n));
         if (dir == Dir::ToServer && collecting_ && literal_.size() < kMaxLiteralKept) {
           literal_.append(
               as_chars(data.subspan(pos, std::min(n, kMaxLiteralKept - literal_.size()))));
@@ -164,6 +167,7 @@ class ImapAnalyzer final : public Analyzer {
     }
     if (auth_wants_response_) {
       auth_wants_response_ = false;
+      context_.secret(Dir::ToServer, line);
       sasl_.response(line);
       if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
       attempt_sent_ = true;
@@ -192,6 +196,7 @@ class ImapAnalyzer final : public Analyzer {
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
       initial = tp::trim(initial);
+      context_.secret(Dir::ToServer, initial);
       sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
       if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
       attempt_sent_ = !initial.empty();
@@ -229,6 +234,7 @@ class ImapAnalyzer final : public Analyzer {
         continue;
       }
       std::string value;
+      size_t start = i;
       if (s[i] == '"') {
         for (++i; i < s.size() && s[i] != '"'; ++i) {
           if (s[i] == '\\' && i + 1 < s.size()) ++i;
@@ -241,6 +247,9 @@ class ImapAnalyzer final : public Analyzer {
         value.assign(s.substr(i, std::min(end - i, kMaxField)));
         i = end;
       }
+      // LOGIN's second argument is the password.
+      if (args_.size() == 1)
+        context_.secret(Dir::ToServer, s.substr(start, std::min(i, s.size()) - start));
       args_.push_back(tp::wire_text(value, kMaxField));
     }
   }
@@ -272,6 +281,7 @@ class ImapAnalyzer final : public Analyzer {
       if (!auth_tag_.empty() && !login_) {
         // "+ challenge" for AUTHENTICATE; for LOGIN it only invites a literal.
         sasl_.challenge(line.size() > 1 ? line.substr(1) : std::string_view());
+        if (line.size() > 1) context_.secret(Dir::ToClient, line.substr(1));
         if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
         auth_wants_response_ = true;
       }

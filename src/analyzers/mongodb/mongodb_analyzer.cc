@@ -193,6 +193,13 @@ class MongodbAnalyzer final : public Analyzer {
   };
 
   void message(Dir dir, ByteView bytes, EventSink& out) {
+    carries_secret_ = false;
+    parse(dir, bytes, out);
+    // --redact: a login message is masked whole (its BSON may be compressed).
+    if (carries_secret_) context_.secret(dir, bytes);
+  }
+
+  void parse(Dir dir, ByteView bytes, EventSink& out) {
     Message m;
     WireError err = mongodb::parse_message(bytes, m, scratch_);
     if (err != WireError::None) {
@@ -252,6 +259,7 @@ class MongodbAnalyzer final : public Analyzer {
       std::string_view payload = payload_text(doc);
       if (current_ && !current_->have_client_final && !payload.empty() &&
           current_->attempt.mechanism.starts_with("SCRAM")) {
+        carries_secret_ = true;
         current_->attempt.credential.emplace_back("client_final", capped(payload));
         current_->have_client_final = true;
       }
@@ -291,10 +299,11 @@ class MongodbAnalyzer final : public Analyzer {
     return a;
   }
 
-  static void sasl_start(AuthAttempt& a, std::string_view mech, std::string_view payload) {
+  void sasl_start(AuthAttempt& a, std::string_view mech, std::string_view payload) {
     a.mechanism = capped(mech);
     if (mech.starts_with("SCRAM-")) {
       a.user = capped(scram_unescape(scram_attribute(scram_bare(payload), 'n')));
+      carries_secret_ = true;
       a.credential.emplace_back("client_first", capped(payload));
     } else if (mech == "PLAIN") {
       // authzid NUL authcid NUL passwd (RFC 4616)
@@ -303,6 +312,7 @@ class MongodbAnalyzer final : public Analyzer {
       if (a2 != payload.npos) {
         a.user = capped(payload.substr(a1 + 1, a2 - a1 - 1));
         a.password = capped(payload.substr(a2 + 1));
+        carries_secret_ = true;
       }
     }
   }
@@ -318,6 +328,7 @@ class MongodbAnalyzer final : public Analyzer {
     a.mechanism = mech.empty() ? "MONGODB-CR" : capped(mech);
     if (!doc.get_string("nonce", nonce)) nonce = last_nonce_;
     doc.get_string("key", key);
+    carries_secret_ = true;
     a.credential.emplace_back("nonce", capped(nonce));
     a.credential.emplace_back("key", capped(key));
   }
@@ -345,7 +356,10 @@ class MongodbAnalyzer final : public Analyzer {
     switch (p.kind) {
       case Kind::GetNonce: {
         std::string_view nonce;
-        if (doc.get_string("nonce", nonce)) last_nonce_ = capped(nonce);
+        if (doc.get_string("nonce", nonce)) {
+          last_nonce_ = capped(nonce);
+          carries_secret_ = true;  // half of a MONGODB-CR credential
+        }
         return;
       }
       case Kind::Authenticate:
@@ -374,6 +388,7 @@ class MongodbAnalyzer final : public Analyzer {
         std::string_view payload = payload_text(doc);
         if (ok == 1 && !payload.empty() && c.attempt.mechanism.starts_with("SCRAM")) {
           if (payload.starts_with("e=")) {
+            carries_secret_ = true;
             c.attempt.credential.emplace_back("server_final", capped(payload));
             c.attempt.result = AuthResult::Failure;
             c.attempt.reason = capped(payload.substr(2));
@@ -382,6 +397,7 @@ class MongodbAnalyzer final : public Analyzer {
           }
           bool seen = std::any_of(c.attempt.credential.begin(), c.attempt.credential.end(),
                                   [](const auto& kv) { return kv.first == "server_final"; });
+          carries_secret_ = true;
           if (!seen) c.attempt.credential.emplace_back("server_final", capped(payload));
         }
         double done = 0;
@@ -405,6 +421,7 @@ class MongodbAnalyzer final : public Analyzer {
     doc.get_number("done", done);
     std::string_view payload = payload_text(doc);
     if (ok && !payload.empty() && a.mechanism.starts_with("SCRAM")) {
+      carries_secret_ = true;
       a.credential.emplace_back("server_first", capped(payload));
     }
     if (!ok || done == 1) {
@@ -450,6 +467,7 @@ class MongodbAnalyzer final : public Analyzer {
   }
 
   AnalyzerContext context_;
+  bool carries_secret_ = false;          // the message being parsed is part of a login
   std::vector<uint8_t> scratch_;         // decompressed OP_COMPRESSED bodies
   std::vector<Pending> pending_;         // login commands waiting for their reply
   std::optional<Conversation> current_;  // the SASL conversation in progress

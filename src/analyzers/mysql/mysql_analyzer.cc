@@ -1,5 +1,7 @@
 #include "analyzers/mysql/mysql_analyzer.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -17,12 +19,19 @@ using namespace mysql;
 
 constexpr uint16_t kMysqlPorts[] = {3306};
 
-enum Anomaly : size_t { kBadGreeting, kBadLoginRequest, kPacketTooLong, kBadAuthPacket };
+enum Anomaly : size_t {
+  kBadGreeting,
+  kBadLoginRequest,
+  kPacketTooLong,
+  kBadAuthPacket,
+  kBadCompressedFrame
+};
 constexpr std::string_view kAnomalies[] = {
-    "mysql.bad_greeting",       // the server's first packet is not a usable greeting
-    "mysql.bad_login_request",  // the client's HandshakeResponse or COM_CHANGE_USER is malformed
-    "mysql.packet_too_long",    // a connection-phase packet larger than anything legitimate
-    "mysql.bad_auth_packet",    // a server answer during authentication that cannot be read
+    "mysql.bad_greeting",          // the server's first packet is not a usable greeting
+    "mysql.bad_login_request",     // the client's HandshakeResponse or COM_CHANGE_USER is malformed
+    "mysql.packet_too_long",       // a connection-phase packet larger than anything legitimate
+    "mysql.bad_auth_packet",       // a server answer during authentication that cannot be read
+    "mysql.bad_compressed_frame",  // a CLIENT_COMPRESS frame that does not inflate as declared
 };
 
 // Connection-phase packets are a few hundred bytes (connect attributes are capped at
@@ -141,6 +150,8 @@ class MysqlAnalyzer final : public Analyzer {
            (phase_ == Phase::Command || (phase_ == Phase::Auth && seq == 0));
   }
 
+  ParseResult packets(Dir dir, ByteView data, EventSink& out);
+  ParseResult compressed(Dir dir, ByteView data, EventSink& out);
   void on_packet(Dir dir, uint8_t seq, ByteView payload, EventSink& out);
   void on_greeting(uint8_t seq, ByteView payload, EventSink& out);
   void on_login(ByteView payload, EventSink& out);
@@ -167,6 +178,12 @@ class MysqlAnalyzer final : public Analyzer {
   uint8_t protocol_ = 10;
   TimestampNs tls_ts_ = 0;
   Attempt attempt_;
+  // CLIENT_COMPRESS (zlib) after a successful login: packets travel inside compressed
+  // frames, read one frame at a time (login packets are small and start a frame).
+  bool compressed_ = false;
+  std::array<uint64_t, 2> frame_skip_{};  // bytes of an oversized frame still to pass
+  std::vector<uint8_t> inflated_;
+  bool secret_seen_ = false;  // take_response ran while reading the current frame
 };
 
 ParseResult MysqlAnalyzer::on_data(Dir dir, ByteView data, EventSink& out) {
@@ -183,6 +200,62 @@ ParseResult MysqlAnalyzer::on_data(Dir dir, ByteView data, EventSink& out) {
     phase_ = Phase::Stopped;  // the client spoke first: the capture began midstream
     return ParseResult::done();
   }
+  if (compressed_) return compressed(dir, data, out);
+  return packets(dir, data, out);
+}
+
+// Compressed protocol frame: 3-byte compressed length, sequence, 3-byte length before
+// compression (0: the payload is not compressed). Each frame's packets are read on their
+// own; a packet continued in the next frame is not followed (logins never are), and
+// frames too large to be a login are skipped without being held.
+ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
+  constexpr size_t kFrameHeader = 7;
+  size_t pos = 0;
+  uint64_t& skip = frame_skip_[size_t(dir)];
+  while (pos < data.size()) {
+    if (skip) {
+      size_t n = size_t(std::min<uint64_t>(skip, data.size() - pos));
+      pos += n;
+      skip -= n;
+      continue;
+    }
+    size_t avail = data.size() - pos;
+    if (avail < kFrameHeader)
+      return ParseResult::need_more(uint32_t(pos), uint32_t(kFrameHeader - avail));
+    const uint8_t* h = data.data() + pos;
+    uint32_t clen = uint32_t(h[0]) | uint32_t(h[1]) << 8 | uint32_t(h[2]) << 16;
+    uint32_t ulen = uint32_t(h[4]) | uint32_t(h[5]) << 8 | uint32_t(h[6]) << 16;
+    if (clen > kMaxParsed || ulen > kMaxParsed) {
+      skip = kFrameHeader + uint64_t(clen);
+      continue;
+    }
+    if (avail < kFrameHeader + clen)
+      return ParseResult::need_more(uint32_t(pos), uint32_t(kFrameHeader + clen - avail));
+    ByteView frame(h + kFrameHeader, clen);
+    pos += kFrameHeader + clen;
+    ByteView inner = frame;
+    if (ulen != 0) {
+      inflated_.resize(ulen);
+      uLongf got = ulen;
+      if (::uncompress(inflated_.data(), &got, frame.data(), clen) != Z_OK || got != ulen) {
+        context_.anomaly(kBadCompressedFrame, out);
+        continue;
+      }
+      inner = ByteView(inflated_);
+    }
+    // Frames are read whole: no packet state carries over from one to the next.
+    sides_[size_t(dir)] = Side{};
+    secret_seen_ = false;
+    ParseResult r = packets(dir, inner, out);
+    sides_[size_t(dir)] = Side{};
+    // --redact: a login inside a compressed frame hides in its deflated bytes.
+    if (secret_seen_ && ulen != 0) context_.secret(dir, frame);
+    if (r.kind == ParseResult::Error || r.kind == ParseResult::Done) return r;
+  }
+  return ParseResult::ok();
+}
+
+ParseResult MysqlAnalyzer::packets(Dir dir, ByteView data, EventSink& out) {
   Side& side = sides_[size_t(dir)];
   size_t pos = 0;
   while (pos < data.size()) {
@@ -333,6 +406,8 @@ void MysqlAnalyzer::start(const LoginRequest& r, bool change_user) {
 
 // Records the client's answer to whatever the current plugin asked.
 void MysqlAnalyzer::take_response(ByteView p) {
+  context_.secret(Dir::ToServer, p);
+  secret_seen_ = true;
   const std::string& plugin = attempt_.plugin;
   AuthAttempt& a = attempt_.auth;
   if (plugin == kClearPassword) {
@@ -464,10 +539,16 @@ void MysqlAnalyzer::finish(AuthResult result, std::string reason, EventSink& out
   at.active = false;
   ask_ = Ask::None;
   phase_ = Phase::Command;
-  // After a successful login a compressed connection is no longer readable as packets.
-  if (result == AuthResult::Success &&
-      (client_caps_ & server_caps_ & (kCompress | kZstdCompression)))
-    phase_ = Phase::Stopped;
+  // After a successful login both sides compress: zlib frames are read (a later
+  // COM_CHANGE_USER is still found); zstd ones are not followed.
+  if (result == AuthResult::Success && !compressed_) {
+    uint32_t both = client_caps_ & server_caps_;
+    if (both & kCompress) {
+      compressed_ = true;
+    } else if (both & kZstdCompression) {
+      phase_ = Phase::Stopped;
+    }
+  }
 }
 
 void MysqlAnalyzer::emit_tls(EventSink& out) {

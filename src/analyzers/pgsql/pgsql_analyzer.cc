@@ -284,6 +284,10 @@ ParseResult PgsqlAnalyzer::typed(Dir dir, ByteView data, EventSink& out) {
       return ParseResult::need_more(uint32_t(pos), uint32_t(1 + length - avail));
     ByteView body = data.subspan(pos + 5, length - 4);
     pos += 1 + length;
+    // --redact: every client 'p' carries a password or proof; the server's
+    // authentication requests carry the salt and SCRAM messages of the credential.
+    if (type == 'p' || (type == 'R' && body.size() > 4 && load_be32(body.data()) != 0))
+      context_.secret(dir, body);
     if (dir == Dir::ToClient) {
       on_server_message(type, body, out);
     } else {

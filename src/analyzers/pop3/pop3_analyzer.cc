@@ -117,6 +117,7 @@ class Pop3Analyzer final : public Analyzer {
   bool command(std::string_view line, EventSink& out) {
     if (auth_wants_response_) {
       auth_wants_response_ = false;
+      context_.secret(Dir::ToServer, line);
       sasl_.response(line);
       if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
       return true;
@@ -132,6 +133,7 @@ class Pop3Analyzer final : public Analyzer {
       cmd = Cmd::Pass;
       if (mode_ != Mode::User) start(Mode::User);  // no USER seen: user unknown
       password_ = tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      if (line.size() > 5) context_.secret(Dir::ToServer, line.substr(5));
       attempt_open_ = true;
       ts_ = context_.flow->now;
     } else if (tp::iequals(verb, "APOP")) {
@@ -141,6 +143,7 @@ class Pop3Analyzer final : public Analyzer {
       std::string_view digest;
       user_ = tp::wire_text(tp::first_word(args, digest), kMaxField);
       digest_ = tp::wire_text(tp::trim(digest), 64);
+      context_.secret(Dir::ToServer, digest);
       attempt_open_ = true;
     } else if (tp::iequals(verb, "AUTH")) {
       std::string_view initial;
@@ -151,6 +154,7 @@ class Pop3Analyzer final : public Analyzer {
         cmd = Cmd::Auth;
         start(Mode::Sasl);
         initial = tp::trim(initial);
+        context_.secret(Dir::ToServer, initial);
         sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
         if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
         attempt_open_ = true;
@@ -179,6 +183,7 @@ class Pop3Analyzer final : public Analyzer {
       if (line.starts_with("+") && !pending_.empty() && pending_.front() == Cmd::Auth) {
         // "+ challenge" (RFC 5034): the exchange goes on.
         sasl_.challenge(line.size() > 1 ? line.substr(1) : std::string_view());
+        if (line.size() > 1) context_.secret(Dir::ToClient, line.substr(1));
         if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
         auth_wants_response_ = true;
         return true;
@@ -190,6 +195,7 @@ class Pop3Analyzer final : public Analyzer {
     if (!greeted_ && pending_.empty()) {
       greeted_ = true;
       challenge_ = apop_challenge(line);
+      context_.secret(Dir::ToClient, challenge_);  // half of an APOP credential
       return true;
     }
     greeted_ = true;

@@ -148,6 +148,11 @@ Confidence probe_redis(Dir dir, ByteView first) {
 
 // ---- the analyzer ----------------------------------------------------------------------
 
+// A command whose name is not read yet, or one that can carry a password.
+bool may_login(const RespMessage& m) {
+  return m.items == 0 || iequals(m.item[0], "AUTH") || iequals(m.item[0], "HELLO");
+}
+
 class RedisAnalyzer final : public Analyzer {
  public:
   explicit RedisAnalyzer(const AnalyzerContext& context) : context_(context) {}
@@ -160,6 +165,10 @@ class RedisAnalyzer final : public Analyzer {
       RespReader::Result r = reader.next(data.subspan(pos));
       pos += r.consumed;
       if (r.status == RespReader::Status::NeedMore) {
+        // --redact: a command that may carry a password is read piecemeal (bulk bodies
+        // are not buffered): its bytes stay unwritten until it is complete.
+        if (dir == Dir::ToServer)
+          context_.hold(dir, reader.in_message() && may_login(reader.message()));
         return pos == data.size() ? ParseResult::ok() : ParseResult::need_more(uint32_t(pos));
       }
       if (r.status == RespReader::Status::Error) {
@@ -171,6 +180,7 @@ class RedisAnalyzer final : public Analyzer {
       }
       if (dir == Dir::ToServer) {
         command(reader.message(), out);
+        context_.hold(dir, false);
       } else {
         reply(reader.message(), out);
       }
@@ -187,10 +197,17 @@ class RedisAnalyzer final : public Analyzer {
 
  private:
   struct Pending {
-    enum Kind : uint8_t { Other, Auth, Subscribe } kind = Other;
+    enum Kind : uint8_t { Other, Auth, Subscribe, Exec, Discard } kind = Other;
     uint64_t count = 1;  // Other: commands in a row; Subscribe: confirmations still due
     AuthAttempt attempt;
     bool hello = false;
+    bool queued = false;       // sent inside MULTI: +QUEUED now, the outcome in EXEC's reply
+    uint64_t queue_index = 0;  // its place among the transaction's queued commands
+  };
+  // An AUTH/HELLO the server queued; EXEC's reply array holds its result at `index`.
+  struct Queued {
+    uint64_t index;
+    Pending pending;
   };
 
   void command(const RespMessage& m, EventSink& out) {
@@ -211,6 +228,17 @@ class RedisAnalyzer final : public Analyzer {
     bool silent = replies_off_ || skip_next_;
     skip_next_ = false;
     Pending p;
+    // MULTI ... EXEC: commands between are queued (answered +QUEUED) and run by EXEC.
+    bool queued = false;
+    if (iequals(name, "MULTI")) {
+      multi_ = true;
+      queued_count_ = 0;
+    } else if (iequals(name, "EXEC") || iequals(name, "DISCARD")) {
+      if (multi_) p.kind = iequals(name, "EXEC") ? Pending::Exec : Pending::Discard;
+      multi_ = false;
+    } else if (multi_ && !iequals(name, "WATCH")) {
+      queued = true;
+    }
     if (iequals(name, "AUTH") && (m.count == 2 || m.count == 3)) {
       p.kind = Pending::Auth;
       p.attempt.mechanism = "AUTH";
@@ -218,6 +246,7 @@ class RedisAnalyzer final : public Analyzer {
       // ACLs, the requirepass password, which is the same thing).
       p.attempt.user = m.count == 3 ? text(m.item[1]) : "default";
       p.attempt.password = text(m.count == 3 ? m.item[2] : m.item[1]);
+      context_.secret(Dir::ToServer, m.count == 3 ? m.item[2] : m.item[1]);
     } else if (iequals(name, "HELLO")) {
       // HELLO protover [AUTH username password] [SETNAME clientname], options in any order.
       for (size_t i = 2; i < m.items;) {
@@ -229,6 +258,7 @@ class RedisAnalyzer final : public Analyzer {
           p.attempt.mechanism = "HELLO AUTH";
           p.attempt.user = text(m.item[i + 1]);
           p.attempt.password = text(m.item[i + 2]);
+          context_.secret(Dir::ToServer, m.item[i + 2]);
           break;
         } else {
           ++i;
@@ -239,6 +269,10 @@ class RedisAnalyzer final : public Analyzer {
       p.count = std::max<uint64_t>(1, m.count - 1);
     }
     if (p.kind == Pending::Auth) p.attempt.ts = context_.flow->now;
+    if (queued) {
+      p.queued = p.kind == Pending::Auth;
+      p.queue_index = queued_count_++;
+    }
     if (silent) {
       if (p.kind == Pending::Auth) emit(p.attempt, out);  // no reply will come: unknown
       return;
@@ -289,13 +323,54 @@ class RedisAnalyzer final : public Analyzer {
       return;
     }
     Pending& p = pending_.front();
-    if (p.kind == Pending::Auth) {
+    if (p.kind == Pending::Auth && p.queued) {
+      // Queued: the outcome comes with EXEC. A refusal now (bad arity) aborts EXEC.
+      bool accepted = m.type == '+' && iequals(m.text, "QUEUED");
+      if (accepted && queued_.size() < kMaxPending) {
+        queued_.push_back({p.queue_index, std::move(p)});
+      } else {
+        settle(p, m);
+        emit(p.attempt, out);
+      }
+      pending_.pop_front();
+    } else if (p.kind == Pending::Auth) {
       settle(p, m);
       emit(p.attempt, out);
+      pending_.pop_front();
+    } else if (p.kind == Pending::Exec || p.kind == Pending::Discard) {
+      exec_reply(p.kind == Pending::Exec, m, out);
       pending_.pop_front();
     } else if (p.kind == Pending::Subscribe || --p.count == 0) {
       pending_.pop_front();
     }
+  }
+
+  // EXEC ran the queued commands: its array holds each one's reply in order. Anything
+  // else (an -EXECABORT error, a null array when a WATCHed key changed, DISCARD) means
+  // the queued logins never ran: reported unknown, with the server's reason.
+  void exec_reply(bool exec, const RespMessage& m, EventSink& out) {
+    // A null array (*-1) reads as an empty one: with logins queued, EXEC ran nothing.
+    bool ran = exec && (m.type == '*' || m.type == '~') && m.count > 0;
+    for (Queued& q : queued_) {
+      AuthAttempt& a = q.pending.attempt;
+      size_t at = m.items;
+      if (ran) {
+        for (size_t i = 0; i < m.items; ++i) {
+          if (m.item_element[i] == q.index) at = i;
+        }
+      }
+      if (ran && at < m.items) {
+        RespMessage one;
+        one.type = m.item_type[at];
+        one.text = m.item[at];
+        settle(q.pending, one);
+      } else if (!ran) {
+        a.reason = exec ? (m.type == '-' ? text(m.text) : std::string("transaction not run"))
+                        : std::string("transaction discarded");
+      }
+      emit(a, out);
+    }
+    queued_.clear();
   }
 
   static void settle(Pending& p, const RespMessage& m) {
@@ -308,7 +383,7 @@ class RedisAnalyzer final : public Analyzer {
     } else if (p.hello && (m.type == '%' || m.type == '*')) {
       a.result = AuthResult::Success;  // HELLO answers with the server's properties
     } else {
-      a.reason = text(m.text);  // e.g. +QUEUED inside MULTI: the outcome is not shown here
+      a.reason = text(m.text);  // an answer of no known shape: outcome unknown
     }
   }
 
@@ -317,6 +392,8 @@ class RedisAnalyzer final : public Analyzer {
   }
 
   void flush_unknown(EventSink& out) {
+    for (Queued& q : queued_) emit(q.pending.attempt, out);
+    queued_.clear();
     for (Pending& p : pending_) {
       if (p.kind == Pending::Auth) emit(p.attempt, out);
     }
@@ -326,6 +403,9 @@ class RedisAnalyzer final : public Analyzer {
   AnalyzerContext context_;
   RespReader client_{true}, server_{false};
   std::deque<Pending> pending_;
+  std::vector<Queued> queued_;  // logins inside MULTI waiting for EXEC
+  bool multi_ = false;          // the client opened a transaction
+  uint64_t queued_count_ = 0;   // commands queued in it so far
   bool replies_off_ = false, skip_next_ = false;
   bool unexpected_reported_ = false;
   bool lost_ = false;

@@ -52,6 +52,7 @@ RespReader::Result RespReader::next(ByteView data) {
     msg_.count = 0;
     for (size_t i = 0; i < msg_.items; ++i) msg_.item[i].clear();
     msg_.items = 0;
+    element_ = 0;
   }
   const char* p = reinterpret_cast<const char*>(data.data());
   const size_t size = data.size();
@@ -86,8 +87,11 @@ RespReader::Result RespReader::next(ByteView data) {
 
 std::string* RespReader::capture_target() {
   if (depth_ == 0) return &msg_.text;
-  if (depth_ == 1 && !stack_[0].attribute && msg_.items < kMaxItems)
+  if (depth_ == 1 && !stack_[0].attribute && msg_.items < kMaxItems) {
+    msg_.item_type[msg_.items] = type_;
+    msg_.item_element[msg_.items] = element_ - 1;
     return &msg_.item[msg_.items++];
+  }
   return nullptr;
 }
 
@@ -117,7 +121,7 @@ void RespReader::value_done() {
     if (attribute) {
       // An attribute only annotates the value that follows: at top level, that value is
       // the message; nested, it is not an element of its parent.
-      if (depth_ == 0) started_ = false, msg_.items = 0, msg_.count = 0;
+      if (depth_ == 0) started_ = false, msg_.items = 0, msg_.count = 0, element_ = 0;
       return;
     }
   }
@@ -150,6 +154,10 @@ bool RespReader::line(std::string_view l) {
   };
   const char t = l[0];
   std::string_view rest = l.substr(1);
+  if (!streamed_string_) {
+    type_ = t;
+    if (depth_ == 1 && !stack_[0].attribute && t != '|' && t != '.') ++element_;
+  }
   if (streamed_string_) {
     uint64_t n = 0;
     if (t != ';' || !parse_length(rest, n)) return bad("bad chunk in a streamed string");

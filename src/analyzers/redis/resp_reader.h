@@ -27,6 +27,10 @@ struct RespMessage {
   uint64_t count = 0;  // elements a top-level aggregate declared (inline: words)
   size_t items = 0;    // how many of `item` are set
   std::array<std::string, kMaxItems> item;  // first string/number elements at depth 1 (capped)
+  // For each kept item: its RESP type byte and its position among all the elements at
+  // depth 1 (aggregates there take a position but no item: EXEC results need both).
+  std::array<char, kMaxItems> item_type{};
+  std::array<uint64_t, kMaxItems> item_element{};
 };
 
 class RespReader {
@@ -46,6 +50,8 @@ class RespReader {
   // out (NeedMore) or the bytes cannot be RESP (Error: see problem()/error()).
   Result next(ByteView data);
   const RespMessage& message() const { return msg_; }
+  // A top-level value is under way (message() holds what was read of it so far).
+  bool in_message() const { return started_ && !complete_; }
   Problem problem() const { return problem_; }
   std::string_view error() const { return error_; }
 
@@ -74,6 +80,8 @@ class RespReader {
   uint8_t crlf_left_ = 0;           // CR LF still expected after a bulk body
   bool streamed_string_ = false;    // inside a RESP3 "$?" string: ';' chunks until ";0"
   std::string* capture_ = nullptr;  // where the current bulk body goes (capped), or nowhere
+  char type_ = 0;                   // type byte of the value being started
+  uint64_t element_ = 0;            // depth-1 elements started in this message
   Problem problem_ = Problem::None;
   std::string error_;
 };

@@ -153,6 +153,7 @@ class SmtpAnalyzer final : public Analyzer {
     seen_ = true;
     if (auth_wants_response_) {
       auth_wants_response_ = false;
+      context_.secret(Dir::ToServer, line);
       sasl_.response(line);
       if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
       return true;
@@ -170,6 +171,7 @@ class SmtpAnalyzer final : public Analyzer {
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
       initial = tp::trim(initial);
+      context_.secret(Dir::ToServer, initial);
       sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
       if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
       auth_open_ = true;
@@ -259,6 +261,7 @@ class SmtpAnalyzer final : public Analyzer {
     Cmd cmd = pending_.front();
     if (cmd == Cmd::Auth && r.code == 334) {
       sasl_.challenge(r.text);
+      context_.secret(Dir::ToClient, r.text);
       if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
       auth_wants_response_ = true;
       return;  // the exchange goes on; AUTH stays pending

@@ -6,7 +6,6 @@
 #include <brotli/encode.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-#include <zlib.h>
 
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "analyzers/http/body.h"
 #include "analyzers/http/headers.h"
 #include "analyzers/http/http_auth.h"
+#include "zlib_compress.h"
 
 namespace netsift {
 namespace {
@@ -61,17 +61,7 @@ bool has_anomaly(const rapidjson::Value& e, const std::string& name) {
 }
 
 std::string gzip(const std::string& in, int window_bits = 31) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  return compress_with_zlib(in, window_bits);
 }
 
 std::string brotli(const std::string& in) {

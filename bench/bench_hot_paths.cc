@@ -1,12 +1,16 @@
 // Micro-benchmarks of the per-packet hot paths: decoding, text and JSON rendering, TCP
-// reassembly of in-order segments. Run: build/bench/bench_hot_paths
+// reassembly of in-order segments, and HTTP bodies (SHA-256 alone, gzip decoding and
+// SHA-256: the floor under the HTTP analyzer's cost). Run: build/bench/bench_hot_paths
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
+#include "../tests/unit/zlib_compress.h"
+#include "analyzers/http/body.h"
 #include "decode/decoder.h"
 #include "flow/tcp_stream.h"
 #include "output/packet_printer.h"
@@ -86,6 +90,49 @@ void BM_ReassembleInOrder(benchmark::State& state) {
   state.SetBytesProcessed(int64_t(state.iterations() * seg.size()));
 }
 BENCHMARK(BM_ReassembleInOrder);
+
+// 1 MiB of HTML-like text (words from a small vocabulary, as the bench capture's pages),
+// gzip'd at level 1 as nginx does by default.
+const std::string& page_text() {
+  static const std::string text = [] {
+    static const char* kWords[] = {"window", "segment", "header", "answer",  "stream",
+                                   "packet", "buffer",  "query",  "traffic", "server"};
+    std::mt19937 rng(3);
+    std::string t = "<!doctype html><html><body><p class='c0'>";
+    while (t.size() < (1u << 20)) {
+      t += kWords[rng() % 10];
+      t += rng() % 12 ? " " : "</p>\n<p>";
+    }
+    return t;
+  }();
+  return text;
+}
+
+// One body through http::Body in pieces of a TCP segment's payload (larger pieces were
+// seen to change little).
+constexpr size_t kPiece = 1448;
+void BM_HttpBody(benchmark::State& state, bool gzip, size_t size) {
+  const std::string text = page_text().substr(0, size);
+  const std::string wire = gzip ? compress_with_zlib(text, 31, 1) : text;
+  http::BodyLimits limits;
+  for (auto _ : state) {
+    http::Body body;
+    body.start(gzip ? "gzip" : "", limits);
+    for (size_t at = 0; at < wire.size(); at += kPiece) {
+      size_t n = std::min<size_t>(kPiece, wire.size() - at);
+      body.add(ByteView(reinterpret_cast<const uint8_t*>(wire.data()) + at, n));
+    }
+    body.finish(true);
+    if (body.decoded_length() != text.size()) state.SkipWithError("decoded length");
+  }
+  state.SetBytesProcessed(int64_t(state.iterations() * text.size()));
+}
+// 1 MiB, and 32 KiB: the bench capture's gzip'd pages average 29 KB, so per-body set-up
+// (decoder state, hash context) counts as much as per-byte speed.
+BENCHMARK_CAPTURE(BM_HttpBody, identity_sha256_1M, false, 1 << 20);
+BENCHMARK_CAPTURE(BM_HttpBody, gzip_sha256_1M, true, 1 << 20);
+BENCHMARK_CAPTURE(BM_HttpBody, identity_sha256_32K, false, 32 << 10);
+BENCHMARK_CAPTURE(BM_HttpBody, gzip_sha256_32K, true, 32 << 10);
 
 }  // namespace
 }  // namespace netsift

@@ -158,7 +158,8 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
     outputs.out = s.stdout_output ? &out : nullptr;
     outputs.files = file_events.empty() ? nullptr : &file_events;
     outputs.auth = &auth;
-    sharded = std::make_unique<ShardedSessions>(s, workers, outputs, capture.one_capture);
+    sharded =
+        std::make_unique<ShardedSessions>(s, workers, outputs, capture.one_capture, pump.live());
     tee.add(sharded.get());
   } else if (s.tcp || s.udp) {
     sessions = std::make_unique<SessionPipeline>(s, observer, filtered_events, capture.one_capture);

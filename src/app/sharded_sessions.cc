@@ -238,10 +238,11 @@ struct ShardedSessions::Worker final : FlowEndHook {
 };
 
 ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers,
-                                 ShardedOutputs outputs, bool one_capture)
+                                 ShardedOutputs outputs, bool one_capture, bool live)
     : options_(options),
       outputs_(outputs),
       one_capture_(one_capture),
+      live_(live),
       defrag_(options.defrag, decoder_) {
   uint32_t n = std::max<uint32_t>(workers, 1);
   // Input memory stays about the same whatever the number of workers.
@@ -268,7 +269,7 @@ bool ShardedSessions::round_full(const InputBatch& b, size_t bytes) const {
 void ShardedSessions::broadcast(Op op, TimestampNs now) {
   for (InputBatch* b : current_) {
     if (b->entries.size() == b->entries.capacity()) {
-      end_round();
+      if (!end_round(!live_)) drop_round();
       break;
     }
   }
@@ -285,7 +286,9 @@ void ShardedSessions::broadcast(Op op, TimestampNs now) {
 void ShardedSessions::send(const PacketView& view, TimestampNs now) {
   uint32_t w = shard_of(flow_hash(view, true), uint32_t(workers_.size()));
   size_t bytes = view.raw->caplen;
-  if (round_full(*current_[w], bytes) && !current_[w]->entries.empty()) end_round();
+  if (round_full(*current_[w], bytes) && !current_[w]->entries.empty() && !end_round(!live_)) {
+    drop_round();
+  }
   InputBatch& b = *current_[w];
   InputBatch::Entry& e = b.entries.emplace_back();
   e.op = Op::Packet;
@@ -350,7 +353,8 @@ void ShardedSessions::on_idle(TimestampNs wall_now) {
 }
 
 void ShardedSessions::flush() {
-  end_round();
+  // Live capture never waits here: an unsent round keeps filling until the next flush.
+  end_round(!live_);
   drain(false);
 }
 
@@ -373,8 +377,12 @@ void ShardedSessions::finish() {
   workers_.clear();
 }
 
-void ShardedSessions::end_round() {
-  if (round_empty_) return;
+bool ShardedSessions::end_round(bool wait) {
+  if (round_empty_) return true;
+  if (!wait) {
+    drain(false);
+    if (in_flight_ >= kRoundsInFlight) return false;  // workers are behind
+  }
   for (size_t i = 0; i < workers_.size(); ++i) {
     Worker& w = *workers_[i];
     w.input.push_wait(current_[i], bell_);
@@ -386,6 +394,23 @@ void ShardedSessions::end_round() {
   for (size_t i = 0; i < workers_.size(); ++i) {
     current_[i] = workers_[i]->free_input.pop_wait(bell_);
   }
+  return true;
+}
+
+// Live capture, batches full and the workers still busy with older rounds: the packets
+// of this round are dropped (counted), so that reading keeps up with the interface.
+void ShardedSessions::drop_round() {
+  bool empty = true;
+  for (InputBatch* b : current_) {
+    size_t before = b->entries.size();
+    std::erase_if(b->entries, [](const InputBatch::Entry& e) { return e.op == Op::Packet; });
+    dropped_ += before - b->entries.size();
+    if (b->entries.size() == b->entries.capacity()) b->entries.clear();  // ticks only
+    b->arena_used = 0;
+    b->big.reset();
+    empty = empty && b->entries.empty();
+  }
+  round_empty_ = empty;
 }
 
 void ShardedSessions::drain(bool wait, size_t keep_in_flight) {
@@ -489,6 +514,10 @@ void ShardedSessions::watch_auth_ordered() {
 
 void ShardedSessions::print_summary(FILE* out) const {
   print_session_summary(out, totals_);
+  if (dropped_) {
+    std::fprintf(out, "netsift: %lu packets dropped: the workers could not keep up\n",
+                 (unsigned long)dropped_);
+  }
 }
 
 }  // namespace netsift

@@ -21,7 +21,8 @@
 // Threads meet only through single-producer/single-consumer rings (core/spsc_ring.h):
 // batches, and their return for reuse. At most kRoundsInFlight rounds are out at once,
 // so memory is bounded and a fast worker waits for a slow one (files: backpressure,
-// nothing dropped; live capture: the kernel buffer absorbs, and its drops are counted).
+// nothing dropped; live capture: the reader never waits, packets it has no room for are
+// dropped and counted in the summary).
 #pragma once
 
 #include <cstdio>
@@ -51,8 +52,10 @@ uint32_t resolve_workers(uint32_t workers);
 
 class ShardedSessions final : public PacketConsumer {
  public:
+  // `live`: the input is a live interface (never wait for the workers; drop and count
+  // what cannot be handed over).
   ShardedSessions(const SessionOptions& options, uint32_t workers, ShardedOutputs outputs,
-                  bool one_capture);
+                  bool one_capture, bool live);
   ~ShardedSessions() override;
   ShardedSessions(const ShardedSessions&) = delete;
   ShardedSessions& operator=(const ShardedSessions&) = delete;
@@ -74,7 +77,10 @@ class ShardedSessions final : public PacketConsumer {
 
   void broadcast(Op op, TimestampNs now);
   void send(const PacketView& view, TimestampNs now);
-  void end_round();
+  // Sends the round being filled; without `wait`, only if the workers have room
+  // (false: not sent).
+  bool end_round(bool wait = true);
+  void drop_round();
   // Writes finished rounds: all of them (waiting for the workers) or, without `wait`,
   // those already complete.
   void drain(bool wait, size_t keep_in_flight = 0);
@@ -87,7 +93,9 @@ class ShardedSessions final : public PacketConsumer {
   SessionOptions options_;
   ShardedOutputs outputs_;
   bool one_capture_;
-  Decoder decoder_;  // for datagrams the defragmenter rebuilds
+  bool live_;
+  uint64_t dropped_ = 0;  // live capture: packets the workers had no room for
+  Decoder decoder_;       // for datagrams the defragmenter rebuilds
   IpDefragmenter defrag_;
   PacketView assembled_;
   CaptureClock clock_;

@@ -56,17 +56,56 @@ void append_string(const char* s, size_t n, TextBuffer& out) {
 #ifdef __SSE2__
   const __m128i below = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'),
                 backslash = _mm_set1_epi8('\\');
-  for (; i + 16 <= n; i += 16) {
+  // Each 16-byte block is stored whole; when it holds a byte to escape, only the bytes
+  // before that one are kept, the byte is escaped, and the scan goes on right after it.
+  // Data already escaped as \xNN (a backslash every 4 bytes) costs an iteration per
+  // backslash instead of a table step per byte. The stores stay inside the reservation:
+  // the output is never behind the input and 6 * n bytes were reserved.
+  while (i + 16 <= n) {
     __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
     __m128i special = _mm_cmpeq_epi8(_mm_min_epu8(x, below), x);  // x <= 0x1f unsigned
     special = _mm_or_si128(special, _mm_cmpeq_epi8(x, quote));
     special = _mm_or_si128(special, _mm_cmpeq_epi8(x, backslash));
-    if (_mm_movemask_epi8(special) == 0) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x);
+    unsigned mask = unsigned(_mm_movemask_epi8(special));
+    if (mask == 0) {
       p += 16;
+      i += 16;
       continue;
     }
-    for (size_t k = 0; k < 16; ++k) p = put_escaped(p, uint8_t(s[i + k]));
+    unsigned k = unsigned(__builtin_ctz(mask));
+    p = put_escaped(p + k, uint8_t(s[i + k]));
+    i += k + 1;
+  }
+  // A tail (or short string: keys, addresses, names) of 4..15 bytes is tested as two
+  // overlapping 8- or 4-byte loads in one vector, every lane a byte of the string.
+  if (size_t r = n - i; r >= 4) {
+    __m128i x;
+    uint64_t a8 = 0, b8 = 0;
+    uint32_t a4 = 0, b4 = 0;
+    if (r >= 8) {
+      std::memcpy(&a8, s + i, 8);
+      std::memcpy(&b8, s + n - 8, 8);
+      x = _mm_set_epi64x(int64_t(b8), int64_t(a8));
+    } else {
+      std::memcpy(&a4, s + i, 4);
+      std::memcpy(&b4, s + n - 4, 4);
+      x = _mm_set_epi32(int(a4), int(a4), int(b4), int(a4));
+    }
+    __m128i special = _mm_cmpeq_epi8(_mm_min_epu8(x, below), x);
+    special = _mm_or_si128(special, _mm_cmpeq_epi8(x, quote));
+    special = _mm_or_si128(special, _mm_cmpeq_epi8(x, backslash));
+    if (_mm_movemask_epi8(special) == 0) {
+      if (r >= 8) {
+        std::memcpy(p, &a8, 8);
+        std::memcpy(p + r - 8, &b8, 8);
+      } else {
+        std::memcpy(p, &a4, 4);
+        std::memcpy(p + r - 4, &b4, 4);
+      }
+      p += r;
+      i = n;
+    }
   }
 #endif
   for (; i < n; ++i) p = put_escaped(p, uint8_t(s[i]));

@@ -345,6 +345,7 @@ def usage_tests(b, ex, tmp):
         (["sessions", "--data-level", "3"], b"--data-level: '3' is not one of 0, 1, 2"),
         (["packets", "--host", "1.2.3.999"], b"--host: '1.2.3.999' is not an IP address"),
         (["stats", "--top", "0"], b"--top: '0' is not a positive whole number"),
+        (["sessions", "--workers", "0"], b"--workers: '0' is not a number of workers (auto, or 1-256)"),
     ]
     for args, msg in bad_cli:
         p = run(b, args[0], "-r", http, *args[1:])
@@ -355,7 +356,8 @@ def usage_tests(b, ex, tmp):
     for body, msg in [("filters:\n  tcp:\n    dst_ips: [banana]\n", b"'banana' is not an IP address"),
                       ("limits:\n  tcp_timeout: -5\n", b"'-5' is not a positive number of seconds"),
                       ("limits:\n  max_flows: 0\n", b"'0' is not a positive whole number"),
-                      ("filters:\n  udp:\n    ports: [70000]\n", b"'70000' is not a port number")]:
+                      ("filters:\n  udp:\n    ports: [70000]\n", b"'70000' is not a port number"),
+                      ("engine:\n  workers: banana\n", b"'banana' is not a number of workers")]:
         with open(cfg, "w") as f:
             f.write(body)
         p = run(b, "sessions", "-r", http, "--config", cfg)

@@ -87,6 +87,31 @@ else
   bad "live sessions while running: stdout $piped, directory $files, sqlite $rows (want 3 each)"
 fi
 
+# Issue 12: sharded workers on a live interface stream their output while the capture
+# runs, and under a flood every datagram is either reported or counted as dropped
+# (the reader never waits for busy workers).
+"$bin" sessions -i lo --json --workers 2 udp >"$work/out" 2>"$work/err" &
+pid=$!
+sleep 1
+python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b"hello", ("127.0.0.1", 9000 + i)) for i in range(5)]'
+sleep 1
+early=$(grep -c '"event":"udp"' "$work/out" || true)
+python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(60000): s.sendto(b"x" * 1000, ("127.0.0.1", 9000 + i % 5000))'
+sleep 1
+kill -INT "$pid"; wait "$pid" || true
+events=$(grep -c '"event":"udp"' "$work/out" || true)
+frames=$(sed -n 's/^netsift: \([0-9]*\) frames read.*/\1/p' "$work/err")
+dropped=$(sed -n 's/^netsift: \([0-9]*\) packets dropped: the workers.*/\1/p' "$work/err")
+if [ "$early" = 5 ] && [ -n "$frames" ] && [ "$frames" -ge 60005 ] &&
+   [ $((events + ${dropped:-0})) = "$frames" ]; then
+  ok "live --workers 2: output while running, $events reported + ${dropped:-0} dropped = $frames"
+else
+  bad "live --workers 2: early $early, $events reported, ${dropped:-0} dropped, $frames frames: $(cat "$work/err")"
+fi
+
 # Item 7: a closed output pipe ends a busy live capture quietly.
 ping -f 127.0.0.1 >/dev/null 2>&1 &
 flood=$!

@@ -73,9 +73,9 @@ TEST(JsonText, EveryByteInStringsAndKeys) {
   rapidjson::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   for (int c = 0; c < 256; ++c) {
-    for (size_t len : {1u, 15u, 16u, 17u, 40u}) {
-      // The byte at the start, in the middle and at the end of strings of several lengths
-      // (both sides of the 16-byte scan).
+    for (size_t len = 1; len <= 40; ++len) {
+      // The byte at the start, in the middle and at the end of strings of every length
+      // up to 40: the 16-byte scan, and the 4- and 8-byte pairs that test short tails.
       for (size_t at : {size_t(0), len / 2, len - 1}) {
         std::string s(len, 'a');
         s[at] = char(c);
@@ -92,6 +92,26 @@ TEST(JsonText, EveryByteInStringsAndKeys) {
     }
   }
   (void)d;
+}
+
+TEST(JsonText, StringsDenseWithEscapes) {
+  // Bytes already escaped as \xNN (a backslash every 4 bytes), quotes and control
+  // characters next to each other, and random mixes: the scan resumes after each one.
+  std::mt19937_64 rng(7);
+  const std::string alphabet = std::string("ab\\\"\n\x01\x1f\x7f\xc3\xa9 \0", 12);  // NUL included
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    size_t len = rng() % 90;
+    if (i % 3 == 0) {
+      for (size_t k = 0; k < len / 4; ++k) s += "\\x0" + std::string(1, char('0' + rng() % 10));
+    } else {
+      for (size_t k = 0; k < len; ++k) s += alphabet[rng() % alphabet.size()];
+    }
+    rapidjson::Value v(s.c_str(), rapidjson::SizeType(s.size()), a);
+    ASSERT_EQ(ours(v), escaped(s)) << "case " << i;
+  }
 }
 
 TEST(JsonText, NumbersNestedContainersAndLiterals) {

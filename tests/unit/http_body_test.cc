@@ -1,0 +1,146 @@
+// http::Body's content decoding: the decoded bytes and their SHA-256 equal what zlib
+// compressed, however the stream is cut into pieces; the gzip forms that occur (several
+// members, a file name in the header) decode; damage (a wrong CRC-32 or Adler-32, bytes
+// after the end, no gzip at all) is a decode error; a bomb stops at the limit.
+#include <gtest/gtest.h>
+#include <nettle/sha2.h>
+
+#include <random>
+#include <string>
+
+#include "analyzers/http/body.h"
+#include "core/wire_text.h"
+#include "zlib_compress.h"
+
+namespace netsift::http {
+namespace {
+
+std::string compress(const std::string& in, int window_bits, int level = 6) {
+  return compress_with_zlib(in, window_bits, level);
+}
+
+std::string sha256_hex(const std::string& s) {
+  sha256_ctx c;
+  sha256_init(&c);
+  sha256_update(&c, s.size(), reinterpret_cast<const uint8_t*>(s.data()));
+  uint8_t d[SHA256_DIGEST_SIZE];
+  sha256_digest(&c, sizeof d, d);
+  return hex_string(ByteView(d, sizeof d));
+}
+
+// Collects every decoded byte.
+struct Collect final : BodyConsumer {
+  std::string* out;
+  bool* complete;
+  Collect(std::string* o, bool* c) : out(o), complete(c) {}
+  void data(ByteView d) override { out->append(reinterpret_cast<const char*>(d.data()), d.size()); }
+  void end(bool c, std::string_view) override { *complete = c; }
+};
+
+struct Decoded {
+  std::string bytes;
+  bool complete = false;
+  Body::Problem problem = Body::Problem::None;
+  std::string sha;
+  bool hash_valid = false;
+};
+
+// Feeds `wire` in pieces of `piece` bytes (the last one shorter).
+Decoded decode(std::string_view coding, const std::string& wire, size_t piece) {
+  Decoded r;
+  Body body;
+  BodyLimits limits;
+  body.start(coding, limits, std::make_unique<Collect>(&r.bytes, &r.complete));
+  for (size_t at = 0; at < wire.size(); at += piece) {
+    size_t n = std::min(piece, wire.size() - at);
+    body.add(ByteView(reinterpret_cast<const uint8_t*>(wire.data()) + at, n));
+  }
+  body.finish(true);
+  r.problem = body.problem();
+  r.sha = body.sha256_hex();
+  r.hash_valid = body.hash_valid();
+  return r;
+}
+
+std::string sample_text(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  static const char* kWords[] = {"GET ", "index ", "\n", "header ", "<p>", "zz", "\x01\xff"};
+  std::string s;
+  while (s.size() < n) s += kWords[rng() % 7];
+  s.resize(n);
+  return s;
+}
+
+TEST(HttpBody, EveryCodingAtEveryPieceSizeMatchesZlib) {
+  const std::string text = sample_text(200'000, 1) + std::string(50'000, 'a');
+  struct Case {
+    const char* coding;
+    int bits;
+  } cases[] = {{"gzip", 31}, {"x-gzip", 31}, {"deflate", 15}, {"deflate", -15}};
+  for (const Case& c : cases) {
+    const std::string wire = compress(text, c.bits);
+    for (size_t piece : {size_t(1), size_t(2), size_t(7), size_t(1448), size_t(65536)}) {
+      Decoded d = decode(c.coding, wire, piece);
+      ASSERT_EQ(d.problem, Body::Problem::None) << c.coding << ' ' << c.bits << ' ' << piece;
+      ASSERT_EQ(d.bytes.size(), text.size()) << c.coding << ' ' << c.bits << ' ' << piece;
+      ASSERT_TRUE(d.bytes == text) << c.coding << ' ' << c.bits << ' ' << piece;
+      EXPECT_TRUE(d.complete);
+      EXPECT_TRUE(d.hash_valid);
+      EXPECT_EQ(d.sha, sha256_hex(text));
+    }
+  }
+}
+
+TEST(HttpBody, GzipMembersBackToBackAndAFileNameInTheHeader) {
+  std::string a = sample_text(5000, 2), b = sample_text(7000, 3);
+  // A member whose header carries FNAME (what gzip(1) writes), then a plain one.
+  std::string named = compress(a, 31);
+  named[3] = char(named[3] | 0x08);  // FLG.FNAME
+  named.insert(10, std::string("page.html\0", 10));
+  std::string wire = named + compress(b, 31);
+  for (size_t piece : {size_t(1), size_t(3), size_t(4096)}) {
+    Decoded d = decode("gzip", wire, piece);
+    EXPECT_EQ(d.problem, Body::Problem::None) << piece;
+    EXPECT_TRUE(d.bytes == a + b) << piece;
+    EXPECT_EQ(d.sha, sha256_hex(a + b)) << piece;
+  }
+}
+
+TEST(HttpBody, DamageIsADecodeError) {
+  const std::string text = sample_text(20'000, 4);
+  std::string gz = compress(text, 31);
+  std::string bad_crc = gz;
+  bad_crc[bad_crc.size() - 8] = char(bad_crc[bad_crc.size() - 8] ^ 1);
+  std::string zl = compress(text, 15);
+  std::string bad_adler = zl;
+  bad_adler.back() = char(bad_adler.back() ^ 1);
+  std::string raw_then_junk = compress(text, -15) + "junk";
+  std::string not_gzip = "this is not gzip at all";
+  for (const auto& [coding, wire] :
+       {std::pair{"gzip", bad_crc}, std::pair{"deflate", bad_adler},
+        std::pair{"deflate", raw_then_junk}, std::pair{"gzip", not_gzip}}) {
+    for (size_t piece : {size_t(1), size_t(1448)}) {
+      Decoded d = decode(coding, wire, piece);
+      EXPECT_EQ(d.problem, Body::Problem::DecodeError) << coding << ' ' << piece;
+      EXPECT_FALSE(d.hash_valid) << coding << ' ' << piece;
+    }
+  }
+}
+
+TEST(HttpBody, BombStopsAtTheDecodedLimit) {
+  std::string zeros(8 << 20, '\0');
+  std::string wire = compress(zeros, 31, 9);
+  Body body;
+  BodyLimits limits;
+  limits.max_decoded = 1 << 20;
+  body.start("gzip", limits);
+  body.add(ByteView(reinterpret_cast<const uint8_t*>(wire.data()), wire.size()));
+  body.finish(true);
+  EXPECT_EQ(body.problem(), Body::Problem::Bomb);
+  EXPECT_LE(body.decoded_length(), limits.max_decoded);
+  EXPECT_TRUE(body.truncated());
+  EXPECT_FALSE(body.hash_valid());
+}
+
+}  // namespace
+}  // namespace netsift::http

@@ -4,12 +4,12 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <random>
 #include <string>
 #include <vector>
 
+#include "../tests/unit/zlib_compress.h"
 #include "analyzers/http/body.h"
 #include "decode/decoder.h"
 #include "flow/tcp_stream.h"
@@ -108,26 +108,12 @@ const std::string& page_text() {
   return text;
 }
 
-std::string gzip_level1(const std::string& in) {
-  z_stream z{};
-  deflateInit2(&z, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, uLong(in.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 // One body through http::Body in pieces of a TCP segment's payload (larger pieces were
 // seen to change little).
 constexpr size_t kPiece = 1448;
 void BM_HttpBody(benchmark::State& state, bool gzip, size_t size) {
   const std::string text = page_text().substr(0, size);
-  const std::string wire = gzip ? gzip_level1(text) : text;
+  const std::string wire = gzip ? compress_with_zlib(text, 31, 1) : text;
   http::BodyLimits limits;
   for (auto _ : state) {
     http::Body body;

@@ -147,6 +147,9 @@ def main():
             add("read_walk", "read_walk (read() in 1 MiB blocks)", [read_walk, pcap])
     if "workers" in groups and has_workers:
         for n in range(1, cores + 1):
+            if n == 1 and "sessions" in cmds:
+                cmds["workers1"] = cmds["sessions"]  # the same command: run once
+                continue
             add(f"workers{n}", f"netsift sessions --json --workers {n}",
                 [ns, "sessions", "-r", pcap, "--json", "--workers", str(n)] + q, netsift=True)
 
@@ -170,19 +173,24 @@ def main():
     print()
     print("| command | wall s | CPU s | peak RSS MB |")
     print("|---|---:|---:|---:|")
-    for c in cmds.values():
+    for key, c in cmds.items():
+        if key == "workers1" and c is cmds.get("sessions"):
+            continue
         print(f"| {c.label} | {c.wall:.3f} | {c.cpu:.3f} | {c.rss_kb / 1024:.0f} |")
     print()
     print("| ratio | wall | CPU | target | met (wall / CPU) |")
     print("|---|---:|---:|---|---|")
 
-    def ratio(name, num, den, target, higher_better):
+    def ratio(name, num, den, target, higher_better, wall_only=False):
         if num not in cmds or den not in cmds:
             return
         w = cmds[num].wall / cmds[den].wall
         c = cmds[num].cpu / cmds[den].cpu if cmds[den].cpu > 0 else float("nan")
         ok = (lambda x: x >= target) if higher_better else (lambda x: x <= target)
         sign = ">=" if higher_better else "<="
+        if wall_only:  # CPU time adds up over threads: only wall time shows a speed-up
+            print(f"| {name} | {w:.2f}x | n/a | {sign} {target} | {'yes' if ok(w) else 'no'} / n/a |")
+            return
         met = f"{'yes' if ok(w) else 'no'} / {'yes' if ok(c) else 'no'}"
         print(f"| {name} | {w:.2f}x | {c:.2f}x | {sign} {target} | {met} |")
 
@@ -194,7 +202,7 @@ def main():
     ratio("netsift stats / read_walk", "stats", "read_walk", 3, False)
     for n in range(2, cores + 1):
         ratio(f"--workers {n} speed-up over --workers 1", "workers1", f"workers{n}", round(0.8 * n, 2),
-              True)
+              True, wall_only=True)
     worst = max((c.rss_kb for c in cmds.values() if c.netsift), default=0)
     print(f"| peak RSS of the netsift commands, MB | {worst / 1024:.0f} | | <= 200 | "
           f"{'yes' if worst <= 200 * 1024 else 'no'} |")

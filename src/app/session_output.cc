@@ -24,7 +24,8 @@ struct SessionOutput::Transcript final : FlowUserData {
 };
 
 // --redact with --stream: bytes (and holes) of a flow whose analyzer has not judged them
-// yet, in arrival order. Bounded: past kMaxPending the oldest go out entirely masked.
+// yet, in arrival order. Bounded per flow (kMaxPending) and over all flows
+// (kMaxPendingTotal): past either, the oldest go out entirely masked.
 struct SessionOutput::Pending final : FlowUserData {
   struct Item {
     Dir dir;
@@ -41,6 +42,7 @@ struct SessionOutput::Pending final : FlowUserData {
 namespace {
 
 constexpr uint64_t kMaxPending = 256 * 1024;
+constexpr uint64_t kMaxPendingTotal = 64ull << 20;
 
 const char* dir_name(Dir d) {
   return d == Dir::ToServer ? "to_server" : "to_client";
@@ -174,6 +176,7 @@ void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data
       items.push_back({dir, false, offset, 0, f.info.now, {data.begin(), data.end()}});
     }
     p->bytes += data.size();
+    pending_bytes_ += data.size();
     return;  // written by on_analyzed, once the analyzer has read it
   }
   auto* t = static_cast<Transcript*>(f.user.get());
@@ -226,7 +229,8 @@ void SessionOutput::flush(Flow& f, bool all) {
       continue;
     }
     uint64_t settled = all ? UINT64_MAX : f.app.settled(it.dir);
-    bool forced = p->bytes > kMaxPending;  // held too long: out, but masked whole
+    // Held too long: out, but masked whole.
+    bool forced = p->bytes > kMaxPending || pending_bytes_ > kMaxPendingTotal;
     uint64_t n =
         forced ? it.data.size()
                : std::min<uint64_t>(it.data.size(), settled > it.offset ? settled - it.offset : 0);
@@ -234,6 +238,7 @@ void SessionOutput::flush(Flow& f, bool all) {
     ByteView part = ByteView(it.data).first(size_t(n));
     write_chunk(f, it.dir, it.offset, it.ts, masked(f, it.dir, it.offset, part, forced));
     p->bytes -= n;
+    pending_bytes_ -= n;
     if (n < it.data.size()) {
       it.data.erase(it.data.begin(), it.data.begin() + long(n));
       it.offset += n;

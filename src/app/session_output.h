@@ -52,6 +52,7 @@ class SessionOutput final : public FlowObserver {
   TimeFormatter time_;
   SessionFilter filter_;
   uint64_t transcript_bytes_ = 0;  // held by all open whole-session transcripts
+  uint64_t pending_bytes_ = 0;     // --redact --stream: held by all flows until settled
   std::vector<uint8_t> scratch_;   // --redact: masked copy of the bytes being written
 };
 

@@ -258,6 +258,7 @@ def all_outputs(binary, cap, tmp, redact):
     outputs = {}
     for name, args in (("json", ["--json"]), ("json --stream", ["--json", "--stream"]),
                        ("json --stream --base64", ["--json", "--stream", "--base64"]),
+                       ("json --stream --workers 2", ["--json", "--stream", "--workers", "2"]),
                        ("text", []), ("text --data-level 2", ["--data-level", "2"]),
                        ("text --stream --data-level 2", ["--stream", "--data-level", "2"])):
         p = run(binary, ["sessions", "-r", cap, "--weird"] + flag + args)

@@ -6,7 +6,6 @@
 #include <brotli/encode.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-#include <zlib.h>
 
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "analyzers/http/body.h"
 #include "analyzers/http/headers.h"
 #include "analyzers/http/http_auth.h"
+#include "zlib_compress.h"
 
 namespace netsift {
 namespace {
@@ -61,17 +61,7 @@ bool has_anomaly(const rapidjson::Value& e, const std::string& name) {
 }
 
 std::string gzip(const std::string& in, int window_bits = 31) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  return compress_with_zlib(in, window_bits);
 }
 
 std::string brotli(const std::string& in) {
@@ -388,6 +378,40 @@ TEST(HttpAnalyzer, CaptureThatStartsWithTheServerIsTurnedRound) {
   EXPECT_EQ(str(d, "resp_body"), "hello");
   EXPECT_EQ(str(d, "src_ip"), "192.0.2.1");  // the real client
   EXPECT_EQ(num(d, "dst_port"), 80u);
+}
+
+// The capture starts inside a response body (no line end in it) sent from port 80: that
+// side is the server although it spoke first, and the status line that answers the next
+// request is found at the start of its segment (example.com-7.pcap).
+TEST(HttpAnalyzer, MidstreamBodyFromPort80ThenTheNextExchange) {
+  FlowInfo flow = test::test_flow(80);
+  std::swap(flow.client_ip, flow.server_ip);
+  std::swap(flow.client_port, flow.server_port);
+  std::vector<Turn> turns = {{C, std::string("GIF89a\x01\x00 binary tail", 20)},
+                             {S, kGet},
+                             {C, "HTTP/1.1 304 Not Modified\r\nDate: x\r\n\r\n"}};
+  test::EventLog log = test::play(kSpecs, flow, turns);
+  std::vector<rapidjson::Document> http;
+  for (size_t i = 0; i < log.lines.size(); ++i) {
+    if (log.kinds[i] == std::string("http")) http.push_back(test::parse_event(log.lines[i]));
+  }
+  ASSERT_EQ(http.size(), 1u);
+  EXPECT_EQ(str(http[0], "req_uri"), "/index.html?a=1");
+  EXPECT_EQ(str(http[0], "resp_status"), "304");
+  EXPECT_EQ(num(http[0], "dst_port"), 80u);
+}
+
+// A connection that ends before the Content-Length body is all there: the response is
+// reported with what came, and no hash (a fragment's hash is no object's).
+TEST(HttpAnalyzer, BodyCutByTheEndHasNoHash) {
+  Parsed p = run({{C, kGet}, {S, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"}});
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "resp_status"), "200");
+  EXPECT_EQ(num(p.http[0], "resp_body_len"), 7u);
+  EXPECT_FALSE(p.http[0].HasMember("resp_body_sha256"));
+  p = run({{C, kGet}, {S, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\npartial"}});
+  ASSERT_EQ(p.http.size(), 1u);
+  EXPECT_TRUE(p.http[0].HasMember("resp_body_sha256"));
 }
 
 TEST(HttpAnalyzer, GapInsideBodyBridgedElsewhereResynchronised) {

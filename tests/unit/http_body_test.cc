@@ -1,32 +1,22 @@
-// http::Body's content decoding (ISA-L igzip for gzip and deflate): the decoded bytes and
-// their SHA-256 equal zlib's reading of the same stream however the stream is cut, the
-// gzip forms that occur (several members, a file name in the header) decode, and damage
-// (a wrong CRC-32 or Adler-32, bytes after the end, a truncated stream) is reported.
+// http::Body's content decoding: the decoded bytes and their SHA-256 equal what zlib
+// compressed, however the stream is cut into pieces; the gzip forms that occur (several
+// members, a file name in the header) decode; damage (a wrong CRC-32 or Adler-32, bytes
+// after the end, no gzip at all) is a decode error; a bomb stops at the limit.
 #include <gtest/gtest.h>
 #include <nettle/sha2.h>
-#include <zlib.h>
 
 #include <random>
 #include <string>
 
 #include "analyzers/http/body.h"
+#include "core/wire_text.h"
+#include "zlib_compress.h"
 
 namespace netsift::http {
 namespace {
 
-// window_bits as zlib takes them: 31 gzip, 15 zlib-wrapped, -15 raw deflate.
 std::string compress(const std::string& in, int window_bits, int level = 6) {
-  z_stream z{};
-  deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, uLong(in.size())) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  return compress_with_zlib(in, window_bits, level);
 }
 
 std::string sha256_hex(const std::string& s) {
@@ -35,13 +25,7 @@ std::string sha256_hex(const std::string& s) {
   sha256_update(&c, s.size(), reinterpret_cast<const uint8_t*>(s.data()));
   uint8_t d[SHA256_DIGEST_SIZE];
   sha256_digest(&c, sizeof d, d);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (uint8_t b : d) {
-    hex += kHex[b >> 4];
-    hex += kHex[b & 15];
-  }
-  return hex;
+  return hex_string(ByteView(d, sizeof d));
 }
 
 // Collects every decoded byte.

@@ -392,6 +392,13 @@ bool HtpParser::fill_gap(Dir dir, uint64_t missing) {
 
 void HtpParser::close() {
   if (impl_->closed || impl_->connp == nullptr) return;
+  for (size_t i = 0; i < 2; ++i) {
+    htp_tx_t* tx = impl_->body_tx[i];
+    uint64_t left = impl_->body_left[i];
+    if (tx == nullptr || left == 0 || left == UINT64_MAX) continue;
+    if (auto* t = static_cast<Transaction*>(htp_tx_get_user_data(tx)))
+      (i == 0 ? t->request_cut : t->response_cut) = true;
+  }
   htp_time_t tv = Impl::timeval_of(impl_->now);
   htp_connp_close(impl_->connp, &tv);
   impl_->closed = true;

@@ -298,6 +298,11 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     if (c == Confidence::Maybe) return false;
     oriented_ = true;
     flipped_ = c == Confidence::Yes;
+    if (c == Confidence::No && serves_http(flow_.client_port) && !serves_http(flow_.server_port)) {
+      // The first bytes are neither (the middle of a body: the capture began there): the
+      // side on an HTTP port is the server, whichever spoke first.
+      flipped_ = true;
+    }
     if (flipped_) {
       swapped_ = flow_;
       std::swap(swapped_.client_ip, swapped_.server_ip);
@@ -306,6 +311,11 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
       swapped_context_.flow = &swapped_;
     }
     return true;
+  }
+
+  bool serves_http(uint16_t port) const {
+    const auto& ports = context_.spec ? context_.spec->ports : std::span<const uint16_t>();
+    return std::find(ports.begin(), ports.end(), port) != ports.end();
   }
 
   // The flow as events describe it: client first, turned round when the capture had it
@@ -350,7 +360,11 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
       }
     }
     size_t pos = 0;
-    bool at_line_start = sync_[size_t(dir)] == Sync::Start || line_start_[size_t(dir)];
+    // A reply chunk that starts while a request waits for its answer may start the answer
+    // even when the bytes hunted through before (a body picked up midstream) did not end
+    // a line.
+    bool at_line_start = sync_[size_t(dir)] == Sync::Start || line_start_[size_t(dir)] ||
+                         (dir == Dir::ToClient && parser_.awaiting_response());
     sync_[size_t(dir)] = Sync::Hunting;
     while (pos <= s.size()) {
       if (!at_line_start) {
@@ -574,8 +588,8 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   }
 
   void emit(Transaction& tx, TxState& st) {
-    st.body[0].finish(tx.request_complete);
-    st.body[1].finish(tx.response_complete);
+    st.body[0].finish(tx.request_complete && !tx.request_cut);
+    st.body[1].finish(tx.response_complete && !tx.response_cut);
     st.headers[0] = http::parse_header_block(tx.req_header_block);
     st.headers[1] = http::parse_header_block(tx.resp_header_block);
     std::vector<std::string_view> names;

@@ -34,6 +34,9 @@ struct Transaction {
   bool has_response = false;  // a response line (or an HTTP/0.9 reply) was seen
   bool request_complete = false;
   bool response_complete = false;
+  // The connection ended before a Content-Length body was all there (libhtp then calls
+  // the message complete): the body is a fragment, its hash is no object's hash.
+  bool request_cut = false, response_cut = false;
   std::string method, uri, req_version;      // req_version "1.1", "1.0", "0.9"
   std::string resp_version, status, reason;  // status as sent ("301")
   int status_number = 0;

@@ -64,6 +64,7 @@ void SessionPipeline::finish() {
 }
 
 void SessionTotals::add(const FlowTableStats& f) {
+  static_assert(sizeof(FlowTableStats) == 7 * sizeof(uint64_t), "a new counter: add it here");
   flows.tcp_flows += f.tcp_flows;
   flows.udp_flows += f.udp_flows;
   flows.flows_evicted += f.flows_evicted;
@@ -74,6 +75,7 @@ void SessionTotals::add(const FlowTableStats& f) {
 }
 
 void SessionTotals::add(const AppLayerStats& a) {
+  static_assert(sizeof(AppLayerStats) == 4 * sizeof(uint64_t), "a new counter: add it here");
   app.analyzer_errors += a.analyzer_errors;
   app.analyzer_tail_overflows += a.analyzer_tail_overflows;
   app.budget_refusals += a.budget_refusals;

@@ -1,6 +1,7 @@
 #include "app/packet_pump.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +41,13 @@ class PacketPump::Impl {
     }
     if (!bpf_.validate(error)) {
       error = fmt::format("bad filter expression '{}': {}", bpf_.expression(), error);
+      // `-r *.pcap` gives the first file to -r and the rest to the filter, as tcpdump
+      // would: say how to read several files.
+      struct stat st {};
+      if (!options_.filter_words.empty() && !options_.read_files.empty() &&
+          ::stat(options_.filter_words.front().c_str(), &st) == 0 && S_ISREG(st.st_mode))
+        error += fmt::format(" ('{}' is a file: give each input its own -r)",
+                             options_.filter_words.front());
       return false;
     }
     if (!options_.interface.empty()) {

@@ -451,6 +451,10 @@ def main():
         check("BPF excluding all", p.returncode == 0 and p.stdout == b"", p.stdout[:100])
         p = run(b, "packets", "-r", http, "tcp", "port", "(")
         check("bad BPF exits 1", p.returncode == 1 and b"filter" in p.stderr, p.stderr)
+        # `-r a.pcap b.pcap` (a shell glob after one -r): b.pcap lands in the filter.
+        p = run(b, "packets", "-r", http, http)
+        check("second file after one -r: told to repeat -r",
+              p.returncode == 1 and b"give each input its own -r" in p.stderr, p.stderr)
 
         p = run(b, "packets", "-r", http, "--json", "--host", "192.150.187.43", "--port", "80")
         check("asset filters keep matching", len(events(p)) == 14)

@@ -88,7 +88,31 @@ void bind_u64(sqlite3_stmt* s, int col, uint64_t v) {
   sqlite3_bind_int64(s, col, int64_t(v));
 }
 
+// One overload per column kind, so a row's values bind by position (bucket_row).
+void bind_value(sqlite3_stmt* s, int col, std::string_view v) {
+  bind_text(s, col, v);
+}
+void bind_value(sqlite3_stmt* s, int col, const IpAddress& v) {
+  bind_ip(s, col, &v);
+}
+void bind_value(sqlite3_stmt* s, int col, int v) {  // ports, flags (promoted)
+  sqlite3_bind_int(s, col, v);
+}
+void bind_value(sqlite3_stmt* s, int col, uint64_t v) {
+  bind_u64(s, col, v);
+}
+
 }  // namespace
+
+template <typename... Values>
+void StatsStore::bucket_row(sqlite3_stmt* s, TimestampNs bucket, const Values&... values) {
+  sqlite3_bind_int64(s, 1, run_id_);
+  sqlite3_bind_double(s, 2, secs(bucket));
+  int col = 3;
+  (bind_value(s, col++, values), ...);
+  step(s);
+  row_done();
+}
 
 StatsStore::StatsStore(const std::string& path, const StoreRun& run)
     : path_(path), batch_rows_(run.batch_rows ? run.batch_rows : 1) {
@@ -251,77 +275,28 @@ void StatsStore::host(TimestampNs bucket, const IpAddress& ip, std::string_view 
                       std::string_view location, bool home, uint64_t packets_in, uint64_t bytes_in,
                       uint64_t packets_out, uint64_t bytes_out, uint64_t flows, uint64_t peers,
                       uint64_t ports) {
-  sqlite3_stmt* s = host_;
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_double(s, 2, secs(bucket));
-  bind_ip(s, 3, &ip);
-  bind_text(s, 4, country);
-  bind_text(s, 5, location);
-  sqlite3_bind_int(s, 6, home);
-  bind_u64(s, 7, packets_in);
-  bind_u64(s, 8, bytes_in);
-  bind_u64(s, 9, packets_out);
-  bind_u64(s, 10, bytes_out);
-  bind_u64(s, 11, flows);
-  bind_u64(s, 12, peers);
-  bind_u64(s, 13, ports);
-  step(s);
-  row_done();
+  bucket_row(host_, bucket, ip, country, location, int(home), packets_in, bytes_in, packets_out,
+             bytes_out, flows, peers, ports);
 }
 
 void StatsStore::service(TimestampNs bucket, std::string_view proto, uint16_t port,
                          std::string_view name, uint64_t packets, uint64_t bytes, uint64_t flows) {
-  sqlite3_stmt* s = service_;
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_double(s, 2, secs(bucket));
-  bind_text(s, 3, proto);
-  sqlite3_bind_int(s, 4, port);
-  bind_text(s, 5, name);
-  bind_u64(s, 6, packets);
-  bind_u64(s, 7, bytes);
-  bind_u64(s, 8, flows);
-  step(s);
-  row_done();
+  bucket_row(service_, bucket, proto, int(port), name, packets, bytes, flows);
 }
 
 void StatsStore::country(TimestampNs bucket, std::string_view country, uint64_t packets,
                          uint64_t bytes, uint64_t flows) {
-  sqlite3_stmt* s = country_;
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_double(s, 2, secs(bucket));
-  bind_text(s, 3, country);
-  bind_u64(s, 4, packets);
-  bind_u64(s, 5, bytes);
-  bind_u64(s, 6, flows);
-  step(s);
-  row_done();
+  bucket_row(country_, bucket, country, packets, bytes, flows);
 }
 
 void StatsStore::protocol(TimestampNs bucket, std::string_view proto, uint64_t packets,
                           uint64_t bytes, uint64_t flows) {
-  sqlite3_stmt* s = protocol_;
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_double(s, 2, secs(bucket));
-  bind_text(s, 3, proto);
-  bind_u64(s, 4, packets);
-  bind_u64(s, 5, bytes);
-  bind_u64(s, 6, flows);
-  step(s);
-  row_done();
+  bucket_row(protocol_, bucket, proto, packets, bytes, flows);
 }
 
 void StatsStore::tcp_flags(TimestampNs bucket, uint64_t packets, uint64_t syn, uint64_t synack,
                            uint64_t fin, uint64_t rst) {
-  sqlite3_stmt* s = flags_;
-  sqlite3_bind_int64(s, 1, run_id_);
-  sqlite3_bind_double(s, 2, secs(bucket));
-  bind_u64(s, 3, packets);
-  bind_u64(s, 4, syn);
-  bind_u64(s, 5, synack);
-  bind_u64(s, 6, fin);
-  bind_u64(s, 7, rst);
-  step(s);
-  row_done();
+  bucket_row(flags_, bucket, packets, syn, synack, fin, rst);
 }
 
 void StatsStore::flow(const FlowRow& f) {

@@ -86,6 +86,9 @@ class StatsStore {
   sqlite3_stmt* prepare(const char* sql);
   void step(sqlite3_stmt* s);
   void row_done();
+  // A per-bucket aggregate row: run, bucket time, then `values` in column order.
+  template <typename... Values>
+  void bucket_row(sqlite3_stmt* s, TimestampNs bucket, const Values&... values);
 
   sqlite3* db_ = nullptr;
   std::string path_;

@@ -413,8 +413,14 @@ std::string class_name(uint16_t cls) {
   }
 }
 
-bool read_name(ByteView msg, size_t& pos, std::string& out) {
-  out.clear();
+namespace {
+
+// Walks one (possibly compressed) name from `pos`, handing each label to `on_label`
+// (false from it: refuse the name), and leaves `pos` after the name's bytes at `pos`.
+// Pointers may only go back, before where the current run of labels began: every jump
+// lands lower, so a chain of pointers cannot loop.
+template <typename OnLabel>
+bool walk_name(ByteView msg, size_t& pos, OnLabel&& on_label) {
   size_t p = pos, segment_start = pos, wire_len = 1;
   bool jumped = false;
   int pointers = 0;
@@ -424,8 +430,6 @@ bool read_name(ByteView msg, size_t& pos, std::string& out) {
     if ((len & 0xc0) == 0xc0) {
       if (p + 1 >= msg.size()) return false;
       size_t target = size_t(len & 0x3f) << 8 | msg[p + 1];
-      // Only backwards, before where this run of labels began: every jump lands lower,
-      // so a chain of pointers cannot loop.
       if (target >= segment_start || ++pointers > kMaxPointers) return false;
       if (!jumped) pos = p + 2;
       jumped = true;
@@ -435,15 +439,26 @@ bool read_name(ByteView msg, size_t& pos, std::string& out) {
     if (len & 0xc0) return false;  // extended label types (RFC 6891: obsolete)
     if (len == 0) {
       if (!jumped) pos = p + 1;
-      break;
+      return true;
     }
     if (msg.size() - p - 1 < len) return false;
     wire_len += len + 1;
     if (wire_len > kMaxName) return false;
-    if (!out.empty()) out += '.';
-    for (size_t i = 0; i < len; ++i) append_label_char(out, msg[p + 1 + i], true);
+    if (!on_label(msg.subspan(p + 1, len))) return false;
     p += 1 + len;
   }
+}
+
+}  // namespace
+
+bool read_name(ByteView msg, size_t& pos, std::string& out) {
+  out.clear();
+  bool ok = walk_name(msg, pos, [&](ByteView label) {
+    if (!out.empty()) out += '.';
+    for (uint8_t c : label) append_label_char(out, c, true);
+    return true;
+  });
+  if (!ok) return false;
   if (out.empty()) out.push_back('.');  // the root
   return true;
 }
@@ -454,39 +469,16 @@ namespace {
 // (NetBIOS first-level encoding: NBNS on port 137 shares DNS's format) is refused; with
 // `question`, every label must also be printable ASCII.
 bool skip_name(ByteView msg, size_t& pos, bool question) {
-  size_t p = pos, segment_start = pos, wire_len = 1;
-  bool jumped = false, first = true;
-  int pointers = 0;
-  for (;;) {
-    if (p >= msg.size()) return false;
-    uint8_t len = msg[p];
-    if ((len & 0xc0) == 0xc0) {
-      if (p + 1 >= msg.size()) return false;
-      size_t target = size_t(len & 0x3f) << 8 | msg[p + 1];
-      if (target >= segment_start || ++pointers > kMaxPointers) return false;
-      if (!jumped) pos = p + 2;
-      jumped = true;
-      p = segment_start = target;
-      continue;
-    }
-    if (len & 0xc0) return false;
-    if (len == 0) {
-      if (!jumped) pos = p + 1;
-      return true;
-    }
-    if (msg.size() - p - 1 < len) return false;
-    wire_len += len + 1;
-    if (wire_len > kMaxName) return false;
-    bool netbios = first && len == 32;
-    for (size_t i = 0; i < len; ++i) {
-      uint8_t c = msg[p + 1 + i];
+  bool first = true;
+  return walk_name(msg, pos, [&](ByteView label) {
+    bool netbios = first && label.size() == 32;
+    first = false;
+    for (uint8_t c : label) {
       if (question && (c <= 0x20 || c >= 0x7f)) return false;
       netbios &= c >= 'A' && c <= 'P';
     }
-    if (netbios) return false;
-    first = false;
-    p += 1 + len;
-  }
+    return !netbios;
+  });
 }
 
 bool known_class(uint16_t cls) {

@@ -1,5 +1,7 @@
 #include "app/sharded_sessions.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstring>
 #include <thread>
@@ -35,8 +37,14 @@ struct Tag {
 
 uint32_t resolve_workers(uint32_t workers) {
   if (workers != 0) return workers;
-  unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : cores;
+  // The cores this process may run on (taskset, cgroup cpusets), not all the machine's.
+  unsigned cores = 0;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cores = unsigned(CPU_COUNT(&set));
+  if (cores == 0) cores = std::thread::hardware_concurrency();
+  // One reader feeds every worker; past kMaxAutoWorkers it is the bottleneck, and each
+  // worker costs its share of memory.
+  return std::clamp<unsigned>(cores, 1, kMaxAutoWorkers);
 }
 
 enum class ShardedSessions::Op : uint8_t { Packet, Tick, InputEnd };

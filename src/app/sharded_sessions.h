@@ -47,7 +47,9 @@ struct ShardedOutputs {
   AuthMonitor* auth = nullptr;  // login detectors; their alerts go to its downstream
 };
 
-// How many workers `workers` (0 = one per core) means on this machine.
+// How many workers `workers` (0 = auto: one per core this process may use, at most
+// kMaxAutoWorkers) means on this machine.
+constexpr uint32_t kMaxAutoWorkers = 16;
 uint32_t resolve_workers(uint32_t workers);
 
 class ShardedSessions final : public PacketConsumer {

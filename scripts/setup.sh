@@ -13,7 +13,7 @@ PACKAGES=(
   libsqlite3-dev libmaxminddb-dev libhtp-dev libndpi-dev zlib1g-dev libbrotli-dev nettle-dev
   libsnappy-dev libzstd-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 tshark tcpdump libnids-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3 tshark tcpdump libnids-dev tcpreplay
   iproute2 iputils-ping hyperfine openssh-server openssh-client dnsmasq-base bind9-dnsutils
   # hashcat on the CPU (OpenCL through pocl) checks the `hash` lines of login analyzers
   hashcat pocl-opencl-icd ocl-icd-libopencl1

@@ -96,6 +96,10 @@ class AnalyzerHost {
   // --redact: while on, payload of `dir` from the bytes being given now is not written
   // (the analyzer consumed bytes whose secrets it cannot place yet); off: it may be.
   virtual void hold(Dir dir, bool on) {}
+  // State the flows of one analyzer kind share within this engine (one engine per
+  // worker thread, so no locking): made by the analyzer at first use, kept until the
+  // engine ends. Null where the host keeps none (each analyzer then makes its own).
+  virtual std::shared_ptr<void>* shared_state(const AnalyzerSpec& spec) { return nullptr; }
 };
 
 // Everything an analyzer is made with. Every pointer outlives the analyzer (the flow and

@@ -41,6 +41,13 @@ AppLayer::Counters& AppLayer::counters(const AnalyzerSpec& spec) {
   return counters_[size_t(&spec - registry_.data())];
 }
 
+std::shared_ptr<void>* AppLayer::shared_state(const AnalyzerSpec& spec) {
+  size_t i = size_t(&spec - registry_.data());
+  if (i >= registry_.size()) return nullptr;
+  if (shared_.empty()) shared_.resize(registry_.size());
+  return &shared_[i];
+}
+
 void AppLayer::start(AppFlow& state, const FlowInfo& flow, Transport transport) {
   state.flow_ = &flow;
   if (!config_.enabled) {

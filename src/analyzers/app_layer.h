@@ -130,6 +130,7 @@ class AppLayer final : public AnalyzerHost {
                std::string_view detail, EventSink& out) override;
   void secret(Dir dir, ByteView span) override;
   void hold(Dir dir, bool on) override;
+  std::shared_ptr<void>* shared_state(const AnalyzerSpec& spec) override;
 
  private:
   Redaction& redaction(AppFlow& state);
@@ -158,8 +159,9 @@ class AppLayer final : public AnalyzerHost {
   AppLayerStats stats_;
   uint64_t probe_held_ = 0;
   std::unordered_map<uint16_t, const AnalyzerSpec*> tcp_ports_, udp_ports_;
-  std::vector<AnalyzerOptions> options_;  // parallel to registry_
-  std::vector<Counters> counters_;        // parallel to registry_
+  std::vector<AnalyzerOptions> options_;       // parallel to registry_
+  std::vector<Counters> counters_;             // parallel to registry_
+  std::vector<std::shared_ptr<void>> shared_;  // parallel to registry_ (shared_state)
   // --redact: the flow and input an analyzer is working on while it is called.
   AppFlow* current_ = nullptr;
   Dir current_dir_ = Dir::ToServer;

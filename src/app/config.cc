@@ -189,11 +189,13 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     read(in, "input", "immediate", c.immediate);
     read(in, "input", "verify_checksums", c.verify_checksums);
   }
+  s.stats = bool(root["stats"]);
   if (const YAML::Node j = root["jobs"]) {
-    expect_keys(j, "jobs", {"tcp", "udp", "packets"});
+    expect_keys(j, "jobs", {"tcp", "udp", "packets", "stats"});
     read(j, "jobs", "tcp", s.tcp);
     read(j, "jobs", "udp", s.udp);
     read(j, "jobs", "packets", s.packets);
+    read(j, "jobs", "stats", s.stats);
   }
   if (const YAML::Node f = root["filters"]) {
     expect_keys(f, "filters", {"tcp", "udp"});

@@ -26,6 +26,9 @@ struct SessionOptions {
   bool tcp = true;       // the ancestor's is_handle_tcp
   bool udp = true;       // is_handle_udp
   bool packets = false;  // also print every packet (run --config only)
+  // run --config only: the stats job too, from the file's stats: section (on when the
+  // file has one, unless jobs.stats says false).
+  bool stats = false;
   bool json = false;
   bool stream = false;                           // data_stream_direct 1: chunks as they arrive
   int data_level = 1;                            // 0 none, 1 escaped text, 2 hex + ASCII dump

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "analyzers/registry.h"
@@ -17,6 +18,8 @@
 #include "app/session_output.h"
 #include "app/session_pipeline.h"
 #include "app/sharded_sessions.h"
+#include "app/stats_config.h"
+#include "app/stats_job.h"
 #include "detect/auth_monitor.h"
 #include "output/event_sinks.h"
 #include "output/hash_file.h"
@@ -73,7 +76,9 @@ class PacketPrintConsumer final : public PacketConsumer {
   PacketPrinter& printer_;
 };
 
-int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<bool>& stop) {
+// `stats`: the stats job's options when the config asks for it (run --config), else null.
+int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions* stats,
+             const std::atomic<bool>& stop) {
   PacketPump pump(capture, stop);
   std::string error;
   if (!pump.prepare(error)) {
@@ -168,6 +173,14 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
     sessions = std::make_unique<SessionPipeline>(s, observer, filtered_events, capture.one_capture);
     tee.add(sessions.get());
   }
+  // The stats job sees every packet of the same pass; its report follows the sessions'.
+  std::unique_ptr<StatsJob> stats_job;
+  if (stats) {
+    int code = kExitOk;
+    stats_job = StatsJob::open(*stats, capture, out, code);
+    if (!stats_job) return code;
+    tee.add(stats_job.get());
+  }
   std::unique_ptr<PacketPrinter> printer;
   std::unique_ptr<PacketPrintConsumer> packets;
   if (s.packets && s.stdout_output) {
@@ -188,6 +201,11 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const std::atomic<
   bool table_on_stdout = s.stdout_output && !s.json;
   auth.finish(table_on_stdout ? &file_events : &analyzer_events, &auth_table, s.utc);
   if (table_on_stdout) out.append(auth_table);
+  if (stats_job) {
+    analyzer_events.flush();
+    code = stats_job->finish(code, stdout);
+    stats_job.reset();
+  }
   analyzer_events.flush();
   records.flush();
   for (auto& f : files) code = finish_sink(*f, code);
@@ -212,6 +230,7 @@ struct SessionCli {
   std::string config_path;
   bool no_tcp = false, no_udp = false;
   bool no_auth_alerts = false, no_auth_summary = false;
+  bool run_command = false;  // `netsift run`: every job the config enables, stats too
   std::vector<std::function<void(CaptureOptions&, SessionOptions&)>> overrides;
 };
 
@@ -456,7 +475,17 @@ int run_with_config(SessionCli& cli, const std::atomic<bool>& stop) {
                  cli.config_path.empty() ? "" : " (on the command line or in the config file)");
     return cli.config_path.empty() ? kExitUsage : kExitError;
   }
-  return run_jobs(capture, session, stop);
+  std::optional<StatsOptions> stats;
+  if (cli.run_command && session.stats) {
+    CaptureOptions unused;
+    std::string error;
+    stats.emplace();
+    if (!load_stats_config(cli.config_path, unused, *stats, error)) {
+      std::fprintf(stderr, "netsift: %s\n", error.c_str());
+      return kExitError;
+    }
+  }
+  return run_jobs(capture, session, stats ? &*stats : nullptr, stop);
 }
 
 }  // namespace
@@ -471,6 +500,7 @@ void register_sessions_command(CLI::App& root, const std::atomic<bool>& stop, in
   cmd->callback([cli, &stop, &exit_code] { exit_code = run_with_config(*cli, stop); });
 
   auto run_cli = std::make_shared<SessionCli>();
+  run_cli->run_command = true;
   CLI::App* run =
       root.add_subcommand("run", "Run every job a YAML config file enables, in one pass");
   run->add_option("--config", run_cli->config_path, "YAML config file")

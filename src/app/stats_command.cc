@@ -14,13 +14,10 @@
 #include "app/packet_pump.h"
 #include "app/run_outputs.h"
 #include "app/stats_config.h"
+#include "app/stats_job.h"
 #include "output/event_sinks.h"
 #include "output/output_buffer.h"
 #include "stats/stats_engine.h"
-
-#ifndef NETSIFT_VERSION
-#define NETSIFT_VERSION "0.1.0"
-#endif
 
 namespace netsift {
 namespace {
@@ -34,33 +31,6 @@ struct StatsCli {
   bool no_dpi = false, no_alerts = false;
   std::vector<std::function<void(StatsOptions&)>> overrides;  // flags given on the command line
 };
-
-class StatsConsumer final : public PacketConsumer {
- public:
-  StatsConsumer(StatsEngine& engine, OutputBuffer& out) : engine_(engine), out_(out) {}
-  void on_packet(const PacketView& v, uint64_t) override { engine_.on_packet(v); }
-  void on_idle(TimestampNs wall_now) override { engine_.on_idle(wall_now); }
-
- private:
-  StatsEngine& engine_;
-  OutputBuffer& out_;
-};
-
-// "capture.pcap" -> "capture.stats.sqlite" in the current directory; live: the interface.
-std::string default_sqlite_path(const CaptureOptions& c) {
-  std::string base = !c.interface.empty() ? "netsift-" + c.interface
-                     : c.read_files.empty() || c.read_files[0] == "-" ? std::string("netsift-stdin")
-                                                                      : c.read_files[0];
-  if (auto slash = base.rfind('/'); slash != std::string::npos) base = base.substr(slash + 1);
-  for (const char* ext : {".pcapng", ".pcap", ".cap"}) {
-    const std::string e = ext;
-    if (base.size() > e.size() && base.compare(base.size() - e.size(), e.size(), e) == 0) {
-      base.resize(base.size() - e.size());
-      break;
-    }
-  }
-  return base + ".stats.sqlite";
-}
 
 int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
   StatsOptions o;
@@ -83,87 +53,19 @@ int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
     std::fprintf(stderr, "netsift: %s\n", usage.c_str());
     return kExitUsage;
   }
-  const bool live = !capture.interface.empty();
-  if (live && !o.json) o.report_each_bucket = true;
-
-  HomeNetworks home;
   std::string error;
-  if (!o.home.empty()) {
-    if (!home.set(o.home, error)) {
-      std::fprintf(stderr, "netsift: --home: %s\n", error.c_str());
-      return kExitUsage;
-    }
-  } else if (live && !home.add_interface(capture.interface, error)) {
-    std::fprintf(stderr, "netsift: %s; home networks are the private ranges\n", error.c_str());
-  }
-  GeoIp geoip;
-  if (!o.no_geoip) {
-    std::vector<std::string> files = o.geoip_db.empty() ? GeoIp::default_files() : o.geoip_db;
-    for (const auto& f : files) {
-      if (!geoip.open(f, error)) {
-        std::fprintf(stderr, "netsift: %s\n", error.c_str());
-        return kExitError;
-      }
-    }
-    if (!geoip.enabled()) {
-      std::fprintf(stderr,
-                   "netsift: no GeoIP database (scripts/setup.sh installs DB-IP's; or give "
-                   "--geoip-db FILE): public addresses get no location\n");
-    }
-  }
-
   PacketPump pump(capture, stop);
   if (!pump.prepare(error)) {
     std::fprintf(stderr, "netsift: %s\n", error.c_str());
     return kExitError;
   }
-  std::unique_ptr<StatsStore> store;
-  if (!o.no_sqlite) {
-    StoreRun run;
-    for (const auto& f : capture.read_files) run.input += (run.input.empty() ? "" : " ") + f;
-    if (live) run.input = "live:" + capture.interface;
-    run.version = NETSIFT_VERSION;
-    for (const Cidr& c : home.ranges()) run.home += (run.home.empty() ? "" : " ") + to_string(c);
-    run.geoip = geoip.describe();
-    run.bucket_seconds = double(o.bucket) / 1e9;
-    run.per_packet = o.per_packet;
-    run.replace = o.sqlite_replace;
-    run.batch_rows = o.sqlite_batch;
-    const std::string path = o.sqlite_path.empty() ? default_sqlite_path(capture) : o.sqlite_path;
-    try {
-      store = std::make_unique<StatsStore>(path, run);
-    } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "netsift: %s\n", e.what());
-      return kExitError;
-    }
-  }
   OutputBuffer out(STDOUT_FILENO);
-  std::unique_ptr<EventSink> jsonl;
-  if (o.json) jsonl = make_jsonl_sink(out);
-  StatsOutputs outputs;
-  outputs.events = jsonl.get();
-  outputs.lines = o.per_packet ? &out : nullptr;
-  outputs.store = store.get();
-  outputs.report = stdout;
   int code = kExitOk;
-  {
-    StatsEngine engine(o, home, geoip, outputs);
-    StatsConsumer consumer(engine, out);
-    code = pump.run(consumer);
-    try {
-      engine.finish();
-    } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "netsift: %s\n", e.what());
-      code = kExitError;
-    }
-    jsonl.reset();
-    if (!o.json) {
-      out.flush();
-      engine.print_report(stdout);
-      std::fflush(stdout);
-    }
-  }
-  store.reset();
+  std::unique_ptr<StatsJob> job = StatsJob::open(o, capture, out, code);
+  if (!job) return code;
+  code = pump.run(*job);
+  code = job->finish(code, stdout);
+  job.reset();
   code = finish_stdout(out, pump, code);
   if (pump.broken_pipe()) return code;  // the reader went away: stop quietly
   pump.print_summary(stderr);

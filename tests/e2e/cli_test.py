@@ -526,6 +526,40 @@ def main():
         cfg = os.path.join(ex, "netsift.yaml")
         p = subprocess.run([b, "run", "--config", cfg], capture_output=True, cwd=os.path.dirname(ex))
         check("run --config example", p.returncode == 0 and b"[TCP DATA Bi-Direct]" in p.stdout, p.stderr)
+        # A stats: section is a job `run` runs too, in the same pass: its events beside the
+        # sessions', its database written; jobs.stats: false turns it off.
+        sdb = os.path.join(tmp, "run.stats.sqlite")
+        scfg = os.path.join(tmp, "stats-run.yaml")
+        with open(scfg, "w") as f:
+            f.write(f"input:\n  pcap_file: {http}\noutput:\n  json: true\n"
+                    f"stats:\n  json: true\n  geoip: false\n  sqlite: {sdb}\n")
+        p = run(b, "run", "--config", scfg)
+        ev = events(p)
+        summary = [e for e in ev if e["event"] == "stats_summary"]
+        check("run --config runs the stats job of the stats: section",
+              p.returncode == 0 and len(summary) == 1 and summary[0]["packets"] > 0
+              and any(e["event"] == "tcp_session" for e in ev) and os.path.exists(sdb),
+              (p.returncode, p.stderr, [e["event"] for e in ev]))
+        alone = events(run(b, "stats", "--config", scfg, "-r", http, "--no-sqlite"))
+        alone_summary = [e for e in alone if e["event"] == "stats_summary"]
+        check("run's stats job counts what `netsift stats` counts",
+              summary and alone_summary and summary[0]["packets"] == alone_summary[0]["packets"]
+              and summary[0]["bytes"] == alone_summary[0]["bytes"],
+              (summary, alone_summary))
+        with open(scfg, "a") as f:
+            f.write("jobs:\n  stats: false\n")
+        os.remove(sdb)
+        p = run(b, "run", "--config", scfg)
+        check("jobs.stats: false leaves it out",
+              p.returncode == 0 and not [e for e in events(p) if e["event"] == "stats_summary"]
+              and not os.path.exists(sdb), p.stderr)
+        with open(scfg, "w") as f:
+            f.write(f"input:\n  pcap_file: {http}\nstats:\n  geoip: false\n  sqlite: false\n")
+        p = run(b, "run", "--config", scfg)
+        check("run --config, text: the stats report follows the sessions",
+              p.returncode == 0 and b"[TCP DATA Bi-Direct]" in p.stdout
+              and p.stdout.find(b"[TCP DATA Bi-Direct]") < p.stdout.find(b"== netsift stats =="),
+              p.stdout[-400:])
         p = subprocess.run([b, "sessions", "--config", cfg, "--json"], capture_output=True, cwd=os.path.dirname(ex))
         check("command line overrides config (--json)", p.returncode == 0 and p.stdout.startswith(b"{"), p.stdout[:80])
         bad = os.path.join(tmp, "bad.yaml")

@@ -67,6 +67,8 @@ for port in 21 2121; do
   curl -s -o /dev/null "ftp://$user:$good@127.0.0.1:$port/" || true
   curl -s -o /dev/null "ftp://$user:wrong-1@127.0.0.1:$port/" || true
   curl -s -o /dev/null "ftp://nosuchuser:whatever@127.0.0.1:$port/" || true
+  # TLS required but not offered (AUTH SSL/TLS refused): curl gives up, no login made.
+  curl -s -o /dev/null --ftp-ssl-reqd "ftp://$user:$good@127.0.0.1:$port/" || true
   python3 - "$port" "$user" "$good" <<'PY'
 import ftplib, sys
 port, user, good = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -80,6 +82,21 @@ for pw in ("bad-a", "bad-b"):
         pass
 f.login(user, good)          # the third attempt on the same connection
 f.quit()
+# A client that does not wait for replies: USER/PASS pairs pipelined, a UTF-8 name with
+# an empty password, a name with a space; each pair has its own outcome.
+import socket, time
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.recv(4096)
+s.sendall(("USER jörg\r\nPASS \r\nUSER %s\r\nPASS bad-pipelined\r\n"
+           "USER john doe\r\nPASS x y\r\nUSER %s\r\nPASS %s\r\nQUIT\r\n"
+           % (user, user, good)).encode())
+got = b""
+while not got.rstrip().endswith(b"221 Goodbye."):
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+s.close()
 a = ftplib.FTP()
 a.connect("127.0.0.1", port, timeout=10)
 a.login()                    # anonymous, password "anonymous@"
@@ -94,7 +111,7 @@ kill -INT "$netsift_pid"
 wait "$netsift_pid" || { echo "FAIL netsift exited with $?"; cat "$work/netsift.err"; exit 1; }
 python3 - "$work/events.jsonl" "$user" "$good" <<'PY'
 import collections, json, sys
-events = [json.loads(l) for l in open(sys.argv[1])]
+events = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 user, good = sys.argv[2], sys.argv[3]
 auth = [e for e in events if e["event"] == "auth"]
 fail = 0
@@ -107,6 +124,10 @@ for port in (21, 2121):
                    (user, "bad-a", "USER", "failure", False),
                    (user, "bad-b", "USER", "failure", False),
                    (user, good, "USER", "success", False),
+                   ("jörg", "", "USER", "failure", False),
+                   (user, "bad-pipelined", "USER", "failure", False),
+                   ("john doe", "x y", "USER", "failure", False),
+                   (user, good, "USER", "success", False),
                    ("anonymous", "anonymous@", "anonymous", "success", False)])
     if got != want:
         fail += 1
@@ -117,7 +138,9 @@ for port in (21, 2121):
     for e in auth:
         if e["dst_port"] == port:
             by_conn[e["src_port"]].append((e.get("password"), e["result"]))
-    if [("bad-a", "failure"), ("bad-b", "failure"), (good, "success")] not in by_conn.values():
+    if [("bad-a", "failure"), ("bad-b", "failure"), (good, "success")] not in by_conn.values() \
+            or [("", "failure"), ("bad-pipelined", "failure"), ("x y", "failure"),
+                (good, "success")] not in by_conn.values():
         fail += 1
         print(f"FAIL port {port}: attempts per connection {dict(by_conn)}")
         continue
@@ -132,7 +155,7 @@ if others:
     fail += 1
     print(f"FAIL attempts invented on data connections: {others}")
 apps = collections.Counter(e["app"] for e in events if e["event"] == "tcp_session")
-if apps["ftp"] != 10:
+if apps["ftp"] != 14:
     fail += 1
     print(f"FAIL control connections claimed as ftp: {apps}")
 sys.exit(1 if fail else 0)

@@ -56,18 +56,6 @@ KNOWN = {
         ["200", "403", "200", "403", "200"] and
         any(e.get("req_uri", "").endswith("Geneva_FRA.pdf") and e.get("resp_status") == "200"
             and 0 < e.get("resp_body_len", 0) < 886041 and "resp_body_sha256" not in e for e in evs)),
-    # Not tshark's fault: netsift's (libhtp 0.5 refuses a self-delimiting
-    # multipart/byteranges response without Content-Length, RFC 2616 4.4 item 4). Named
-    # so the rest of the capture is still compared; the response must at least be
-    # reported, with the parse error.
-    "FTPv6-1.pcap": (
-        "one multipart/byteranges object (netsift's limitation)",
-        "the 206 response on port 2810 is multipart/byteranges with no Content-Length, "
-        "delimited by its closing boundary (RFC 2616 4.4): tshark exports its 3450-byte "
-        "body; libhtp 0.5 refuses that framing, so netsift reports the 206 with "
-        "http.parse_error and no body",
-        lambda evs: any(e.get("src_port") == 2810 and e.get("resp_status") == "206" and
-                        "http.parse_error" in (e.get("anomalies") or []) for e in evs)),
     "cve-2016-3087.pcap": (
         "the 500 response and two objects",
         "8192 bytes are missing inside the chunked 500 response: tshark then shows no response "

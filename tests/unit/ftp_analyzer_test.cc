@@ -102,6 +102,48 @@ TEST(FtpAnalyzer, AnonymousRefusedUserAccountAndUnanswered) {
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(21), turns), "");
 }
 
+// A client that sends several USER/PASS pairs (and an ACCT) before any reply: each reply
+// belongs to the command at the front of the queue, so each attempt has its own outcome.
+TEST(FtpAnalyzer, PipelinedAttemptsEachGetTheirOwnReply) {
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "220 ready\r\n"},
+      {Dir::ToServer,
+       "USER alice\r\nPASS one\r\nUSER bob\r\nPASS two\r\nUSER carol\r\nPASS three\r\n"
+       "ACCT sales\r\nUSER dave\r\nPASS four\r\nPASS five\r\nUSER erin\r\nPASS six\r\n"},
+      {Dir::ToClient,
+       "331 Password required for alice\r\n530-Login incorrect.\r\n230 is inside\r\n530 End\r\n"
+       "331 Password required for bob\r\n230 Logged in.\r\n"
+       "331 Password required for carol\r\n332 Need account.\r\n530 Bad account.\r\n"
+       // dave: refused at USER; his PASS and the stray PASS are out of sequence.
+       "530 No such user.\r\n503 Login with USER first.\r\n503 Login with USER first.\r\n"
+       "331 Password required for erin\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(21), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 5u);
+  EXPECT_EQ(auth[0].str("user"), "alice");
+  EXPECT_EQ(auth[0].str("password"), "one");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[0].str("reason"), "530 Login incorrect.");
+  EXPECT_EQ(auth[1].str("user"), "bob");
+  EXPECT_EQ(auth[1].str("password"), "two");
+  EXPECT_EQ(auth[1].str("result"), "success");
+  EXPECT_EQ(auth[2].str("user"), "carol");
+  EXPECT_EQ(auth[2].str("password"), "three");
+  EXPECT_EQ(auth[2].cred("account"), "sales");
+  EXPECT_EQ(auth[2].str("result"), "failure");
+  EXPECT_EQ(auth[2].str("reason"), "530 Bad account.");
+  EXPECT_EQ(auth[3].str("user"), "dave");
+  EXPECT_EQ(auth[3].str("password"), "four");
+  EXPECT_EQ(auth[3].str("result"), "failure");
+  EXPECT_EQ(auth[3].str("reason"), "530 No such user.");
+  // erin's PASS was never answered: the capture ended first.
+  EXPECT_EQ(auth[4].str("user"), "erin");
+  EXPECT_EQ(auth[4].str("password"), "six");
+  EXPECT_EQ(auth[4].str("result"), "unknown");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(21), turns), "");
+}
+
 TEST(FtpAnalyzer, AuthTlsEndsWhatCanBeSeen) {
   std::vector<Turn> turns = {
       {Dir::ToClient, "220 (vsFTPd 3.0.3)\r\n"},

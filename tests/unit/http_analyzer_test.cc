@@ -225,6 +225,63 @@ TEST(HttpAnalyzer, Http10CloseDelimitedAndHttp09) {
   EXPECT_EQ(str(p.http[0], "resp_body"), "<html>hi</html>\\n");
 }
 
+// A 206 multipart/byteranges response with neither Content-Length nor chunked coding
+// (as an IIS server sent one in FTPv6-1.pcap) is delimited by the connection's close
+// (RFC 9112 6.3), not refused; what is reported keeps the type as sent.
+TEST(HttpAnalyzer, ByterangesWithoutLengthReadUntilClose) {
+  std::string body =
+      "\r\n--B1\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-4/20\r\n\r\nhello\r\n"
+      "--B1\r\nContent-Type: text/plain\r\nContent-Range: bytes "
+      "15-19/20\r\n\r\nworld\r\n--B1--\r\n";
+  std::vector<Turn> turns = {
+      {C, "GET /f HTTP/1.1\r\nHost: h\r\nRange: bytes=0-4,15-19\r\n\r\n"},
+      {S,
+       "HTTP/1.1 206 Partial Content\r\nAccept-Ranges: bytes\r\n"
+       "Content-Type: Multipart/Byteranges; boundary=B1\r\nConnection: keep-alive\r\n\r\n" +
+           body}};
+  Parsed p = run(turns);
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "resp_status"), "206");
+  EXPECT_FALSE(p.http[0].HasMember("anomalies")) << p.all;
+  EXPECT_EQ(num(p.http[0], "resp_body_len"), body.size());
+  EXPECT_EQ(str(p.http[0], "content_type"), "multipart/byteranges") << p.all;
+  EXPECT_NE(p.all.find("Multipart/Byteranges; boundary=B1"), std::string::npos) << p.all;
+  EXPECT_EQ(p.all.find("Multipart;Byteranges"), std::string::npos) << p.all;
+  EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), turns), "");
+  // After an interim 100 in the same segment, and on a keep-alive connection after
+  // another exchange.
+  std::vector<Turn> more = {{C, kGet},
+                            {S, kOk},
+                            {C, "GET /f HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n"},
+                            {S,
+                             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 206 Partial Content\r\n"
+                             "content-type: multipart/byteranges; boundary=B1\r\n\r\n" +
+                                 body}};
+  p = run(more);
+  ASSERT_EQ(p.http.size(), 2u) << p.all;
+  EXPECT_EQ(str(p.http[1], "resp_status"), "206");
+  EXPECT_EQ(num(p.http[1], "resp_body_len"), body.size()) << p.all;
+  EXPECT_FALSE(p.http[1].HasMember("anomalies")) << p.all;
+  EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), more), "");
+}
+
+// A header line longer than libhtp's hard field limit, arriving in pieces (so libhtp
+// must buffer it), is named for what it is.
+TEST(HttpAnalyzer, OverLongHeaderLineIsHeaderTooLong) {
+  std::vector<Turn> turns = {
+      {C, "GET /a HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(40000, 'a') + "\r\n\r\n"},
+      {S, kOk}};
+  test::EventLog log = test::play(kSpecs, test::test_flow(80), turns, [](size_t, size_t size) {
+    std::vector<size_t> at;
+    for (size_t i = 1460; i < size; i += 1460) at.push_back(i);
+    return at;
+  });
+  std::string all;
+  for (const auto& l : log.lines) all += l + "\n";
+  EXPECT_NE(all.find("http.header_too_long"), std::string::npos) << all;
+  EXPECT_EQ(all.find("http.parse_error"), std::string::npos) << all;
+}
+
 TEST(HttpAnalyzer, ChunkedGzipDecodedAndHashed) {
   std::string plain(3000, 'x');
   plain += "end";

@@ -140,3 +140,42 @@ TEST(HttpFiles, MultipartPartsSeparatelyAndNothingForABodyWithAHole) {
 
 }  // namespace
 }  // namespace netsift
+
+namespace netsift {
+namespace {
+
+// The directory is opened once per engine, by its first HTTP flow, not again per flow:
+// renamed after the first flow, it still receives the second flow's body (a per-flow
+// open would recreate the old name and write there).
+TEST(HttpFiles, DirectoryOpenedOncePerEngine) {
+  TempDir t;
+  fs::path dir = t.path / "files", moved = t.path / "moved";
+  test::EventLog log;
+  BufferBudget budget;
+  AppLayer engine(kSpecs, extract_to(dir), log, budget);
+  auto exchange = [&](uint16_t client_port, const std::string& body) {
+    FlowInfo flow = test::test_flow(80);
+    flow.client_port = client_port;
+    AppFlow state;
+    engine.start(state, flow, Transport::Tcp);
+    std::string get = "GET /f HTTP/1.1\r\nHost: h\r\n\r\n";
+    std::string ok =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    engine.data(state, Dir::ToServer,
+                ByteView(reinterpret_cast<const uint8_t*>(get.data()), get.size()));
+    engine.data(state, Dir::ToClient,
+                ByteView(reinterpret_cast<const uint8_t*>(ok.data()), ok.size()));
+    engine.close(state);
+  };
+  exchange(40001, "hello");
+  ASSERT_TRUE(fs::exists(dir / kHelloSha));
+  fs::rename(dir, moved);
+  exchange(40002, "second body");
+  EXPECT_FALSE(fs::exists(dir)) << "the directory was opened again by name";
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(moved)) files += e.path().extension() != ".json";
+  EXPECT_EQ(files, 2u);
+}
+
+}  // namespace
+}  // namespace netsift

@@ -112,6 +112,40 @@ TEST(ImapAnalyzer, AuthenticateWithAndWithoutInitialResponseAndStartTls) {
   }
 }
 
+// Several tags in flight (RFC 9051 5.5): LOGINs and SASL-IR AUTHENTICATEs sent before any
+// answer, answered out of order; each tagged answer goes to its own attempt.
+TEST(ImapAnalyzer, SeveralLoginsInFlightMatchedByTag) {
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n"},
+      {Dir::ToServer,
+       "a1 LOGIN alice one\r\na2 LOGIN \"bob b\" two\r\n"
+       "a3 AUTHENTICATE PLAIN " +
+           b64(std::string("\0carol\0three", 12)) +
+           "\r\n"
+           "a4 LOGIN dave four\r\n"},
+      {Dir::ToClient,
+       "a2 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"
+       "a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"
+       "a3 OK Logged in\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(143), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 4u);
+  EXPECT_EQ(auth[0].str("user"), "bob b");
+  EXPECT_EQ(auth[0].str("password"), "two");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("user"), "alice");
+  EXPECT_EQ(auth[1].str("password"), "one");
+  EXPECT_EQ(auth[1].str("result"), "failure");
+  EXPECT_EQ(auth[2].str("mechanism"), "PLAIN");
+  EXPECT_EQ(auth[2].str("user"), "carol");
+  EXPECT_EQ(auth[2].str("password"), "three");
+  EXPECT_EQ(auth[2].str("result"), "success");
+  EXPECT_EQ(auth[3].str("user"), "dave");
+  EXPECT_EQ(auth[3].str("result"), "unknown");  // never answered
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(143), turns), "");
+}
+
 TEST(ImapAnalyzer, Probe) {
   const AnalyzerSpec* spec = find_analyzer("imap");
   ASSERT_NE(spec, nullptr);

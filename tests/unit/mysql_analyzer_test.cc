@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <string>
 #include <vector>
@@ -478,6 +479,69 @@ TEST(MysqlAnalyzer, CompressedTrafficAfterLoginStillShowsChangeUser) {
                            {Dir::ToClient, frame(1, ok_packet(1), false)},
                            {Dir::ToServer, packet(0, change)},
                            {Dir::ToClient, ok_packet(1)}});
+  ASSERT_EQ(quiet.lines.size(), 1u);
+  EXPECT_NE(quiet.lines[0].find("\"user\":\"z\""), std::string::npos);
+}
+
+// CLIENT_ZSTD_COMPRESSION_ALGORITHM (MySQL 8.0.18+): the login's last byte is the zstd
+// level; after the OK the frames are those of CLIENT_COMPRESS with a zstd payload
+// (compressed here with libzstd). A COM_CHANGE_USER inside one is found; a frame that is
+// no zstd frame is an anomaly and gives no event.
+std::string zstd_frame(uint8_t seq, const std::string& packets) {
+  std::string z(ZSTD_compressBound(packets.size()), '\0');
+  size_t n = ZSTD_compress(z.data(), z.size(), packets.data(), packets.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(n));
+  z.resize(n);
+  return le24(uint32_t(z.size())) + char(seq) + le24(uint32_t(packets.size())) + z;
+}
+
+TEST(MysqlAnalyzer, ZstdCompressedTrafficAfterLoginStillShowsChangeUser) {
+  constexpr uint32_t kZstdCaps = kClientCaps | mysql::kZstdCompression;
+  std::string zlogin = login("z", kResponse20, "", "mysql_native_password", kZstdCaps);
+  // The level byte follows the attributes: one more byte in the packet.
+  zlogin += '\x07';
+  zlogin[0] = char(uint8_t(zlogin[0]) + 1);
+  mysql::LoginRequest parsed;
+  ASSERT_TRUE(mysql::parse_login_request(
+      ByteView(reinterpret_cast<const uint8_t*>(zlogin.data()) + 4, zlogin.size() - 4), parsed));
+  EXPECT_EQ(parsed.zstd_level, 7);
+  EXPECT_EQ(parsed.attributes.size(), 2u);
+
+  std::string change = std::string("\x11") + cstr("root2") + "\x14" + kResponse20 + cstr("db2") +
+                       le16(0x21) + cstr("mysql_native_password") + attributes();
+  std::string rows;
+  for (int i = 0; i < 200; ++i) rows += packet(uint8_t(2 + i), "row number " + std::to_string(i));
+  // A MySQL 8.0.18+ server offers zstd.
+  std::string zgreeting = greeting("mysql_native_password", kServerCaps | mysql::kZstdCompression);
+  auto ev = run({{Dir::ToClient, zgreeting},
+                 {Dir::ToServer, zlogin},
+                 {Dir::ToClient, ok_packet(2)},
+                 {Dir::ToServer, zstd_frame(0, packet(0, "\x03SELECT * FROM t"))},
+                 {Dir::ToClient, zstd_frame(1, packet(1, "\x01") + rows)},
+                 {Dir::ToServer, zstd_frame(0, packet(0, change))},
+                 {Dir::ToClient, zstd_frame(1, err_packet(1, 1045, "28000", "Access denied"))},
+                 {Dir::ToServer, frame(0, packet(0, change), false)},
+                 {Dir::ToClient, frame(1, ok_packet(1), false)}});
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(str(ev[0], "user"), "z");
+  EXPECT_EQ(str(ev[0], "result"), "success");
+  EXPECT_EQ(str(ev[1], "user"), "root2");
+  EXPECT_EQ(str(ev[1], "result"), "failure");
+  EXPECT_EQ(str(ev[1], "reason"), "1045 (28000): Access denied");
+  EXPECT_TRUE(ev[1]["change_user"].GetBool());
+  EXPECT_EQ(str(ev[2], "result"), "success");
+
+  // A zlib frame where zstd is in use, and a zstd frame with a byte flipped: anomalies,
+  // no invented attempt.
+  std::string bad = zstd_frame(0, packet(0, change));
+  bad[bad.size() - 3] ^= 0x55;
+  auto quiet = test::play(analyzer_registry(), test::test_flow(3306),
+                          {{Dir::ToClient, zgreeting},
+                           {Dir::ToServer, zlogin},
+                           {Dir::ToClient, ok_packet(2)},
+                           {Dir::ToServer, frame(0, packet(0, change), true)},
+                           {Dir::ToServer, bad},
+                           {Dir::ToClient, zstd_frame(1, ok_packet(1))}});
   ASSERT_EQ(quiet.lines.size(), 1u);
   EXPECT_NE(quiet.lines[0].find("\"user\":\"z\""), std::string::npos);
 }

@@ -125,6 +125,50 @@ TEST(Pop3Analyzer, SaslAuthAndStls) {
   }
 }
 
+// RFC 2449 PIPELINING: USER/PASS pairs, APOP and AUTH with initial responses sent before
+// any answer; each answer belongs to the oldest command still waiting.
+TEST(Pop3Analyzer, PipelinedAttemptsEachGetTheirOwnAnswer) {
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "+OK POP3 server ready " + kChallenge + "\r\n"},
+      {Dir::ToServer,
+       "USER alice\r\nPASS one\r\nUSER bob\r\nPASS two\r\n"
+       "AUTH PLAIN " +
+           b64(std::string("\0carol\0three", 12)) +
+           "\r\n"
+           "AUTH PLAIN " +
+           b64(std::string("\0dave\0four", 10)) +
+           "\r\n"
+           "APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\nUSER erin\r\nPASS five\r\n"},
+      {Dir::ToClient,
+       "+OK\r\n-ERR [AUTH] Authentication failed.\r\n+OK\r\n+OK Logged in.\r\n"
+       "-ERR [AUTH] no\r\n+OK Logged in.\r\n-ERR [IN-USE] locked\r\n+OK\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(110), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 6u);
+  EXPECT_EQ(auth[0].str("user"), "alice");
+  EXPECT_EQ(auth[0].str("password"), "one");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("user"), "bob");
+  EXPECT_EQ(auth[1].str("password"), "two");
+  EXPECT_EQ(auth[1].str("result"), "success");
+  EXPECT_EQ(auth[2].str("mechanism"), "PLAIN");
+  EXPECT_EQ(auth[2].str("user"), "carol");
+  EXPECT_EQ(auth[2].str("password"), "three");
+  EXPECT_EQ(auth[2].str("result"), "failure");
+  EXPECT_EQ(auth[3].str("user"), "dave");
+  EXPECT_EQ(auth[3].str("password"), "four");
+  EXPECT_EQ(auth[3].str("result"), "success");
+  EXPECT_EQ(auth[4].str("mechanism"), "APOP");
+  EXPECT_EQ(auth[4].str("user"), "mrose");
+  EXPECT_EQ(auth[4].str("result"), "failure");
+  EXPECT_EQ(auth[4].str("reason"), "-ERR [IN-USE] locked");
+  EXPECT_EQ(auth[5].str("user"), "erin");
+  EXPECT_EQ(auth[5].str("password"), "five");
+  EXPECT_EQ(auth[5].str("result"), "unknown");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(110), turns), "");
+}
+
 TEST(Pop3Analyzer, Probe) {
   const AnalyzerSpec* spec = find_analyzer("pop3");
   ASSERT_NE(spec, nullptr);
@@ -142,8 +186,8 @@ TEST(Pop3Analyzer, Probe) {
                              {Dir::ToClient, "+OK\r\n"},
                              {Dir::ToServer, "GET k\r\n"},
                              {Dir::ToClient, "$-1\r\n"}};
-  for (const auto& a : events_of(test::play(analyzer_registry(), test::test_flow(7000), redis),
-                                 "auth")) {
+  for (const auto& a :
+       events_of(test::play(analyzer_registry(), test::test_flow(7000), redis), "auth")) {
     EXPECT_NE(a.str("service"), "pop3");
   }
 }

@@ -146,6 +146,45 @@ TEST(SmtpAnalyzer, CramMd5HashLineAndPlainAfterChallenge) {
   EXPECT_EQ(masked[1].str("password"), "<redacted>");
 }
 
+// AUTH with initial responses pipelined (a brute-force client does not wait), mixed
+// with envelope commands: each AUTH gets the reply at its place in the queue.
+TEST(SmtpAnalyzer, PipelinedAuthsEachGetTheirOwnReply) {
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"},
+      {Dir::ToServer, "AUTH PLAIN " + b64(std::string("\0alice\0one", 10)) +
+                          "\r\n"
+                          "AUTH PLAIN " +
+                          b64(std::string("\0bob\0two", 8)) +
+                          "\r\n"
+                          "AUTH PLAIN " +
+                          b64(std::string("\0carol\0three", 12)) +
+                          "\r\n"
+                          "MAIL FROM:<a@b>\r\nAUTH PLAIN " +
+                          b64(std::string("\0dave\0four", 10)) + "\r\n"},
+      {Dir::ToClient,
+       "535 5.7.8 Authentication credentials invalid\r\n"
+       "535 5.7.8 Authentication credentials invalid\r\n"
+       "235 2.7.0 Authentication successful\r\n250 OK\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(25), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 4u);
+  EXPECT_EQ(auth[0].str("user"), "alice");
+  EXPECT_EQ(auth[0].str("password"), "one");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("user"), "bob");
+  EXPECT_EQ(auth[1].str("password"), "two");
+  EXPECT_EQ(auth[1].str("result"), "failure");
+  EXPECT_EQ(auth[2].str("user"), "carol");
+  EXPECT_EQ(auth[2].str("password"), "three");
+  EXPECT_EQ(auth[2].str("result"), "success");
+  EXPECT_EQ(auth[3].str("user"), "dave");
+  EXPECT_EQ(auth[3].str("result"), "unknown");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(25), turns), "");
+}
+
 TEST(SmtpAnalyzer, StartTlsEndsParsingAndBdatChunksAreSkipped) {
   std::vector<Turn> tls = {
       {Dir::ToClient, "220 mx ESMTP\r\n"},

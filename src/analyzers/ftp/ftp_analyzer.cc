@@ -1,6 +1,7 @@
 #include "analyzers/ftp/ftp_analyzer.h"
 
 #include <array>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -88,6 +89,12 @@ Confidence probe_ftp(Dir dir, ByteView first) {
 
 enum class Cmd : uint8_t { User, Pass, Acct, AuthTls, Rein, Other };
 
+// A command awaiting its reply, with the login attempt it belongs to (USER, PASS, ACCT).
+struct Pending {
+  Cmd cmd = Cmd::Other;
+  uint64_t attempt = 0;  // the attempt's sequence number
+};
+
 class FtpAnalyzer final : public Analyzer {
  public:
   explicit FtpAnalyzer(const AnalyzerContext& context)
@@ -103,7 +110,7 @@ class FtpAnalyzer final : public Analyzer {
         case tp::LineReader::Status::TooLong:
           context_.anomaly(kLineTooLong, out, dir == Dir::ToServer ? "command" : "reply");
           // A skipped command is still answered: keep the queue in step with the replies.
-          if (dir == Dir::ToServer && !pending_.push(Cmd::Other)) return ParseResult::error();
+          if (dir == Dir::ToServer && !pending_.push({})) return ParseResult::error();
           continue;
         case tp::LineReader::Status::Line:
           break;
@@ -136,84 +143,140 @@ class FtpAnalyzer final : public Analyzer {
 
   void on_close(EventSink& out) override {
     // A password sent and never answered: the capture ended first.
-    if (stage_ == Stage::PassSent || stage_ == Stage::AcctSent) emit(AuthResult::Unknown, {}, out);
+    for (Attempt& a : attempts_) {
+      if (!a.resolved && a.pending && (a.pass_sent || a.acct_sent))
+        emit(a, AuthResult::Unknown, {}, out);
+    }
   }
 
  private:
-  // Where the current attempt stands.
-  enum class Stage : uint8_t { None, UserSent, NeedPass, PassSent, NeedAcct, AcctSent };
+  // One login: USER, then PASS (and ACCT) as the replies ask. A client may send several
+  // before any reply (pipelining, RFC 959 5.4 does not forbid it), so each command in
+  // the queue names its attempt and each attempt gets the outcome of its own replies.
+  struct Attempt {
+    std::string user;
+    std::optional<std::string> password;
+    std::string account;
+    TimestampNs ts = 0;
+    uint32_t pending = 0;  // its commands still unanswered
+    bool pass_sent = false, acct_sent = false;
+    bool no_user = false;  // PASS without a USER of its own just before
+    bool resolved = false;
+  };
+
+  Attempt* find(uint64_t id) {
+    if (id < first_id_ || id - first_id_ >= attempts_.size()) return nullptr;
+    return &attempts_[size_t(id - first_id_)];
+  }
+
+  // The attempt a PASS or ACCT belongs to: the latest, while it still waits for one.
+  Attempt& current_for_pass() {
+    if (attempts_.empty() || attempts_.back().resolved || attempts_.back().pass_sent) {
+      // PASS again after an answered attempt, or a second PASS: the server says whether
+      // it counts (503 "login with USER first" says not).
+      Attempt a;
+      a.user = last_user_;
+      a.no_user = true;
+      attempts_.push_back(std::move(a));
+    }
+    return attempts_.back();
+  }
+
+  // Drops answered attempts from the front, and abandoned ones: nothing pending and a
+  // newer one begun (331 and no PASS, or 332 and no ACCT: no outcome to report).
+  void prune() {
+    while (!attempts_.empty()) {
+      const Attempt& a = attempts_.front();
+      if (a.pending || (!a.resolved && attempts_.size() == 1)) break;
+      attempts_.pop_front();
+      ++first_id_;
+    }
+  }
 
   bool command(std::string_view line, EventSink& out) {
     std::string_view arg;
     std::string_view verb = tp::first_word(line, arg);
-    Cmd cmd = Cmd::Other;
+    Pending p;
+    Attempt* attempt = nullptr;
     if (tp::iequals(verb, "USER")) {
-      cmd = Cmd::User;
-      user_ = tp::wire_text(arg, kMaxField);
-      password_.reset();
-      account_.clear();
-      stage_ = Stage::UserSent;
-      ts_ = context_.flow->now;
+      p.cmd = Cmd::User;
+      Attempt a;
+      a.user = tp::wire_text(arg, kMaxField);
+      last_user_ = a.user;
+      a.ts = context_.flow->now;
+      attempts_.push_back(std::move(a));
+      attempt = &attempts_.back();
     } else if (tp::iequals(verb, "PASS")) {
-      cmd = Cmd::Pass;
+      p.cmd = Cmd::Pass;
+      attempt = &current_for_pass();
       // Everything after "PASS ": a password may hold spaces; it may be empty.
-      password_ = tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      attempt->password =
+          tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
       if (line.size() > 5) context_.secret(Dir::ToServer, line.substr(5));
-      stage_ = Stage::PassSent;
-      ts_ = context_.flow->now;
+      attempt->pass_sent = true;
+      attempt->ts = context_.flow->now;
     } else if (tp::iequals(verb, "ACCT")) {
-      cmd = Cmd::Acct;
-      account_ = tp::wire_text(arg, kMaxField);
       context_.secret(Dir::ToServer, arg);
-      if (stage_ == Stage::NeedAcct || stage_ == Stage::PassSent) stage_ = Stage::AcctSent;
+      if (!attempts_.empty() && !attempts_.back().resolved) {
+        p.cmd = Cmd::Acct;
+        attempt = &attempts_.back();
+        attempt->account = tp::wire_text(arg, kMaxField);
+        attempt->acct_sent = true;
+      }
     } else if (tp::iequals(verb, "AUTH")) {
       std::string_view mech = tp::trim(arg);
       for (std::string_view m : {"TLS", "SSL", "TLS-C", "TLS-P"}) {
-        if (tp::iequals(mech, m)) cmd = Cmd::AuthTls;
+        if (tp::iequals(mech, m)) p.cmd = Cmd::AuthTls;
       }
     } else if (tp::iequals(verb, "REIN")) {
-      cmd = Cmd::Rein;
+      p.cmd = Cmd::Rein;
     }
-    if (!pending_.push(cmd)) {
+    if (attempt) {
+      p.attempt = first_id_ + (attempts_.size() - 1);
+      ++attempt->pending;
+    }
+    if (!pending_.push(p)) {
       context_.anomaly(kTooManyPending, out);
       return false;
     }
+    prune();
     return true;
   }
 
   void reply(const tp::Reply& r, EventSink& out) {
     if (pending_.empty()) return;  // the greeting, or unsolicited (421)
     if (r.code < 200) return;      // preliminary (150 opening data connection): more to come
-    Cmd cmd = pending_.front();
+    Pending p = pending_.front();
     pending_.pop();
     unsigned cls = r.code / 100;
-    switch (cmd) {
+    Attempt* a =
+        p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Acct ? find(p.attempt) : nullptr;
+    if (a) --a->pending;
+    switch (p.cmd) {
       case Cmd::User:
-        if (stage_ != Stage::UserSent) break;  // USER then PASS before any reply: PASS decides
-        if (r.code == 331 || r.code == 332) {
-          stage_ = Stage::NeedPass;
-        } else if (cls == 2) {
-          emit(AuthResult::Success, r.reason(), out);  // no password asked for
-        } else if (cls >= 4) {
-          emit(AuthResult::Failure, r.reason(), out);  // user refused before any password
-        }
-        break;
-      case Cmd::Pass:
-        if (stage_ != Stage::PassSent) break;
-        if (r.code == 332) {
-          stage_ = Stage::NeedAcct;
-        } else if (cls == 2) {
-          emit(AuthResult::Success, r.reason(), out);
-        } else if (cls >= 4) {
-          emit(AuthResult::Failure, r.reason(), out);
-        }
-        break;
-      case Cmd::Acct:
-        if (stage_ != Stage::AcctSent) break;
+        if (!a || a->resolved) break;
         if (cls == 2) {
-          emit(AuthResult::Success, r.reason(), out);
+          emit(*a, AuthResult::Success, r.reason(), out);  // no password asked for
         } else if (cls >= 4) {
-          emit(AuthResult::Failure, r.reason(), out);
+          emit(*a, AuthResult::Failure, r.reason(), out);  // user refused before any password
+        }
+        break;  // 331/332: the password (account) is asked for
+      case Cmd::Pass:
+        if (!a || a->resolved) break;
+        if (r.code == 503 && a->no_user) {
+          a->resolved = true;  // "login with USER first": no login took place
+        } else if (cls == 2) {
+          emit(*a, AuthResult::Success, r.reason(), out);
+        } else if (cls >= 4) {
+          emit(*a, AuthResult::Failure, r.reason(), out);
+        }
+        break;  // 332: an account is asked for
+      case Cmd::Acct:
+        if (!a || a->resolved) break;
+        if (cls == 2) {
+          emit(*a, AuthResult::Success, r.reason(), out);
+        } else if (cls >= 4) {
+          emit(*a, AuthResult::Failure, r.reason(), out);
         }
         break;
       case Cmd::AuthTls:
@@ -222,11 +285,11 @@ class FtpAnalyzer final : public Analyzer {
           tls_ = true;
           if (!logged_in_) {
             // The login that follows is encrypted: reported without user or result.
-            AuthAttempt a;
-            a.tls = true;
-            a.result = AuthResult::Unknown;
-            a.ts = context_.flow->now;
-            out.emit(make_auth_event(context_, "ftp", a));
+            AuthAttempt t;
+            t.tls = true;
+            t.result = AuthResult::Unknown;
+            t.ts = context_.flow->now;
+            out.emit(make_auth_event(context_, "ftp", t));
           }
         }
         break;
@@ -236,33 +299,35 @@ class FtpAnalyzer final : public Analyzer {
       case Cmd::Other:
         break;
     }
+    prune();
   }
 
-  void emit(AuthResult result, std::string reason, EventSink& out) {
+  void emit(Attempt& attempt, AuthResult result, std::string reason, EventSink& out) {
     AuthAttempt a;
-    a.user = user_;
-    a.password = password_;
+    a.user = attempt.user;
+    a.password = attempt.password;
     // RFC 1635: "anonymous" (or "ftp") with an e-mail address as the password.
-    a.mechanism =
-        tp::iequals(user_, "anonymous") || tp::iequals(user_, "ftp") ? "anonymous" : "USER";
-    if (!account_.empty()) a.credential.emplace_back("account", account_);
+    a.mechanism = tp::iequals(attempt.user, "anonymous") || tp::iequals(attempt.user, "ftp")
+                      ? "anonymous"
+                      : "USER";
+    if (!attempt.account.empty()) a.credential.emplace_back("account", attempt.account);
     a.result = result;
     a.reason = std::move(reason);
-    a.ts = ts_;
+    a.ts = attempt.ts;
     out.emit(make_auth_event(context_, "ftp", a));
-    stage_ = Stage::None;
+    attempt.resolved = true;
     if (result == AuthResult::Success) logged_in_ = true;
   }
 
   AnalyzerContext context_;
   std::array<tp::LineReader, 2> lines_;
   tp::ReplyReader replies_;
-  tp::CommandQueue<Cmd, 128> pending_;
-  Stage stage_ = Stage::None;
-  std::string user_;
-  std::optional<std::string> password_;
-  std::string account_;
-  TimestampNs ts_ = 0;
+  tp::CommandQueue<Pending, 128> pending_;
+  // Attempts not yet answered, oldest first; bounded by the pending queue (each holds a
+  // pending command) plus the latest.
+  std::deque<Attempt> attempts_;
+  uint64_t first_id_ = 0;  // sequence number of attempts_.front()
+  std::string last_user_;
   bool logged_in_ = false;
   bool tls_ = false;
   int bad_replies_ = 0;

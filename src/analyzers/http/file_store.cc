@@ -64,19 +64,27 @@ class FileWriter final : public BodyConsumer {
   FileWriter(FileStore& store, FileMeta meta) : store_(store), meta_(std::move(meta)) {
     // A temporary name no one else uses: pid, a counter, and a retry on collision.
     for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
-      tmp_ = fmt::format(".tmp-{}-{}", getpid(), store_.counter_++);
+      // The store's address tells the stores of different workers apart.
+      tmp_ = fmt::format(".tmp-{}-{:x}-{}", getpid(), reinterpret_cast<uintptr_t>(&store_),
+                         store_.counter_++);
       std::string error;
       fd_ = open_output_file(store_.dir_fd_, tmp_, IfExists::Refuse, FileSecrecy::Public, error);
     }
-    if (fd_ < 0) ++store_.failures_;
+    if (fd_ < 0) failed();
   }
   ~FileWriter() override { discard(); }
+
+  // Counted for the store and for the flow the file belongs to.
+  void failed() {
+    ++store_.failures_;
+    if (meta_.failures) ++*meta_.failures;
+  }
 
   void data(ByteView bytes) override {
     if (fd_ < 0) return;
     size_ += bytes.size();
     if (size_ > store_.max_size_ || !write_all(fd_, bytes.data(), bytes.size())) {
-      ++store_.failures_;
+      failed();
       discard();
     }
   }
@@ -84,7 +92,7 @@ class FileWriter final : public BodyConsumer {
   void end(bool complete, std::string_view sha256_hex) override {
     if (fd_ < 0) return;
     if (size_ == 0 || !complete || ::close(fd_) != 0) {  // an empty body is no file
-      if (complete && size_ != 0) ++store_.failures_;
+      if (complete && size_ != 0) failed();
       fd_ = -1;
       discard();
       return;
@@ -96,7 +104,7 @@ class FileWriter final : public BodyConsumer {
       ++store_.written_;
       write_sidecar(name, sha256_hex);
     } else if (errno != EEXIST) {
-      ++store_.failures_;
+      failed();
     }
     ::unlinkat(store_.dir_fd_, tmp_.c_str(), 0);
     tmp_.clear();
@@ -129,11 +137,10 @@ class FileWriter final : public BodyConsumer {
     std::string error;
     int fd = open_output_file(store_.dir_fd_, side, IfExists::Refuse, FileSecrecy::Public, error);
     if (fd < 0) {
-      ++store_.failures_;
+      failed();
       return;
     }
-    if (!write_all(fd, reinterpret_cast<const uint8_t*>(json.data()), json.size()))
-      ++store_.failures_;
+    if (!write_all(fd, reinterpret_cast<const uint8_t*>(json.data()), json.size())) failed();
     ::close(fd);
   }
 

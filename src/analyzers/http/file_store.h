@@ -24,8 +24,10 @@ struct FileMeta {
   std::string filename;   // multipart part's filename, when given
   std::string part_name;  // multipart part's field name
   double ts = 0;
+  uint64_t* failures = nullptr;  // also counted here when the file fails (outlives it)
 };
 
+// One per engine (worker), shared by its HTTP flows: the directory is opened once.
 class FileStore {
  public:
   // `dir` is created (0755) when missing. ok() false when it cannot be used (error()).

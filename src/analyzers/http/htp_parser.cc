@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <string>
 #include <string_view>
 
 namespace netsift::http {
@@ -13,6 +15,7 @@ namespace {
 constexpr size_t kMaxHeaderBlock = 64 * 1024;  // raw header bytes kept per message
 constexpr size_t kGapChunk = 16 * 1024;        // placeholder bytes per libhtp call
 constexpr uint64_t kMaxGapFill = 64ull << 20;  // larger holes restart the parser instead
+constexpr size_t kMaxHeldLine = 16 * 1024;     // a longer Content-Type line is not held
 
 std::string_view view(const bstr* b) {
   if (b == nullptr) return {};
@@ -60,6 +63,42 @@ uint32_t translate_flags(uint64_t f) {
   return out;
 }
 
+bool iequal_prefix(std::string_view s, std::string_view lower) {
+  if (s.size() < lower.size()) return false;
+  for (size_t i = 0; i < lower.size(); ++i) {
+    if (char(std::tolower(static_cast<unsigned char>(s[i]))) != lower[i]) return false;
+  }
+  return true;
+}
+
+size_t ifind(std::string_view s, std::string_view lower) {
+  for (size_t i = 0; i + lower.size() <= s.size(); ++i) {
+    if (iequal_prefix(s.substr(i), lower)) return i;
+  }
+  return std::string_view::npos;
+}
+
+// libhtp 0.5 refuses a response whose Content-Type is multipart/byteranges when neither
+// Transfer-Encoding nor Content-Length frames it ("not supported", a parse error), after
+// RFC 2616 4.4 called that type self-delimiting. RFC 9112 6.3 dropped that rule: such a
+// response is read until the server closes the connection, which is what libhtp does
+// for any other type. So the '/' of that media type is hidden from libhtp (the feed
+// rewrites it to ';' in the header lines it hands over), and put back in what is
+// reported. Framing by Transfer-Encoding or Content-Length is checked before the type,
+// so hiding it changes nothing else.
+constexpr std::string_view kByteranges = "multipart/byteranges";
+constexpr char kHiddenSlash = ';';
+
+void unhide_byteranges(std::string& s) {
+  size_t from = 0;
+  while (true) {
+    size_t i = ifind(std::string_view(s).substr(from), "multipart;byteranges");
+    if (i == std::string_view::npos) return;
+    s[from + i + 9] = '/';
+    from += i + kByteranges.size();
+  }
+}
+
 }  // namespace
 
 struct HtpParser::Impl {
@@ -76,6 +115,13 @@ struct HtpParser::Impl {
   bool filling_gap = false;
   bool closed = false;
   bool tunnel = false;  // CONNECT accepted or protocol switched: no more parsing
+  // Response header lines as fed (see kByteranges): whether the next byte starts a line,
+  // a Content-Type line held back until its end arrives, the rewritten copy, and
+  // whether the current response had its type hidden.
+  bool res_line_start = true;
+  bool res_interim = false;  // the header block under way follows a 1xx status line
+  std::string res_held, res_scratch;
+  bool byteranges_hidden = false;
 
   Impl(ParserListener& l, const TimestampNs& n) : listener(l), now(n) { open(); }
   ~Impl() { shut(); }
@@ -96,7 +142,9 @@ struct HtpParser::Impl {
   void open() {
     cfg = htp_config_create();
     htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
-    htp_config_set_log_level(cfg, HTP_LOG_NONE);  // anomalies come from tx flags
+    // Anomalies come from tx flags; ERROR-level messages are the reasons parsing stops
+    // (kept by libhtp until the parser is destroyed: one per connection at most).
+    htp_config_set_log_level(cfg, HTP_LOG_ERROR);
     htp_config_set_tx_auto_destroy(cfg, 1);
     htp_config_set_response_decompression(cfg, 0);  // decoded by the analyzer
     htp_config_set_request_decompression(cfg, 0);
@@ -122,6 +170,10 @@ struct HtpParser::Impl {
     body_tx = {};
     in_message = {};
     headers_done = {};
+    res_line_start = true;
+    res_interim = false;
+    res_held.clear();
+    byteranges_hidden = false;
   }
 
   // Reports what is unfinished and frees libhtp's state.
@@ -256,6 +308,11 @@ struct HtpParser::Impl {
     t.has_response = true;
     t.resp_content_encoding.assign(header(tx->response_headers, "content-encoding").substr(0, 256));
     t.resp_content_type.assign(header(tx->response_headers, "content-type").substr(0, 512));
+    if (self.byteranges_hidden) {
+      self.byteranges_hidden = false;
+      unhide_byteranges(t.resp_content_type);
+      unhide_byteranges(t.resp_header_block);
+    }
     t.flags |= translate_flags(tx->flags);
     self.body_tx[1] = tx;
     if (tx->response_transfer_coding == HTP_CODING_IDENTITY) {
@@ -319,6 +376,92 @@ struct HtpParser::Impl {
   // identity body, unless what follows is fed as a call of its own.
   Fed feed(Dir dir, ByteView data) {
     if (dir == Dir::ToServer) return feed_call(dir, data);
+    if (res_held.empty() && !headers_next()) {
+      if (!data.empty()) res_line_start = data.back() == '\n';
+      return feed_response(data);
+    }
+    // Header lines: a Content-Type line is handed over whole, multipart/byteranges
+    // hidden (see kByteranges); the rest as it came.
+    size_t held = res_held.size();
+    std::string_view in = as_chars(data);
+    if (held) {
+      res_scratch.assign(res_held);
+      res_scratch.append(in);
+      res_held.clear();
+      in = res_scratch;
+    }
+    std::string_view out = prepare_headers(in);  // `in`, or its rewritten copy, maybe cut
+    Fed fed = feed_response(ByteView(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+    if (fed.status == Status::Ok) {
+      if (!out.empty()) res_line_start = out.back() == '\n';
+      return {Status::Ok, data.size()};
+    }
+    // Stopped early (waiting for the request, or an error): the caller gives the rest
+    // again, so nothing of its bytes stays held; earlier held bytes not used yet are.
+    res_held.clear();
+    size_t used = fed.consumed;
+    if (used < held) {
+      res_held.assign(out.substr(used, held - used));
+      return {fed.status, 0};
+    }
+    return {fed.status, std::min(used - held, data.size())};
+  }
+
+  // The next response byte belongs to a header block (or starts a response).
+  bool headers_next() const { return !in_message[1] || !headers_done[1]; }
+
+  // Looks at the header lines `in` begins with; returns `in` itself, or a copy in
+  // res_scratch with multipart/byteranges hidden in Content-Type lines. A last partial
+  // line that may be a Content-Type line is moved to res_held (the rest is returned).
+  std::string_view prepare_headers(std::string_view in) {
+    size_t pos = 0;
+    // After a complete response the next byte starts a message, whatever ended the last.
+    bool first_line = res_line_start || !in_message[1];
+    bool copied = in.data() == res_scratch.data();
+    while (pos < in.size()) {
+      size_t eol = in.find('\n', pos);
+      std::string_view line = in.substr(pos, eol == std::string_view::npos ? in.npos : eol - pos);
+      if (!first_line) {
+        first_line = true;  // the tail of a line begun earlier
+      } else if (eol == std::string_view::npos) {
+        // Partial last line: hold it back while it may be a Content-Type or status line
+        // (a 1xx one says another header block follows), or when it ends in CR (libhtp
+        // 0.5 misreads a header line whose CR and LF come in separate calls: it takes the
+        // next line for a folded continuation).
+        if (line.size() < kMaxHeldLine && (maybe_field(line, "content-type:") ||
+                                           maybe_field(line, "http/") || line.back() == '\r')) {
+          res_held.assign(line);
+          return in.substr(0, pos);
+        }
+      } else if (line == "\r" || line.empty()) {
+        if (!res_interim) return in;
+        res_interim = false;  // 1xx: the final response's header block follows
+      } else if (iequal_prefix(line, "http/") && line.size() > 12) {
+        res_interim = line[9] == '1';
+      } else if (iequal_prefix(line, "content-type:")) {
+        size_t at = ifind(line, kByteranges);
+        if (at != std::string_view::npos) {
+          if (!copied) {
+            res_scratch.assign(in);
+            copied = true;
+          }
+          res_scratch[pos + at + 9] = kHiddenSlash;
+          in = res_scratch;
+          byteranges_hidden = true;
+        }
+      }
+      if (eol == std::string_view::npos) break;
+      pos = eol + 1;
+    }
+    return in;
+  }
+
+  // `partial` (a line without its end yet) starts, or may come to start, with `lower`.
+  static bool maybe_field(std::string_view partial, std::string_view lower) {
+    return iequal_prefix(partial, lower.substr(0, std::min(partial.size(), lower.size())));
+  }
+
+  Fed feed_response(ByteView data) {
     size_t done = 0;
     while (done < data.size()) {
       if (tunnel) return {Status::Tunnel, data.size()};
@@ -332,7 +475,7 @@ struct HtpParser::Impl {
         size_t lf = text.rfind('\n');
         if (lf != std::string_view::npos) n = lf + 1;
       }
-      Fed fed = feed_call(dir, rest.subspan(0, n));
+      Fed fed = feed_call(Dir::ToClient, rest.subspan(0, n));
       if (fed.status != Status::Ok) return {fed.status, done + fed.consumed};
       done += n;
     }
@@ -353,8 +496,16 @@ struct HtpParser::Impl {
       }
       case HTP_STREAM_TUNNEL:
         return {Status::Tunnel, data.size()};
-      case HTP_STREAM_ERROR:
+      case HTP_STREAM_ERROR: {
+        // Its reason is only in the log (level ERROR: the messages that end parsing).
+        // "Request/Response buffer over the limit": a line longer than the hard field
+        // limit, which libhtp cannot buffer.
+        const htp_log_t* log = htp_connp_get_last_error(connp);
+        if (log != nullptr && log->msg != nullptr &&
+            std::string_view(log->msg).find("buffer over the limit") != std::string_view::npos)
+          return {Status::LineTooLong, data.size()};
         return {Status::Error, data.size()};
+      }
       default:
         return {Status::Ok, data.size()};
     }
@@ -392,6 +543,12 @@ bool HtpParser::fill_gap(Dir dir, uint64_t missing) {
 
 void HtpParser::close() {
   if (impl_->closed || impl_->connp == nullptr) return;
+  if (!impl_->res_held.empty()) {
+    // A Content-Type line held back for its end, which never came: libhtp has it now.
+    std::string held = std::move(impl_->res_held);
+    impl_->res_held.clear();
+    impl_->feed_response(ByteView(reinterpret_cast<const uint8_t*>(held.data()), held.size()));
+  }
   for (size_t i = 0; i < 2; ++i) {
     htp_tx_t* tx = impl_->body_tx[i];
     uint64_t left = impl_->body_left[i];

@@ -34,10 +34,11 @@ class ParserListener {
 class HtpParser {
  public:
   enum class Status : uint8_t {
-    Ok,         // everything consumed
-    WaitOther,  // parsing of this direction waits for the other one: re-feed the rest
-    Tunnel,     // CONNECT/Upgrade accepted: the rest of the connection is not HTTP
-    Error,      // the parser gave up on this connection
+    Ok,           // everything consumed
+    WaitOther,    // parsing of this direction waits for the other one: re-feed the rest
+    Tunnel,       // CONNECT/Upgrade accepted: the rest of the connection is not HTTP
+    Error,        // the parser gave up on this connection
+    LineTooLong,  // ... because a line outgrew libhtp's field limit (it cannot buffer it)
   };
   struct Fed {
     Status status;

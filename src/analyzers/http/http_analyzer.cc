@@ -205,7 +205,17 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     limits_.max_ratio = std::max<uint64_t>(o.get_uint("max_decompression_ratio"), 1);
     std::string_view dir = o.get_string("extract_dir");
     if (!dir.empty()) {
-      store_ = std::make_unique<http::FileStore>(std::string(dir), o.get_uint("extract_max_size"));
+      // One store per engine, opened by its first HTTP flow: the directory is opened
+      // (and checked) once, not per flow.
+      std::shared_ptr<void>* shared =
+          context.host ? context.host->shared_state(*context.spec) : nullptr;
+      if (shared && *shared) {
+        store_ = std::static_pointer_cast<http::FileStore>(*shared);
+      } else {
+        store_ =
+            std::make_shared<http::FileStore>(std::string(dir), o.get_uint("extract_max_size"));
+        if (shared) *shared = store_;
+      }
     }
   }
 
@@ -412,6 +422,10 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
           anomaly(kParseError);
           restart(kParseError);
           return;
+        case http::HtpParser::Status::LineTooLong:
+          anomaly(kLongHeader);
+          restart(kLongHeader);
+          return;
         case http::HtpParser::Status::WaitOther:
           if (fed.consumed == 0 && !pending_[d].empty()) return;
           pending_[d].assign(data.begin() + long(fed.consumed), data.end());
@@ -488,6 +502,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
       meta.direction = dir == Dir::ToServer ? "request" : "response";
       meta.content_type = dir == Dir::ToServer ? tx.req_content_type : tx.resp_content_type;
       meta.ts = double(flow_.now) / 1e9;
+      meta.failures = &extract_failed_;
       std::string boundary =
           dir == Dir::ToServer ? http::multipart_boundary(tx.req_content_type) : std::string();
       if (boundary.empty()) {
@@ -604,8 +619,8 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     if (tx.req_headers_cut || tx.resp_headers_cut) note(kHeadersTruncated);
     if (!tx.has_request && tx.has_response) note(kResponseWithoutRequest);
     if (cut_short_ != kAnomalyCount) note(cut_short_);
-    if (store_ && store_->failures() != extract_failures_) {
-      extract_failures_ = store_->failures();
+    if (extract_failed_ != extract_failures_) {
+      extract_failures_ = extract_failed_;
       note(kExtractFailed);
     }
     for (auto& b : st.body) {
@@ -709,7 +724,8 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
   FlowInfo swapped_;                 // flow_ turned round, when flipped_
   AnalyzerContext swapped_context_;  // context_ pointing at swapped_
   http::BodyLimits limits_;
-  std::unique_ptr<http::FileStore> store_;
+  uint64_t extract_failed_ = 0;  // this flow's files that failed (before store_: outlives it)
+  std::shared_ptr<http::FileStore> store_;
   http::HtpParser parser_;
   EventSink* out_ = nullptr;
   std::array<Sync, 2> sync_{Sync::Start, Sync::Start};

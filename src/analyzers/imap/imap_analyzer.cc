@@ -1,6 +1,8 @@
 #include "analyzers/imap/imap_analyzer.h"
 
+#include <algorithm>
 #include <array>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,7 @@ constexpr size_t kMaxLine = 32768;
 constexpr size_t kMaxField = 256;
 constexpr size_t kMaxLiteralKept = 1024;  // LOGIN arguments kept; longer ones are cut
 constexpr int kMaxBadLines = 8;
+constexpr size_t kMaxInFlight = 64;  // logins awaiting their tagged answers
 
 // tag = 1*<ASTRING-CHAR except "+"> (RFC 3501 9): no controls, spaces or list/quote
 // specials; "*" and "+" open server lines, never client ones.
@@ -149,6 +152,8 @@ class ImapAnalyzer final : public Analyzer {
   }
 
   void on_close(EventSink& out) override {
+    for (InFlight& f : in_flight_) finish(f.login, AuthResult::Unknown, {}, out);
+    in_flight_.clear();
     if (!auth_tag_.empty() && attempt_sent_) emit(AuthResult::Unknown, {}, out);
   }
 
@@ -184,14 +189,14 @@ class ImapAnalyzer final : public Analyzer {
     bad_lines_ = 0;
     collecting_ = false;
     if (tp::iequals(verb, "LOGIN")) {
-      begin(tag);
+      begin(tag, out);
       login_ = true;
       collecting_ = true;
       args_.clear();
       return command_args(args, out);
     }
     if (tp::iequals(verb, "AUTHENTICATE")) {
-      begin(tag);
+      begin(tag, out);
       login_ = false;
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
@@ -254,7 +259,16 @@ class ImapAnalyzer final : public Analyzer {
     }
   }
 
-  void begin(std::string_view tag) {
+  void begin(std::string_view tag, EventSink& out) {
+    if (!auth_tag_.empty() && attempt_sent_) {
+      // Another login while this one awaits its tagged answer (several tags in flight,
+      // RFC 9051 5.5): kept with its tag until the answer comes.
+      if (in_flight_.size() == kMaxInFlight) {
+        finish(in_flight_.front().login, AuthResult::Unknown, {}, out);
+        in_flight_.pop_front();
+      }
+      in_flight_.push_back({auth_tag_, current()});
+    }
     auth_tag_.assign(tag.substr(0, 64));
     attempt_sent_ = false;
     auth_wants_response_ = false;
@@ -297,12 +311,20 @@ class ImapAnalyzer final : public Analyzer {
       return ++bad_lines_ <= kMaxBadLines;
     }
     bad_lines_ = 0;
-    if (!auth_tag_.empty() && tag == auth_tag_) {
-      std::string reason(status);  // "NO [AUTHENTICATIONFAILED] Authentication failed."
-      for (char& c : reason) c = char(c >= 'a' && c <= 'z' ? c - 32 : c);
-      if (!text.empty()) reason.append(" ").append(tp::wire_text(text, 200));
+    auto reason = [&] {
+      std::string r(status);  // "NO [AUTHENTICATIONFAILED] Authentication failed."
+      for (char& c : r) c = char(c >= 'a' && c <= 'z' ? c - 32 : c);
+      if (!text.empty()) r.append(" ").append(tp::wire_text(text, 200));
+      return r;
+    };
+    auto earlier = std::find_if(in_flight_.begin(), in_flight_.end(),
+                                [&](const InFlight& f) { return f.tag == tag; });
+    if (earlier != in_flight_.end()) {
+      finish(earlier->login, ok ? AuthResult::Success : AuthResult::Failure, reason(), out);
+      in_flight_.erase(earlier);
+    } else if (!auth_tag_.empty() && tag == auth_tag_) {
       attempt_sent_ = true;
-      emit(ok ? AuthResult::Success : AuthResult::Failure, std::move(reason), out);
+      emit(ok ? AuthResult::Success : AuthResult::Failure, reason(), out);
     } else if (!starttls_tag_.empty() && tag == starttls_tag_) {
       starttls_tag_.clear();
       if (ok) {
@@ -318,7 +340,8 @@ class ImapAnalyzer final : public Analyzer {
     return true;
   }
 
-  void emit(AuthResult result, std::string reason, EventSink& out) {
+  // The open attempt as the client sent it.
+  AuthAttempt current() const {
     AuthAttempt a;
     if (login_) {
       a.mechanism = "LOGIN";
@@ -327,11 +350,20 @@ class ImapAnalyzer final : public Analyzer {
     } else {
       sasl_.fill(a);
     }
+    a.ts = ts_;
+    return a;
+  }
+
+  void finish(AuthAttempt& a, AuthResult result, std::string reason, EventSink& out) {
     a.result = result;
     a.reason = std::move(reason);
-    a.ts = ts_;
     out.emit(make_auth_event(context_, "imap", a));
     if (result == AuthResult::Success) logged_in_ = true;
+  }
+
+  void emit(AuthResult result, std::string reason, EventSink& out) {
+    AuthAttempt a = current();
+    finish(a, result, std::move(reason), out);
     auth_tag_.clear();
     attempt_sent_ = false;
     auth_wants_response_ = false;
@@ -343,6 +375,12 @@ class ImapAnalyzer final : public Analyzer {
   std::array<Side, 2> sides_;
   tp::SaslExchange sasl_;
   std::string auth_tag_, starttls_tag_;
+  // Earlier logins awaiting their tagged answers while a newer one is open, oldest first.
+  struct InFlight {
+    std::string tag;
+    AuthAttempt login;
+  };
+  std::deque<InFlight> in_flight_;
   bool login_ = false;         // the open attempt is LOGIN (else AUTHENTICATE)
   bool collecting_ = false;    // LOGIN arguments being read
   bool attempt_sent_ = false;  // the client has sent what it logs in with

@@ -1,6 +1,7 @@
 #include "analyzers/mysql/mysql_analyzer.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <array>
@@ -31,7 +32,7 @@ constexpr std::string_view kAnomalies[] = {
     "mysql.bad_login_request",     // the client's HandshakeResponse or COM_CHANGE_USER is malformed
     "mysql.packet_too_long",       // a connection-phase packet larger than anything legitimate
     "mysql.bad_auth_packet",       // a server answer during authentication that cannot be read
-    "mysql.bad_compressed_frame",  // a CLIENT_COMPRESS frame that does not inflate as declared
+    "mysql.bad_compressed_frame",  // a zlib or zstd frame that does not decompress as declared
 };
 
 // Connection-phase packets are a few hundred bytes (connect attributes are capped at
@@ -178,9 +179,12 @@ class MysqlAnalyzer final : public Analyzer {
   uint8_t protocol_ = 10;
   TimestampNs tls_ts_ = 0;
   Attempt attempt_;
-  // CLIENT_COMPRESS (zlib) after a successful login: packets travel inside compressed
-  // frames, read one frame at a time (login packets are small and start a frame).
-  bool compressed_ = false;
+  // After a successful login with CLIENT_COMPRESS (zlib) or, when the client did not ask
+  // for zlib, CLIENT_ZSTD_COMPRESSION_ALGORITHM (zstd, MySQL 8.0.18+): packets travel
+  // inside compressed frames, read one frame at a time (login packets are small and
+  // start a frame).
+  enum class Compression : uint8_t { None, Zlib, Zstd };
+  Compression compression_ = Compression::None;
   std::array<uint64_t, 2> frame_skip_{};  // bytes of an oversized frame still to pass
   std::vector<uint8_t> inflated_;
   bool secret_seen_ = false;  // take_response ran while reading the current frame
@@ -200,14 +204,15 @@ ParseResult MysqlAnalyzer::on_data(Dir dir, ByteView data, EventSink& out) {
     phase_ = Phase::Stopped;  // the client spoke first: the capture began midstream
     return ParseResult::done();
   }
-  if (compressed_) return compressed(dir, data, out);
+  if (compression_ != Compression::None) return compressed(dir, data, out);
   return packets(dir, data, out);
 }
 
 // Compressed protocol frame: 3-byte compressed length, sequence, 3-byte length before
-// compression (0: the payload is not compressed). Each frame's packets are read on their
-// own; a packet continued in the next frame is not followed (logins never are), and
-// frames too large to be a login are skipped without being held.
+// compression (0: the payload is not compressed); the payload a zlib stream, or with zstd
+// one zstd frame (the same framing, only the algorithm differs). Each frame's packets are read on
+// their own; a packet continued in the next frame is not followed (logins never are), and frames
+// too large to be a login are skipped without being held.
 ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
   constexpr size_t kFrameHeader = 7;
   size_t pos = 0;
@@ -236,8 +241,15 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
     ByteView inner = frame;
     if (ulen != 0) {
       inflated_.resize(ulen);
-      uLongf got = ulen;
-      if (::uncompress(inflated_.data(), &got, frame.data(), clen) != Z_OK || got != ulen) {
+      bool good;
+      if (compression_ == Compression::Zstd) {
+        size_t got = ZSTD_decompress(inflated_.data(), ulen, frame.data(), clen);
+        good = !ZSTD_isError(got) && got == ulen;
+      } else {
+        uLongf got = ulen;
+        good = ::uncompress(inflated_.data(), &got, frame.data(), clen) == Z_OK && got == ulen;
+      }
+      if (!good) {
         context_.anomaly(kBadCompressedFrame, out);
         continue;
       }
@@ -539,14 +551,14 @@ void MysqlAnalyzer::finish(AuthResult result, std::string reason, EventSink& out
   at.active = false;
   ask_ = Ask::None;
   phase_ = Phase::Command;
-  // After a successful login both sides compress: zlib frames are read (a later
-  // COM_CHANGE_USER is still found); zstd ones are not followed.
-  if (result == AuthResult::Success && !compressed_) {
+  // After a successful login both sides compress (zlib when the client asked for it,
+  // else zstd): the frames are read, so a later COM_CHANGE_USER is still found.
+  if (result == AuthResult::Success && compression_ == Compression::None) {
     uint32_t both = client_caps_ & server_caps_;
     if (both & kCompress) {
-      compressed_ = true;
+      compression_ = Compression::Zlib;
     } else if (both & kZstdCompression) {
-      phase_ = Phase::Stopped;
+      compression_ = Compression::Zstd;
     }
   }
 }

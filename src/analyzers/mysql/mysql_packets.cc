@@ -113,6 +113,7 @@ bool parse_login_request(ByteView payload, LoginRequest& out) {
     if ((out.capabilities & kPluginAuth) && c.remaining()) out.plugin = read_string_eof(c);
     if ((out.capabilities & kConnectAttrs) && c.remaining() && !read_attributes(c, out))
       return false;
+    if ((out.capabilities & kZstdCompression) && c.remaining()) out.zstd_level = c.u8();
     return c.ok();
   }
   // HandshakeResponse320: 2-byte capabilities, 3-byte max packet size.

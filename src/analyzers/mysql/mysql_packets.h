@@ -46,6 +46,9 @@ struct LoginRequest {
   bool ssl_request = false;  // only the fixed part with CLIENT_SSL: TLS follows
   ByteView user, auth_response, database, plugin;
   std::vector<std::pair<ByteView, ByteView>> attributes;  // connect attributes, in order
+  // CLIENT_ZSTD_COMPRESSION_ALGORITHM (MySQL 8.0.18+): the zstd level the client asks
+  // for, the response's last byte; -1 when absent.
+  int zstd_level = -1;
 };
 bool parse_login_request(ByteView payload, LoginRequest& out);
 // COM_CHANGE_USER; `capabilities` are the client's from its login request.

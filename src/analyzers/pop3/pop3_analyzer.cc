@@ -1,6 +1,7 @@
 #include "analyzers/pop3/pop3_analyzer.h"
 
 #include <array>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -61,6 +62,25 @@ Confidence probe_pop3(Dir dir, ByteView first) {
 }
 
 enum class Cmd : uint8_t { User, Pass, Apop, Auth, Stls, Multi, Single };
+enum class Mode : uint8_t { User, Apop, Sasl };
+
+// A command awaiting its answer, with the login attempt it belongs to.
+struct Pending {
+  Cmd cmd = Cmd::Single;
+  uint64_t attempt = 0;  // the attempt's sequence number
+};
+
+// One login (USER/PASS, APOP or AUTH). Clients may pipeline (RFC 2449 PIPELINING), so
+// each queued command names its attempt and each attempt gets its own answer.
+struct Attempt {
+  Mode mode = Mode::User;
+  AuthAttempt login;  // what the client sent (SASL: filled when it is answered)
+  TimestampNs ts = 0;
+  uint32_t pending = 0;    // its commands still unanswered
+  bool sent = false;       // the password/digest/AUTH that decides has been sent
+  bool sasl_live = false;  // its exchange is the one in sasl_
+  bool resolved = false;
+};
 
 // The APOP challenge: the "<...>" message id in the greeting (RFC 1939 7).
 std::string apop_challenge(std::string_view greeting) {
@@ -89,7 +109,7 @@ class Pop3Analyzer final : public Analyzer {
           if (dir == Dir::ToServer) {
             if (auth_wants_response_) {
               auth_wants_response_ = false;
-            } else if (!pending_.push(Cmd::Single)) {
+            } else if (!pending_.push({})) {
               return ParseResult::error();
             }
           }
@@ -110,7 +130,9 @@ class Pop3Analyzer final : public Analyzer {
   }
 
   void on_close(EventSink& out) override {
-    if (attempt_open_) emit(AuthResult::Unknown, {}, out);
+    for (Attempt& a : attempts_) {
+      if (!a.resolved && a.pending && a.sent) emit(a, AuthResult::Unknown, {}, out);
+    }
   }
 
  private:
@@ -124,52 +146,73 @@ class Pop3Analyzer final : public Analyzer {
     }
     std::string_view args;
     std::string_view verb = tp::first_word(line, args);
-    Cmd cmd = Cmd::Single;
+    Pending p;
+    Attempt* attempt = nullptr;
     if (tp::iequals(verb, "USER")) {
-      cmd = Cmd::User;
-      start(Mode::User);
-      user_ = tp::wire_text(args, kMaxField);
+      p.cmd = Cmd::User;
+      attempt = &start(Mode::User);
+      attempt->login.user = tp::wire_text(args, kMaxField);
+      last_user_ = attempt->login.user;
     } else if (tp::iequals(verb, "PASS")) {
-      cmd = Cmd::Pass;
-      if (mode_ != Mode::User) start(Mode::User);  // no USER seen: user unknown
-      password_ = tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      p.cmd = Cmd::Pass;
+      if (attempts_.empty() || attempts_.back().mode != Mode::User || attempts_.back().sent ||
+          attempts_.back().resolved) {
+        // No USER of its own just before: the last name given, if any.
+        start(Mode::User).login.user = last_user_;
+      }
+      attempt = &attempts_.back();
+      attempt->login.password =
+          tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
       if (line.size() > 5) context_.secret(Dir::ToServer, line.substr(5));
-      attempt_open_ = true;
-      ts_ = context_.flow->now;
+      attempt->sent = true;
+      attempt->ts = context_.flow->now;
     } else if (tp::iequals(verb, "APOP")) {
       // "APOP name digest": the digest is MD5(challenge + password).
-      cmd = Cmd::Apop;
-      start(Mode::Apop);
-      std::string_view digest;
-      user_ = tp::wire_text(tp::first_word(args, digest), kMaxField);
-      digest_ = tp::wire_text(tp::trim(digest), 64);
-      context_.secret(Dir::ToServer, digest);
-      attempt_open_ = true;
+      p.cmd = Cmd::Apop;
+      attempt = &start(Mode::Apop);
+      std::string_view digest_arg;
+      attempt->login.user = tp::wire_text(tp::first_word(args, digest_arg), kMaxField);
+      std::string digest = tp::wire_text(tp::trim(digest_arg), 64);
+      context_.secret(Dir::ToServer, digest_arg);
+      attempt->login.credential.emplace_back("challenge", challenge_);
+      attempt->login.credential.emplace_back("digest", digest);
+      // hashcat -m 20, md5($salt.$pass): "digest:challenge".
+      if (!challenge_.empty() && digest.size() == 32) {
+        attempt->login.hash = digest + ":" + challenge_;
+        attempt->login.hash_mode = 20;
+      }
+      attempt->sent = true;
     } else if (tp::iequals(verb, "AUTH")) {
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
       if (mech.empty()) {
-        cmd = Cmd::Multi;  // "AUTH" alone lists the mechanisms (some servers)
+        p.cmd = Cmd::Multi;  // "AUTH" alone lists the mechanisms (some servers)
       } else {
-        cmd = Cmd::Auth;
-        start(Mode::Sasl);
+        p.cmd = Cmd::Auth;
+        attempt = &start(Mode::Sasl);
         initial = tp::trim(initial);
         context_.secret(Dir::ToServer, initial);
         sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
         if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
-        attempt_open_ = true;
+        attempt->sasl_live = true;
+        attempt->sent = true;
       }
     } else if (tp::iequals(verb, "STLS")) {
-      cmd = Cmd::Stls;
+      p.cmd = Cmd::Stls;
     } else if (tp::iequals(verb, "CAPA") || tp::iequals(verb, "RETR") || tp::iequals(verb, "TOP") ||
                ((tp::iequals(verb, "LIST") || tp::iequals(verb, "UIDL")) &&
                 tp::trim(args).empty())) {
-      cmd = Cmd::Multi;  // answered by +OK and lines up to "."
+      p.cmd = Cmd::Multi;  // answered by +OK and lines up to "."
     }
-    if (!pending_.push(cmd)) {
+    if (attempt) {
+      p.attempt = first_id_ + (attempts_.size() - 1);
+      ++attempt->pending;
+    }
+    if (!pending_.push(p)) {
       context_.anomaly(kTooManyPending, out);
       return false;
     }
+    prune();
     return true;
   }
 
@@ -180,7 +223,7 @@ class Pop3Analyzer final : public Analyzer {
     }
     bool ok = is_ok(line), err = is_err(line);
     if (!ok && !err) {
-      if (line.starts_with("+") && !pending_.empty() && pending_.front() == Cmd::Auth) {
+      if (line.starts_with("+") && !pending_.empty() && pending_.front().cmd == Cmd::Auth) {
         // "+ challenge" (RFC 5034): the exchange goes on.
         sasl_.challenge(line.size() > 1 ? line.substr(1) : std::string_view());
         if (line.size() > 1) context_.secret(Dir::ToClient, line.substr(1));
@@ -200,8 +243,13 @@ class Pop3Analyzer final : public Analyzer {
     }
     greeted_ = true;
     if (pending_.empty()) return true;  // unsolicited
-    Cmd cmd = pending_.front();
+    Pending p = pending_.front();
     pending_.pop();
+    Attempt* a =
+        p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Apop || p.cmd == Cmd::Auth
+            ? find(p.attempt)
+            : nullptr;
+    if (a) --a->pending;
     // Built only for the answers that end an attempt.
     auto reason = [&] {
       std::string r(ok ? "+OK" : "-ERR");
@@ -209,19 +257,17 @@ class Pop3Analyzer final : public Analyzer {
       if (!text.empty()) r.append(" ").append(tp::wire_text(text, 200));
       return r;
     };
-    switch (cmd) {
+    switch (p.cmd) {
       case Cmd::User:
-        // -ERR to USER: the name is refused before any password (RFC 1939 7).
-        if (err && mode_ == Mode::User && !attempt_open_) {
-          attempt_open_ = true;
-          ts_ = context_.flow->now;
-          emit(AuthResult::Failure, reason(), out);
-        }
+        // -ERR to USER: the name is refused before any password (RFC 1939 7); with PASS
+        // already sent, PASS's answer decides.
+        if (err && a && !a->resolved && !a->sent) emit(*a, AuthResult::Failure, reason(), out);
         break;
       case Cmd::Pass:
       case Cmd::Apop:
       case Cmd::Auth:
-        if (attempt_open_) emit(ok ? AuthResult::Success : AuthResult::Failure, reason(), out);
+        if (a && !a->resolved)
+          emit(*a, ok ? AuthResult::Success : AuthResult::Failure, reason(), out);
         break;
       case Cmd::Stls:
         if (ok) {
@@ -240,57 +286,66 @@ class Pop3Analyzer final : public Analyzer {
       case Cmd::Single:
         break;
     }
+    prune();
     return true;
   }
 
-  enum class Mode : uint8_t { None, User, Apop, Sasl };
-
-  void start(Mode mode) {
-    mode_ = mode;
-    user_.clear();
-    password_.reset();
-    digest_.clear();
-    attempt_open_ = false;
+  // A new attempt; the SASL exchange a previous, unanswered one used is kept as it was.
+  Attempt& start(Mode mode) {
     auth_wants_response_ = false;
-    ts_ = context_.flow->now;
+    for (Attempt& a : attempts_) {
+      if (a.sasl_live) {
+        sasl_.fill(a.login);
+        a.sasl_live = false;
+      }
+    }
+    Attempt a;
+    a.mode = mode;
+    a.login.mechanism = mode == Mode::Apop ? "APOP" : "USER";
+    a.ts = context_.flow->now;
+    attempts_.push_back(std::move(a));
+    return attempts_.back();
   }
 
-  void emit(AuthResult result, std::string reason, EventSink& out) {
-    AuthAttempt a;
-    if (mode_ == Mode::Sasl) {
-      sasl_.fill(a);
-    } else {
-      a.user = user_;
-      a.password = password_;
-      a.mechanism = mode_ == Mode::Apop ? "APOP" : "USER";
+  Attempt* find(uint64_t id) {
+    if (id < first_id_ || id - first_id_ >= attempts_.size()) return nullptr;
+    return &attempts_[size_t(id - first_id_)];
+  }
+
+  // Drops answered attempts from the front, and abandoned ones (nothing pending, nothing
+  // sent to decide, a newer one begun).
+  void prune() {
+    while (!attempts_.empty()) {
+      const Attempt& a = attempts_.front();
+      if (a.pending || (!a.resolved && attempts_.size() == 1)) break;
+      attempts_.pop_front();
+      ++first_id_;
     }
-    if (mode_ == Mode::Apop) {
-      a.credential.emplace_back("challenge", challenge_);
-      a.credential.emplace_back("digest", digest_);
-      // hashcat -m 20, md5($salt.$pass): "digest:challenge".
-      if (!challenge_.empty() && digest_.size() == 32) {
-        a.hash = digest_ + ":" + challenge_;
-        a.hash_mode = 20;
-      }
+  }
+
+  void emit(Attempt& attempt, AuthResult result, std::string reason, EventSink& out) {
+    AuthAttempt& a = attempt.login;
+    if (attempt.sasl_live) {
+      sasl_.fill(a);
+      attempt.sasl_live = false;
     }
     a.result = result;
     a.reason = std::move(reason);
-    a.ts = ts_;
+    a.ts = attempt.ts;
     out.emit(make_auth_event(context_, "pop3", a));
-    attempt_open_ = false;
+    attempt.resolved = true;
     auth_wants_response_ = false;
     if (result == AuthResult::Success) logged_in_ = true;
   }
 
   AnalyzerContext context_;
   std::array<tp::LineReader, 2> lines_;
-  tp::CommandQueue<Cmd, 128> pending_;
+  tp::CommandQueue<Pending, 128> pending_;
   tp::SaslExchange sasl_;
-  Mode mode_ = Mode::None;
-  std::string user_, digest_, challenge_;
-  std::optional<std::string> password_;
-  TimestampNs ts_ = 0;
-  bool attempt_open_ = false;
+  // Attempts not yet answered, oldest first; bounded by the pending queue plus the latest.
+  std::deque<Attempt> attempts_;
+  uint64_t first_id_ = 0;  // sequence number of attempts_.front()
+  std::string last_user_, challenge_;
   bool auth_wants_response_ = false;
   bool in_multiline_ = false;
   bool greeted_ = false;

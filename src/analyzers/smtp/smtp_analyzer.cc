@@ -1,6 +1,7 @@
 #include "analyzers/smtp/smtp_analyzer.h"
 
 #include <array>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,9 @@ constexpr std::string_view kAnomalies[] = {"smtp.line_too_long", "smtp.bad_reply
 
 // RFC 4954 asks for 12288 octets per AUTH line; commands and replies are far shorter.
 constexpr size_t kMaxLine = 16384;
-constexpr size_t kMaxAddresses = 32;  // envelope addresses kept per session (all counted)
-constexpr int kMaxBadReplies = 8;     // lines that are no reply before giving up
+constexpr size_t kMaxAddresses = 32;    // envelope addresses kept per session (all counted)
+constexpr int kMaxBadReplies = 8;       // lines that are no reply before giving up
+constexpr size_t kMaxEarlierAuth = 64;  // pipelined AUTHs kept awaiting their replies
 
 Confidence probe_smtp(Dir dir, ByteView first) {
   std::string_view s = as_chars(first);
@@ -82,6 +84,8 @@ class SmtpAnalyzer final : public Analyzer {
   }
 
   void on_close(EventSink& out) override {
+    for (AuthAttempt& a : earlier_auth_) finish_auth(a, AuthResult::Unknown, {}, out);
+    earlier_auth_.clear();
     if (auth_open_) emit_auth(AuthResult::Unknown, {}, out);
     if (seen_) emit_session(out);
   }
@@ -168,6 +172,18 @@ class SmtpAnalyzer final : public Analyzer {
       cmd = Cmd::StartTls;
     } else if (tp::iequals(verb, "AUTH")) {
       cmd = Cmd::Auth;
+      if (auth_open_) {
+        // AUTH again before the last one was answered (pipelined with initial
+        // responses): the earlier one waits for its own reply, in order.
+        if (earlier_auth_.size() == kMaxEarlierAuth) {
+          finish_auth(earlier_auth_.front(), AuthResult::Unknown, {}, out);
+          earlier_auth_.pop_front();
+        }
+        AuthAttempt a;
+        sasl_.fill(a);
+        a.ts = auth_ts_;
+        earlier_auth_.push_back(std::move(a));
+      }
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
       initial = tp::trim(initial);
@@ -268,9 +284,16 @@ class SmtpAnalyzer final : public Analyzer {
     }
     pending_.pop();
     switch (cmd) {
-      case Cmd::Auth:
-        emit_auth(r.code / 100 == 2 ? AuthResult::Success : AuthResult::Failure, r.reason(), out);
+      case Cmd::Auth: {
+        AuthResult result = r.code / 100 == 2 ? AuthResult::Success : AuthResult::Failure;
+        if (!earlier_auth_.empty()) {
+          finish_auth(earlier_auth_.front(), result, r.reason(), out);
+          earlier_auth_.pop_front();
+        } else {
+          emit_auth(result, r.reason(), out);
+        }
         break;
+      }
       case Cmd::StartTls:
         if (r.code == 220) tls_ = true;
         break;
@@ -289,16 +312,20 @@ class SmtpAnalyzer final : public Analyzer {
     }
   }
 
+  void finish_auth(AuthAttempt& a, AuthResult result, std::string reason, EventSink& out) {
+    a.result = result;
+    a.reason = std::move(reason);
+    out.emit(make_auth_event(context_, "smtp", a));
+    ++auth_attempts_;
+  }
+
   void emit_auth(AuthResult result, std::string reason, EventSink& out) {
     AuthAttempt a;
     sasl_.fill(a);
-    a.result = result;
-    a.reason = std::move(reason);
     a.ts = auth_ts_;
-    out.emit(make_auth_event(context_, "smtp", a));
+    finish_auth(a, result, std::move(reason), out);
     auth_open_ = false;
     auth_wants_response_ = false;
-    ++auth_attempts_;
   }
 
   void emit_session(EventSink& out) {
@@ -331,6 +358,7 @@ class SmtpAnalyzer final : public Analyzer {
   tp::CommandQueue<Cmd, 128> pending_;
   tp::SaslExchange sasl_;
   bool auth_open_ = false;
+  std::deque<AuthAttempt> earlier_auth_;  // pipelined AUTHs awaiting replies, oldest first
   bool auth_wants_response_ = false;
   TimestampNs auth_ts_ = 0;
   bool in_data_ = false;

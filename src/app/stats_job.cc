@@ -1,0 +1,111 @@
+#include "app/stats_job.h"
+
+#include <stdexcept>
+
+#include "app/run_outputs.h"
+
+#ifndef NETSIFT_VERSION
+#define NETSIFT_VERSION "0.1.0"
+#endif
+
+namespace netsift {
+
+std::string default_stats_sqlite_path(const CaptureOptions& c) {
+  std::string base = !c.interface.empty() ? "netsift-" + c.interface
+                     : c.read_files.empty() || c.read_files[0] == "-" ? std::string("netsift-stdin")
+                                                                      : c.read_files[0];
+  if (auto slash = base.rfind('/'); slash != std::string::npos) base = base.substr(slash + 1);
+  for (const char* ext : {".pcapng", ".pcap", ".cap"}) {
+    const std::string e = ext;
+    if (base.size() > e.size() && base.compare(base.size() - e.size(), e.size(), e) == 0) {
+      base.resize(base.size() - e.size());
+      break;
+    }
+  }
+  return base + ".stats.sqlite";
+}
+
+std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& capture,
+                                         OutputBuffer& out, int& code) {
+  const bool live = !capture.interface.empty();
+  if (live && !o.json) o.report_each_bucket = true;
+  std::unique_ptr<StatsJob> job(new StatsJob(std::move(o), out));
+  const StatsOptions& opt = job->options_;
+  std::string error;
+  if (!opt.home.empty()) {
+    if (!job->home_.set(opt.home, error)) {
+      std::fprintf(stderr, "netsift: --home: %s\n", error.c_str());
+      code = kExitUsage;
+      return nullptr;
+    }
+  } else if (live && !job->home_.add_interface(capture.interface, error)) {
+    std::fprintf(stderr, "netsift: %s; home networks are the private ranges\n", error.c_str());
+  }
+  if (!opt.no_geoip) {
+    std::vector<std::string> files = opt.geoip_db.empty() ? GeoIp::default_files() : opt.geoip_db;
+    for (const auto& f : files) {
+      if (!job->geoip_.open(f, error)) {
+        std::fprintf(stderr, "netsift: %s\n", error.c_str());
+        code = kExitError;
+        return nullptr;
+      }
+    }
+    if (!job->geoip_.enabled()) {
+      std::fprintf(stderr,
+                   "netsift: no GeoIP database (scripts/setup.sh installs DB-IP's; or give "
+                   "--geoip-db FILE): public addresses get no location\n");
+    }
+  }
+  if (!opt.no_sqlite) {
+    StoreRun run;
+    for (const auto& f : capture.read_files) run.input += (run.input.empty() ? "" : " ") + f;
+    if (live) run.input = "live:" + capture.interface;
+    run.version = NETSIFT_VERSION;
+    for (const Cidr& c : job->home_.ranges())
+      run.home += (run.home.empty() ? "" : " ") + to_string(c);
+    run.geoip = job->geoip_.describe();
+    run.bucket_seconds = double(opt.bucket) / 1e9;
+    run.per_packet = opt.per_packet;
+    run.replace = opt.sqlite_replace;
+    run.batch_rows = opt.sqlite_batch;
+    const std::string path =
+        opt.sqlite_path.empty() ? default_stats_sqlite_path(capture) : opt.sqlite_path;
+    try {
+      job->store_ = std::make_unique<StatsStore>(path, run);
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "netsift: %s\n", e.what());
+      code = kExitError;
+      return nullptr;
+    }
+  }
+  if (opt.json) job->jsonl_ = make_jsonl_sink(out);
+  job->outputs_.events = job->jsonl_.get();
+  job->outputs_.lines = opt.per_packet ? &out : nullptr;
+  job->outputs_.store = job->store_.get();
+  job->outputs_.report = stdout;
+  job->engine_ =
+      std::make_unique<StatsEngine>(job->options_, job->home_, job->geoip_, job->outputs_);
+  return job;
+}
+
+StatsJob::~StatsJob() = default;
+
+int StatsJob::finish(int code, FILE* report) {
+  try {
+    engine_->finish();
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "netsift: %s\n", e.what());
+    code = kExitError;
+  }
+  jsonl_.reset();
+  if (!options_.json) {
+    out_.flush();
+    engine_->print_report(report);
+    std::fflush(report);
+  }
+  engine_.reset();
+  store_.reset();
+  return code;
+}
+
+}  // namespace netsift

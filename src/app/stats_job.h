@@ -1,0 +1,54 @@
+// The `stats` job: IP statistics (counters, buckets, flows, alerts, SQLite) as one
+// packet consumer, so that `netsift stats` runs it alone and `netsift run --config`
+// beside the sessions in the same pass over the input.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "app/capture_options.h"
+#include "app/packet_pump.h"
+#include "enrich/geoip.h"
+#include "output/event_sinks.h"
+#include "output/output_buffer.h"
+#include "stats/home_networks.h"
+#include "stats/stats_engine.h"
+#include "stats/stats_options.h"
+#include "stats/stats_store.h"
+
+namespace netsift {
+
+class StatsJob final : public PacketConsumer {
+ public:
+  // Home networks, GeoIP databases and the SQLite store; nullptr with `code` set
+  // (usage or error) after saying why on stderr.
+  static std::unique_ptr<StatsJob> open(StatsOptions o, const CaptureOptions& capture,
+                                        OutputBuffer& out, int& code);
+  ~StatsJob() override;
+
+  void on_packet(const PacketView& v, uint64_t) override { engine_->on_packet(v); }
+  void on_idle(TimestampNs wall_now) override { engine_->on_idle(wall_now); }
+
+  // Ends the open flows and buckets, writes the text report (text mode) to `report`
+  // after what `out` holds, closes the store. Returns `code`, or kExitError when the
+  // store failed.
+  int finish(int code, FILE* report);
+
+ private:
+  StatsJob(StatsOptions o, OutputBuffer& out) : options_(std::move(o)), out_(out) {}
+
+  StatsOptions options_;
+  OutputBuffer& out_;
+  HomeNetworks home_;
+  GeoIp geoip_;
+  std::unique_ptr<StatsStore> store_;
+  std::unique_ptr<EventSink> jsonl_;
+  StatsOutputs outputs_;
+  std::unique_ptr<StatsEngine> engine_;
+};
+
+// "capture.pcap" -> "capture.stats.sqlite" in the current directory; live: the interface.
+std::string default_stats_sqlite_path(const CaptureOptions& c);
+
+}  // namespace netsift

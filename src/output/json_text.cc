@@ -146,7 +146,9 @@ __attribute__((target("ssse3"))) char* escape_blocks_ssse3(const char* s, size_t
 }
 #endif
 
-void append_string(const char* s, size_t n, TextBuffer& out) {
+// Any string: escapes where needed (see escape_blocks_*); outlined, the short plain case
+// in append_string is the common one.
+__attribute__((noinline)) void append_string_any(const char* s, size_t n, TextBuffer& out) {
   char* p = out.reserve(6 * n + 2);
   *p++ = '"';
   size_t i = 0;
@@ -197,7 +199,60 @@ void append_string(const char* s, size_t n, TextBuffer& out) {
   out.commit(p);
 }
 
+// True when no byte of x needs escaping in JSON: none below 0x20, none '"' or '\\'
+// (bytes >= 0x80 pass: UTF-8 is kept). SWAR tests, exact as a whole.
+constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+inline bool json_plain8(uint64_t x) {
+  uint64_t below = (x - kOnes * 0x20) & ~x;
+  uint64_t q = x ^ (kOnes * '"'), b = x ^ (kOnes * '\\');
+  return ((below | ((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHigh) == 0;
+}
+
+// Writes the n < 16 bytes of s to p when none needs escaping (false otherwise), with
+// overlapping 8- or 4-byte loads and stores, or three bytes for strings under 4.
+inline bool copy_plain_short(const char* s, size_t n, char* p) {
+  if (n >= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    if (!json_plain8(a) || !json_plain8(b)) return false;
+    std::memcpy(p, &a, 8);
+    std::memcpy(p + n - 8, &b, 8);
+    return true;
+  }
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    if (!json_plain8(uint64_t(a) << 32 | b)) return false;
+    std::memcpy(p, &a, 4);
+    std::memcpy(p + n - 4, &b, 4);
+    return true;
+  }
+  if (n == 0) return true;
+  char a = s[0], b = s[n / 2], c = s[n - 1];
+  if ((kEscapes[uint8_t(a)] | kEscapes[uint8_t(b)] | kEscapes[uint8_t(c)]) != 0) return false;
+  p[0] = a;
+  p[n / 2] = b;
+  p[n - 1] = c;
+  return true;
+}
+
+inline void append_string(const char* s, size_t n, TextBuffer& out) {
+  if (n < 16) {
+    char* p = out.reserve(18);
+    if (copy_plain_short(s, n, p + 1)) {
+      p[0] = '"';
+      p[n + 1] = '"';
+      out.commit(p + n + 2);
+      return;
+    }
+  }
+  append_string_any(s, n, out);
+}
+
 void append_uint(uint64_t v, TextBuffer& out) {
+  if (v < 10) return out.push(char('0' + v));  // flags, counts, small ids
   fmt::format_int digits(v);
   out.append({digits.data(), digits.size()});
 }
@@ -257,15 +312,27 @@ void append_json(const rapidjson::Value& v, TextBuffer& out) {
       out.append("true");
       return;
     case rapidjson::kObjectType: {
-      out.push('{');
-      bool first = true;
+      char open = '{';  // then ',' before each later member
       for (const auto& m : v.GetObject()) {
-        if (!first) out.push(',');
-        first = false;
-        append_string(m.name.GetString(), m.name.GetStringLength(), out);
-        out.push(':');
+        const char* key = m.name.GetString();
+        size_t n = m.name.GetStringLength();
+        char* p = out.reserve(19);
+        if (n < 16 && copy_plain_short(key, n, p + 2)) {
+          // The usual key: `{"name":` or `,"name":` in one step.
+          p[0] = open;
+          p[1] = '"';
+          p[n + 2] = '"';
+          p[n + 3] = ':';
+          out.commit(p + n + 4);
+        } else {
+          out.push(open);
+          append_string_any(key, n, out);
+          out.push(':');
+        }
+        open = ',';
         append_json(m.value, out);
       }
+      if (open == '{') out.push('{');
       out.push('}');
       return;
     }

@@ -274,6 +274,7 @@ struct HtpParser::Impl {
     Impl& self = of(tx);
     self.txn(tx);
     self.in_message[1] = true;
+    self.headers_done[1] = false;
     return HTP_OK;
   }
   static int on_response_line(htp_tx_t* tx) {
@@ -314,6 +315,9 @@ struct HtpParser::Impl {
       unhide_byteranges(t.resp_header_block);
     }
     t.flags |= translate_flags(tx->flags);
+    // Body bytes are not header lines: feed() stops looking at them line by line (a 1xx
+    // block is followed by the final one, which prepare_headers still has to see).
+    if (t.status_number < 100 || t.status_number >= 200) self.headers_done[1] = true;
     self.body_tx[1] = tx;
     if (tx->response_transfer_coding == HTP_CODING_IDENTITY) {
       self.body_left[1] =

@@ -502,12 +502,16 @@ struct HtpParser::Impl {
         return {Status::Tunnel, data.size()};
       case HTP_STREAM_ERROR: {
         // Its reason is only in the log (level ERROR: the messages that end parsing).
-        // "Request/Response buffer over the limit": a line longer than the hard field
-        // limit, which libhtp cannot buffer.
+        // A line longer than the hard field limit, which libhtp cannot buffer. libhtp
+        // 0.5.42 words it differently per side: "Request buffer over the limit: ..." and
+        // "Response the buffer limit: ...".
         const htp_log_t* log = htp_connp_get_last_error(connp);
-        if (log != nullptr && log->msg != nullptr &&
-            std::string_view(log->msg).find("buffer over the limit") != std::string_view::npos)
-          return {Status::LineTooLong, data.size()};
+        if (log != nullptr && log->msg != nullptr) {
+          std::string_view msg(log->msg);
+          if (msg.find("buffer over the limit") != std::string_view::npos ||
+              msg.find("the buffer limit") != std::string_view::npos)
+            return {Status::LineTooLong, data.size()};
+        }
         return {Status::Error, data.size()};
       }
       default:

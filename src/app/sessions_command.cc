@@ -177,7 +177,14 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   std::unique_ptr<StatsJob> stats_job;
   if (stats) {
     int code = kExitOk;
-    stats_job = StatsJob::open(*stats, capture, out, code);
+    StatsOptions o = *stats;
+    if (!s.stdout_output) {
+      // Standard output is off (output.stdout: false, or -w - carries the capture): the
+      // job keeps to its database, and its report goes to stderr.
+      o.json = false;
+      o.per_packet = false;
+    }
+    stats_job = StatsJob::open(std::move(o), capture, out, s.stdout_output ? stdout : stderr, code);
     if (!stats_job) return code;
     tee.add(stats_job.get());
   }
@@ -203,7 +210,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if (table_on_stdout) out.append(auth_table);
   if (stats_job) {
     analyzer_events.flush();
-    code = stats_job->finish(code, stdout);
+    code = stats_job->finish(code);
     stats_job.reset();
   }
   analyzer_events.flush();

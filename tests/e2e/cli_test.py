@@ -560,6 +560,13 @@ def main():
               p.returncode == 0 and b"[TCP DATA Bi-Direct]" in p.stdout
               and p.stdout.find(b"[TCP DATA Bi-Direct]") < p.stdout.find(b"== netsift stats =="),
               p.stdout[-400:])
+        with open(scfg, "w") as f:
+            f.write(f"input:\n  pcap_file: {http}\noutput:\n  stdout: false\n  json: true\n"
+                    f"stats:\n  json: true\n  geoip: false\n  sqlite: {sdb}\n")
+        p = run(b, "run", "--config", scfg)
+        check("run --config, stdout off: the stats job keeps to its database, report on stderr",
+              p.returncode == 0 and p.stdout == b"" and os.path.exists(sdb)
+              and b"== netsift stats ==" in p.stderr, (p.stdout[:200], p.stderr[-300:]))
         p = subprocess.run([b, "sessions", "--config", cfg, "--json"], capture_output=True, cwd=os.path.dirname(ex))
         check("command line overrides config (--json)", p.returncode == 0 and p.stdout.startswith(b"{"), p.stdout[:80])
         bad = os.path.join(tmp, "bad.yaml")

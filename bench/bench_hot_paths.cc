@@ -5,14 +5,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "../tests/unit/zlib_compress.h"
 #include "analyzers/http/body.h"
+#include "capture/file_reader.h"
 #include "decode/decoder.h"
 #include "flow/tcp_stream.h"
+#include "output/line_writer.h"
 #include "output/packet_printer.h"
 
 namespace netsift {
@@ -69,6 +73,105 @@ void BM_Render(benchmark::State& state) {
 }
 BENCHMARK(BM_Render<false>)->Name("BM_RenderText");
 BENCHMARK(BM_Render<true>)->Name("BM_RenderJson");
+
+// Decoding and rendering of real traffic: the first 40,000 packets (or
+// NETSIFT_BENCH_COUNT) of the capture named by NETSIFT_BENCH_PCAP (e.g.
+// /tmp/bench/bench-200m.pcap), held in memory as in the file. As `packets` does, each
+// 1 MiB stretch is first copied into one recycled buffer (as read() would), so the
+// packets are as warm as they are there; the figure is `packets` less the kernel. The
+// A/B metric for printer and decoder work: a synthetic frame misses the mix of
+// payloads, addresses and numbers, and packets spread over 25 MB miss every cache.
+struct Capture {
+  std::vector<uint8_t> bytes;      // the packets' bytes, one after another
+  std::vector<RawPacket> packets;  // data: offsets into bytes until the copy
+  std::vector<size_t> offsets;
+};
+const Capture* bench_capture() {
+  static const Capture capture = [] {
+    Capture c;
+    const char* path = std::getenv("NETSIFT_BENCH_PCAP");
+    if (!path) return c;
+    const char* count = std::getenv("NETSIFT_BENCH_COUNT");
+    const size_t limit = count ? size_t(std::atol(count)) : 40000;
+    FileReader reader(path);
+    if (!reader.open()) return c;
+    RawPacket raw;
+    while (c.packets.size() < limit && reader.next(raw) == PacketSource::Status::Packet) {
+      c.offsets.push_back(c.bytes.size());
+      c.bytes.insert(c.bytes.end(), raw.data.begin(), raw.data.end());
+      c.packets.push_back(raw);
+    }
+    return c;
+  }();
+  return &capture;
+}
+
+template <bool kJson>
+void BM_CapturePackets(benchmark::State& state) {
+  const Capture* c = bench_capture();
+  if (c->packets.empty()) {
+    state.SkipWithError("set NETSIFT_BENCH_PCAP to a capture file");
+    return;
+  }
+  constexpr size_t kChunk = 1u << 20;
+  std::vector<uint8_t> hot(kChunk + (256u << 10));
+  std::vector<RawPacket> packets = c->packets;
+  Decoder decoder;
+  PacketView v;
+  OutputBuffer out(open("/dev/null", O_WRONLY));
+  auto printer = kJson ? make_json_packet_printer(out, {}) : make_text_packet_printer(out, {});
+  uint64_t frame = 0;
+  for (auto _ : state) {
+    size_t i = 0;
+    while (i < packets.size()) {
+      // The packets starting in the next 1 MiB (at least one), copied together.
+      const size_t from = c->offsets[i];
+      size_t j = i;
+      while (j < packets.size() && (j == i || c->offsets[j] + packets[j].caplen - from <= kChunk))
+        ++j;
+      const size_t to = c->offsets[j - 1] + packets[j - 1].caplen;
+      if (to - from > hot.size()) hot.resize(to - from);
+      std::memcpy(hot.data(), c->bytes.data() + from, to - from);
+      for (; i < j; ++i) {
+        packets[i].data = ByteView(hot.data() + (c->offsets[i] - from), packets[i].caplen);
+        decoder.decode(packets[i], v);
+        printer->print(v, ++frame);
+      }
+    }
+  }
+  state.SetItemsProcessed(int64_t(state.iterations() * packets.size()));
+}
+BENCHMARK(BM_CapturePackets<false>)->Name("BM_CapturePacketsText")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CapturePackets<true>)->Name("BM_CapturePacketsJson")->Unit(benchmark::kMillisecond);
+// DATA= of every packet: escaping the first 64 payload bytes of the same packets
+// (hot in cache: the escaping alone).
+void BM_EscapePayloads(benchmark::State& state) {
+  const Capture* c = bench_capture();
+  if (c->packets.empty()) {
+    state.SkipWithError("set NETSIFT_BENCH_PCAP to a capture file");
+    return;
+  }
+  std::vector<std::vector<uint8_t>> payloads;
+  Decoder decoder;
+  PacketView v;
+  for (size_t i = 0; i < c->packets.size() && payloads.size() < 2000; ++i) {
+    RawPacket raw = c->packets[i];
+    raw.data = ByteView(c->bytes.data() + c->offsets[i], raw.caplen);
+    decoder.decode(raw, v);
+    ByteView p = v.payload();
+    if (!p.empty())
+      payloads.emplace_back(p.begin(), p.begin() + long(std::min<size_t>(p.size(), 64)));
+  }
+  std::vector<char> out(64 * 5 + 64);
+  size_t total = 0;
+  for (auto _ : state) {
+    for (const auto& p : payloads)
+      total += escape_to(ByteView(p.data(), p.size()), out.data(), false);
+    benchmark::DoNotOptimize(total);
+  }
+  state.SetItemsProcessed(int64_t(state.iterations() * payloads.size()));
+}
+BENCHMARK(BM_EscapePayloads);
 
 struct NullReceiver final : StreamReceiver {
   uint64_t bytes = 0;

@@ -91,8 +91,12 @@ def main():
     q = ["--no-progress"]
 
     if a.digests:
+        # One worker: the default (one per core) orders lines of different flows by
+        # worker, so its bytes would differ between machines.
+        one = ["--workers", "1"] if "--workers" in subprocess.run(
+            [ns, "sessions", "--help"], capture_output=True, text=True).stdout else []
         for name, argv in (("packets", [ns, "packets", "-r", pcap] + q),
-                           ("sessions --json", [ns, "sessions", "-r", pcap, "--json"] + q)):
+                           ("sessions --json", [ns, "sessions", "-r", pcap, "--json"] + one + q)):
             digest, size = md5_of(argv)
             print(f"{digest}  {size:>12} bytes  netsift {name}")
         return

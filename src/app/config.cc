@@ -164,6 +164,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     if (const YAML::Node n = e["workers"]) {
       require(n, "engine.workers", values::workers(scalar(n, "engine.workers"), s.workers));
     }
+    if (e["ordered"]) s.ordered_given = true;
     read(e, "engine", "ordered", s.ordered);
   }
   if (const YAML::Node in = root["input"]) {

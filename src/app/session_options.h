@@ -42,10 +42,13 @@ struct SessionOptions {
   bool append = false;      // add to the events an earlier run left there (else refuse)
   bool stdout_output = true;
   // Flows sharded over this many worker threads (0: one per core; 1: no threads).
-  uint32_t workers = 1;
+  uint32_t workers = 0;
   // Output in the order one worker writes it, whatever the number of workers; flows
   // still open at the end of an input end by idle order (docs/architecture.md).
   bool ordered = false;
+  // `ordered` was given (flag or config); if not, text on standard output is ordered
+  // when there are several workers (a person reads it in time order).
+  bool ordered_given = false;
   SessionFilters filters;
   FlowConfig flow;
   DefragConfig defrag;

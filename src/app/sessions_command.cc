@@ -158,6 +158,9 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   uint32_t workers = resolve_workers(s.workers);
   // Packet lines interleave with the sessions' output packet by packet: one engine.
   if (s.packets && s.stdout_output) workers = 1;
+  // Text is read by a person: in time order unless asked otherwise. JSON Lines keep
+  // each flow's events in order and need no merge.
+  if (workers > 1 && !s.ordered_given && s.stdout_output && !s.json) s.ordered = true;
   if ((s.tcp || s.udp) && workers > 1) {
     ShardedOutputs outputs;
     outputs.out = s.stdout_output ? &out : nullptr;
@@ -174,7 +177,14 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   std::unique_ptr<StatsJob> stats_job;
   if (stats) {
     int code = kExitOk;
-    stats_job = StatsJob::open(*stats, capture, out, code);
+    StatsOptions o = *stats;
+    if (!s.stdout_output) {
+      // Standard output is off (output.stdout: false, or -w - carries the capture): the
+      // job keeps to its database, and its report goes to stderr.
+      o.json = false;
+      o.per_packet = false;
+    }
+    stats_job = StatsJob::open(std::move(o), capture, out, s.stdout_output ? stdout : stderr, code);
     if (!stats_job) return code;
     tee.add(stats_job.get());
   }
@@ -200,7 +210,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if (table_on_stdout) out.append(auth_table);
   if (stats_job) {
     analyzer_events.flush();
-    code = stats_job->finish(code, stdout);
+    code = stats_job->finish(code);
     stats_job.reset();
   }
   analyzer_events.flush();
@@ -316,8 +326,8 @@ void add_engine_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
         std::string err = values::workers(v, p->session.workers);
         if (!err.empty()) throw CLI::ValidationError("--workers", err);
       },
-      "Worker threads flows are sharded over: N, or auto (one per core); 1 (the default) = no "
-      "threads");
+      "Worker threads flows are sharded over: N, or auto (the default: one per core, at most "
+      "16); 1 = no threads. Events of one flow stay in order");
   workers->type_name("N|auto");
   p->overrides.push_back([workers, p](CaptureOptions&, SessionOptions& o) {
     if (workers->count()) o.workers = p->session.workers;
@@ -325,9 +335,13 @@ void add_engine_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
   CLI::Option* ordered =
       cmd->add_flag("--ordered", p->session.ordered,
                     "Write events in the order one worker would, whatever --workers (waits for "
-                    "the slowest worker; open flows end by idle order)");
+                    "the slowest worker; open flows end by idle order). The default for text "
+                    "output with several workers");
   p->overrides.push_back([ordered, p](CaptureOptions&, SessionOptions& o) {
-    if (ordered->count()) o.ordered = p->session.ordered;
+    if (ordered->count()) {
+      o.ordered = p->session.ordered;
+      o.ordered_given = true;
+    }
   });
 }
 

@@ -1,5 +1,7 @@
 #include "app/sharded_sessions.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstring>
 #include <thread>
@@ -19,6 +21,11 @@ namespace {
 constexpr size_t kRoundsInFlight = 3;
 constexpr size_t kBatchesPerWorker = kRoundsInFlight + 1;  // + the one being filled
 constexpr size_t kRingSlots = 8;                           // >= kBatchesPerWorker
+// A worker hands its output over in chunks of about this much, several per round when
+// one round makes much (the end of an input or a time jump ending a million flows):
+// memory stays bounded by chunks, not by what a round emits.
+constexpr size_t kChunkBytes = 1 << 20;
+constexpr size_t kChunkEvents = 4096;
 
 // Where an item stands in the order one engine would have emitted it: the position of
 // the packet or tick that caused it, then, for a flow ended by expiry or at the end of
@@ -35,8 +42,14 @@ struct Tag {
 
 uint32_t resolve_workers(uint32_t workers) {
   if (workers != 0) return workers;
-  unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : cores;
+  // The cores this process may run on (taskset, cgroup cpusets), not all the machine's.
+  unsigned cores = 0;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cores = unsigned(CPU_COUNT(&set));
+  if (cores == 0) cores = std::thread::hardware_concurrency();
+  // One reader feeds every worker; past kMaxAutoWorkers it is the bottleneck, and each
+  // worker costs its share of memory.
+  return std::clamp<unsigned>(cores, 1, kMaxAutoWorkers);
 }
 
 enum class ShardedSessions::Op : uint8_t { Packet, Tick, InputEnd };
@@ -67,8 +80,9 @@ struct ShardedSessions::InputBatch {
   }
 };
 
-// One round's output of one worker: rendered bytes for standard output, cut into items
-// by tag, and copies of the events the writer still needs (file sinks, detectors).
+// One chunk of one worker's output for a round (`last`: the round's final chunk):
+// rendered bytes for standard output, cut into items by tag, and copies of the events
+// the writer still needs (file sinks, detectors).
 struct ShardedSessions::OutputBatch {
   struct Item {
     Tag tag;
@@ -84,7 +98,11 @@ struct ShardedSessions::OutputBatch {
   std::vector<Item> items;
   rapidjson::MemoryPoolAllocator<> alloc;
   std::vector<Copy> events;
+  size_t auth = 0;  // events for the detectors
+  bool last = false;
   void clear() {
+    auth = 0;
+    last = false;
     text.clear();
     items.clear();
     events.clear();  // before the memory they live in
@@ -156,14 +174,23 @@ struct ShardedSessions::Worker final : FlowEndHook {
       if (in == nullptr) return;
       out = free_output.pop_wait(bell);
       for (auto& e : in->entries) process(e);
-      sweep();
-      out->text.swap_bytes(render);
-      last_end = 0;
       in->clear();
       free_input.push_wait(in, bell);
-      output.push_wait(out, bell);
-      out = nullptr;
+      hand_over(true);
     }
+  }
+
+  // Sends the output so far to the writer: the round's end, or a chunk of it.
+  void hand_over(bool last) {
+    sweep();
+    out->text.swap_bytes(render);
+    last_end = 0;
+    out->last = last;
+    output.push_wait(out, bell);
+    out = last ? nullptr : free_output.pop_wait(bell);
+  }
+  void maybe_hand_over() {
+    if (render.size() >= kChunkBytes || out->events.size() >= kChunkEvents) hand_over(false);
   }
 
   void process(InputBatch::Entry& e) {
@@ -198,6 +225,7 @@ struct ShardedSessions::Worker final : FlowEndHook {
   }
   void set_tag(Tag t) {
     sweep();
+    maybe_hand_over();
     tag = t;
   }
 
@@ -209,11 +237,13 @@ struct ShardedSessions::Worker final : FlowEndHook {
     if (to_files || auth) {
       index = int32_t(out->events.size());
       out->events.push_back({Event(e, out->alloc), to_files, auth});
+      out->auth += auth;
     }
     if (render.size() > last_end || index >= 0) {
       out->items.push_back({tag, uint32_t(render.size()), index});
       last_end = render.size();
     }
+    maybe_hand_over();
   }
 
   SessionOptions options;
@@ -253,7 +283,7 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
     workers_.push_back(std::make_unique<Worker>(options_, n, outputs_, bell_, max_entries, arena));
   }
   current_.resize(n, nullptr);
-  done_.resize(n, nullptr);
+  heads_.resize(n);
   for (uint32_t i = 0; i < n; ++i) current_[i] = workers_[i]->free_input.pop_wait(bell_);
 }
 
@@ -415,100 +445,96 @@ void ShardedSessions::drop_round() {
 
 void ShardedSessions::drain(bool wait, size_t keep_in_flight) {
   while (in_flight_ > keep_in_flight || (!wait && in_flight_ > 0)) {
-    bool complete = true;
-    for (size_t i = 0; i < workers_.size(); ++i) {
-      if (done_[i]) continue;
-      if (wait) {
-        done_[i] = workers_[i]->output.pop_wait(bell_);
-      } else if (!workers_[i]->output.try_pop(done_[i])) {
-        complete = false;
-      }
-    }
-    if (!complete) return;
-    write_round();
-    for (size_t i = 0; i < workers_.size(); ++i) {
-      done_[i]->clear();
-      workers_[i]->free_output.push_wait(done_[i], bell_);
-      done_[i] = nullptr;
-    }
+    if (!write_round(wait)) return;
     --in_flight_;
   }
 }
 
-void ShardedSessions::write_round() {
-  if (options_.ordered) {
-    write_ordered();
-  } else {
-    write_by_worker();
-    watch_auth_ordered();
-  }
-}
-
-// Everything in tag order: the bytes (and file events, and detector input) one engine
-// would have written, in its order.
-void ShardedSessions::write_ordered() {
-  std::vector<size_t> next(done_.size(), 0);
-  std::vector<uint32_t> start(done_.size(), 0);
+// The oldest round, merged by tag over the workers' chunks as they come: with
+// --ordered everything (the bytes, file events and detector input one engine would
+// write, in its order); by default each chunk's bytes and file events as soon as it
+// comes (per flow in order, cheapest) and only the login attempts merged, so that the
+// detectors' alerts do not depend on the number of workers. Holds one chunk per
+// worker at a time. Without `wait`, returns false when a chunk it needs has not come
+// yet (and resumes there next time).
+bool ShardedSessions::write_round(bool wait) {
+  const bool ordered = options_.ordered;
+  // Past what this mode does item by item: everything (ordered) or login attempts.
+  auto skip = [&](Head& h) {
+    if (ordered) return;
+    const OutputBatch& b = *h.batch;
+    if (b.auth == 0 || !outputs_.auth) {
+      h.next = b.items.size();
+      return;
+    }
+    while (h.next < b.items.size() &&
+           (b.items[h.next].event < 0 || !b.events[size_t(b.items[h.next].event)].auth)) {
+      ++h.next;
+    }
+  };
   for (;;) {
-    size_t best = done_.size();
-    for (size_t i = 0; i < done_.size(); ++i) {
-      if (next[i] == done_[i]->items.size()) continue;
-      if (best == done_.size() ||
-          done_[i]->items[next[i]].tag < done_[best]->items[next[best]].tag) {
+    // Every worker: an item to look at, or its round's output all seen.
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      Head& h = heads_[i];
+      while (!h.round_done && (!h.batch || h.next == h.batch->items.size())) {
+        if (h.batch) {
+          h.round_done = h.batch->last;
+          h.batch->clear();
+          workers_[i]->free_output.push_wait(h.batch, bell_);
+          h.batch = nullptr;
+          if (h.round_done) break;
+        }
+        OutputBatch* b = nullptr;
+        if (wait) {
+          b = workers_[i]->output.pop_wait(bell_);
+        } else if (!workers_[i]->output.try_pop(b)) {
+          return false;
+        }
+        h = Head{b, 0, 0, false};
+        if (!ordered) write_whole(*b);
+        skip(h);
+      }
+    }
+    size_t best = workers_.size();
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      if (heads_[i].round_done) continue;
+      if (best == workers_.size() || heads_[i].batch->items[heads_[i].next].tag <
+                                         heads_[best].batch->items[heads_[best].next].tag) {
         best = i;
       }
     }
-    if (best == done_.size()) return;
-    OutputBatch& b = *done_[best];
-    const OutputBatch::Item& item = b.items[next[best]++];
-    if (item.end > start[best] && outputs_.out) {
-      outputs_.out->append(b.text.view().substr(start[best], item.end - start[best]));
-      outputs_.out->end_record();
+    if (best == workers_.size()) {
+      for (Head& h : heads_) h.round_done = false;
+      return true;
     }
-    start[best] = item.end;
-    if (item.event < 0) continue;
-    const OutputBatch::Copy& c = b.events[size_t(item.event)];
+    Head& h = heads_[best];
+    OutputBatch& b = *h.batch;
+    const OutputBatch::Item& item = b.items[h.next++];
+    if (ordered) {
+      if (item.end > h.start && outputs_.out) {
+        outputs_.out->append(b.text.view().substr(h.start, item.end - h.start));
+        outputs_.out->end_record();
+      }
+      h.start = item.end;
+    }
+    if (item.event >= 0) {
+      const OutputBatch::Copy& c = b.events[size_t(item.event)];
+      if (ordered && c.to_files) outputs_.files->emit(c.event);
+      if (c.auth) outputs_.auth->watch(c.event);
+    }
+    skip(h);
+  }
+}
+
+// A chunk's bytes and file events at once, in the worker's order.
+void ShardedSessions::write_whole(const OutputBatch& b) {
+  if (outputs_.out && b.text.size()) {
+    outputs_.out->append(b.text.view());
+    outputs_.out->end_record();
+  }
+  if (!outputs_.files) return;
+  for (const auto& c : b.events) {
     if (c.to_files) outputs_.files->emit(c.event);
-    if (c.auth) outputs_.auth->watch(c.event);
-  }
-}
-
-// Each worker's output in turn: per flow in order, cheapest.
-void ShardedSessions::write_by_worker() {
-  for (OutputBatch* b : done_) {
-    if (outputs_.out && b->text.size()) {
-      outputs_.out->append(b->text.view());
-      outputs_.out->end_record();
-    }
-    if (!outputs_.files) continue;
-    for (const auto& c : b->events) {
-      if (c.to_files) outputs_.files->emit(c.event);
-    }
-  }
-}
-
-// The detectors see login attempts in the order one engine emits them, so that their
-// alerts do not depend on the number of workers.
-void ShardedSessions::watch_auth_ordered() {
-  if (!outputs_.auth) return;
-  std::vector<size_t> next(done_.size(), 0);
-  for (;;) {
-    size_t best = done_.size();
-    const OutputBatch::Item* best_item = nullptr;
-    for (size_t i = 0; i < done_.size(); ++i) {
-      auto& items = done_[i]->items;
-      while (next[i] < items.size() &&
-             (items[next[i]].event < 0 || !done_[i]->events[size_t(items[next[i]].event)].auth))
-        ++next[i];
-      if (next[i] == items.size()) continue;
-      if (!best_item || items[next[i]].tag < best_item->tag) {
-        best = i;
-        best_item = &items[next[i]];
-      }
-    }
-    if (!best_item) return;
-    outputs_.auth->watch(done_[best]->events[size_t(best_item->event)].event);
-    ++next[best];
   }
 }
 

@@ -7,12 +7,14 @@
 // batch per round (maybe holding only clock ticks), so round r of every worker covers
 // the same stretch of the capture. Each worker owns a flow table (reassembly,
 // analyzers, events from its own EventPool), renders what it emits (JSON Lines, the
-// text form) into its round's output batch, tagged with where one engine would have
-// emitted it: the position of the packet, or tick, or end of input that caused it, then
-// for flows ended by expiry or at the end, their idle list and last packet.
+// text form) into output batches — one per round, or several chunks of ~1 MiB when a
+// round emits more (memory stays bounded) — each item tagged with where one engine
+// would have emitted it: the position of the packet, or tick, or end of input that
+// caused it, then for flows ended by expiry or at the end, their idle list and last
+// packet.
 //
-// The reader writes the rounds in order: worker by worker, or with --ordered merged by
-// those tags, which gives the bytes one engine writes (with flows still open at the end
+// The reader writes the rounds in order: each chunk as it comes (per flow in order), or
+// with --ordered merged by those tags, which gives the bytes one engine writes (with flows still open at the end
 // of an input flushed by idle order, which one engine also does under --ordered). Login
 // attempts reach the detectors (AuthMonitor) merged by tag in both modes, so alerts do
 // not depend on the number of workers. Global caps (flows, buffered bytes, transcript
@@ -47,7 +49,9 @@ struct ShardedOutputs {
   AuthMonitor* auth = nullptr;  // login detectors; their alerts go to its downstream
 };
 
-// How many workers `workers` (0 = one per core) means on this machine.
+// How many workers `workers` (0 = auto: one per core this process may use, at most
+// kMaxAutoWorkers) means on this machine.
+constexpr uint32_t kMaxAutoWorkers = 16;
 uint32_t resolve_workers(uint32_t workers);
 
 class ShardedSessions final : public PacketConsumer {
@@ -84,10 +88,8 @@ class ShardedSessions final : public PacketConsumer {
   // Writes finished rounds: all of them (waiting for the workers) or, without `wait`,
   // those already complete.
   void drain(bool wait, size_t keep_in_flight = 0);
-  void write_round();
-  void write_ordered();
-  void write_by_worker();
-  void watch_auth_ordered();
+  bool write_round(bool wait);
+  void write_whole(const OutputBatch& b);
   bool round_full(const InputBatch& b, size_t bytes) const;
 
   SessionOptions options_;
@@ -103,7 +105,15 @@ class ShardedSessions final : public PacketConsumer {
   uint64_t pos_ = 0;  // position of the next packet or tick in the capture
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<InputBatch*> current_;  // the round being filled, per worker
-  std::vector<OutputBatch*> done_;    // the oldest round's output, per worker, as it arrives
+  // Per worker, where writing the oldest round stands: its chunk being read and the
+  // next item in it, or the round's output all written.
+  struct Head {
+    OutputBatch* batch = nullptr;
+    size_t next = 0;
+    uint32_t start = 0;  // where item `next`'s bytes begin
+    bool round_done = false;
+  };
+  std::vector<Head> heads_;
   bool round_empty_ = true;
   size_t in_flight_ = 0;
   bool finished_ = false;

@@ -61,10 +61,10 @@ int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
   }
   OutputBuffer out(STDOUT_FILENO);
   int code = kExitOk;
-  std::unique_ptr<StatsJob> job = StatsJob::open(o, capture, out, code);
+  std::unique_ptr<StatsJob> job = StatsJob::open(o, capture, out, stdout, code);
   if (!job) return code;
   code = pump.run(*job);
-  code = job->finish(code, stdout);
+  code = job->finish(code);
   job.reset();
   code = finish_stdout(out, pump, code);
   if (pump.broken_pipe()) return code;  // the reader went away: stop quietly

@@ -26,10 +26,10 @@ std::string default_stats_sqlite_path(const CaptureOptions& c) {
 }
 
 std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& capture,
-                                         OutputBuffer& out, int& code) {
+                                         OutputBuffer& out, FILE* report, int& code) {
   const bool live = !capture.interface.empty();
   if (live && !o.json) o.report_each_bucket = true;
-  std::unique_ptr<StatsJob> job(new StatsJob(std::move(o), out));
+  std::unique_ptr<StatsJob> job(new StatsJob(std::move(o), out, report));
   const StatsOptions& opt = job->options_;
   std::string error;
   if (!opt.home.empty()) {
@@ -82,7 +82,7 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
   job->outputs_.events = job->jsonl_.get();
   job->outputs_.lines = opt.per_packet ? &out : nullptr;
   job->outputs_.store = job->store_.get();
-  job->outputs_.report = stdout;
+  job->outputs_.report = report;
   job->engine_ =
       std::make_unique<StatsEngine>(job->options_, job->home_, job->geoip_, job->outputs_);
   return job;
@@ -90,7 +90,7 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
 
 StatsJob::~StatsJob() = default;
 
-int StatsJob::finish(int code, FILE* report) {
+int StatsJob::finish(int code) {
   try {
     engine_->finish();
   } catch (const std::runtime_error& e) {
@@ -100,8 +100,8 @@ int StatsJob::finish(int code, FILE* report) {
   jsonl_.reset();
   if (!options_.json) {
     out_.flush();
-    engine_->print_report(report);
-    std::fflush(report);
+    engine_->print_report(report_);
+    std::fflush(report_);
   }
   engine_.reset();
   store_.reset();

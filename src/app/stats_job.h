@@ -22,24 +22,26 @@ namespace netsift {
 class StatsJob final : public PacketConsumer {
  public:
   // Home networks, GeoIP databases and the SQLite store; nullptr with `code` set
-  // (usage or error) after saying why on stderr.
+  // (usage or error) after saying why on stderr. JSON events and per-packet lines go to
+  // `out`, text reports to `report`.
   static std::unique_ptr<StatsJob> open(StatsOptions o, const CaptureOptions& capture,
-                                        OutputBuffer& out, int& code);
+                                        OutputBuffer& out, FILE* report, int& code);
   ~StatsJob() override;
 
   void on_packet(const PacketView& v, uint64_t) override { engine_->on_packet(v); }
   void on_idle(TimestampNs wall_now) override { engine_->on_idle(wall_now); }
 
-  // Ends the open flows and buckets, writes the text report (text mode) to `report`
-  // after what `out` holds, closes the store. Returns `code`, or kExitError when the
-  // store failed.
-  int finish(int code, FILE* report);
+  // Ends the open flows and buckets, writes the text report (text mode) after what
+  // `out` holds, closes the store. Returns `code`, or kExitError when the store failed.
+  int finish(int code);
 
  private:
-  StatsJob(StatsOptions o, OutputBuffer& out) : options_(std::move(o)), out_(out) {}
+  StatsJob(StatsOptions o, OutputBuffer& out, FILE* report)
+      : options_(std::move(o)), out_(out), report_(report) {}
 
   StatsOptions options_;
   OutputBuffer& out_;
+  FILE* report_;
   HomeNetworks home_;
   GeoIp geoip_;
   std::unique_ptr<StatsStore> store_;

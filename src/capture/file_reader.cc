@@ -14,7 +14,7 @@
 namespace netsift {
 namespace {
 
-constexpr size_t kReadChunk = 1u << 20;
+constexpr size_t kReadChunk = 256u << 10;
 // Regular files are read through a sliding memory map of this size: the kernel then
 // copies nothing, and only the window counts towards RSS, whatever the file size.
 constexpr size_t kMapWindow = 32u << 20;
@@ -120,8 +120,7 @@ bool FileReader::open() {
     posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
   if (!mapped_) {
-    buf_.resize(2 * kReadChunk);
-    data_ = buf_.data();
+    grow_buffer(2 * kReadChunk);
     // Compressed? The bytes already read become the inflater's first input.
     if (fill(2) && data_[pos_] == 0x1f && data_[pos_ + 1] == 0x8b) {
       gz_ = std::make_unique<Gunzip>();
@@ -154,14 +153,14 @@ bool FileReader::fill(size_t n) {
   if (n > kMaxRecord + 64) return false;
   if (mapped_) return remap(n);
   if (pos_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
     end_ -= pos_;
     pos_ = 0;
   }
-  if (buf_.size() < n) buf_.resize(std::max(n, buf_.size() * 2));
+  if (buf_size_ < n) grow_buffer(std::max(n, buf_size_ * 2));
   while (end_ < n && !eof_) {
-    size_t want = std::min(buf_.size() - end_, std::max(kReadChunk, n - end_));
-    ssize_t got = read_some(buf_.data() + end_, want);
+    size_t want = std::min(buf_size_ - end_, std::max(kReadChunk, n - end_));
+    ssize_t got = read_some(buf_.get() + end_, want);
     if (got < 0) {
       if (errno == EINTR) continue;
       eof_ = true;
@@ -173,8 +172,17 @@ bool FileReader::fill(size_t n) {
     }
     end_ += size_t(got);
   }
-  data_ = buf_.data();
   return end_ - pos_ >= n;
+}
+
+void FileReader::grow_buffer(size_t n) {
+  // Not zero-filled: read() writes every byte before it is used (a vector's resize()
+  // cleared 2 MiB at every start, 4 % of the instructions of a 20,000-packet run).
+  std::unique_ptr<uint8_t[]> bigger(new uint8_t[n]);
+  if (end_) std::memcpy(bigger.get(), buf_.get(), end_);  // fill() moved the data to 0
+  buf_ = std::move(bigger);
+  buf_size_ = n;
+  data_ = buf_.get();
 }
 
 ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
@@ -347,7 +355,8 @@ PacketSource::Status FileReader::next(RawPacket& out) {
 
 PacketSource::Status FileReader::next_pcap(RawPacket& out) {
   const size_t header_len = kuznetsov_ ? 24 : 16;
-  if (!fill(header_len)) {
+  // fill() is a call; checking here first saves it for all but one record per block.
+  if (end_ - pos_ < header_len && !fill(header_len)) {
     if (end_ == pos_) return Status::End;
     return fail(
         fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_, header_len),
@@ -360,7 +369,7 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
     return fail(fmt::format("corrupt packet record (captured length {} is implausible)", caplen),
                 file_offset_);
   }
-  if (!fill(header_len + caplen)) {
+  if (end_ - pos_ < header_len + caplen && !fill(header_len + caplen)) {
     return fail(fmt::format("truncated packet record (captured length {}, only {} bytes left)",
                             caplen, end_ - pos_ - header_len),
                 file_offset_);

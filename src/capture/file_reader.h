@@ -53,6 +53,8 @@ class FileReader final : public PacketSource {
   // read(2), or inflated bytes for gzip input; 0 at the end (or on corrupt gzip data).
   ssize_t read_some(uint8_t* dst, size_t n);
   bool remap(size_t n);
+  // Replaces buf_ by one of n bytes, keeping [0, end_).
+  void grow_buffer(size_t n);
   Status fail(const std::string& what, uint64_t at);
   Status next_pcap(RawPacket& out);
   Status next_pcapng(RawPacket& out);
@@ -79,7 +81,8 @@ class FileReader final : public PacketSource {
   void* map_ = nullptr;
   size_t map_len_ = 0;
   uint64_t map_offset_ = 0;  // file offset of map_
-  std::vector<uint8_t> buf_;
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t buf_size_ = 0;
   const uint8_t* data_ = nullptr;
   size_t pos_ = 0;            // start of unconsumed data in data_
   size_t end_ = 0;            // end of valid data in data_

@@ -22,6 +22,8 @@ void reset(PacketView& view) {
   auto* to = reinterpret_cast<unsigned char*>(&view);
   const auto* from = reinterpret_cast<const unsigned char*>(&kBlank);
 #ifdef __SSE2__
+  // Unrolled: as a loop the counter, compare and branch were half of its instructions.
+#pragma GCC unroll 32
   for (size_t i = 0; i < kWords; ++i) {
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + 16 * i));
     __asm__("" : "+x"(v));  // keeps GCC from turning the loop back into `rep movsq`

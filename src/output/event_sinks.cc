@@ -37,11 +37,22 @@ class JsonlSink final : public EventSink {
   TextBuffer line_;
 };
 
+// Numbers as the JSON Lines sink prints them (write_json_double: exact microseconds).
+class PrettyWriter : public rapidjson::PrettyWriter<JsonStream> {
+ public:
+  using rapidjson::PrettyWriter<JsonStream>::PrettyWriter;
+  bool Double(double d) {
+    if (rapidjson::internal::Double(d).IsNanOrInf()) return Null();
+    char text[32];
+    return RawValue(text, size_t(write_json_double(d, text) - text), rapidjson::kNumberType);
+  }
+};
+
 class PrettyJsonSink final : public EventSink {
  public:
   explicit PrettyJsonSink(OutputBuffer& out) : out_(out), stream_(out) {}
   void emit(const Event& e) override {
-    rapidjson::PrettyWriter<JsonStream> w(stream_);
+    PrettyWriter w(stream_);
     w.SetIndent(' ', 2);
     w.SetMaxDecimalPlaces(6);
     e.doc().Accept(w);

@@ -41,6 +41,12 @@ class TextBuffer {
   size_t size_ = 0, cap_ = 0;
 };
 
+// Writes `d` as rapidjson::Writer with six decimal places does (at most 32 characters;
+// the end returned), except that a whole number of microseconds is exact: Grisu2 then
+// the cut at six places printed about 1 in 1,700 such values one microsecond low
+// (16.839283 as 16.839282). NaN and infinities are the caller's business.
+char* write_json_double(double d, char* p);
+
 // Appends `value` as JSON to `out`.
 void append_json(const rapidjson::Value& value, TextBuffer& out);
 

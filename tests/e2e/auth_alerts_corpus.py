@@ -83,7 +83,9 @@ def main():
     with_auth = 0
     for cap in sorted(set(caps)):
         name = os.path.splitext(os.path.basename(cap))[0]
-        p = subprocess.run([a.bin, "sessions", "-r", cap, "--json", "--data-level", "0"],
+        # --ordered: login attempts in the order the detectors see them (one engine's),
+        # whatever the number of workers, so that the rules replayed here see it too.
+        p = subprocess.run([a.bin, "sessions", "-r", cap, "--json", "--data-level", "0", "--ordered"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
         auths, alerts = [], []
         for line in p.stdout.splitlines():

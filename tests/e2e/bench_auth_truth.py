@@ -45,6 +45,17 @@ def netsift_counts(binary, pcap):
     return counts, alerts
 
 
+# make-bench-pcap.sh reads Redis's AUTH count with `redis-cli -a ... INFO commandstats`
+# after tcpdump has stopped: that one AUTH (user `default`, success) is in the server's
+# count, so in the truth, but not in the capture. An independent count agrees: tshark
+# finds 161 AUTH commands in bench-1000m.pcap's port-6379 traffic where the truth says
+# 162. A truth file that already leaves it out says so with "redis_info_auth_excluded".
+def uncaptured(truth, proto):
+    if proto == "redis" and not truth.get("redis_info_auth_excluded"):
+        return {("default", "success"): 1}
+    return {}
+
+
 def compare(truth, counts, protocols):
     """Returns {protocol: [difference lines]} (empty list = exact match)."""
     report = {}
@@ -54,6 +65,8 @@ def compare(truth, counts, protocols):
         for result in ("success", "failure"):
             for user, n in truth["logins"][proto][result].items():
                 want[(user, result)] = n
+        for key, n in uncaptured(truth, proto).items():
+            want[key] -= n
         got = collections.Counter({(u, r): n for (s, u, r), n in counts.items() if s == service})
         diffs = []
         for key in sorted(set(want) | set(got), key=lambda k: (str(k[0]), k[1])):
@@ -83,12 +96,9 @@ def main():
         print("%-10s %-8s truth %d attempts, netsift %d" % (proto, state, want, got))
         for d in diffs:
             print("    " + d)
-        if proto == "redis" and diffs == ["default success: truth %d, netsift %d" % (
-                truth["logins"]["redis"]["success"].get("default", 0),
-                truth["logins"]["redis"]["success"].get("default", 0) - 1)]:
-            # make-bench-pcap.sh reads Redis's AUTH count with `redis-cli -a ... INFO
-            # commandstats` after tcpdump has stopped: that AUTH is counted, not captured.
-            print("    (the truth counts the AUTH of its own INFO call made after the capture)")
+        for (user, result), n in uncaptured(truth, proto).items():
+            print("    (truth less %d %s %s: the AUTH of its own INFO call, made after the "
+                  "capture)" % (n, user, result))
     known = {SERVICE.get(p, p) for p in truth["logins"]}
     for (service, user, result), n in sorted(counts.items(), key=str):
         if service not in known:

@@ -132,6 +132,26 @@ while not (line := f.readline()).startswith(b"L1 "):
 assert line.startswith(b"L1 OK"), line
 s.sendall(b"L2 LOGOUT\r\n")
 s.close()
+# Clients that do not wait: POP3 USER/PASS pairs pipelined (RFC 2449 PIPELINING), and
+# two IMAP LOGINs in flight at once; each attempt gets its own answer.
+def talk(port, data, done):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.recv(4096)
+    s.sendall(data)
+    got = b""
+    while done not in got:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    return got
+got = talk(pop, b"USER carol\r\nPASS bad-pipe\r\nUSER carol\r\nPASS Mail-Good1\r\nQUIT\r\n",
+           b"Logging out")
+assert got.count(b"+OK") >= 3, got
+got = talk(imap, b"P1 LOGIN carol bad-pipe\r\nP2 LOGIN carol Mail-Good1\r\nP3 LOGOUT\r\n",
+           b"P3 OK")
+assert b"P2 OK" in got, got
 PY
 done
 sleep 1
@@ -148,11 +168,13 @@ auth = [e for e in events if e["event"] == "auth"]
 fail = 0
 C, D, G1, G2 = "carol", "dave", "Mail-Good1", 'Mail "Two" 2'
 want = {
-    "pop3": [(C, "CRAM-MD5", None, "success"), (C, "PLAIN", G1, "success"),
+    "pop3": [(C, "USER", "bad-pipe", "failure"), (C, "USER", G1, "success"),
+             (C, "CRAM-MD5", None, "success"), (C, "PLAIN", G1, "success"),
              (C, "LOGIN", "bad-login", "failure"), (C, "APOP", None, "success"),
              (C, "USER", "bad-user-pass", "failure"), (C, "USER", G1, "success"),
              (C, "APOP", None, "failure")],
-    "imap": [(C, "CRAM-MD5", None, "success"), (C, "PLAIN", G1, "success"),
+    "imap": [(C, "LOGIN", "bad-pipe", "failure"), (C, "LOGIN", G1, "success"),
+             (C, "CRAM-MD5", None, "success"), (C, "PLAIN", G1, "success"),
              (C, "LOGIN", "bad-login", "failure"), (C, "LOGIN", "bad-imap", "failure"),
              (C, "LOGIN", G1, "success"), (D, "LOGIN", G2, "success"),
              (D, "LOGIN", G2, "success")],
@@ -174,9 +196,10 @@ if stray:
 conns = collections.defaultdict(list)
 for e in auth:
     conns[(e["dst_port"], e["src_port"])].append((e.get("password"), e["result"]))
-for pair in ([("bad-user-pass", "failure"), (G1, "success")],
-             [("bad-imap", "failure"), (G1, "success")]):
-    if sum(v == pair for v in conns.values()) != 2:
+for pair, n in (([("bad-user-pass", "failure"), (G1, "success")], 2),
+                ([("bad-imap", "failure"), (G1, "success")], 2),
+                ([("bad-pipe", "failure"), (G1, "success")], 4)):  # POP3 and IMAP
+    if sum(v == pair for v in conns.values()) != n:
         fail += 1
         print(f"FAIL {pair} not seen on one connection per port: {dict(conns)}")
 # Every CRAM-MD5 and APOP hash line cracks to the password the client used.

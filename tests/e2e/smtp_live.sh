@@ -55,6 +55,22 @@ s.user, s.password = "bob", "Smtp-Good2"
 code, _ = s.auth("LOGIN", s.auth_login)   # with the user as initial response
 assert code == 235, code
 s.quit()
+# A client that does not wait: two AUTH PLAIN with initial responses pipelined; each
+# gets the reply at its place in the queue.
+import base64, socket
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.recv(4096)
+plain = lambda pw: base64.b64encode(b"\0alice@e2e.test\0" + pw).decode()
+s.sendall(("EHLO pipe.e2e.test\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nQUIT\r\n"
+           % (plain(b"bad-pipe"), plain(b"Smtp-Good1"))).encode())
+got = b""
+while b"221" not in got:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+s.close()
+assert b"535" in got and b"235" in got, got
 PY
 done
 sleep 1
@@ -75,10 +91,11 @@ want = sorted([
     (B, "CRAM-MD5", None, "success"), (B, "CRAM-MD5", None, "failure"),
     (A, "CRAM-MD5", None, "failure"), (A, "PLAIN", "bad-all", "failure"),
     (A, "LOGIN", "bad-all", "failure"), (A, "CRAM-MD5", None, "success"),
-    (B, "LOGIN", "Smtp-Good2", "success")], key=repr)
+    (B, "LOGIN", "Smtp-Good2", "success"),
+    (A, "PLAIN", "bad-pipe", "failure"), (A, "PLAIN", "Smtp-Good1", "success")], key=repr)
 # The server's own log: one line per attempt it judged (PLAIN/LOGIN/CRAM-MD5).
 server = collections.Counter(l.split("\t")[0] for l in open(sys.argv[2]))
-if server != {"OK": 8, "FAIL": 10}:
+if server != {"OK": 10, "FAIL": 12}:
     fail += 1
     print(f"FAIL server log {server}")
 for port in (25, 2525):
@@ -94,14 +111,15 @@ for port in (25, 2525):
             conns[e["src_port"]].append((e["mechanism"], e["result"]))
     seq = [("CRAM-MD5", "failure"), ("PLAIN", "failure"), ("LOGIN", "failure"),
            ("CRAM-MD5", "success")]
-    if seq not in conns.values():
+    if seq not in conns.values() or [("PLAIN", "failure"), ("PLAIN", "success")] not in conns.values():
         fail += 1
         print(f"FAIL port {port}: attempts per connection {dict(conns)}")
         continue
     smtp = [e for e in events if e["event"] == "smtp" and e["dst_port"] == port]
     sent = sorted((e["auth_attempts"], e["messages"], e["rcpt_to_count"]) for e in smtp)
-    # swaks: good logins send one message; smtplib: 4 attempts then 2 recipients; LOGIN-IR.
-    if sent != [(1, 0, 0), (1, 0, 0), (1, 0, 0), (1, 1, 1), (1, 1, 1), (4, 1, 2)]:
+    # swaks: good logins send one message; smtplib: 4 attempts then 2 recipients; LOGIN-IR;
+    # the pipelined pair.
+    if sent != [(1, 0, 0), (1, 0, 0), (1, 0, 0), (1, 1, 1), (1, 1, 1), (2, 0, 0), (4, 1, 2)]:
         fail += 1
         print(f"FAIL port {port}: smtp sessions {sent}")
         continue

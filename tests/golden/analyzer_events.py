@@ -23,7 +23,9 @@ def run_case(binary, root, case):
     capture = os.path.join(root, case["capture"])
     if not os.path.exists(capture):
         return None, f"capture {case['capture']} not present"
-    cmd = [binary, "sessions", "--json", "--no-progress", "-r", capture] + case.get("args", [])
+    # The reviewed events are one engine's, in its order (other worker counts give the
+    # same events, golden.workers_*, with other flows' events interleaved differently).
+    cmd = [binary, "sessions", "--json", "--no-progress", "--workers", "1", "-r", capture] + case.get("args", [])
     p = subprocess.run(cmd, capture_output=True, timeout=120)
     if p.returncode != 0:
         return None, f"exit {p.returncode}: {p.stderr.decode(errors='replace')[-300:]}"

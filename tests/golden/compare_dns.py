@@ -73,7 +73,9 @@ def tshark_messages(path):
 
 
 def netsift_messages(binary, path):
-    p = subprocess.run([binary, "sessions", "-r", path, "--json", "--no-progress"],
+    # --ordered: messages in capture order whatever the number of workers, so repeated
+    # (id, name) pairs pair up with tshark's in turn.
+    p = subprocess.run([binary, "sessions", "-r", path, "--json", "--ordered", "--no-progress"],
                        capture_output=True, text=True, errors="replace")
     msgs = []
     for line in p.stdout.splitlines():

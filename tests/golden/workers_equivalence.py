@@ -11,8 +11,10 @@ Runs the captures in parallel; exits 1 listing every difference."""
 import argparse
 import concurrent.futures
 import os
+import struct
 import subprocess
 import sys
+import tempfile
 
 EXTS = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz")
 
@@ -27,6 +29,28 @@ def captures(paths, exclude):
                         yield full
         else:
             yield p
+
+
+def many_flows_pcap(path, flows):
+    """`flows` TCP handshakes (SYN, SYN-ACK) left open, from distinct clients: at the end
+    of input each worker ends thousands of flows in one round, more than one output
+    chunk holds (~1 MiB / 4096 events), so the chunked hand-over and merge are tested."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i in range(flows):
+            client = bytes([10, 1 + (i >> 16) & 255, (i >> 8) & 255, i & 255])
+            server = bytes([192, 0, 2, 1 + i % 7])
+            sport = 1024 + i % 50000
+            for k, (src, dst, sp, dp, flags) in enumerate(((client, server, sport, 80, 0x02),
+                                                            (server, client, 80, sport, 0x12))):
+                ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, i & 0xFFFF, 0, 64, 6, 0, src, dst)
+                tcp = struct.pack("!HHIIBBHHH", sp, dp, 1000 + i, 0 if k == 0 else 1001 + i,
+                                  0x50, flags, 1024, 0, 0)
+                frame = b"\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01\x08\x00" + ip + tcp
+                usec = i * 100 + k * 10
+                f.write(struct.pack("<IIII", 1700000000 + usec // 1000000, usec % 1000000,
+                                    len(frame), len(frame)))
+                f.write(frame)
 
 
 def run(binary, path, workers, extra):
@@ -76,10 +100,16 @@ def main():
     ap.add_argument("--workers", default="2,3,4")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--exclude", action="append", default=[])
+    ap.add_argument("--many-flows", type=int, default=0,
+                    help="also check a generated capture of this many open TCP flows")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     files = list(captures(args.paths, args.exclude))
+    tmp = tempfile.TemporaryDirectory(prefix="netsift-workers-")
+    if args.many_flows:
+        files.append(os.path.join(tmp.name, "many-flows.pcap"))
+        many_flows_pcap(files[-1], args.many_flows)
     if not files:
         print("no captures found", file=sys.stderr)
         return 1

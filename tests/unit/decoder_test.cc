@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 #include "core/ip_address.h"
 #include "packet_builder.h"
@@ -83,6 +84,38 @@ TEST(Decoder, BadIpv4ChecksumIsFlaggedNotDropped) {
   EXPECT_TRUE(has_problem(d.view, Problem::Ipv4BadChecksum));
   EXPECT_EQ(d.view.l4, L4::Tcp);
   EXPECT_EQ(d.view.payload_len, 1u);
+}
+
+// The header checksum is summed in 32-bit words as they lie in memory: it must agree
+// with RFC 1071's big-endian 16-bit sum for every header length (options included),
+// and a flip of any single bit must be caught.
+TEST(Decoder, Ipv4HeaderChecksumEveryLengthAndEveryBitFlip) {
+  std::mt19937 rng(11);
+  for (uint32_t words = 5; words <= 15; ++words) {
+    for (int round = 0; round < 20; ++round) {
+      Bytes b = test::ethernet(0x0800);
+      Bytes ip(words * 4);
+      for (auto& x : ip) x = uint8_t(rng());
+      ip[0] = uint8_t(0x40 | words);
+      ip[2] = 0;
+      ip[3] = uint8_t(words * 4 + 8);  // total length: the header and 8 bytes
+      ip[6] = ip[7] = 0;               // not a fragment
+      ip[9] = 17;
+      for (size_t i = 20; i < ip.size(); ++i) ip[i] = 1;  // options: no-operation
+      ip[10] = ip[11] = 0;
+      uint32_t sum = 0;
+      for (size_t i = 0; i < ip.size(); i += 2) sum += uint32_t(ip[i] << 8 | ip[i + 1]);
+      while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+      ip[10] = uint8_t(~sum >> 8);
+      ip[11] = uint8_t(~sum);
+      test::append(b, ip);
+      test::append(b, Bytes(8, 0));
+      ASSERT_EQ(decode(b)->view.ip_checksum, ChecksumStatus::Good) << words;
+      size_t bit = 8 + rng() % (ip.size() * 8 - 8);  // not version and length
+      b[14 + bit / 8] ^= uint8_t(1u << (bit % 8));
+      EXPECT_EQ(decode(b)->view.ip_checksum, ChecksumStatus::Bad) << words << " bit " << bit;
+    }
+  }
 }
 
 TEST(Decoder, TcpChecksumVerifiedOnRequest) {

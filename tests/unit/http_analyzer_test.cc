@@ -282,6 +282,23 @@ TEST(HttpAnalyzer, OverLongHeaderLineIsHeaderTooLong) {
   EXPECT_EQ(all.find("http.parse_error"), std::string::npos) << all;
 }
 
+// The same on the response side, where libhtp words its error differently.
+TEST(HttpAnalyzer, OverLongResponseHeaderLineIsHeaderTooLong) {
+  std::vector<Turn> turns = {
+      {C, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"},
+      {S, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(40000, 'b') +
+              "\r\nContent-Length: 0\r\n\r\n"}};
+  test::EventLog log = test::play(kSpecs, test::test_flow(80), turns, [](size_t, size_t size) {
+    std::vector<size_t> at;
+    for (size_t i = 1400; i < size; i += 1400) at.push_back(i);
+    return at;
+  });
+  std::string all;
+  for (const auto& l : log.lines) all += l + "\n";
+  EXPECT_NE(all.find("http.header_too_long"), std::string::npos) << all;
+  EXPECT_EQ(all.find("http.parse_error"), std::string::npos) << all;
+}
+
 TEST(HttpAnalyzer, ChunkedGzipDecodedAndHashed) {
   std::string plain(3000, 'x');
   plain += "end";

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include "core/base64.h"
@@ -455,7 +456,15 @@ bool read_name(ByteView msg, size_t& pos, std::string& out) {
   out.clear();
   bool ok = walk_name(msg, pos, [&](ByteView label) {
     if (!out.empty()) out += '.';
-    for (uint8_t c : label) append_label_char(out, c, true);
+    // Most labels need no escape: appended whole.
+    bool plain = std::all_of(label.begin(), label.end(), [](uint8_t c) {
+      return c > 0x20 && c < 0x7f && c != '.' && c != '\\';
+    });
+    if (plain) {
+      out.append(reinterpret_cast<const char*>(label.data()), label.size());
+    } else {
+      for (uint8_t c : label) append_label_char(out, c, true);
+    }
     return true;
   });
   if (!ok) return false;

@@ -34,7 +34,7 @@ struct Body::Decoder {
   std::array<uint8_t, 2> head{};
   size_t head_len = 0;
   bool ended = false;
-  std::array<uint8_t, kOutChunk> out{};
+  std::array<uint8_t, kOutChunk> out;  // not zeroed: only what zlib or brotli wrote is read
 
   explicit Decoder(Kind k) : kind(k) {
     if (kind == Kind::Gzip) {

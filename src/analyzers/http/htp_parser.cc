@@ -274,6 +274,7 @@ struct HtpParser::Impl {
     Impl& self = of(tx);
     self.txn(tx);
     self.in_message[1] = true;
+    self.headers_done[1] = false;
     return HTP_OK;
   }
   static int on_response_line(htp_tx_t* tx) {
@@ -314,6 +315,9 @@ struct HtpParser::Impl {
       unhide_byteranges(t.resp_header_block);
     }
     t.flags |= translate_flags(tx->flags);
+    // Body bytes are not header lines: feed() stops looking at them line by line (a 1xx
+    // block is followed by the final one, which prepare_headers still has to see).
+    if (t.status_number < 100 || t.status_number >= 200) self.headers_done[1] = true;
     self.body_tx[1] = tx;
     if (tx->response_transfer_coding == HTP_CODING_IDENTITY) {
       self.body_left[1] =
@@ -498,12 +502,16 @@ struct HtpParser::Impl {
         return {Status::Tunnel, data.size()};
       case HTP_STREAM_ERROR: {
         // Its reason is only in the log (level ERROR: the messages that end parsing).
-        // "Request/Response buffer over the limit": a line longer than the hard field
-        // limit, which libhtp cannot buffer.
+        // A line longer than the hard field limit, which libhtp cannot buffer. libhtp
+        // 0.5.42 words it differently per side: "Request buffer over the limit: ..." and
+        // "Response the buffer limit: ...".
         const htp_log_t* log = htp_connp_get_last_error(connp);
-        if (log != nullptr && log->msg != nullptr &&
-            std::string_view(log->msg).find("buffer over the limit") != std::string_view::npos)
-          return {Status::LineTooLong, data.size()};
+        if (log != nullptr && log->msg != nullptr) {
+          std::string_view msg(log->msg);
+          if (msg.find("buffer over the limit") != std::string_view::npos ||
+              msg.find("the buffer limit") != std::string_view::npos)
+            return {Status::LineTooLong, data.size()};
+        }
         return {Status::Error, data.size()};
       }
       default:

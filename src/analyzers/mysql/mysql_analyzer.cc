@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -187,6 +188,8 @@ class MysqlAnalyzer final : public Analyzer {
   Compression compression_ = Compression::None;
   std::array<uint64_t, 2> frame_skip_{};  // bytes of an oversized frame still to pass
   std::vector<uint8_t> inflated_;
+  // One zstd context per connection: ZSTD_decompress would allocate one per frame.
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> zstd_{nullptr, ZSTD_freeDCtx};
   bool secret_seen_ = false;  // take_response ran while reading the current frame
 };
 
@@ -243,8 +246,11 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
       inflated_.resize(ulen);
       bool good;
       if (compression_ == Compression::Zstd) {
-        size_t got = ZSTD_decompress(inflated_.data(), ulen, frame.data(), clen);
-        good = !ZSTD_isError(got) && got == ulen;
+        if (!zstd_) zstd_.reset(ZSTD_createDCtx());
+        size_t got =
+            zstd_ ? ZSTD_decompressDCtx(zstd_.get(), inflated_.data(), ulen, frame.data(), clen)
+                  : 0;
+        good = zstd_ && !ZSTD_isError(got) && got == ulen;
       } else {
         uLongf got = ulen;
         good = ::uncompress(inflated_.data(), &got, frame.data(), clen) == Z_OK && got == ulen;

@@ -12,17 +12,27 @@ BUILTIN = {
               (0, b"AUTH LOGIN\r\n"), (1, b"334 VXNlcm5hbWU6\r\n"), (0, b"dGlt\r\n"),
               (1, b"334 UGFzc3dvcmQ6\r\n"), (0, b"cHc=\r\n"), (1, b"235 ok\r\n"),
               (0, b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
-              (1, b"250 ok\r\n250 ok\r\n354 go\r\n"), (0, b"x\r\n.\r\n")]],
+              (1, b"250 ok\r\n250 ok\r\n354 go\r\n"), (0, b"x\r\n.\r\n")],
+             # pipelined AUTHs with initial responses
+             [(1, b"220 mx\r\n"), (0, b"AUTH PLAIN AGEAYg==\r\nAUTH PLAIN AGMAZA==\r\n"),
+              (1, b"535 no\r\n235 ok\r\n")]],
     "ftp": [[(1, b"220 (vsFTPd 3.0.3)\r\n"), (0, b"USER bob\r\n"), (1, b"331 pw\r\n"),
              (0, b"PASS x\r\n"), (1, b"230-hi\r\n230 ok\r\n"), (0, b"AUTH TLS\r\n"),
-             (1, b"234 go\r\n")]],
+             (1, b"234 go\r\n")],
+            # pipelined USER/PASS pairs and ACCT
+            [(1, b"220 x\r\n"), (0, b"USER a\r\nPASS b\r\nUSER c\r\nPASS d\r\nACCT e\r\n"),
+             (1, b"331 p\r\n530 no\r\n331 p\r\n332 acct\r\n230 ok\r\n")]],
     "pop3": [[(1, b"+OK ready <1.2@x>\r\n"), (0, b"CAPA\r\n"), (1, b"+OK\r\nUSER\r\n.\r\n"),
               (0, b"APOP u c4c9334bac560ecc979e58001b3e22fb\r\n"), (1, b"-ERR no\r\n"),
-              (0, b"AUTH PLAIN\r\n"), (1, b"+ \r\n"), (0, b"AHUAcA==\r\n"), (1, b"+OK\r\n")]],
+              (0, b"AUTH PLAIN\r\n"), (1, b"+ \r\n"), (0, b"AHUAcA==\r\n"), (1, b"+OK\r\n")],
+             [(1, b"+OK ready\r\n"), (0, b"USER a\r\nPASS b\r\nUSER c\r\nPASS d\r\n"),
+              (1, b"+OK\r\n-ERR no\r\n+OK\r\n+OK in\r\n")]],
     "imap": [[(1, b"* OK [CAPABILITY IMAP4rev1] ready\r\n"), (0, b"a1 LOGIN {3}\r\n"),
               (1, b"+ go\r\n"), (0, b"bob \"p\\\"w\"\r\n"), (1, b"a1 NO fail\r\n"),
               (0, b"a2 AUTHENTICATE PLAIN\r\n"), (1, b"+ \r\n"), (0, b"AHUAcA==\r\n"),
-              (1, b"* 1 FETCH (BODY[] {5}\r\nhello)\r\na2 OK\r\n")]],
+              (1, b"* 1 FETCH (BODY[] {5}\r\nhello)\r\na2 OK\r\n")],
+             [(1, b"* OK ready\r\n"), (0, b"a1 LOGIN a b\r\na2 LOGIN c d\r\n"),
+              (1, b"a2 NO x\r\na1 OK y\r\n")]],
 }
 
 

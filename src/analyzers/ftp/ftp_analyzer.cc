@@ -1,11 +1,11 @@
 #include "analyzers/ftp/ftp_analyzer.h"
 
 #include <array>
-#include <deque>
 #include <optional>
 #include <string>
 
 #include "analyzers/auth_event.h"
+#include "analyzers/textproto/attempt_log.h"
 #include "analyzers/textproto/command_queue.h"
 #include "analyzers/textproto/line_reader.h"
 #include "analyzers/textproto/probe.h"
@@ -164,11 +164,6 @@ class FtpAnalyzer final : public Analyzer {
     bool resolved = false;
   };
 
-  Attempt* find(uint64_t id) {
-    if (id < first_id_ || id - first_id_ >= attempts_.size()) return nullptr;
-    return &attempts_[size_t(id - first_id_)];
-  }
-
   // The attempt a PASS or ACCT belongs to: the latest, while it still waits for one.
   Attempt& current_for_pass() {
     if (attempts_.empty() || attempts_.back().resolved || attempts_.back().pass_sent) {
@@ -180,17 +175,6 @@ class FtpAnalyzer final : public Analyzer {
       attempts_.push_back(std::move(a));
     }
     return attempts_.back();
-  }
-
-  // Drops answered attempts from the front, and abandoned ones: nothing pending and a
-  // newer one begun (331 and no PASS, or 332 and no ACCT: no outcome to report).
-  void prune() {
-    while (!attempts_.empty()) {
-      const Attempt& a = attempts_.front();
-      if (a.pending || (!a.resolved && attempts_.size() == 1)) break;
-      attempts_.pop_front();
-      ++first_id_;
-    }
   }
 
   bool command(std::string_view line, EventSink& out) {
@@ -232,14 +216,14 @@ class FtpAnalyzer final : public Analyzer {
       p.cmd = Cmd::Rein;
     }
     if (attempt) {
-      p.attempt = first_id_ + (attempts_.size() - 1);
+      p.attempt = attempts_.newest_id();
       ++attempt->pending;
     }
     if (!pending_.push(p)) {
       context_.anomaly(kTooManyPending, out);
       return false;
     }
-    prune();
+    attempts_.prune();
     return true;
   }
 
@@ -249,8 +233,9 @@ class FtpAnalyzer final : public Analyzer {
     Pending p = pending_.front();
     pending_.pop();
     unsigned cls = r.code / 100;
-    Attempt* a =
-        p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Acct ? find(p.attempt) : nullptr;
+    Attempt* a = p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Acct
+                     ? attempts_.find(p.attempt)
+                     : nullptr;
     if (a) --a->pending;
     switch (p.cmd) {
       case Cmd::User:
@@ -299,7 +284,7 @@ class FtpAnalyzer final : public Analyzer {
       case Cmd::Other:
         break;
     }
-    prune();
+    attempts_.prune();
   }
 
   void emit(Attempt& attempt, AuthResult result, std::string reason, EventSink& out) {
@@ -325,8 +310,7 @@ class FtpAnalyzer final : public Analyzer {
   tp::CommandQueue<Pending, 128> pending_;
   // Attempts not yet answered, oldest first; bounded by the pending queue (each holds a
   // pending command) plus the latest.
-  std::deque<Attempt> attempts_;
-  uint64_t first_id_ = 0;  // sequence number of attempts_.front()
+  textproto::AttemptLog<Attempt> attempts_;
   std::string last_user_;
   bool logged_in_ = false;
   bool tls_ = false;

@@ -1,11 +1,11 @@
 #include "analyzers/pop3/pop3_analyzer.h"
 
 #include <array>
-#include <deque>
 #include <optional>
 #include <string>
 
 #include "analyzers/auth_event.h"
+#include "analyzers/textproto/attempt_log.h"
 #include "analyzers/textproto/command_queue.h"
 #include "analyzers/textproto/line_reader.h"
 #include "analyzers/textproto/probe.h"
@@ -205,14 +205,14 @@ class Pop3Analyzer final : public Analyzer {
       p.cmd = Cmd::Multi;  // answered by +OK and lines up to "."
     }
     if (attempt) {
-      p.attempt = first_id_ + (attempts_.size() - 1);
+      p.attempt = attempts_.newest_id();
       ++attempt->pending;
     }
     if (!pending_.push(p)) {
       context_.anomaly(kTooManyPending, out);
       return false;
     }
-    prune();
+    attempts_.prune();
     return true;
   }
 
@@ -247,7 +247,7 @@ class Pop3Analyzer final : public Analyzer {
     pending_.pop();
     Attempt* a =
         p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Apop || p.cmd == Cmd::Auth
-            ? find(p.attempt)
+            ? attempts_.find(p.attempt)
             : nullptr;
     if (a) --a->pending;
     // Built only for the answers that end an attempt.
@@ -286,7 +286,7 @@ class Pop3Analyzer final : public Analyzer {
       case Cmd::Single:
         break;
     }
-    prune();
+    attempts_.prune();
     return true;
   }
 
@@ -305,22 +305,6 @@ class Pop3Analyzer final : public Analyzer {
     a.ts = context_.flow->now;
     attempts_.push_back(std::move(a));
     return attempts_.back();
-  }
-
-  Attempt* find(uint64_t id) {
-    if (id < first_id_ || id - first_id_ >= attempts_.size()) return nullptr;
-    return &attempts_[size_t(id - first_id_)];
-  }
-
-  // Drops answered attempts from the front, and abandoned ones (nothing pending, nothing
-  // sent to decide, a newer one begun).
-  void prune() {
-    while (!attempts_.empty()) {
-      const Attempt& a = attempts_.front();
-      if (a.pending || (!a.resolved && attempts_.size() == 1)) break;
-      attempts_.pop_front();
-      ++first_id_;
-    }
   }
 
   void emit(Attempt& attempt, AuthResult result, std::string reason, EventSink& out) {
@@ -343,8 +327,7 @@ class Pop3Analyzer final : public Analyzer {
   tp::CommandQueue<Pending, 128> pending_;
   tp::SaslExchange sasl_;
   // Attempts not yet answered, oldest first; bounded by the pending queue plus the latest.
-  std::deque<Attempt> attempts_;
-  uint64_t first_id_ = 0;  // sequence number of attempts_.front()
+  textproto::AttemptLog<Attempt> attempts_;
   std::string last_user_, challenge_;
   bool auth_wants_response_ = false;
   bool in_multiline_ = false;

@@ -178,6 +178,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if (stats) {
     int code = kExitOk;
     StatsOptions o = *stats;
+    o.workers = s.workers;  // --workers (or engine.workers) for both jobs
     if (!s.stdout_output) {
       // Standard output is off (output.stdout: false, or -w - carries the capture): the
       // job keeps to its database, and its report goes to stderr.

@@ -168,6 +168,16 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
                        "Long encoded-looking queries under one domain")
            ->type_name("N"),
        [c](auto& o) { o.detectors.dns_tunnel_queries = c->stats.detectors.dns_tunnel_queries; });
+  auto* workers = cmd->add_option_function<std::string>(
+      "--workers",
+      [c](const std::string& v) {
+        std::string err = values::workers(v, c->stats.workers);
+        if (!err.empty()) throw CLI::ValidationError("--workers", err);
+      },
+      "Threads the flows are sharded over (default auto: one per core, at most 16; 1: one "
+      "thread, no queues); the results are the same for any number");
+  workers->type_name("N|auto");
+  over(workers, [c](auto& o) { o.workers = c->stats.workers; });
   cmd->add_option("--config", cli->config_path,
                   "YAML config file (its stats: section; command-line flags override it)")
       ->type_name("FILE");

@@ -567,6 +567,27 @@ def main():
         check("run --config, stdout off: the stats job keeps to its database, report on stderr",
               p.returncode == 0 and p.stdout == b"" and os.path.exists(sdb)
               and b"== netsift stats ==" in p.stderr, (p.stdout[:200], p.stderr[-300:]))
+        # Relative database paths in a config file are taken from the file's directory,
+        # for stats.sqlite as for output.sqlite, whatever the current directory.
+        sdir = os.path.join(tmp, "relcfg")
+        os.makedirs(sdir, exist_ok=True)
+        rcfg = os.path.join(sdir, "rel.yaml")
+        with open(rcfg, "w") as f:
+            f.write(f"input:\n  pcap_file: {http}\noutput:\n  json: true\n  sqlite: ev.db\n"
+                    f"stats:\n  json: true\n  geoip: false\n  sqlite: st.db\n")
+        elsewhere = os.path.join(tmp, "relcfg-cwd")
+        os.makedirs(elsewhere, exist_ok=True)
+        p = subprocess.run([b, "run", "--config", rcfg], capture_output=True, cwd=elsewhere)
+        check("run --config: relative output.sqlite and stats.sqlite beside the config file",
+              p.returncode == 0 and os.path.exists(os.path.join(sdir, "ev.db"))
+              and os.path.exists(os.path.join(sdir, "st.db")) and os.listdir(elsewhere) == [],
+              (p.returncode, p.stderr[-300:], os.listdir(sdir), os.listdir(elsewhere)))
+        os.remove(os.path.join(sdir, "st.db"))
+        p = subprocess.run([b, "stats", "--config", rcfg], capture_output=True, cwd=elsewhere)
+        check("stats --config: relative stats.sqlite beside the config file",
+              p.returncode == 0 and os.path.exists(os.path.join(sdir, "st.db"))
+              and os.listdir(elsewhere) == [],
+              (p.returncode, p.stderr[-300:], os.listdir(sdir), os.listdir(elsewhere)))
         p = subprocess.run([b, "sessions", "--config", cfg, "--json"], capture_output=True, cwd=os.path.dirname(ex))
         check("command line overrides config (--json)", p.returncode == 0 and p.stdout.startswith(b"{"), p.stdout[:80])
         bad = os.path.join(tmp, "bad.yaml")

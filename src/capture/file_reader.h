@@ -1,12 +1,20 @@
 // Streaming reader for pcap (both byte orders, micro- and nanosecond), pcapng
 // (SHB/IDB/EPB/SPB/obsolete PB, per-interface link type and if_tsresol/if_tsoffset,
 // several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Files,
-// pipes and stdin are read() into one recycled buffer that grows only to the largest
+// pipes and stdin are read() into a recycled 512 KiB block that grows only to the largest
 // record seen (capped), never with the file size; NetMon files, which are read through
 // a frame table, through a sliding 32 MiB map. gzip-compressed
-// files and streams are inflated on the fly (zlib). Large regular files are read (and
-// inflated) a few blocks ahead on a second thread when a second core is there
-// (capture/read_ahead.h).
+// files and streams are inflated on the fly (zlib).
+//
+// Packets read into a block name it (RawPacket::block), so a consumer may hold it rather
+// than copy the packet (capture/raw_packet.h, PacketBlock). While the current block is
+// held, the reader reads on after its end, then into a spare block (the unread tail of
+// a record copied over); blocks are reused once no longer held. Unheld, one block is
+// all there is, as before.
+//
+// Large regular files are instead read (and inflated) a few blocks ahead on a second
+// thread when a core is spare for it (capture/read_ahead.h); those blocks go back to the
+// thread as soon as the reader moves on, so they are never lent (consumers copy).
 #pragma once
 
 #include <sys/types.h>
@@ -70,8 +78,12 @@ class FileReader final : public PacketSource {
   // read(2), or inflated bytes for gzip input; 0 at the end (or on corrupt gzip data).
   ssize_t read_some(uint8_t* dst, size_t n);
   bool remap(size_t n);
-  // Replaces buf_ by one of n bytes, keeping [0, end_).
-  void grow_buffer(size_t n);
+  // Makes the current block one of at least n bytes with [pos_, end_) at its start.
+  void move_to_spare(size_t n);
+  // Makes the unheld current block one of at least n bytes, keeping [0, end_).
+  void grow_block(size_t n);
+  // The block a packet just read may be held in; null while reading ahead.
+  PacketBlock* lendable() const { return ahead_ ? nullptr : cur_; }
   Status fail(const std::string& what, uint64_t at);
   Status next_pcap(RawPacket& out);
   Status next_pcapng(RawPacket& out);
@@ -90,21 +102,25 @@ class FileReader final : public PacketSource {
   std::string error_;
   std::unique_ptr<Gunzip> gz_;
   ReadAheadPolicy read_ahead_;
-  // Set while read ahead: data_ is then ahead_block_'s memory, or buf_ after a record
+  // Set while read ahead: data_ is then ahead_block_'s memory, or cur_'s after a record
   // larger than the headroom.
   std::unique_ptr<ReadAhead> ahead_;
   ReadAhead::Block* ahead_block_ = nullptr;
   int fd_ = -1;
   bool owns_fd_ = false;
   bool eof_ = false;
-  // Files, pipes and stdin are read() into buf_; NetMon files are memory-mapped a window
+  // Files, pipes and stdin are read() into cur_; NetMon files are memory-mapped a window
   // at a time (map_). data_ points at whichever holds the bytes.
   bool mapped_ = false;
   void* map_ = nullptr;
   size_t map_len_ = 0;
   uint64_t map_offset_ = 0;  // file offset of map_
-  std::unique_ptr<uint8_t[]> buf_;
-  size_t buf_size_ = 0;
+  struct Block : PacketBlock {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t size = 0;
+  };
+  std::vector<std::unique_ptr<Block>> blocks_;  // the current one and spares (maybe held)
+  Block* cur_ = nullptr;
   const uint8_t* data_ = nullptr;
   size_t pos_ = 0;            // start of unconsumed data in data_
   size_t end_ = 0;            // end of valid data in data_

@@ -31,6 +31,7 @@ struct CaptureOptions {
   std::vector<std::string> hosts;         // --host IP[,IP]
   std::vector<uint16_t> ports;            // --port N[,N]
   std::string drop_user;                  // -Z: user to become once the interface is open
+  bool fanout = false;  // --fanout (sessions, run): one AF_PACKET socket per worker
 
   std::string bpf() const;
 };

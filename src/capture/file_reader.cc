@@ -15,6 +15,7 @@ namespace netsift {
 namespace {
 
 constexpr size_t kReadChunk = 256u << 10;
+constexpr size_t kBlockSize = 2 * kReadChunk;
 // Regular files are read through a sliding memory map of this size: the kernel then
 // copies nothing, and only the window counts towards RSS, whatever the file size.
 constexpr size_t kMapWindow = 32u << 20;
@@ -120,7 +121,10 @@ bool FileReader::open() {
     posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
   if (!mapped_) {
-    grow_buffer(2 * kReadChunk);
+    cur_ = blocks_.emplace_back(std::make_unique<Block>()).get();
+    cur_->bytes.reset(new uint8_t[kBlockSize]);
+    cur_->size = kBlockSize;
+    data_ = cur_->bytes.get();
     // Compressed? The bytes already read become the inflater's first input.
     if (fill(2) && data_[pos_] == 0x1f && data_[pos_ + 1] == 0x8b) {
       gz_ = std::make_unique<Gunzip>();
@@ -152,15 +156,30 @@ bool FileReader::fill(size_t n) {
   if (end_ - pos_ >= n) return true;
   if (n > kMaxRecord + 64) return false;
   if (mapped_) return remap(n);
-  if (pos_ > 0) {
-    std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
-    end_ -= pos_;
-    pos_ = 0;
-  }
-  if (buf_size_ < n) grow_buffer(std::max(n, buf_size_ * 2));
-  while (end_ < n && !eof_) {
-    size_t want = std::min(buf_size_ - end_, std::max(kReadChunk, n - end_));
-    ssize_t got = read_some(buf_.get() + end_, want);
+  if (cur_->holds == 0) {
+    // Nobody holds the block: the unread tail moves to its start (and it grows).
+    if (pos_ > 0) {
+      std::memmove(cur_->bytes.get(), cur_->bytes.get() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    if (cur_->size < n) {
+      // Not zero-filled: read() writes every byte before it is used (a vector's resize()
+      // cleared 2 MiB at every start, 4 % of the instructions of a 20,000-packet run).
+      size_t size = std::max(n, cur_->size * 2);
+      std::unique_ptr<uint8_t[]> bigger(new uint8_t[size]);
+      if (end_) std::memcpy(bigger.get(), cur_->bytes.get(), end_);
+      cur_->bytes = std::move(bigger);
+      cur_->size = size;
+      data_ = cur_->bytes.get();
+    }
+  } else if (cur_->size - pos_ < n || cur_->size - end_ < kReadChunk / 2) {
+    // A consumer still uses the packets before pos_: read on in another block.
+    move_to_spare(n);
+  }  // else room after end_: read there, the held bytes stay as they are
+  while (end_ - pos_ < n && !eof_) {
+    size_t want = std::min(cur_->size - end_, std::max(kReadChunk, n - (end_ - pos_)));
+    ssize_t got = read_some(cur_->bytes.get() + end_, want);
     if (got < 0) {
       if (errno == EINTR) continue;
       eof_ = true;
@@ -175,14 +194,25 @@ bool FileReader::fill(size_t n) {
   return end_ - pos_ >= n;
 }
 
-void FileReader::grow_buffer(size_t n) {
-  // Not zero-filled: read() writes every byte before it is used (a vector's resize()
-  // cleared 2 MiB at every start, 4 % of the instructions of a 20,000-packet run).
-  std::unique_ptr<uint8_t[]> bigger(new uint8_t[n]);
-  if (end_) std::memcpy(bigger.get(), buf_.get(), end_);  // fill() moved the data to 0
-  buf_ = std::move(bigger);
-  buf_size_ = n;
-  data_ = buf_.get();
+void FileReader::move_to_spare(size_t n) {
+  size_t want = std::max(n, kBlockSize);
+  Block* spare = nullptr;
+  for (auto& b : blocks_) {
+    if (b.get() == cur_ || b->holds != 0) continue;
+    spare = b.get();
+    if (b->size >= want) break;
+  }
+  if (spare == nullptr) spare = blocks_.emplace_back(std::make_unique<Block>()).get();
+  // One huge record must not leave every spare huge.
+  if (spare->size < want || spare->size > std::max(want, 4 * kBlockSize)) {
+    spare->bytes.reset(new uint8_t[want]);
+    spare->size = want;
+  }
+  if (end_ > pos_) std::memcpy(spare->bytes.get(), data_ + pos_, end_ - pos_);
+  end_ -= pos_;
+  pos_ = 0;
+  cur_ = spare;
+  data_ = spare->bytes.get();
 }
 
 ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
@@ -343,6 +373,7 @@ PacketSource::Status FileReader::next_netmon(RawPacket& out) {
   out.linktype = linktype::kEthernet;
   out.interface_id = 0;
   out.data = ByteView(data_ + pos_ + kNetmonFrameHeader, caplen);
+  out.block = nullptr;  // the map moves on: nothing to lend
   return Status::Packet;
 }
 
@@ -380,6 +411,7 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
   out.linktype = pcap_linktype_;
   out.interface_id = 0;
   out.data = ByteView(data_ + pos_ + header_len, caplen);
+  out.block = cur_;
   pos_ += header_len + caplen;
   file_offset_ += header_len + caplen;
   // The next record header is a cache miss otherwise: its address is known now, and the
@@ -517,6 +549,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
         out.linktype = ifc.linktype;
         out.interface_id = ifc_id;
         out.data = ByteView(b + 20, caplen);
+        out.block = cur_;
         return Status::Packet;
       }
       case kBlockSpb: {
@@ -530,6 +563,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
         out.linktype = interfaces_[0].linktype;
         out.interface_id = 0;
         out.data = ByteView(body.data() + 4, caplen);
+        out.block = cur_;
         return Status::Packet;
       }
       default:

@@ -1,10 +1,16 @@
 // Streaming reader for pcap (both byte orders, micro- and nanosecond), pcapng
 // (SHB/IDB/EPB/SPB/obsolete PB, per-interface link type and if_tsresol/if_tsoffset,
 // several sections, unknown blocks skipped), and Microsoft NetMon 2.x (Ethernet). Files,
-// pipes and stdin are read() into one recycled buffer that grows only to the largest
+// pipes and stdin are read() into a recycled 512 KiB block that grows only to the largest
 // record seen (capped), never with the file size; NetMon files, which are read through
 // a frame table, through a sliding 32 MiB map. gzip-compressed
 // files and streams are inflated on the fly (zlib).
+//
+// Packets read into a block name it (RawPacket::block), so a consumer may hold it rather
+// than copy the packet (capture/raw_packet.h, PacketBlock). While the current block is
+// held, the reader reads on after its end, then into a spare block (the unread tail of
+// a record copied over); blocks are reused once no longer held. Unheld, one block is
+// all there is, as before.
 #pragma once
 
 #include <sys/types.h>
@@ -53,8 +59,8 @@ class FileReader final : public PacketSource {
   // read(2), or inflated bytes for gzip input; 0 at the end (or on corrupt gzip data).
   ssize_t read_some(uint8_t* dst, size_t n);
   bool remap(size_t n);
-  // Replaces buf_ by one of n bytes, keeping [0, end_).
-  void grow_buffer(size_t n);
+  // Makes the current block one of at least n bytes with [pos_, end_) at its start.
+  void move_to_spare(size_t n);
   Status fail(const std::string& what, uint64_t at);
   Status next_pcap(RawPacket& out);
   Status next_pcapng(RawPacket& out);
@@ -75,14 +81,18 @@ class FileReader final : public PacketSource {
   int fd_ = -1;
   bool owns_fd_ = false;
   bool eof_ = false;
-  // Files, pipes and stdin are read() into buf_; NetMon files are memory-mapped a window
+  // Files, pipes and stdin are read() into cur_; NetMon files are memory-mapped a window
   // at a time (map_). data_ points at whichever holds the bytes.
   bool mapped_ = false;
   void* map_ = nullptr;
   size_t map_len_ = 0;
   uint64_t map_offset_ = 0;  // file offset of map_
-  std::unique_ptr<uint8_t[]> buf_;
-  size_t buf_size_ = 0;
+  struct Block : PacketBlock {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t size = 0;
+  };
+  std::vector<std::unique_ptr<Block>> blocks_;  // the current one and spares (maybe held)
+  Block* cur_ = nullptr;
   const uint8_t* data_ = nullptr;
   size_t pos_ = 0;            // start of unconsumed data in data_
   size_t end_ = 0;            // end of valid data in data_

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "zlib_compress.h"
 
 namespace netsift {
 namespace {
@@ -340,6 +343,102 @@ TEST(FileReader, RealCorpusFilesOpen) {
     EXPECT_GT(n, 0) << f;
     EXPECT_TRUE(reader.error().empty()) << reader.error();
   }
+}
+
+// A pcap of `count` records whose bytes say which record and offset they are, of sizes
+// from 1 byte to ~9 KB, and one of 1.5 MiB (bigger than a block) in the middle.
+Bytes numbered_pcap(int count, std::vector<Bytes>& expected) {
+  Bytes b;
+  le32(b, 0xa1b2c3d4);
+  le16(b, 2);
+  le16(b, 4);
+  le32(b, 0);
+  le32(b, 0);
+  le32(b, 0x7fffffff);
+  le32(b, 1);
+  for (int i = 0; i < count; ++i) {
+    size_t len = i == count / 2 ? (3u << 19) : 1 + size_t(i) * 7919 % 9000;
+    Bytes data(len);
+    for (size_t k = 0; k < len; ++k) data[k] = uint8_t(i * 31 + k * 7 + (k >> 8));
+    le32(b, uint32_t(i));
+    le32(b, 0);
+    le32(b, uint32_t(len));
+    le32(b, uint32_t(len));
+    b.insert(b.end(), data.begin(), data.end());
+    expected.push_back(std::move(data));
+  }
+  return b;
+}
+
+// Lent blocks (RawPacket::block): while a consumer holds the blocks of the last
+// `window` packets, the reader reads on elsewhere; every held packet's bytes stay as they
+// were until let go, and the blocks in use stay few.
+void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t window) {
+  TempFile tmp(file);
+  FileReader reader(tmp.path());
+  ASSERT_TRUE(reader.open()) << reader.error();
+  struct Held {
+    ByteView data;
+    PacketBlock* block;
+    size_t index;
+  };
+  std::vector<Held> held;  // oldest first
+  std::vector<const PacketBlock*> seen;
+  auto let_go = [&](const Held& h) {
+    ASSERT_EQ(Bytes(h.data.begin(), h.data.end()), expected[h.index]) << "record " << h.index;
+    ASSERT_GT(h.block->holds, 0u);
+    --h.block->holds;
+  };
+  RawPacket p;
+  size_t n = 0;
+  while (reader.next(p) == PacketSource::Status::Packet) {
+    ASSERT_NE(p.block, nullptr);
+    ASSERT_LT(n, expected.size());
+    ++p.block->holds;
+    held.push_back({p.data, p.block, n++});
+    if (std::find(seen.begin(), seen.end(), p.block) == seen.end()) seen.push_back(p.block);
+    if (held.size() > window) {
+      let_go(held.front());
+      held.erase(held.begin());
+    }
+  }
+  EXPECT_TRUE(reader.error().empty()) << reader.error();
+  EXPECT_EQ(n, expected.size());
+  for (const Held& h : held) let_go(h);
+  // ~90 KB of packets held at a time in 512 KiB blocks, plus the big record's own.
+  EXPECT_LE(seen.size(), 8u);
+}
+
+TEST(FileReader, LentBlocksKeepTheirBytesWhileHeld) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(3000, expected);  // ~15 MB
+  check_lending(file, expected, 20);
+  check_lending(file, expected, 1);
+}
+
+TEST(FileReader, LentBlocksOfGzipInput) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(1500, expected);
+  std::string gz = compress_with_zlib(std::string(file.begin(), file.end()), 31, 1);
+  check_lending(Bytes(gz.begin(), gz.end()), expected, 20);
+}
+
+// Nobody holds: one block is reused, however long the file.
+TEST(FileReader, UnheldReadingReusesOneBlock) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(600, expected);
+  TempFile tmp(file);
+  FileReader reader(tmp.path());
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  std::vector<const PacketBlock*> seen;
+  size_t n = 0;
+  while (reader.next(p) == PacketSource::Status::Packet) {
+    ASSERT_EQ(Bytes(p.data.begin(), p.data.end()), expected[n++]);
+    if (std::find(seen.begin(), seen.end(), p.block) == seen.end()) seen.push_back(p.block);
+  }
+  EXPECT_EQ(n, expected.size());
+  EXPECT_EQ(seen.size(), 1u);
 }
 
 }  // namespace

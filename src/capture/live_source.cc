@@ -76,6 +76,7 @@ PacketSource::Status LiveSource::next(RawPacket& out) {
       out.linktype = linktype_;
       out.interface_id = 0;
       out.data = ByteView(data, hdr->caplen);
+      out.block = nullptr;  // libpcap reuses its ring: nothing to lend
       if (start_ != 0) {
         if (out.ts < start_) continue;
         start_ = 0;  // in time: a later step back of the clock drops nothing

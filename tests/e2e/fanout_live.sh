@@ -63,7 +63,18 @@ fan_pid=$!
 rec_pid=$!
 "$bin" sessions --json -i lo >"$work/plain.jsonl" 2>"$work/plain.err" &
 plain_pid=$!
-sleep 1.5
+# Until all three see packets (a loaded machine may take seconds to set up the rings):
+# UDP probes to port 9, left out of the comparisons.
+probe() { python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"probe", ("127.0.0.1", 9))'; }
+for _ in $(seq 150); do
+  kill -0 "$fan_pid" 2>/dev/null || break
+  probe
+  sleep 0.1
+  if grep -q '"dst_port":9,' "$work/fanout.jsonl" && grep -q '"dst_port":9,' "$work/plain.jsonl" &&
+    [ "$(stat -c %s "$work/rec.pcap" 2>/dev/null || echo 0)" -gt 24 ]; then
+    break
+  fi
+done
 if ! kill -0 "$fan_pid" 2>/dev/null; then
   cat "$work/fanout.err"
   if grep -q "PACKET_FANOUT" "$work/fanout.err"; then
@@ -138,16 +149,18 @@ import collections, json, sys
 work = sys.argv[1]
 # Live capture reports a session at close; the recording's replay counts the final ACK too.
 IGNORED = {"tcp_session": {"ts_end", "packets_to_server", "packets_to_client"}}
-# Each socket stamps packets itself: the recorder's times differ from the fanout
+# Each socket stamps packets itself: the recorder's times (and DNS round trips) differ from the fanout
 # sockets' by microseconds. Times are compared apart, with a tolerance.
 def is_time(k):
-    return k in ("ts", "first", "last") or k.startswith("ts_") or k.endswith("_ts")
+    return k in ("ts", "first", "last", "rtt") or k.startswith("ts_") or k.endswith("_ts")
 def load(name):
     out = collections.defaultdict(list)
     for line in open(f"{work}/{name}.jsonl"):
         e = json.loads(line)
         for k in IGNORED.get(e["event"], ()):
             e.pop(k, None)
+        if e.get("dst_port") == 9:
+            continue  # readiness probes
         times = tuple(sorted((k, v) for k, v in e.items() if is_time(k)))
         rest = json.dumps({k: v for k, v in e.items() if not is_time(k)}, sort_keys=True)
         out[rest].append(times)
@@ -160,16 +173,28 @@ for k in ("tcp_session", "http", "auth", "dns"):
         print("    no", k, "event")
         sys.exit(1)
 fails = 0
+unmatched = {"live": [], "replay": []}
 for k in set(fan) | set(rep):
     a, b = sorted(fan.get(k, [])), sorted(rep.get(k, []))
     if len(a) != len(b):
-        print(f"    {len(a)} live, {len(b)} replayed:", k[:300])
+        unmatched["live"] += [json.loads(k)] * max(0, len(a) - len(b))
+        unmatched["replay"] += [json.loads(k)] * max(0, len(b) - len(a))
         fails += 1
         continue
     for x, y in zip(a, b):
         if [n for n, _ in x] != [n for n, _ in y] or any(abs(u - v) > 0.005 for (_, u), (_, v) in zip(x, y)):
             print("    times differ:", x, y, k[:200])
             fails += 1
+for e in unmatched["live"]:
+    twin = [r for r in unmatched["replay"] if (r["event"], r.get("community_id")) == (e["event"], e.get("community_id"))]
+    if twin:
+        unmatched["replay"].remove(twin[0])
+        diff = {f: (e.get(f), twin[0].get(f)) for f in set(e) | set(twin[0]) if e.get(f) != twin[0].get(f)}
+        print("    differs (live, replay):", e["event"], str(diff)[:600])
+    else:
+        print("    only live:", json.dumps(e)[:300])
+for r in unmatched["replay"]:
+    print("    only replayed:", json.dumps(r)[:300])
 sys.exit(1 if fails else 0)
 PY
 python3 - "$work" <<'PY' && ok "both directions of every connection in one tcp_session" || bad "directions split"
@@ -195,10 +220,12 @@ if [ "$used" -ge 2 ]; then ok "flows spread over $used of 3 sockets ($spread)"; 
 if grep -q "dropped by kernel" "$work/fanout.err"; then bad "kernel drops reported"; fi
 
 # -c counts over all workers: exactly 6 packets in total.
-timeout 10 "$bin" sessions --json -i lo --workers 3 --fanout -c 6 tcp >/dev/null 2>"$work/c.err" &
+timeout 20 "$bin" sessions --json -i lo --workers 3 --fanout -c 6 tcp >/dev/null 2>"$work/c.err" &
 c_pid=$!
-sleep 1
-for i in 1 2 3 4; do curl -s -o /dev/null "http://127.0.0.1/f$i.txt"; done
+while kill -0 "$c_pid" 2>/dev/null; do
+  curl -s -o /dev/null "http://127.0.0.1/f1.txt"
+  sleep 0.2
+done
 rc=0
 wait "$c_pid" || rc=$?
 if [ "$rc" = 0 ] && grep -q "^netsift: 6 frames read" "$work/c.err"; then ok "-c 6 over 3 workers"; else
@@ -213,9 +240,8 @@ ip link set fan1 up
 timeout 20 "$bin" sessions --json -i fan1 --workers 3 --fanout udp >"$work/frag.jsonl" \
   2>"$work/frag.err" &
 f_pid=$!
-sleep 1
-python3 - <<'PY'
-import socket, struct
+python3 - "$work/frag.jsonl" <<'PY'
+import socket, struct, sys, time
 def csum(b):
     if len(b) % 2:
         b += b"\0"
@@ -229,6 +255,16 @@ eth4 = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00"
 eth6 = eth4[:12] + b"\x86\xdd"
 src4, dst4 = socket.inet_aton("198.51.100.1"), socket.inet_aton("198.51.100.2")
 src6, dst6 = socket.inet_pton(socket.AF_INET6, "2001:db8::1"), socket.inet_pton(socket.AF_INET6, "2001:db8::2")
+def ipv4(payload, ident, frag):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64, 17, 0, src4, dst4)
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+# Probes (port 9) until the capture reports one: it is ready.
+deadline = time.time() + 15
+while time.time() < deadline:
+    tx.send(eth4 + ipv4(struct.pack("!HHHH", 29999, 9, 13, 0) + b"probe", 0x4100, 0x4000))
+    time.sleep(0.1)
+    if '"dst_port":9,' in open(sys.argv[1]).read():
+        break
 for n in range(4):
     sport, payload = 30000 + n, bytes([97 + n]) * 2500
     udp = struct.pack("!HHHH", sport, 5000, 8 + len(payload), 0) + payload
@@ -236,9 +272,7 @@ for n in range(4):
     for off in range(0, len(udp), 1000):
         part = udp[off:off + 1000]
         more = 0x2000 if off + 1000 < len(udp) else 0
-        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(part), 0x4200 + n, more | off // 8, 64, 17, 0, src4, dst4)
-        h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
-        tx.send(eth4 + h + part)
+        tx.send(eth4 + ipv4(part, 0x4200 + n, more | off // 8))
     # IPv6: the same datagram, with a UDP checksum, in fragments of 1000 bytes.
     pseudo = src6 + dst6 + struct.pack("!IxxxB", len(udp), 17)
     udp6 = udp[:6] + struct.pack("!H", csum(pseudo + udp)) + udp[8:]
@@ -256,7 +290,7 @@ python3 - "$work" <<'PY' && ok "fragments from outside: IPv4 by the kernel, IPv6
 import json, sys
 ev = [json.loads(l) for l in open(f"{sys.argv[1]}/frag.jsonl")]
 got = sorted((e["ip_version"] if "ip_version" in e else (6 if ":" in e["src_ip"] else 4), e["src_port"], e["length"])
-             for e in ev if e["event"] == "udp")
+             for e in ev if e["event"] == "udp" and e["dst_port"] != 9)
 want = sorted((v, 30000 + n, 2500) for v in (4, 6) for n in range(4))
 print("    ", got)
 sys.exit(0 if got == want else 1)

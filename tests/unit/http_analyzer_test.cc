@@ -265,6 +265,77 @@ TEST(HttpAnalyzer, ByterangesWithoutLengthReadUntilClose) {
   EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), more), "");
 }
 
+// The same 206 pipelined right behind an earlier response, both in one segment: the
+// byteranges header block does not start the feed call, and it must still be read as
+// one (every kind of earlier response: Content-Length, chunked, no body).
+TEST(HttpAnalyzer, ByterangesWithoutLengthAfterAnotherResponseInOneSegment) {
+  std::string body =
+      "\r\n--B1\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-4/20\r\n\r\nhello\r\n"
+      "--B1--\r\n";
+  std::string range_get = "GET /f HTTP/1.1\r\nHost: h\r\nRange: bytes=0-4\r\n\r\n";
+  std::string partial =
+      "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=B1\r\n"
+      "Connection: keep-alive\r\n\r\n" +
+      body;
+  struct Case {
+    const char* name;
+    std::string first_request, first_response, first_status;
+  };
+  std::vector<Case> cases = {
+      {"content-length", kGet, kOk, "200"},
+      {"chunked", kGet,
+       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n" +
+           chunked("hello\nworld\n", 4),
+       "200"},
+      {"not-modified", "GET /c HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\"\r\n\r\n",
+       "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", "304"},
+      {"head", "HEAD /h HTTP/1.1\r\nHost: h\r\n\r\n",
+       "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", "200"},
+      {"byteranges-with-length", range_get,
+       "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=B1\r\n"
+       "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body,
+       "206"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Turn> turns = {{C, c.first_request + range_get}, {S, c.first_response + partial}};
+    Parsed p = run(turns);
+    ASSERT_EQ(p.http.size(), 2u) << p.all;
+    EXPECT_EQ(str(p.http[0], "resp_status"), c.first_status) << p.all;
+    EXPECT_EQ(str(p.http[1], "resp_status"), "206") << p.all;
+    EXPECT_EQ(num(p.http[1], "resp_body_len"), body.size()) << p.all;
+    EXPECT_EQ(str(p.http[1], "content_type"), "multipart/byteranges") << p.all;
+    EXPECT_EQ(p.all.find("http.parse_error"), std::string::npos) << p.all;
+    EXPECT_EQ(p.all.find("multipart;byteranges"), std::string::npos) << p.all;
+    EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), turns), "");
+  }
+}
+
+// A request line longer than probing keeps (4 KiB), in one segment, on a port no
+// analyzer names: claimed on its first bytes, so the whole request reaches the parser
+// (it used to be cut there and lost, leaving a 414 with no request).
+TEST(HttpAnalyzer, OverLongUriOnAProbedPort) {
+  std::string uri = "/" + std::string(9000, 'a') + "?q=" + std::string(500, 'b');
+  std::vector<Turn> turns = {
+      {C, "GET " + uri + " HTTP/1.1\r\nHost: h:8888\r\n\r\n"},
+      {S, "HTTP/1.1 414 Request-URI Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"}};
+  Parsed p = run(turns, 8888);
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "req_method"), "GET");
+  EXPECT_EQ(str(p.http[0], "req_uri"), uri);
+  EXPECT_EQ(str(p.http[0], "resp_status"), "414");
+  EXPECT_FALSE(p.http[0].HasMember("anomalies")) << p.all;
+  // Not for anything that merely starts like a request: a NUL in the first bytes.
+  auto probe = [](std::string s) {
+    return kHttpAnalyzer.probe(C, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  };
+  EXPECT_EQ(probe("GET " + uri.substr(0, 4000)), Confidence::Yes);
+  EXPECT_EQ(probe("GET " + uri.substr(0, 500)), Confidence::Maybe);
+  EXPECT_EQ(probe("GET /" + std::string(2000, 'a') + std::string(1, '\0')), Confidence::Maybe);
+  EXPECT_EQ(probe("FOO /" + std::string(2000, 'a')), Confidence::Maybe);
+}
+
 // A header line longer than libhtp's hard field limit, arriving in pieces (so libhtp
 // must buffer it), is named for what it is.
 TEST(HttpAnalyzer, OverLongHeaderLineIsHeaderTooLong) {
@@ -284,10 +355,9 @@ TEST(HttpAnalyzer, OverLongHeaderLineIsHeaderTooLong) {
 
 // The same on the response side, where libhtp words its error differently.
 TEST(HttpAnalyzer, OverLongResponseHeaderLineIsHeaderTooLong) {
-  std::vector<Turn> turns = {
-      {C, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"},
-      {S, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(40000, 'b') +
-              "\r\nContent-Length: 0\r\n\r\n"}};
+  std::vector<Turn> turns = {{C, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"},
+                             {S, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(40000, 'b') +
+                                     "\r\nContent-Length: 0\r\n\r\n"}};
   test::EventLog log = test::play(kSpecs, test::test_flow(80), turns, [](size_t, size_t size) {
     std::vector<size_t> at;
     for (size_t i = 1400; i < size; i += 1400) at.push_back(i);

@@ -71,9 +71,11 @@ bool iequal_prefix(std::string_view s, std::string_view lower) {
   return true;
 }
 
+// `lower` starts with a lowercase letter (the cheap first test relies on it: this runs
+// over chunked response bodies).
 size_t ifind(std::string_view s, std::string_view lower) {
   for (size_t i = 0; i + lower.size() <= s.size(); ++i) {
-    if (iequal_prefix(s.substr(i), lower)) return i;
+    if ((s[i] | 0x20) == lower[0] && iequal_prefix(s.substr(i), lower)) return i;
   }
   return std::string_view::npos;
 }
@@ -377,15 +379,26 @@ struct HtpParser::Impl {
   // libhtp 0.5.42 garbles a status line when one call holds the end of a response and
   // only the start of the next status line (the partial line is buffered twice). So a
   // response-side call never goes past its last line end, nor past the end of an
-  // identity body, unless what follows is fed as a call of its own.
+  // identity body, unless what follows is fed as a call of its own. Responses go one
+  // at a time: every header block is looked at (see kByteranges), also one that begins
+  // after an earlier response in the same call (pipelining, keep-alive).
   Fed feed(Dir dir, ByteView data) {
     if (dir == Dir::ToServer) return feed_call(dir, data);
-    if (res_held.empty() && !headers_next()) {
-      if (!data.empty()) res_line_start = data.back() == '\n';
-      return feed_response(data);
+    size_t done = 0;
+    while (done < data.size()) {
+      if (tunnel) return {Status::Tunnel, data.size()};
+      ByteView rest = data.subspan(done);
+      Fed fed = res_held.empty() && !headers_next() ? feed_body(rest) : feed_headers(rest);
+      if (fed.status != Status::Ok) return {fed.status, done + fed.consumed};
+      done += fed.consumed;
     }
-    // Header lines: a Content-Type line is handed over whole, multipart/byteranges
-    // hidden (see kByteranges); the rest as it came.
+    return {Status::Ok, data.size()};
+  }
+
+  // Header lines up to the end of the final header block: a Content-Type line is handed
+  // over whole, multipart/byteranges hidden; the rest as it came. Returns the bytes of
+  // `data` used (at least one, when Ok).
+  Fed feed_headers(ByteView data) {
     size_t held = res_held.size();
     std::string_view in = as_chars(data);
     if (held) {
@@ -394,11 +407,14 @@ struct HtpParser::Impl {
       res_held.clear();
       in = res_scratch;
     }
-    std::string_view out = prepare_headers(in);  // `in`, or its rewritten copy, maybe cut
+    std::string_view out = prepare_headers(in);  // `in` or its rewritten copy, maybe cut
     Fed fed = feed_response(ByteView(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
     if (fed.status == Status::Ok) {
       if (!out.empty()) res_line_start = out.back() == '\n';
-      return {Status::Ok, data.size()};
+      // Cut at a partial line now held: all of `data` is taken. Cut at the block's end
+      // (held bytes never hold a line end, so the cut is past them): the rest waits.
+      if (!res_held.empty() || out.size() == in.size()) return {Status::Ok, data.size()};
+      return {Status::Ok, out.size() - held};
     }
     // Stopped early (waiting for the request, or an error): the caller gives the rest
     // again, so nothing of its bytes stays held; earlier held bytes not used yet are.
@@ -411,12 +427,46 @@ struct HtpParser::Impl {
     return {fed.status, std::min(used - held, data.size())};
   }
 
+  // Body bytes of the response under way, up to where it ends: what follows starts the
+  // next response, whose header lines feed_headers has to see.
+  Fed feed_body(ByteView data) {
+    size_t done = 0;
+    // A chunked body, which ends where only libhtp knows, goes line by line while a
+    // byteranges type may follow it in this call (rare; whole lines otherwise).
+    size_t mark = std::string_view::npos;
+    bool looked = false;
+    while (done < data.size() && !headers_next()) {
+      if (tunnel) return {Status::Tunnel, data.size()};
+      ByteView rest = data.subspan(done);
+      size_t n = rest.size();
+      uint64_t left = body_tx[1] ? body_left[1] : 0;
+      if (left != 0 && left != UINT64_MAX) {
+        if (left < n) n = size_t(left);
+      } else if (left == 0) {
+        std::string_view text = as_chars(rest);
+        if (!looked || (mark != std::string_view::npos && done > mark)) {
+          looked = true;
+          mark = ifind(text, kByteranges);
+          if (mark != std::string_view::npos) mark += done;
+        }
+        size_t lf = mark != std::string_view::npos ? text.find('\n') : text.rfind('\n');
+        if (lf != std::string_view::npos) n = lf + 1;
+      }
+      Fed fed = feed_call(Dir::ToClient, rest.subspan(0, n));
+      if (fed.status != Status::Ok) return {fed.status, done + fed.consumed};
+      done += n;
+    }
+    if (done > 0) res_line_start = data[done - 1] == '\n';
+    return {Status::Ok, done};
+  }
+
   // The next response byte belongs to a header block (or starts a response).
   bool headers_next() const { return !in_message[1] || !headers_done[1]; }
 
   // Looks at the header lines `in` begins with; returns `in` itself, or a copy in
-  // res_scratch with multipart/byteranges hidden in Content-Type lines. A last partial
-  // line that may be a Content-Type line is moved to res_held (the rest is returned).
+  // res_scratch with multipart/byteranges hidden in Content-Type lines, cut after the
+  // line that ends the final header block. A last partial line that may be a
+  // Content-Type line is moved to res_held (the rest is returned).
   std::string_view prepare_headers(std::string_view in) {
     size_t pos = 0;
     // After a complete response the next byte starts a message, whatever ended the last.
@@ -438,7 +488,7 @@ struct HtpParser::Impl {
           return in.substr(0, pos);
         }
       } else if (line == "\r" || line.empty()) {
-        if (!res_interim) return in;
+        if (!res_interim) return in.substr(0, eol + 1);
         res_interim = false;  // 1xx: the final response's header block follows
       } else if (iequal_prefix(line, "http/") && line.size() > 12) {
         res_interim = line[9] == '1';

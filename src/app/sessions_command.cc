@@ -83,7 +83,13 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   // Someone watching a live capture sees each TCP session when it closes, not a linger
   // later (docs/config.md, limits.tcp_closed_linger).
   s.flow.report_at_close = !capture.interface.empty();
-  PacketPump pump(capture, stop);
+  // Workers on every core leave none for reading the file ahead.
+  CaptureOptions reading = capture;
+  if ((s.tcp || s.udp) && !(s.packets && s.stdout_output)) {
+    uint32_t planned = resolve_workers(s.workers);
+    reading.worker_threads = planned > 1 ? planned : 0;
+  }
+  PacketPump pump(reading, stop);
   std::string error;
   // --fanout: one socket per worker, all opened (and privileges dropped) here.
   uint32_t fanout_sockets = capture.fanout ? resolve_workers(s.workers) : 0;

@@ -2,7 +2,8 @@
 # End-to-end, live: Debian nginx serves static files (one gzip'd, sent chunked), takes a
 # PUT upload with "Expect: 100-continue" (WebDAV module), guards /private with Basic auth
 # (a user file made by openssl passwd) and proxies a WebSocket handshake to a small
-# backend, on port 80 and on 8081 (found by probing), inside a private network namespace
+# backend, on port 80 and on 8081 (found by probing, also for a request whose 9 KB URI is
+# longer than what probing keeps), inside a private network namespace
 # while `netsift sessions -i lo --json --extract-files DIR` captures live. Clients: curl
 # (keep-alive, upload, good and bad passwords) and raw sockets (pipelining, Upgrade).
 # Every exchange, status and login is asserted, nothing else may be reported, and the
@@ -100,8 +101,10 @@ c() { curl -s --max-time 5 "$@" >/dev/null || true; }
 # keep-alive: three static files on one connection; the gzip'd one comes chunked
 c --http1.1 http://127.0.0.1/index.html http://127.0.0.1/blob.bin http://127.0.0.1/big.txt \
   -H "Accept-Encoding: gzip"
-# probing on a port no analyzer names
+# probing on a port no analyzer names; there also a 9 KB URI (in one segment, past what
+# probing keeps), which nginx refuses with 414
 c http://127.0.0.1:8081/a.txt
+c "http://127.0.0.1:8081/$(printf 'x%.0s' $(seq 9000))"
 # upload with 100-continue
 c -T "$work/upload.bin" -H "Expect: 100-continue" http://127.0.0.1/dav/up.bin
 # Basic auth: challenge without credentials, a wrong password, the right one
@@ -148,12 +151,14 @@ def check(name, cond):
 def find(uri, port=80, method="GET"):
     return [e for e in http if e.get("req_uri") == uri and e["dst_port"] == port and e.get("req_method") == method]
 want = [("/index.html", 80, "GET", "200"), ("/blob.bin", 80, "GET", "200"), ("/big.txt", 80, "GET", "200"),
-        ("/a.txt", 8081, "GET", "200"), ("/dav/up.bin", 80, "PUT", "201"),
+        ("/a.txt", 8081, "GET", "200"), ("/" + "x" * 9000, 8081, "GET", "414"),
+        ("/dav/up.bin", 80, "PUT", "201"),
         ("/private/secret.txt", 80, "GET", "401"), ("/private/secret.txt", 80, "GET", "401"),
         ("/private/secret.txt", 80, "GET", "200"), ("/a.txt", 80, "GET", "200"),
         ("/b.txt", 80, "GET", "200"), ("/c.txt", 80, "GET", "200"), ("/ws", 80, "GET", "101"),
         ("/ws", 9001, "GET", "101")]  # nginx's own request to the backend, found by probing
-got = sorted((e.get("req_uri"), e["dst_port"], e.get("req_method"), e.get("resp_status")) for e in http)
+got = sorted((e.get("req_uri", ""), e["dst_port"], e.get("req_method", ""), e.get("resp_status", ""))
+             for e in http)
 check(f"exactly the {len(want)} exchanges made, with their statuses", got == sorted(want))
 if got != sorted(want):
     print("    got: ", got, "\n    want:", sorted(want))

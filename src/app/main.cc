@@ -1,6 +1,8 @@
 // netsift entry point: parses the command line and runs one subcommand.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <string_view>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/packet_pump.h"
@@ -36,10 +38,25 @@ int main(int argc, char** argv) {
                       "\nIP geolocation in `netsift stats` by DB-IP (https://db-ip.com), IP to City"
                       " Lite, CC BY 4.0, when the database scripts/setup.sh installs is used");
   app.require_subcommand(1);
+  app.footer(
+      "With no command and an option first, netsift runs `packets` (as tcpdump: "
+      "netsift -r file.pcap [-c N] [expression]).");
   int exit_code = netsift::kExitOk;
   netsift::register_packets_command(app, g_stop, exit_code);
   netsift::register_sessions_command(app, g_stop, exit_code);
   netsift::register_stats_command(app, g_stop, exit_code);
+  // No command, options first (`netsift -r file.pcap port 80`, `netsift -i eth0`): a
+  // tcpdump habit, so it prints packets as tcpdump would.
+  std::vector<char*> args(argv, argv + argc);
+  char packets[] = "packets";
+  if (argc > 1 && argv[1][0] == '-') {
+    std::string_view first = argv[1];
+    if (first != "-h" && first != "--help" && first != "-V" && first != "--version") {
+      args.insert(args.begin() + 1, packets);
+      argc = int(args.size());
+      argv = args.data();
+    }
+  }
   // A first word that is no option and no subcommand: name it (CLI11 would only say that
   // a subcommand is required).
   if (argc > 1 && argv[1][0] != '-') {

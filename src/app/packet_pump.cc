@@ -67,7 +67,9 @@ class PacketPump::Impl {
       sources_.push_back(std::move(src));
     } else {
       for (const auto& path : options_.read_files) {
-        auto src = std::make_unique<FileReader>(path);
+        ReadAheadPolicy read_ahead;
+        read_ahead.other_threads = options_.worker_threads;
+        auto src = std::make_unique<FileReader>(path, read_ahead);
         if (!src->open()) {
           error = src->error();
           return false;

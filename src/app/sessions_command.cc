@@ -79,7 +79,13 @@ class PacketPrintConsumer final : public PacketConsumer {
 // `stats`: the stats job's options when the config asks for it (run --config), else null.
 int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions* stats,
              const std::atomic<bool>& stop) {
-  PacketPump pump(capture, stop);
+  // Workers on every core leave none for reading the file ahead.
+  CaptureOptions reading = capture;
+  if ((s.tcp || s.udp) && !(s.packets && s.stdout_output)) {
+    uint32_t planned = resolve_workers(s.workers);
+    reading.worker_threads = planned > 1 ? planned : 0;
+  }
+  PacketPump pump(reading, stop);
   std::string error;
   if (!pump.prepare(error)) {
     std::fprintf(stderr, "netsift: %s\n", error.c_str());

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,14 +57,17 @@ struct FileReader::Gunzip {
   z_stream zs{};
   std::vector<uint8_t> in = std::vector<uint8_t>(kReadChunk);
   bool member_done = false;  // the last member ended (more may follow)
+  bool input_done = false;   // read() returned the end of the compressed input
   std::string error;
   Gunzip() { inflateInit2(&zs, 16 + MAX_WBITS); }
   ~Gunzip() { inflateEnd(&zs); }
 };
 
-FileReader::FileReader(std::string path) : path_(std::move(path)) {}
+FileReader::FileReader(std::string path, ReadAheadPolicy read_ahead)
+    : path_(std::move(path)), read_ahead_(read_ahead) {}
 
 FileReader::~FileReader() {
+  ahead_.reset();  // its thread reads fd_ and gz_: stop it first
   if (map_) munmap(map_, map_len_);
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
 }
@@ -134,6 +138,14 @@ bool FileReader::open() {
       pos_ = end_ = 0;
       eof_ = false;
     }
+    struct stat st {};
+    if (owns_fd_ && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
+        want_read_ahead(uint64_t(st.st_size), gz_ != nullptr)) {
+      // From here on only the thread calls read_some() (and touches gz_) until the end.
+      ahead_ =
+          std::make_unique<ReadAhead>([this](uint8_t* dst, size_t n) { return read_some(dst, n); },
+                                      read_ahead_.block, read_ahead_.headroom, read_ahead_.blocks);
+    }
   }
   if (!fill(4)) {
     if (gz_ && !gz_->error.empty()) {
@@ -152,10 +164,22 @@ bool FileReader::open() {
   return read_pcap_header();
 }
 
+bool FileReader::want_read_ahead(uint64_t size, bool compressed) const {
+  using Mode = ReadAheadPolicy::Mode;
+  if (read_ahead_.mode != Mode::Auto) return read_ahead_.mode == Mode::On;
+  // A thread costs about 100 us and 5 MiB; below a few MiB it cannot pay, and without a
+  // core of its own (one core, or the run's workers on all of them) it only adds switches.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return false;
+  if (uint64_t(CPU_COUNT(&set)) < 2 + uint64_t(read_ahead_.other_threads)) return false;
+  return size >= (compressed ? (1u << 20) : (8u << 20));
+}
+
 bool FileReader::fill(size_t n) {
   if (end_ - pos_ >= n) return true;
   if (n > kMaxRecord + 64) return false;
   if (mapped_) return remap(n);
+  if (ahead_) return fill_ahead(n);
   if (cur_->holds == 0) {
     // Nobody holds the block: the unread tail moves to its start (and it grows).
     if (pos_ > 0) {
@@ -163,16 +187,7 @@ bool FileReader::fill(size_t n) {
       end_ -= pos_;
       pos_ = 0;
     }
-    if (cur_->size < n) {
-      // Not zero-filled: read() writes every byte before it is used (a vector's resize()
-      // cleared 2 MiB at every start, 4 % of the instructions of a 20,000-packet run).
-      size_t size = std::max(n, cur_->size * 2);
-      std::unique_ptr<uint8_t[]> bigger(new uint8_t[size]);
-      if (end_) std::memcpy(bigger.get(), cur_->bytes.get(), end_);
-      cur_->bytes = std::move(bigger);
-      cur_->size = size;
-      data_ = cur_->bytes.get();
-    }
+    if (cur_->size < n) grow_block(n);
   } else if (cur_->size - pos_ < n || cur_->size - end_ < kReadChunk / 2) {
     // A consumer still uses the packets before pos_: read on in another block.
     move_to_spare(n);
@@ -190,6 +205,64 @@ bool FileReader::fill(size_t n) {
       break;
     }
     end_ += size_t(got);
+  }
+  return end_ - pos_ >= n;
+}
+
+void FileReader::grow_block(size_t n) {
+  // Not zero-filled: read() writes every byte before it is used (a vector's resize()
+  // cleared 2 MiB at every start, 4 % of the instructions of a 20,000-packet run).
+  size_t size = std::max(n, cur_->size * 2);
+  std::unique_ptr<uint8_t[]> bigger(new uint8_t[size]);
+  if (end_) std::memcpy(bigger.get(), cur_->bytes.get(), end_);  // the data starts at 0
+  cur_->bytes = std::move(bigger);
+  cur_->size = size;
+  data_ = cur_->bytes.get();
+}
+
+bool FileReader::fill_ahead(size_t n) {
+  // Read ahead, blocks are never lent (next_*() give no RawPacket::block): the reader's
+  // own block cur_ only gathers records larger than the headroom.
+  const size_t headroom = ahead_->headroom();
+  while (end_ - pos_ < n && !eof_) {
+    ReadAhead::Block* b = ahead_->next();
+    if (b->len == 0) {  // the end, or a read error, which ends the input as inline
+      eof_ = true;
+      ahead_->release(b);
+      break;
+    }
+    size_t left = end_ - pos_;
+    if (left <= headroom && left + b->len >= n) {
+      // The usual case: the unread tail moves in front of the new block's data.
+      std::memcpy(b->base + headroom - left, data_ + pos_, left);
+      if (ahead_block_) ahead_->release(ahead_block_);
+      ahead_block_ = b;
+      data_ = b->base;
+      pos_ = headroom - left;
+      end_ = headroom + b->len;
+      return true;
+    }
+    // A record larger than the headroom (or than a block): gathered in cur_.
+    if (data_ != cur_->bytes.get()) {  // the tail is in a read-ahead block (still ours)
+      const uint8_t* tail = data_ + pos_;
+      pos_ = end_ = 0;
+      if (cur_->size < left) grow_block(left);
+      std::memcpy(cur_->bytes.get(), tail, left);
+      data_ = cur_->bytes.get();
+      end_ = left;
+    } else if (pos_ > 0) {
+      std::memmove(cur_->bytes.get(), cur_->bytes.get() + pos_, left);
+      pos_ = 0;
+      end_ = left;
+    }
+    if (ahead_block_) {
+      ahead_->release(ahead_block_);
+      ahead_block_ = nullptr;
+    }
+    if (cur_->size < end_ + b->len) grow_block(end_ + b->len);
+    std::memcpy(cur_->bytes.get() + end_, b->base + headroom, b->len);
+    end_ += b->len;
+    ahead_->release(b);
   }
   return end_ - pos_ >= n;
 }
@@ -221,27 +294,35 @@ ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
   z.next_out = dst;
   z.avail_out = uInt(n);
   while (z.avail_out == n) {
-    if (z.avail_in == 0) {
+    if (z.avail_in == 0 && !gz_->input_done) {
       ssize_t got = ::read(fd_, gz_->in.data(), gz_->in.size());
       if (got < 0) {
         if (errno == EINTR) continue;
         return -1;
       }
       if (got == 0) {
-        if (!gz_->member_done && gz_->error.empty()) gz_->error = "gzip data ends early";
-        return 0;
+        gz_->input_done = true;
+      } else {
+        z.next_in = gz_->in.data();
+        z.avail_in = uInt(got);
       }
-      z.next_in = gz_->in.data();
-      z.avail_in = uInt(got);
     }
-    if (gz_->member_done) {  // another member follows
-      inflateReset(&z);
+    if (gz_->member_done) {
+      if (z.avail_in == 0) return 0;  // the input ended after a whole member
+      inflateReset(&z);               // another member follows
       gz_->member_done = false;
     }
+    // Called even when the input has ended: a match cut by a full output buffer still
+    // has bytes to give without more input.
     int rc = inflate(&z, Z_NO_FLUSH);
     if (rc == Z_STREAM_END) {
       gz_->member_done = true;
-    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+    } else if (rc == Z_BUF_ERROR) {
+      if (gz_->input_done && z.avail_out == n) {  // no progress and no more input
+        gz_->error = "gzip data ends early";
+        return 0;
+      }
+    } else if (rc != Z_OK) {
       gz_->error = fmt::format("corrupt gzip data: {}", z.msg ? z.msg : "inflate failed");
       return 0;
     }
@@ -261,7 +342,8 @@ int FileReader::fixed_linktype() const {
 }
 
 PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
-  if (gz_ && !gz_->error.empty()) {
+  // gz_ belongs to the read-ahead thread until it has delivered the end.
+  if (gz_ && (!ahead_ || eof_) && !gz_->error.empty()) {
     error_ = fmt::format("{}: {} at byte offset {} of the decompressed data ({})", path_, what, at,
                          gz_->error);
   } else {
@@ -411,7 +493,7 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
   out.linktype = pcap_linktype_;
   out.interface_id = 0;
   out.data = ByteView(data_ + pos_ + header_len, caplen);
-  out.block = cur_;
+  out.block = lendable();
   pos_ += header_len + caplen;
   file_offset_ += header_len + caplen;
   // The next record header is a cache miss otherwise: its address is known now, and the
@@ -549,7 +631,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
         out.linktype = ifc.linktype;
         out.interface_id = ifc_id;
         out.data = ByteView(b + 20, caplen);
-        out.block = cur_;
+        out.block = lendable();
         return Status::Packet;
       }
       case kBlockSpb: {
@@ -563,7 +645,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
         out.linktype = interfaces_[0].linktype;
         out.interface_id = 0;
         out.data = ByteView(body.data() + 4, caplen);
-        out.block = cur_;
+        out.block = lendable();
         return Status::Packet;
       }
       default:

@@ -388,6 +388,18 @@ def usage_tests(b, ex, tmp):
     check("-r with -i exits 64", p.returncode == 64 and b"not both" in p.stderr, p.stderr)
     p = run(b, "frobnicate")
     check("unknown command named, 64", p.returncode == 64 and b"unknown command 'frobnicate'" in p.stderr, p.stderr)
+    # tcpdump habit: no command, options first -> packets (same bytes, filter included).
+    p = run(b, "-r", http, "-c", "3", "tcp", "port", "80")
+    q = run(b, "packets", "-r", http, "-c", "3", "tcp", "port", "80")
+    check("no command with -r runs packets", p.returncode == 0 and p.stdout == q.stdout
+          and p.stdout.count(b"\n") == 3, p.stderr)
+    p = run(b, "--nosuch")
+    check("no command, bad option: packets names it, 64", p.returncode == 64 and b"--nosuch" in p.stderr,
+          p.stderr)
+    p = run(b)
+    check("nothing at all: usage, 64", p.returncode == 64, p.stderr)
+    p = run(b, "--help")
+    check("top-level help names the tcpdump habit", b"runs `packets`" in p.stdout, p.stdout)
     p = run(b, "--help")
     check("top-level help promises no missing subcommand", b"statistics" not in p.stdout or b" stats " in p.stdout, p.stdout)
     for sub in ("packets", "sessions", "stats", "run"):

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -52,9 +53,8 @@ struct ReadResult {
   std::string message;
 };
 
-ReadResult read_all(const Bytes& file) {
-  TempFile tmp(file);
-  FileReader reader(tmp.path());
+ReadResult read_path(const std::string& path, ReadAheadPolicy policy = {}) {
+  FileReader reader(path, policy);
   ReadResult r;
   if (!reader.open()) {
     r.error = true;
@@ -76,6 +76,11 @@ ReadResult read_all(const Bytes& file) {
     break;
   }
   return r;
+}
+
+ReadResult read_all(const Bytes& file, ReadAheadPolicy policy = {}) {
+  TempFile tmp(file);
+  return read_path(tmp.path(), policy);
 }
 
 Bytes pcap(bool big_endian, bool nanos, int packets) {
@@ -375,7 +380,8 @@ Bytes numbered_pcap(int count, std::vector<Bytes>& expected) {
 // were until let go, and the blocks in use stay few.
 void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t window) {
   TempFile tmp(file);
-  FileReader reader(tmp.path());
+  // Lending is the inline reader's (blocks read ahead go back to their thread at once).
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::Off});
   ASSERT_TRUE(reader.open()) << reader.error();
   struct Held {
     ByteView data;
@@ -439,6 +445,129 @@ TEST(FileReader, UnheldReadingReusesOneBlock) {
   }
   EXPECT_EQ(n, expected.size());
   EXPECT_EQ(seen.size(), 1u);
+}
+
+// Read ahead on a second thread with blocks far smaller than usual, so records straddle
+// blocks, exceed the headroom, and exceed whole blocks: every record, timestamp and
+// error must be what the inline reader gives.
+std::vector<ReadAheadPolicy> small_read_ahead_policies() {
+  using Mode = ReadAheadPolicy::Mode;
+  return {{.mode = Mode::On, .block = 64, .headroom = 32, .blocks = 2},
+          {.mode = Mode::On, .block = 1000, .headroom = 2000, .blocks = 3},
+          {.mode = Mode::On, .block = 7, .headroom = 0, .blocks = 2},
+          {.mode = Mode::On, .block = 4096, .headroom = 300, .blocks = 4}};
+}
+
+void expect_same(const ReadResult& a, const ReadResult& b, const std::string& what) {
+  ASSERT_EQ(a.packets.size(), b.packets.size()) << what;
+  for (size_t i = 0; i < a.packets.size(); ++i) {
+    EXPECT_EQ(a.packets[i].ts, b.packets[i].ts) << what << " #" << i;
+    EXPECT_EQ(a.packets[i].caplen, b.packets[i].caplen) << what << " #" << i;
+    EXPECT_EQ(a.packets[i].wirelen, b.packets[i].wirelen) << what << " #" << i;
+    EXPECT_EQ(a.packets[i].linktype, b.packets[i].linktype) << what << " #" << i;
+    EXPECT_EQ(a.data[i], b.data[i]) << what << " #" << i;
+  }
+  EXPECT_EQ(a.error, b.error) << what;
+  // The same message but for the temporary file's name in front.
+  auto after_name = [](const std::string& m) { return m.substr(std::min(m.find(": "), m.size())); };
+  EXPECT_EQ(after_name(a.message), after_name(b.message)) << what;
+}
+
+Bytes pcap_of_varied_sizes(int packets) {
+  Bytes b = pcap(false, false, 0);
+  uint32_t seed = 12345;
+  for (int i = 0; i < packets; ++i) {
+    seed = seed * 1103515245 + 12345;
+    // Mostly small records, some of a few KiB (beyond the small headrooms and blocks).
+    uint32_t len = (seed >> 16) % 7 == 0 ? 1500 + (seed >> 8) % 3000 : (seed >> 8) % 200;
+    le32(b, 1000 + i);
+    le32(b, uint32_t(i));
+    le32(b, len);
+    le32(b, len);
+    for (uint32_t k = 0; k < len; ++k) b.push_back(uint8_t(i * 31 + k));
+  }
+  return b;
+}
+
+TEST(FileReader, ReadAheadGivesTheInlineReadersRecords) {
+  Bytes file = pcap_of_varied_sizes(400);
+  ReadResult inline_read = read_all(file, {.mode = ReadAheadPolicy::Mode::Off});
+  ASSERT_EQ(inline_read.packets.size(), 400u);
+  for (const auto& policy : small_read_ahead_policies()) {
+    expect_same(inline_read, read_all(file, policy), "block " + std::to_string(policy.block));
+  }
+  // Cut inside a record: the same packets, then the same error naming the same offset.
+  Bytes cut(file.begin(), file.begin() + ptrdiff_t(file.size() - 700));
+  ReadResult inline_cut = read_all(cut, {.mode = ReadAheadPolicy::Mode::Off});
+  EXPECT_TRUE(inline_cut.error);
+  for (const auto& policy : small_read_ahead_policies()) {
+    expect_same(inline_cut, read_all(cut, policy), "cut, block " + std::to_string(policy.block));
+  }
+}
+
+TEST(FileReader, ReadAheadOnEveryBundledCapture) {
+  // pcap, pcapng (several interfaces), gzip'd when present, NetMon (never read ahead).
+  for (const char* f : {"pcapng-multi-interface.pcapng", "pcapng-zeek-image.pcapng",
+                        "http-get.pcap", "mysql-logins.pcap", "tcp-reassembly.pcap",
+                        "sll2-linux_dlt_sll2.pcap", "trunc-ip4-trunc.pcap"}) {
+    std::string path = std::string(NETSIFT_EXAMPLES_DIR) + "/" + f;
+    ReadResult inline_read = read_path(path, {.mode = ReadAheadPolicy::Mode::Off});
+    EXPECT_GT(inline_read.packets.size(), 0u) << f;
+    for (const auto& policy : small_read_ahead_policies()) {
+      expect_same(inline_read, read_path(path, policy), f);
+    }
+  }
+}
+
+TEST(FileReader, ReadAheadInflatesGzipOnItsThread) {
+  Bytes file = pcap_of_varied_sizes(300);
+  TempFile plain(file);
+  std::string gz = plain.path() + ".gz";
+  ASSERT_EQ(std::system(("gzip -c " + plain.path() + " > " + gz).c_str()), 0);
+  ReadResult inline_read = read_path(plain.path(), {.mode = ReadAheadPolicy::Mode::Off});
+  for (const auto& policy : small_read_ahead_policies()) {
+    if (policy.block < 64) continue;  // a thread hand-off per 7 inflated bytes: slow, no new case
+    expect_same(inline_read, read_path(gz, policy), "gzip, block " + std::to_string(policy.block));
+  }
+  // A gzip stream cut short: the error names the inflater's complaint in both modes.
+  ASSERT_EQ(std::system(("head -c 2000 " + gz + " > " + gz + ".cut").c_str()), 0);
+  ReadResult inline_cut = read_path(gz + ".cut", {.mode = ReadAheadPolicy::Mode::Off});
+  EXPECT_TRUE(inline_cut.error);
+  EXPECT_NE(inline_cut.message.find("gzip data ends early"), std::string::npos)
+      << inline_cut.message;
+  for (const auto& policy : small_read_ahead_policies()) {
+    if (policy.block < 64) continue;  // a thread hand-off per 7 inflated bytes: slow, no new case
+    expect_same(inline_cut, read_path(gz + ".cut", policy),
+                "gzip cut, block " + std::to_string(policy.block));
+  }
+  std::remove(gz.c_str());
+  std::remove((gz + ".cut").c_str());
+}
+
+TEST(FileReader, ReadAheadLendsNoBlock) {
+  Bytes file = pcap_of_varied_sizes(300);
+  TempFile tmp(file);
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::On, .block = 4096});
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  size_t n = 0;
+  while (reader.next(p) == PacketSource::Status::Packet) {
+    EXPECT_EQ(p.block, nullptr);  // a consumer that keeps packets must copy them
+    ++n;
+  }
+  EXPECT_EQ(n, 300u);
+}
+
+TEST(FileReader, ReadAheadStopsCleanlyWhenTheReaderIsDroppedEarly) {
+  Bytes file = pcap_of_varied_sizes(2000);
+  TempFile tmp(file);
+  for (int i = 0; i < 50; ++i) {
+    FileReader reader(
+        tmp.path(), {.mode = ReadAheadPolicy::Mode::On, .block = 256, .headroom = 64, .blocks = 2});
+    ASSERT_TRUE(reader.open());
+    RawPacket p;
+    for (int k = 0; k < i; ++k) ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+  }  // each destructor stops its thread, which may be waiting for a free block
 }
 
 }  // namespace

@@ -133,7 +133,8 @@ struct ShardedSessions::Worker final : FlowEndHook {
   };
 
   Worker(const SessionOptions& shared, uint32_t count, const ShardedOutputs& outputs,
-         Doorbell& reader_bell, size_t max_entries, size_t arena_size)
+         Doorbell& reader_bell, SharedBudget& buffers, SharedBudget& transcripts,
+         size_t max_entries, size_t arena_size)
       : reader_bell(reader_bell),
         options(split(shared, count)),
         filter(options.filters),
@@ -156,6 +157,8 @@ struct ShardedSessions::Worker final : FlowEndHook {
       stdout_sink = options.json ? make_jsonl_sink(render) : make_pretty_json_sink(render);
     }
     flows.set_end_hook(this);
+    flows.share_buffer_budget(&buffers, count);
+    session_output.share_transcript_budget(&transcripts);
     for (size_t i = 0; i < kBatchesPerWorker; ++i) {
       input_batches.push_back(std::make_unique<InputBatch>(max_entries, arena_size));
       output_batches.push_back(std::make_unique<OutputBatch>());
@@ -169,12 +172,12 @@ struct ShardedSessions::Worker final : FlowEndHook {
     if (thread.joinable()) thread.join();
   }
 
-  // Caps that hold for all flows together are shared out evenly.
+  // The flow cap is shared out evenly: flows hash evenly over the workers (one flow
+  // is one flow, however heavy). The byte caps are global (SharedBudget): one
+  // worker's elephant flows may use what the others do not.
   static SessionOptions split(const SessionOptions& s, uint32_t n) {
     SessionOptions o = s;
     o.flow.max_flows = std::max<size_t>(1, (s.flow.max_flows + n - 1) / n);
-    o.flow.max_buffer_total = std::max<uint64_t>(1, (s.flow.max_buffer_total + n - 1) / n);
-    o.max_session_data_total = std::max<uint64_t>(1, (s.max_session_data_total + n - 1) / n);
     return o;
   }
 
@@ -300,7 +303,9 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
       outputs_(outputs),
       one_capture_(one_capture),
       live_(live),
-      defrag_(options.defrag, decoder_) {
+      defrag_(options.defrag, decoder_),
+      buffers_(options.flow.max_buffer_total, std::max<uint32_t>(workers, 1)),
+      transcripts_(options.max_session_data_total, std::max<uint32_t>(workers, 1)) {
   uint32_t n = std::max<uint32_t>(workers, 1);
   // Input memory stays about the same whatever the number of workers: a round holds at
   // most ~4096 packets (entries of 72 bytes: the bytes are lent or in the arena), ~1 MiB
@@ -309,7 +314,8 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
   size_t max_entries = std::max<size_t>(256, 4096 / n);
   size_t arena = std::max<size_t>(64 << 10, (1u << 20) / n);
   for (uint32_t i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<Worker>(options_, n, outputs_, bell_, max_entries, arena));
+    workers_.push_back(std::make_unique<Worker>(options_, n, outputs_, bell_, buffers_,
+                                                transcripts_, max_entries, arena));
   }
   current_.resize(n, nullptr);
   heads_.resize(n);

@@ -20,8 +20,9 @@
 // with --ordered merged by those tags, which gives the bytes one engine writes (with flows still
 // open at the end of an input flushed by idle order, which one engine also does under --ordered).
 // Login attempts reach the detectors (AuthMonitor) merged by tag in both modes, so alerts do not
-// depend on the number of workers. Global caps (flows, buffered bytes, transcript bytes) are split
-// evenly over the workers; the summary adds their counters up.
+// depend on the number of workers. The byte caps (buffered bytes, transcript bytes) hold
+// for all workers together: each draws allowance from one SharedBudget in grants. The
+// flow cap is split evenly (flows hash evenly). The summary adds their counters up.
 //
 // Threads meet only through single-producer/single-consumer rings (core/spsc_ring.h):
 // batches, and their return for reuse. At most kRoundsInFlight rounds are out at once,
@@ -39,6 +40,7 @@
 #include "app/packet_pump.h"
 #include "app/session_options.h"
 #include "app/session_pipeline.h"
+#include "core/buffer_budget.h"
 #include "core/spsc_ring.h"
 #include "detect/auth_monitor.h"
 #include "flow/capture_clock.h"
@@ -113,6 +115,9 @@ class ShardedSessions final : public PacketConsumer {
   CaptureClock clock_;
   uint64_t packets_since_expiry_ = 0;
   uint64_t pos_ = 0;  // position of the next packet or tick in the capture
+  // The global caps the workers draw their allowances from (max_buffer_total,
+  // max_session_data_total); declared before the workers, which use them.
+  SharedBudget buffers_, transcripts_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<InputBatch*> current_;  // the round being filled, per worker
   // Per worker, where writing the oldest round stands: its chunk being read and the

@@ -145,6 +145,13 @@ class FlowTable {
   const AppLayer& app_layer() const { return app_; }
   size_t size() const { return flows_.size(); }
   uint64_t buffered_bytes() const { return budget_.held; }
+  // Sharded workers: max_buffer_total holds for all `engines` together, this table
+  // drawing its allowance from `pool` (core/buffer_budget.h).
+  void share_buffer_budget(SharedBudget* pool, uint32_t engines) {
+    budget_.shared = pool;
+    budget_.limit = 0;
+    budget_.engines = engines;
+  }
 
  private:
   friend class Flow;

@@ -185,5 +185,68 @@ TEST(ShardedSessions, DestructionMidInputReturns) {
   EXPECT_FALSE(source.any_held());
 }
 
+// Whole-session transcripts of `flows` connections of `bytes` each (client to server,
+// picked up midstream, port 9999: no analyzer) through 4 workers, in text mode: what
+// the run printed.
+std::string elephants(int flows, size_t bytes, uint64_t total_cap) {
+  SessionOptions o;
+  o.max_session_data = 64u << 20;
+  o.max_session_data_total = total_cap;
+  OutputBuffer out(OutputBuffer::kMemory);
+  {
+    ShardedSessions s(o, 4, ShardedOutputs{&out, nullptr, nullptr}, false, false);
+    Decoder decoder;
+    RawPacket raw;
+    PacketView view;
+    Bytes payload(1400, 'x');
+    uint64_t n = 0;
+    for (size_t off = 0; off < bytes; off += payload.size()) {
+      for (int f = 0; f < flows; ++f) {
+        Bytes t = test::tcp(uint16_t(40000 + f), 9999, uint32_t(1000 + off), 1, 0x18);
+        Bytes frame = test::ethernet(0x0800);
+        test::append(frame, test::ipv4(6, t.size() + payload.size()));
+        test::append(frame, t);
+        test::append(frame, payload);
+        raw.ts = 1000 * kNsPerSec + TimestampNs(n) * 1000;
+        raw.caplen = raw.wirelen = uint32_t(frame.size());
+        raw.linktype = linktype::kEthernet;
+        raw.data = ByteView(frame.data(), frame.size());
+        raw.block = nullptr;
+        decoder.decode(raw, view);
+        s.on_packet(view, ++n);
+      }
+    }
+    s.finish();
+  }
+  return std::string(out.view());
+}
+
+// Bytes the transcripts left out ("[N bytes ... not shown").
+uint64_t not_shown(const std::string& text) {
+  uint64_t sum = 0;
+  for (size_t at = text.find("bytes to_server not shown"); at != std::string::npos;
+       at = text.find("bytes to_server not shown", at + 1)) {
+    size_t start = text.rfind('[', at);
+    sum += std::stoull(text.substr(start + 1, at - start - 1));
+  }
+  return sum;
+}
+
+// --max-session-data-total holds for all workers together: one worker's elephant flow
+// may use the whole of it (split four ways, 3 MB would have been cut at 1 MiB)...
+TEST(ShardedSessions, TotalTranscriptCapIsGlobal) {
+  std::string one = elephants(1, 3'000'000, 4u << 20);
+  EXPECT_NE(one.find("[TCP DATA Bi-Direct]"), std::string::npos);
+  EXPECT_EQ(not_shown(one), 0u);
+  EXPECT_GT(one.size(), 3'000'000u);  // the whole transcript is printed
+  // ... and never more than all of it: three elephants of 3 MB against a 4 MiB cap.
+  std::string three = elephants(3, 3'000'000, 4u << 20);
+  uint64_t cut = not_shown(three);
+  uint64_t sent = 3 * 1400 * ((3'000'000 + 1399) / 1400);
+  EXPECT_GE(cut, sent - (4u << 20));
+  // What other workers drew and did not use is at most two grants each (64 KiB).
+  EXPECT_LE(cut, sent - (4u << 20) + 4 * 2 * (64u << 10));
+}
+
 }  // namespace
 }  // namespace netsift

@@ -214,6 +214,32 @@ TEST(TextLoginRobustness, LinesCutBySnapLength) {
   EXPECT_EQ(auth[1].str("password"), "good-pass");
   EXPECT_EQ(auth[1].str("result"), "success");
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(110), pop3), "");
+
+  std::vector<Turn> imap = {
+      {Dir::ToClient, "* OK [CAPABILITY IMAP4rev1 SAS", 120},
+      {Dir::ToServer, "a1 LOGIN carol \"bad-pass\"\r\n"},
+      {Dir::ToClient, "a1 NO [AUTHENTICATIONFAILED] Au", 30},
+      {Dir::ToServer, "a2 LOGIN carol \"a-much-longer-pa", 12},
+      {Dir::ToClient, "* CAPABILITY IMAP4rev1 SASL-IR", 200},
+      {Dir::ToClient, "a2 OK [CAPABILITY IMAP4rev1 SA", 180},
+      {Dir::ToServer, "a3 AUTHENTICATE PLAIN AGNhcm9s", 20},
+      {Dir::ToClient, "a3 NO [ALREADYAUTHENTICATED] x", 9},
+      {Dir::ToServer, "a4 LOGOUT\r\n"},
+      {Dir::ToClient, "* BYE Logging out\r\na4 OK Logout completed.\r\n"},
+  };
+  log = test::play(analyzer_registry(), test::test_flow(143), imap);
+  auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 3u) << dump(log);
+  EXPECT_EQ(auth[0].str("user"), "carol");
+  EXPECT_EQ(auth[0].str("password"), "bad-pass");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("user"), "carol");
+  EXPECT_EQ(auth[1].str("password"), "<absent>");
+  EXPECT_EQ(auth[1].str("result"), "success");
+  EXPECT_EQ(auth[2].str("mechanism"), "PLAIN");
+  EXPECT_EQ(auth[2].str("user"), "");  // in the cut initial response
+  EXPECT_EQ(auth[2].str("result"), "failure");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(143), imap), "");
 }
 
 // Replies lost whole in a hole (at a line boundary): the command that waited for one is

@@ -115,7 +115,7 @@ std::string cut_command(std::string_view line) {
 bool looks_like_command(std::string_view line) {
   size_t n = 0;
   while (n < line.size() && line[n] >= 'A' && line[n] <= 'Z') ++n;
-  return n >= 3 && n <= 8 && (n == line.size() || line[n] == ' ');
+  return n >= 3 && n <= 12 && (n == line.size() || line[n] == ' ');
 }
 
 }  // namespace netsift::textproto

@@ -43,8 +43,8 @@ std::optional<uint64_t> parse_count(std::string_view s, uint64_t max);
 std::string cut_command(std::string_view line);
 
 // A line that can only start where a line starts (LineReader's test after a gap): a
-// command verb (3 to 8 capitals, then a space or the line end), as FTP, SMTP and POP3
-// clients send them.
+// command verb (3 to 12 capitals, then a space or the line end), as FTP, SMTP, POP3 and
+// (after the tag) IMAP clients send them.
 bool looks_like_command(std::string_view line);
 
 }  // namespace netsift::textproto

@@ -20,6 +20,7 @@ struct SessionTotals {
   std::vector<AnalyzerSummary> analyzers;
   void add(const FlowTableStats& f);
   void add(const AppLayerStats& a);
+  void add(const DefragStats& d);
 };
 void print_session_summary(FILE* out, const SessionTotals& totals);
 
@@ -35,6 +36,9 @@ class SessionPipeline final : public PacketConsumer {
   // End of all input: every open flow ends now.
   void finish();
   void print_summary(FILE* out) const;
+  // Counters, for engines whose summaries are added up (--fanout workers).
+  const FlowTable& flows() const { return flows_; }
+  const DefragStats& defrag_stats() const { return defrag_.stats(); }
 
  private:
   Decoder decoder_;

@@ -123,6 +123,7 @@ struct FanoutSessions::Worker {
       if (status == PacketSource::Status::End) break;
       if (status == PacketSource::Status::Error) {
         error = source.error();
+        owner.halt_.store(true);  // the capture is broken: end the run, as one reader does
         break;
       }
       if (status == PacketSource::Status::Idle) {

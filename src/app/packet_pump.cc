@@ -248,6 +248,9 @@ class PacketPump::Impl {
   // --fanout: `n` handles joined to one fanout group; the capture counts from the moment
   // all have joined (LiveSource::start_at), so no packet is seen twice.
   bool open_fanout(LiveOptions live, uint32_t n, std::string& error) {
+    // -B is the kernel memory for the whole capture: the sockets share it (each takes
+    // a share of the traffic), so 16 workers do not take 16 times as much.
+    live.buffer_size_mb = std::max(4, live.buffer_size_mb / int(n));
     int group = -1;
     for (uint32_t i = 0; i < n; ++i) {
       live.interface_drops = i == 0;

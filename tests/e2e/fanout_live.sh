@@ -232,6 +232,40 @@ if [ "$rc" = 0 ] && grep -q "^netsift: 6 frames read" "$work/c.err"; then ok "-c
   bad "-c 6: exit $rc, $(cat "$work/c.err")"
 fi
 
+# Started during a stream of datagrams: each handle may see traffic between its
+# activation and its join to the group, copies the group also gets; the capture counts
+# from the moment all have joined (LiveSource::start_at). No datagram twice, and the
+# stream is captured from then on. (This kernel showed no such copy even without
+# start_at, at 70 000 datagrams/s: the check guards the start, it does not prove it.)
+python3 - <<'PY' &
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.time() + 4
+n = 0
+while time.time() < end:
+    s.sendto(b"seq %d" % n, ("127.0.0.1", 7777))
+    n += 1
+    time.sleep(0.00005)
+PY
+stream_pid=$!
+sleep 0.5
+"$bin" sessions --json -i lo --workers 3 --fanout udp port 7777 >"$work/dup.jsonl" 2>"$work/dup.err" &
+d_pid=$!
+sleep 2
+kill -INT "$d_pid"
+wait "$d_pid" || true
+wait "$stream_pid" || true
+python3 - "$work/dup.jsonl" <<'PY' && ok "started during a stream: no datagram seen twice" || bad "duplicates at start"
+import collections, json, sys
+seqs = collections.Counter(json.loads(l)["data"] for l in open(sys.argv[1]) if '"udp"' in l)
+dups = {k: v for k, v in seqs.items() if v > 1}
+print(f"    {len(seqs)} datagrams, {len(dups)} seen more than once")
+nums = sorted(int(k.split()[1]) for k in seqs)
+holes = sum(b - a - 1 for a, b in zip(nums, nums[1:]))
+print(f"    seq {nums[0]}..{nums[-1]}, {holes} missing in between")
+sys.exit(0 if len(seqs) > 100 and not dups and holes == 0 else 1)
+PY
+
 # Fragments arriving from outside (a veth, as on a sensor): IPv4 reassembled by the
 # kernel before hashing, IPv6 by the worker the fragments' address pair hashes to.
 ip link add fan0 type veth peer name fan1

@@ -207,6 +207,31 @@ TEST(HttpAnalyzer, ContinueThenUpload) {
   EXPECT_TRUE(flag(p.http[0], "continued"));
 }
 
+// Informational responses other than 100 (102 Processing, 103 Early Hints, RFC 8297,
+// possibly several) come before the final one, which answers the same request; libhtp
+// alone takes the first for the final response.
+TEST(HttpAnalyzer, EarlyHintsAndProcessingBeforeTheFinalResponse) {
+  std::vector<Turn> turns = {
+      {C, kGet + "GET /two HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n"},
+      {S,
+       "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+       "HTTP/1.1 103 Early Hints\r\nLink: </t.js>; rel=preload\r\n\r\n" +
+           kOk +
+           "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+           "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}};
+  Parsed p = run(turns);
+  ASSERT_EQ(p.http.size(), 2u) << p.all;
+  EXPECT_EQ(str(p.http[0], "req_uri"), "/index.html?a=1");
+  EXPECT_EQ(str(p.http[0], "resp_status"), "200");
+  EXPECT_EQ(str(p.http[0], "resp_body"), "hello");
+  EXPECT_EQ(p.all.find("rel=preload"), std::string::npos) << "not the final headers";
+  EXPECT_EQ(str(p.http[1], "resp_status"), "200");
+  EXPECT_EQ(str(p.http[1], "resp_body"), "two");
+  EXPECT_TRUE(flag(p.http[1], "continued"));
+  EXPECT_EQ(p.all.find("anomalies"), std::string::npos) << p.all;
+  EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), turns), "");
+}
+
 TEST(HttpAnalyzer, Http10CloseDelimitedAndHttp09) {
   std::vector<Turn> turns = {{C, "GET /old HTTP/1.0\r\n\r\n"},
                              {S, "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the end"}};

@@ -122,6 +122,10 @@ struct HtpParser::Impl {
   // whether the current response had its type hidden.
   bool res_line_start = true;
   bool res_interim = false;  // the header block under way follows a 1xx status line
+  // An informational response libhtp would take for the final one (see skip_interim):
+  // being skipped, and whether the line under way has bytes other than CR yet.
+  bool skipping_interim = false;
+  bool skip_line_has_text = false;
   std::string res_held, res_scratch;
   bool byteranges_hidden = false;
 
@@ -174,6 +178,7 @@ struct HtpParser::Impl {
     headers_done = {};
     res_line_start = true;
     res_interim = false;
+    skipping_interim = false;
     res_held.clear();
     byteranges_hidden = false;
   }
@@ -388,7 +393,9 @@ struct HtpParser::Impl {
     while (done < data.size()) {
       if (tunnel) return {Status::Tunnel, data.size()};
       ByteView rest = data.subspan(done);
-      Fed fed = res_held.empty() && !headers_next() ? feed_body(rest) : feed_headers(rest);
+      Fed fed = skipping_interim                      ? skip_interim(rest)
+                : res_held.empty() && !headers_next() ? feed_body(rest)
+                                                      : feed_headers(rest);
       if (fed.status != Status::Ok) return {fed.status, done + fed.consumed};
       done += fed.consumed;
     }
@@ -409,6 +416,13 @@ struct HtpParser::Impl {
     }
     std::string_view out = prepare_headers(in);  // `in` or its rewritten copy, maybe cut
     Fed fed = feed_response(ByteView(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+    if (fed.status == Status::Ok && skipping_interim) {
+      // Cut before an informational status line: skip_interim takes it from there (a
+      // held start of it is dropped, so the line is then under way).
+      res_line_start = true;
+      skip_line_has_text = out.size() < held;
+      return {Status::Ok, out.size() > held ? out.size() - held : 0};
+    }
     if (fed.status == Status::Ok) {
       if (!out.empty()) res_line_start = out.back() == '\n';
       // Cut at a partial line now held: all of `data` is taken. Cut at the block's end
@@ -425,6 +439,29 @@ struct HtpParser::Impl {
       return {fed.status, 0};
     }
     return {fed.status, std::min(used - held, data.size())};
+  }
+
+  // libhtp 0.5 knows one informational response, 100 Continue; any other 1xx (102
+  // Processing, 103 Early Hints, RFC 8297, several of them) it takes for the final
+  // response, and the real one after it for a response without a request. Such a block
+  // (status line to blank line) is not given to it: the final response follows.
+  Fed skip_interim(ByteView data) {
+    std::string_view s = as_chars(data);
+    size_t pos = 0;
+    while (pos < s.size()) {
+      size_t eol = s.find('\n', pos);
+      std::string_view part = s.substr(pos, eol == std::string_view::npos ? s.npos : eol - pos);
+      if (part.find_first_not_of('\r') != std::string_view::npos) skip_line_has_text = true;
+      if (eol == std::string_view::npos) return {Status::Ok, s.size()};
+      pos = eol + 1;
+      if (!skip_line_has_text) {
+        skipping_interim = false;  // the blank line: the block is over
+        res_line_start = true;
+        return {Status::Ok, pos};
+      }
+      skip_line_has_text = false;
+    }
+    return {Status::Ok, s.size()};
   }
 
   // Body bytes of the response under way, up to where it ends: what follows starts the
@@ -491,6 +528,10 @@ struct HtpParser::Impl {
         if (!res_interim) return in.substr(0, eol + 1);
         res_interim = false;  // 1xx: the final response's header block follows
       } else if (iequal_prefix(line, "http/") && line.size() > 12) {
+        if (line[9] == '1' && !(line[10] == '0' && (line[11] == '0' || line[11] == '1'))) {
+          skipping_interim = true;  // not for libhtp (skip_interim)
+          return in.substr(0, pos);
+        }
         res_interim = line[9] == '1';
       } else if (iequal_prefix(line, "content-type:")) {
         size_t at = ifind(line, kByteranges);

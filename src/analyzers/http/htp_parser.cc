@@ -125,10 +125,10 @@ struct HtpParser::Impl {
   // An informational response libhtp would take for the final one (see skip_interim):
   // being skipped, and whether the line under way has bytes other than CR yet.
   bool skipping_interim = false;
+  bool skip_line_has_text = false;
   size_t preface_seen = 0;    // bytes of an HTTP/2 preface fed so far (feed_request)
   htp_tx_t* h2_tx = nullptr;  // the HTTP/2 preface's exchange, its answer not yet seen
   bool h2_client = false;     // the client sent the HTTP/2 preface: its frames follow
-  bool skip_line_has_text = false;
   std::string res_held, res_scratch;
   bool byteranges_hidden = false;
 

@@ -386,6 +386,15 @@ def usage_tests(b, ex, tmp):
     check("no input exits 64", p.returncode == 64 and b"-r FILE" in p.stderr, p.stderr)
     p = run(b, "packets", "-r", http, "-i", "lo")
     check("-r with -i exits 64", p.returncode == 64 and b"not both" in p.stderr, p.stderr)
+    # --fanout needs one live device and one reader of each socket's output.
+    for args, msg in (((("-r", http)), b"needs -i IFACE"), (("-i", "any"), b"not 'any'"),
+                      (("-i", "lo", "-w", os.path.join(tmp, "f.pcap")), b"-w does not combine"),
+                      (("-i", "lo", "--ordered"), b"--ordered needs one reader")):
+        p = run(b, "sessions", "--fanout", *args)
+        check(f"sessions --fanout {' '.join(args[:2])}: 64 and why", p.returncode == 64 and msg in p.stderr,
+              p.stderr)
+    p = run(b, "packets", "-i", "lo", "--fanout")
+    check("packets has no --fanout", p.returncode == 64 and b"--fanout" in p.stderr, p.stderr)
     p = run(b, "frobnicate")
     check("unknown command named, 64", p.returncode == 64 and b"unknown command 'frobnicate'" in p.stderr, p.stderr)
     # tcpdump habit: no command, options first -> packets (same bytes, filter included).

@@ -94,18 +94,20 @@ struct FanoutSessions::Worker {
     if (stdout_events) {
       stdout_sink = options.json ? make_jsonl_sink(render) : make_pretty_json_sink(render);
     }
+    engine.share_buffer_budget(&owner.buffers_, count);
+    session_output.share_transcript_budget(&owner.transcripts_);
     for (size_t i = 0; i < kChunksPerWorker; ++i) {
       chunks.push_back(std::make_unique<Chunk>());
       free_chunks.try_push(chunks.back().get());
     }
   }
 
-  // Caps that hold for all flows together are shared out evenly.
+  // The flow cap is shared out evenly (the kernel hashes flows evenly over the sockets);
+  // the byte caps are one budget for all workers (owner's SharedBudgets), as with
+  // --workers.
   static SessionOptions split(const SessionOptions& s, uint32_t n) {
     SessionOptions o = s;
     o.flow.max_flows = std::max<size_t>(1, (s.flow.max_flows + n - 1) / n);
-    o.flow.max_buffer_total = std::max<uint64_t>(1, (s.flow.max_buffer_total + n - 1) / n);
-    o.max_session_data_total = std::max<uint64_t>(1, (s.max_session_data_total + n - 1) / n);
     o.ordered = false;  // no global order to keep
     return o;
   }
@@ -116,7 +118,6 @@ struct FanoutSessions::Worker {
     RawPacket raw;
     PacketView view;
     auto last_hand_over = Clock::now();
-    uint64_t since_check = 0;
     const uint64_t count = capture.count;
     while (!stop.load(std::memory_order_relaxed) && !owner.halt_.load(std::memory_order_relaxed)) {
       auto status = source.next(raw);
@@ -145,8 +146,8 @@ struct FanoutSessions::Worker {
       }
       PacketIntake::count(view, stats);
       engine.on_packet(view, stats.frames_read);
-      if (capture.line_buffered ||
-          ((++since_check & 31) == 0 && Clock::now() - last_hand_over > kHandOverEvery)) {
+      // (A steady trickle never leaves the socket idle: the clock decides, as in the pump.)
+      if (capture.line_buffered || Clock::now() - last_hand_over > kHandOverEvery) {
         hand_over(false);
         last_hand_over = Clock::now();
       }
@@ -201,7 +202,12 @@ struct FanoutSessions::Worker {
 FanoutSessions::FanoutSessions(const SessionOptions& options, const CaptureOptions& capture,
                                PacketPump& pump, ShardedOutputs outputs,
                                const std::atomic<bool>& stop)
-    : outputs_(outputs), pump_(pump) {
+    : outputs_(outputs),
+      pump_(pump),
+      buffers_(options.flow.max_buffer_total,
+               std::max<uint32_t>(uint32_t(pump.fanout_sources().size()), 1)),
+      transcripts_(options.max_session_data_total,
+                   std::max<uint32_t>(uint32_t(pump.fanout_sources().size()), 1)) {
   std::vector<LiveSource*> sources = pump.fanout_sources();
   for (LiveSource* s : sources) {
     workers_.push_back(std::make_unique<Worker>(options, uint32_t(sources.size()), capture,

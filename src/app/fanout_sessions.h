@@ -27,6 +27,7 @@
 #include "app/session_options.h"
 #include "app/session_pipeline.h"
 #include "app/sharded_sessions.h"
+#include "core/buffer_budget.h"
 #include "core/spsc_ring.h"
 
 namespace netsift {
@@ -56,6 +57,9 @@ class FanoutSessions {
   std::atomic<bool> halt_{false};   // count reached, output failed: every worker stops
   std::atomic<uint64_t> taken_{0};  // -c: packets taken over all workers
   Doorbell bell_;                   // the writer sleeps here
+  // The byte caps hold for all workers together, as with --workers (before workers_:
+  // they outlive them).
+  SharedBudget buffers_, transcripts_;
   std::vector<std::unique_ptr<Worker>> workers_;
   SessionTotals totals_;
   std::vector<uint64_t> frames_;  // per socket: how the kernel spread the packets

@@ -39,23 +39,22 @@ int main(int argc, char** argv) {
                       " Lite, CC BY 4.0, when the database scripts/setup.sh installs is used");
   app.require_subcommand(1);
   app.footer(
-      "With no command and an option first, netsift runs `packets` (as tcpdump: "
-      "netsift -r file.pcap [-c N] [expression]).");
+      "With no command and a tcpdump flag first (-r, -i, -c, -n, ...), netsift runs "
+      "`packets`, as tcpdump would: netsift -r file.pcap [-c N] [expression].");
   int exit_code = netsift::kExitOk;
   netsift::register_packets_command(app, g_stop, exit_code);
   netsift::register_sessions_command(app, g_stop, exit_code);
   netsift::register_stats_command(app, g_stop, exit_code);
-  // No command, options first (`netsift -r file.pcap port 80`, `netsift -i eth0`): a
-  // tcpdump habit, so it prints packets as tcpdump would.
+  // No command, a tcpdump flag first (`netsift -r file.pcap port 80`, `netsift -nn -i
+  // eth0`): a tcpdump habit, so it prints packets as tcpdump would. Other options first
+  // (`--workers`, `--config`) more likely mean a forgotten command: CLI11 says so.
   std::vector<char*> args(argv, argv + argc);
   char packets[] = "packets";
-  if (argc > 1 && argv[1][0] == '-') {
-    std::string_view first = argv[1];
-    if (first != "-h" && first != "--help" && first != "-V" && first != "--version") {
-      args.insert(args.begin() + 1, packets);
-      argc = int(args.size());
-      argv = args.data();
-    }
+  if (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0' && argv[1][1] != '-' &&
+      std::string_view("ricwsBpleqtAxXvnZ").find(argv[1][1]) != std::string_view::npos) {
+    args.insert(args.begin() + 1, packets);
+    argc = int(args.size());
+    argv = args.data();
   }
   // A first word that is no option and no subcommand: name it (CLI11 would only say that
   // a subcommand is required).

@@ -36,6 +36,10 @@ class SessionPipeline final : public PacketConsumer {
   // End of all input: every open flow ends now.
   void finish();
   void print_summary(FILE* out) const;
+  // Several engines (--fanout workers) draw the byte caps from one budget.
+  void share_buffer_budget(SharedBudget* pool, uint32_t engines) {
+    flows_.share_buffer_budget(pool, engines);
+  }
   // Counters, for engines whose summaries are added up (--fanout workers).
   const FlowTable& flows() const { return flows_; }
   const DefragStats& defrag_stats() const { return defrag_.stats(); }

@@ -173,7 +173,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if (s.packets && s.stdout_output) workers = 1;
   // Text is read by a person: in time order unless asked otherwise. JSON Lines keep
   // each flow's events in order and need no merge.
-  if (workers > 1 && !s.ordered_given && s.stdout_output && !s.json) s.ordered = true;
+  if (!s.ordered_given && s.stdout_output && !s.json) s.ordered = true;
   ShardedOutputs outputs;
   outputs.out = s.stdout_output ? &out : nullptr;
   outputs.files = file_events.empty() ? nullptr : &file_events;

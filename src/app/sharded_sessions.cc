@@ -22,10 +22,11 @@ namespace {
 constexpr size_t kRoundsInFlight = 3;
 constexpr size_t kBatchesPerWorker = kRoundsInFlight + 1;  // + the one being filled
 constexpr size_t kRingSlots = 8;                           // > kBatchesPerWorker
-// A round holds packets of at most this many of the file reader's blocks (512 KiB each):
-// the blocks held by rounds out bound the memory lent to the workers (with the rounds
-// in flight and batches waiting to be reused: about 16 MiB at most, 6 MiB on the bench
-// capture).
+// A round holds packets of at most this many of the file reader's blocks (512 KiB each,
+// never more than FileReader::kMaxLentBlock: a block grown by a huge record is not
+// lent): the blocks held by rounds out bound the memory lent to the workers (with the
+// rounds in flight and batches waiting to be reused: about 16 MiB of usual blocks,
+// 64 MiB at worst; 6 MiB on the bench capture).
 constexpr size_t kBlocksPerRound = 8;
 // A worker hands its output over in chunks of about this much, several per round when
 // one round makes much (the end of an input or a time jump ending a million flows):

@@ -139,13 +139,10 @@ bool FileReader::open() {
       eof_ = false;
     }
     struct stat st {};
-    if (owns_fd_ && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
-        want_read_ahead(uint64_t(st.st_size), gz_ != nullptr)) {
-      // From here on only the thread calls read_some() (and touches gz_) until the end.
-      ahead_ =
-          std::make_unique<ReadAhead>([this](uint8_t* dst, size_t n) { return read_some(dst, n); },
-                                      read_ahead_.block, read_ahead_.headroom, read_ahead_.blocks);
-    }
+    // Started by the first next(): files given together are all opened first, and only
+    // the one being read needs a thread and its blocks.
+    ahead_wanted_ = owns_fd_ && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
+                    want_read_ahead(uint64_t(st.st_size), gz_ != nullptr);
   }
   if (!fill(4)) {
     if (gz_ && !gz_->error.empty()) {
@@ -229,6 +226,7 @@ bool FileReader::fill_ahead(size_t n) {
     if (b->len == 0) {  // the end, or a read error, which ends the input as inline
       eof_ = true;
       ahead_->release(b);
+      stop_read_ahead();
       break;
     }
     size_t left = end_ - pos_;
@@ -459,7 +457,35 @@ PacketSource::Status FileReader::next_netmon(RawPacket& out) {
   return Status::Packet;
 }
 
+void FileReader::start_read_ahead() {
+  ahead_wanted_ = false;
+  if (eof_) return;
+  // From here on only the thread calls read_some() (and touches gz_) until the end.
+  ahead_ = std::make_unique<ReadAhead>([this](uint8_t* dst, size_t n) { return read_some(dst, n); },
+                                       read_ahead_.block, read_ahead_.headroom, read_ahead_.blocks);
+}
+
+void FileReader::stop_read_ahead() {
+  // The thread has delivered the end and returned: the unread tail (a cut record, for
+  // the error message) moves to cur_, the blocks and the thread go.
+  size_t left = end_ - pos_;
+  if (data_ != cur_->bytes.get()) {
+    const uint8_t* tail = data_ + pos_;  // in ahead_block_, still ours
+    if (cur_->size < left) {
+      pos_ = end_ = 0;
+      grow_block(left);
+    }
+    std::memcpy(cur_->bytes.get(), tail, left);
+    data_ = cur_->bytes.get();
+    pos_ = 0;
+    end_ = left;
+  }
+  ahead_block_ = nullptr;
+  ahead_.reset();
+}
+
 PacketSource::Status FileReader::next(RawPacket& out) {
+  if (ahead_wanted_) start_read_ahead();
   if (format_ == Format::Netmon) return next_netmon(out);
   if (format_ == Format::Pcap) return next_pcap(out);
   if (format_ == Format::Pcapng) return next_pcapng(out);

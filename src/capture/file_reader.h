@@ -74,6 +74,8 @@ class FileReader final : public PacketSource {
   // Makes at least n bytes available at data_[pos_]; false at EOF/short read.
   bool fill(size_t n);
   bool fill_ahead(size_t n);
+  void start_read_ahead();
+  void stop_read_ahead();
   bool want_read_ahead(uint64_t size, bool compressed) const;
   // read(2), or inflated bytes for gzip input; 0 at the end (or on corrupt gzip data).
   ssize_t read_some(uint8_t* dst, size_t n);
@@ -82,8 +84,11 @@ class FileReader final : public PacketSource {
   void move_to_spare(size_t n);
   // Makes the unheld current block one of at least n bytes, keeping [0, end_).
   void grow_block(size_t n);
-  // The block a packet just read may be held in; null while reading ahead.
-  PacketBlock* lendable() const { return ahead_ ? nullptr : cur_; }
+  // The block a packet just read may be held in; null while reading ahead, and for a
+  // block grown past kMaxLentBlock by a large record: consumers bound how many blocks
+  // they hold, so each must stay small (the packet is copied instead).
+  static constexpr size_t kMaxLentBlock = 2u << 20;
+  PacketBlock* lendable() const { return ahead_ || cur_->size > kMaxLentBlock ? nullptr : cur_; }
   Status fail(const std::string& what, uint64_t at);
   Status next_pcap(RawPacket& out);
   Status next_pcapng(RawPacket& out);
@@ -104,6 +109,7 @@ class FileReader final : public PacketSource {
   ReadAheadPolicy read_ahead_;
   // Set while read ahead: data_ is then ahead_block_'s memory, or cur_'s after a record
   // larger than the headroom.
+  bool ahead_wanted_ = false;  // start reading ahead at the first next()
   std::unique_ptr<ReadAhead> ahead_;
   ReadAhead::Block* ahead_block_ = nullptr;
   int fd_ = -1;

@@ -3,7 +3,8 @@
 # zstd-encoded), takes a PUT upload with "Expect: 100-continue" (WebDAV module), guards
 # /private with Basic auth (a user file made by openssl passwd) and proxies a WebSocket
 # handshake to a small backend, on port 80 and on 8081 (found by probing, also for a
-# request whose 9 KB URI is longer than what probing keeps), inside a private network
+# request whose 9 KB URI is longer than what probing keeps), and HTTP/2 with prior
+# knowledge on 8082 (the preface reported, the frames not parsed), inside a private network
 # namespace while `netsift sessions -i lo --json --extract-files DIR` captures live. Clients: curl
 # (keep-alive, upload, good and bad passwords) and raw sockets (pipelining, Upgrade).
 # Every exchange, status and login is asserted, nothing else may be reported, and the
@@ -63,6 +64,7 @@ http {
   server {
     listen 127.0.0.1:80;
     listen 127.0.0.1:8081;
+    listen 127.0.0.1:8082 http2;
     root $work/www;
     gzip on;
     gzip_types text/plain;
@@ -107,6 +109,8 @@ c() { curl -s --max-time 5 "$@" >/dev/null || true; }
 c --http1.1 http://127.0.0.1/index.html http://127.0.0.1/blob.bin http://127.0.0.1/big.txt \
   -H "Accept-Encoding: gzip"
 c --compressed http://127.0.0.1/z/big.txt
+# HTTP/2 in the clear with prior knowledge (as gRPC without TLS): the preface is reported
+c --http2-prior-knowledge http://127.0.0.1:8082/a.txt
 # probing on a port no analyzer names; there also a 9 KB URI (in one segment, past what
 # probing keeps), which nginx refuses with 414
 c http://127.0.0.1:8081/a.txt
@@ -158,7 +162,7 @@ def find(uri, port=80, method="GET"):
     return [e for e in http if e.get("req_uri") == uri and e["dst_port"] == port and e.get("req_method") == method]
 want = [("/index.html", 80, "GET", "200"), ("/blob.bin", 80, "GET", "200"), ("/big.txt", 80, "GET", "200"),
         ("/a.txt", 8081, "GET", "200"), ("/" + "x" * 9000, 8081, "GET", "414"),
-        ("/dav/up.bin", 80, "PUT", "201"), ("/z/big.txt", 80, "GET", "200"),
+        ("/dav/up.bin", 80, "PUT", "201"), ("/z/big.txt", 80, "GET", "200"), ("*", 8082, "PRI", ""),
         ("/private/secret.txt", 80, "GET", "401"), ("/private/secret.txt", 80, "GET", "401"),
         ("/private/secret.txt", 80, "GET", "200"), ("/a.txt", 80, "GET", "200"),
         ("/b.txt", 80, "GET", "200"), ("/c.txt", 80, "GET", "200"), ("/ws", 80, "GET", "101"),
@@ -177,6 +181,10 @@ check("gzip'd and chunked response decoded to the served file",
       and big["resp_headers"].get("transfer-encoding") == "chunked"
       and big["resp_body_sha256"] == sha(os.path.join(www, "big.txt"))
       and big["resp_body_len"] == os.path.getsize(os.path.join(www, "big.txt")))
+h2 = find("*", 8082, "PRI")
+check("HTTP/2 preface: one exchange, upgrade h2c, the frames after it not parsed",
+      len(h2) == 1 and h2[0].get("upgrade") == "h2c" and h2[0].get("req_version") == "2.0"
+      and not h2[0].get("anomalies") and len([e for e in http if e["dst_port"] == 8082]) == 1)
 zst = find("/z/big.txt")[0]
 check("zstd-encoded response decoded to the original file",
       zst.get("resp_content_encoding") == "zstd"

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -429,6 +431,32 @@ TEST(FileReader, LentBlocksOfGzipInput) {
   check_lending(Bytes(gz.begin(), gz.end()), expected, 20);
 }
 
+// A record of 3 MiB grows the block past FileReader::kMaxLentBlock: its packets are not
+// lent (a consumer holding a few blocks would hold gigabytes with huge records).
+TEST(FileReader, BlocksGrownByHugeRecordsAreNotLent) {
+  Bytes b = pcap(false, false, 0);
+  std::vector<size_t> sizes = {100, 3u << 20, 100, 200};
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    le32(b, uint32_t(i));
+    le32(b, 0);
+    le32(b, uint32_t(sizes[i]));
+    le32(b, uint32_t(sizes[i]));
+    b.insert(b.end(), sizes[i], uint8_t(i));
+  }
+  TempFile tmp(b);
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::Off});
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+  EXPECT_NE(p.block, nullptr);  // a usual block
+  for (size_t i = 1; i < sizes.size(); ++i) {
+    ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+    EXPECT_EQ(p.caplen, sizes[i]);
+    EXPECT_EQ(p.data[0], uint8_t(i));
+    EXPECT_EQ(p.block, nullptr) << i;  // in the grown block
+  }
+}
+
 // Nobody holds: one block is reused, however long the file.
 TEST(FileReader, UnheldReadingReusesOneBlock) {
   std::vector<Bytes> expected;
@@ -556,6 +584,35 @@ TEST(FileReader, ReadAheadLendsNoBlock) {
     ++n;
   }
   EXPECT_EQ(n, 300u);
+}
+
+size_t threads_of_this_process() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Files given together are opened together: only the one being read has a thread (and
+// its blocks), from its first packet to its end.
+TEST(FileReader, ReadAheadLivesFromTheFirstPacketToTheEnd) {
+  // Larger than the first read of open() (256 KiB): the thread has work to wait on.
+  Bytes file = pcap_of_varied_sizes(3000);
+  TempFile tmp(file);
+  const size_t before = threads_of_this_process();
+  std::vector<std::unique_ptr<FileReader>> readers;
+  for (int i = 0; i < 5; ++i) {
+    readers.push_back(std::make_unique<FileReader>(
+        tmp.path(), ReadAheadPolicy{.mode = ReadAheadPolicy::Mode::On, .block = 4096}));
+    ASSERT_TRUE(readers.back()->open());
+  }
+  EXPECT_EQ(threads_of_this_process(), before);
+  RawPacket p;
+  ASSERT_EQ(readers[0]->next(p), PacketSource::Status::Packet);
+  EXPECT_EQ(threads_of_this_process(), before + 1);
+  size_t n = 1;
+  while (readers[0]->next(p) == PacketSource::Status::Packet) ++n;
+  EXPECT_EQ(n, 3000u);
+  EXPECT_EQ(threads_of_this_process(), before);  // ended: joined and freed
 }
 
 TEST(FileReader, ReadAheadStopsCleanlyWhenTheReaderIsDroppedEarly) {

@@ -207,6 +207,68 @@ TEST(HttpAnalyzer, ContinueThenUpload) {
   EXPECT_TRUE(flag(p.http[0], "continued"));
 }
 
+// Informational responses other than 100 (102 Processing, 103 Early Hints, RFC 8297,
+// possibly several) come before the final one, which answers the same request; libhtp
+// alone takes the first for the final response.
+TEST(HttpAnalyzer, EarlyHintsAndProcessingBeforeTheFinalResponse) {
+  std::vector<Turn> turns = {
+      {C, kGet + "GET /two HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n"},
+      {S,
+       "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+       "HTTP/1.1 103 Early Hints\r\nLink: </t.js>; rel=preload\r\n\r\n" +
+           kOk +
+           "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+           "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}};
+  Parsed p = run(turns);
+  ASSERT_EQ(p.http.size(), 2u) << p.all;
+  EXPECT_EQ(str(p.http[0], "req_uri"), "/index.html?a=1");
+  EXPECT_EQ(str(p.http[0], "resp_status"), "200");
+  EXPECT_EQ(str(p.http[0], "resp_body"), "hello");
+  EXPECT_EQ(p.all.find("rel=preload"), std::string::npos) << "not the final headers";
+  EXPECT_EQ(str(p.http[1], "resp_status"), "200");
+  EXPECT_EQ(str(p.http[1], "resp_body"), "two");
+  EXPECT_TRUE(flag(p.http[1], "continued"));
+  EXPECT_EQ(p.all.find("anomalies"), std::string::npos) << p.all;
+  EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), turns), "");
+}
+
+// HTTP/2 in the clear with prior knowledge (curl --http2-prior-knowledge, gRPC without
+// TLS): the connection preface is reported as one exchange, upgrade "h2c", and the binary
+// frames after it are not parsed (they were a request "SM" and responses without
+// requests), on a port found by probing too.
+TEST(HttpAnalyzer, Http2PrefaceWithPriorKnowledge) {
+  const std::string settings("\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x64", 15);
+  const std::string headers("\x00\x00\x05\x01\x05\x00\x00\x00\x01\x82\x86\x84\x41\x8a", 14);
+  std::vector<Turn> turns = {{C, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings + headers},
+                             {S, settings + "HTTP/1.1 200 OK\r\n\r\n"},
+                             {C, "GET / HTTP/1.1\r\n\r\n"}};
+  for (uint16_t port : {80, 50051}) {
+    Parsed p = run(turns, port);
+    ASSERT_EQ(p.http.size(), 1u) << p.all;
+    EXPECT_EQ(str(p.http[0], "req_method"), "PRI");
+    EXPECT_EQ(str(p.http[0], "req_version"), "2.0");
+    EXPECT_EQ(str(p.http[0], "upgrade"), "h2c");
+    EXPECT_EQ(str(p.http[0], "resp_status"), "<absent>");
+    EXPECT_EQ(p.all.find("anomalies"), std::string::npos) << p.all;
+    EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(port), turns), "") << port;
+  }
+  // A server that speaks no HTTP/2 answers the preface in HTTP/1 (nginx: 400): that is
+  // the exchange's response, and nothing was switched.
+  std::vector<Turn> refused = {
+      {C, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings},
+      {S, "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbad"}};
+  Parsed p = run(refused);
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "resp_status"), "400");
+  EXPECT_FALSE(p.http[0].HasMember("upgrade")) << p.all;
+  EXPECT_EQ(p.all.find("anomalies"), std::string::npos) << p.all;
+  EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), refused), "");
+  // No answer before the end: still the preface, upgrade h2c.
+  p = run({refused[0]});
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "upgrade"), "h2c");
+}
+
 TEST(HttpAnalyzer, Http10CloseDelimitedAndHttp09) {
   std::vector<Turn> turns = {{C, "GET /old HTTP/1.0\r\n\r\n"},
                              {S, "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the end"}};

@@ -214,6 +214,7 @@ TEST(SmtpAnalyzer, SaslResponsesSentBeforeTheirChallenges) {
   EXPECT_EQ(smtp[0].str("mail_from_count"), "1");
   EXPECT_EQ(smtp[0].str("auth_attempts"), "2");
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(2525), turns), "");
+  EXPECT_EQ(test::check_interleavings(analyzer_registry(), test::test_flow(2525), turns), "");
 }
 
 // An AUTH sent behind an older one that then draws a 334: the server takes the newer
@@ -243,6 +244,7 @@ TEST(SmtpAnalyzer, ChallengeAnswersTheOlderOfTwoPipelinedAuths) {
   EXPECT_EQ(auth[1].str("result"), "success");
   EXPECT_EQ(auth[1].str("hash"), "$cram_md5$" + b64("<3.4@mx>") + "$" + b64(carol));
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(587), turns), "");
+  EXPECT_EQ(test::check_interleavings(analyzer_registry(), test::test_flow(587), turns), "");
 }
 
 TEST(SmtpAnalyzer, StartTlsEndsParsingAndBdatChunksAreSkipped) {

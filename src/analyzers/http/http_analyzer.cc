@@ -679,6 +679,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
         (tx.method == "CONNECT" && tx.status_number >= 200 && tx.status_number < 300)) {
       std::string_view upgrade = find_header(st.headers[1], "upgrade");
       e.set("upgrade", tx.method == "CONNECT" ? std::string_view("connect")
+                       : tx.method == "PRI"   ? std::string_view("h2c")
                        : upgrade.empty()      ? std::string_view("unknown")
                                               : upgrade);
     }

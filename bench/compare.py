@@ -179,7 +179,9 @@ def main():
           f"{cores} cores, {platform.system()} {platform.release()}")
     print(f"capture: {pcap} ({size_mb:.0f} MB); best of {a.runs} runs "
           f"(tshark: {a.peer_runs}), interleaved, output to /dev/null; "
-          f"load average before {load_before}, after {load_after}")
+          f"load average before {load_before}, after {load_after}"
+          + (", real-time round-robin priority (bench/run.sh --rt)"
+             if os.sched_getscheduler(0) == os.SCHED_RR else ""))
     if not has_workers:
         print("(`netsift sessions --help` shows no --workers: the workers rows are left out)")
     print()

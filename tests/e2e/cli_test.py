@@ -386,8 +386,35 @@ def usage_tests(b, ex, tmp):
     check("no input exits 64", p.returncode == 64 and b"-r FILE" in p.stderr, p.stderr)
     p = run(b, "packets", "-r", http, "-i", "lo")
     check("-r with -i exits 64", p.returncode == 64 and b"not both" in p.stderr, p.stderr)
+    # --fanout needs one live device and one reader of each socket's output.
+    for args, msg in (((("-r", http)), b"needs -i IFACE"), (("-i", "any"), b"not 'any'"),
+                      (("-i", "lo", "-w", os.path.join(tmp, "f.pcap")), b"-w does not combine"),
+                      (("-i", "lo", "--ordered"), b"--ordered needs one reader")):
+        p = run(b, "sessions", "--fanout", *args)
+        check(f"sessions --fanout {' '.join(args[:2])}: 64 and why", p.returncode == 64 and msg in p.stderr,
+              p.stderr)
+    p = run(b, "packets", "-i", "lo", "--fanout")
+    check("packets has no --fanout", p.returncode == 64 and b"--fanout" in p.stderr, p.stderr)
     p = run(b, "frobnicate")
     check("unknown command named, 64", p.returncode == 64 and b"unknown command 'frobnicate'" in p.stderr, p.stderr)
+    # tcpdump habit: no command, options first -> packets (same bytes, filter included).
+    p = run(b, "-r", http, "-c", "3", "tcp", "port", "80")
+    q = run(b, "packets", "-r", http, "-c", "3", "tcp", "port", "80")
+    check("no command with -r runs packets", p.returncode == 0 and p.stdout == q.stdout
+          and p.stdout.count(b"\n") == 3, p.stderr)
+    p = run(b, "-nn", "-r", http, "-c", "1")
+    check("no command with -nn first runs packets", p.returncode == 0 and p.stdout.count(b"\n") == 1,
+          p.stderr)
+    p = run(b, "-r", http, "--nosuch")
+    check("no command, bad option: packets names it, 64", p.returncode == 64 and b"--nosuch" in p.stderr,
+          p.stderr)
+    p = run(b, "--workers", "2", "-r", http)
+    check("no command, a long option first: a command is required, 64",
+          p.returncode == 64 and b"subcommand is required" in p.stderr, p.stderr)
+    p = run(b)
+    check("nothing at all: usage, 64", p.returncode == 64, p.stderr)
+    p = run(b, "--help")
+    check("top-level help names the tcpdump habit", b"runs `packets`" in p.stdout.replace(b"\n", b" "), p.stdout)
     p = run(b, "--help")
     check("top-level help promises no missing subcommand", b"statistics" not in p.stdout or b" stats " in p.stdout, p.stdout)
     for sub in ("packets", "sessions", "stats", "run"):

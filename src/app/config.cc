@@ -163,6 +163,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     expect_keys(e, "engine", {"workers", "ordered", "fanout"});
     if (const YAML::Node n = e["workers"]) {
       require(n, "engine.workers", values::workers(scalar(n, "engine.workers"), s.workers));
+      s.workers_given = true;
     }
     if (e["ordered"]) s.ordered_given = true;
     read(e, "engine", "ordered", s.ordered);

@@ -193,7 +193,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if (stats) {
     int code = kExitOk;
     StatsOptions o = *stats;
-    o.workers = s.workers;  // --workers (or engine.workers) for both jobs
+    if (s.workers_given) o.workers = s.workers;  // --workers or engine.workers: both jobs
     if (!s.stdout_output) {
       // Standard output is off (output.stdout: false, or -w - carries the capture): the
       // job keeps to its database, and its report goes to stderr.
@@ -347,7 +347,10 @@ void add_engine_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
       "16); 1 = no threads. Events of one flow stay in order");
   workers->type_name("N|auto");
   p->overrides.push_back([workers, p](CaptureOptions&, SessionOptions& o) {
-    if (workers->count()) o.workers = p->session.workers;
+    if (workers->count()) {
+      o.workers = p->session.workers;
+      o.workers_given = true;
+    }
   });
   cmd->add_flag("--fanout", p->capture.fanout,
                 "Live capture (-i, Linux): one AF_PACKET socket per worker in a PACKET_FANOUT "

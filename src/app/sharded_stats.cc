@@ -279,7 +279,7 @@ void ShardedStats::roll_up(BucketPartial& into, TimestampNs now, bool all) {
     // it packets again.
     BucketPartial& part = workers_[w]->partial;
     into.merge(part);
-    part.clear();
+    part = BucketPartial{};  // its memory too: the merged copy holds the bucket now
     give_back(w, c);
   }
 }

@@ -174,8 +174,8 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
         std::string err = values::workers(v, c->stats.workers);
         if (!err.empty()) throw CLI::ValidationError("--workers", err);
       },
-      "Threads the flows are sharded over (default auto: one per core, at most 16; 1: one "
-      "thread, no queues); the results are the same for any number");
+      "Threads the flows are sharded over: N, or auto (one per core, at most 16); the "
+      "default 1 is one thread, no queues. The results are the same for any number");
   workers->type_name("N|auto");
   over(workers, [c](auto& o) { o.workers = c->stats.workers; });
   cmd->add_option("--config", cli->config_path,

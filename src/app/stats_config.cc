@@ -141,7 +141,7 @@ bool load_stats_config(const std::string& path, CaptureOptions& capture, StatsOp
                        std::string& error) {
   SessionOptions unused;  // the sessions part of the file is checked, not used here
   if (!load_config(path, capture, unused, error)) return false;
-  stats.workers = unused.workers;  // engine.workers serves both jobs
+  if (unused.workers_given) stats.workers = unused.workers;  // engine.workers: both jobs
   try {
     std::string dir = ".";
     if (auto slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash + 1);

@@ -13,6 +13,7 @@
 #include "app/option_values.h"
 #include "app/packet_pump.h"
 #include "app/run_outputs.h"
+#include "app/sharded_sessions.h"
 #include "app/stats_config.h"
 #include "app/stats_job.h"
 #include "output/event_sinks.h"
@@ -54,6 +55,8 @@ int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
     return kExitUsage;
   }
   std::string error;
+  // Workers on every core leave none for reading the file ahead (capture/read_ahead.h).
+  if (uint32_t workers = resolve_workers(o.workers); workers > 1) capture.worker_threads = workers;
   PacketPump pump(capture, stop);
   if (!pump.prepare(error)) {
     std::fprintf(stderr, "netsift: %s\n", error.c_str());

@@ -145,10 +145,18 @@ def main():
         add("http_off", "netsift sessions --json, HTTP off (config)", sess + ["--config", http_off],
             netsift=True)
     if "stats" in groups:
-        add("stats", "netsift stats --json --no-geoip --no-sqlite",
-            [ns, "stats", "-r", pcap, "--json", "--no-geoip", "--no-sqlite"] + q, netsift=True)
+        stats = [ns, "stats", "-r", pcap, "--json", "--no-geoip", "--no-sqlite"] + q
+        stats_workers = "--workers" in subprocess.run(
+            [ns, "stats", "--help"], capture_output=True, text=True).stdout
+        one = ["--workers", "1"] if stats_workers else []
+        add("stats", "netsift stats --json --no-geoip --no-sqlite" + " --workers 1" * stats_workers,
+            stats + one, netsift=True)
         if os.path.exists(read_walk):
             add("read_walk", "read_walk (read() in 1 MiB blocks)", [read_walk, pcap])
+        if "workers" in groups and stats_workers:
+            for n in range(2, cores + 1):
+                add(f"stats_workers{n}", f"netsift stats (as above) --workers {n}",
+                    stats + ["--workers", str(n)], netsift=True)
     if "workers" in groups and has_workers:
         for n in range(1, cores + 1):
             if n == 1 and "sessions" in cmds:
@@ -171,7 +179,9 @@ def main():
           f"{cores} cores, {platform.system()} {platform.release()}")
     print(f"capture: {pcap} ({size_mb:.0f} MB); best of {a.runs} runs "
           f"(tshark: {a.peer_runs}), interleaved, output to /dev/null; "
-          f"load average before {load_before}, after {load_after}")
+          f"load average before {load_before}, after {load_after}"
+          + (", real-time round-robin priority (bench/run.sh --rt)"
+             if os.sched_getscheduler(0) == os.SCHED_RR else ""))
     if not has_workers:
         print("(`netsift sessions --help` shows no --workers: the workers rows are left out)")
     print()
@@ -207,6 +217,9 @@ def main():
     for n in range(2, cores + 1):
         ratio(f"--workers {n} speed-up over --workers 1", "workers1", f"workers{n}", round(0.8 * n, 2),
               True, wall_only=True)
+    for n in range(2, cores + 1):
+        ratio(f"stats --workers {n} speed-up over --workers 1", "stats", f"stats_workers{n}",
+              1.0, True, wall_only=True)
     worst = max((c.rss_kb for c in cmds.values() if c.netsift), default=0)
     print(f"| peak RSS of the netsift commands, MB | {worst / 1024:.0f} | | <= 200 | "
           f"{'yes' if worst <= 200 * 1024 else 'no'} |")

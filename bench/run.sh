@@ -5,6 +5,7 @@
 #
 # Usage: bench/run.sh [--size MB] [--pcap FILE] [--runs N] [--peer-runs N]
 #                     [--only packets,sessions,http,stats,workers] [--no-build] [--digests]
+#                     [--rt]
 #   --size MB    capture size for make-bench-pcap.sh (default 200; the figure is
 #                1000). The capture is /tmp/bench/bench-${MB}m.pcap, made once (root,
 #                about a minute per 200 MB) and reused after.
@@ -12,6 +13,9 @@
 #   --runs N     runs of every command but tshark, best kept (default 5)
 #   --peer-runs N  runs of tshark (default 1: it takes about 100x netsift's time)
 #   --digests    print the md5 of `packets` and `sessions --json` output and stop
+#   --rt         run every command at real-time round-robin priority (chrt -r 50, root):
+#                on a machine shared with other work it shuts that work out for the
+#                seconds of each run, so wall times (the workers rows) mean something
 # Environment: SHARED (default ../shared from the repository root) holds
 # bench/make-bench-pcap.sh and bench/floor (read_walk.c, nids_count.c).
 set -euo pipefail
@@ -22,6 +26,7 @@ size=200
 pcap=""
 build=1
 args=()
+rt=()
 while (($#)); do
   case $1 in
     --size) size=$2; shift 2 ;;
@@ -29,7 +34,8 @@ while (($#)); do
     --runs | --peer-runs | --only) args+=("$1" "$2"); shift 2 ;;
     --digests) args+=("$1"); shift ;;
     --no-build) build=0; shift ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    --rt) rt=(chrt -r 50); shift ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -54,5 +60,5 @@ if [[ -z $pcap ]]; then
     "$shared/bench/make-bench-pcap.sh" /tmp/bench "$size" >&2
   fi
 fi
-exec python3 "$root/bench/compare.py" --pcap "$pcap" --bin "$root/build/netsift" \
+exec "${rt[@]}" python3 "$root/bench/compare.py" --pcap "$pcap" --bin "$root/build/netsift" \
   --floor "$shared/bench/floor" "${args[@]}"

@@ -20,8 +20,9 @@ PACKAGES=(
   redis-server redis-tools python3-pymongo
   # login analyzers' live tests: servers and clients
   vsftpd curl swaks python3-aiosmtpd dovecot-imapd dovecot-pop3d
-  # the HTTP live test: nginx (WebDAV, auth_basic, gzip, proxy), openssl passwd
-  nginx openssl
+  # the HTTP live test: nginx (WebDAV, auth_basic, gzip, proxy), openssl passwd, zstd (a
+  # file served zstd-encoded)
+  nginx openssl zstd
   # the database login live tests: MariaDB and PostgreSQL servers and clients
   mariadb-server mariadb-client python3-mysqldb postgresql postgresql-client
 )

@@ -89,7 +89,7 @@ bool AppLayer::take_budget(uint64_t bytes) {
 }
 
 void AppLayer::release(std::vector<uint8_t>& buffer, bool keep_capacity) {
-  budget_.held -= std::min<uint64_t>(budget_.held, buffer.size());
+  budget_.release(buffer.size());
   buffer.clear();
   if (!keep_capacity || buffer.capacity() > kKeptTailCapacity) buffer.shrink_to_fit();
 }
@@ -122,7 +122,8 @@ void AppLayer::probe(AppFlow& state, Dir dir, ByteView bytes, Transport transpor
   bool merge = !udp && !log.empty() && log.back().dir == dir && !log.back().gap;
   if (take && !merge && log.size() >= kMaxProbeLog) take = 0;
   if (take) {
-    if (probe_held_ + take > budget_.limit / 4) {
+    // (Workers: a quarter of their share; probing flows are many and spread evenly.)
+    if (probe_held_ + take > budget_.cap() / 4 / budget_.engines) {
       ++stats_.budget_refusals;  // probing may never starve reassembly
       take = 0;
     } else if (take_budget(take)) {
@@ -248,7 +249,7 @@ void AppLayer::feed(AppFlow& state, Dir dir, ByteView data) {
       } else {
         size_t drop = tail.size() - keep;
         tail.erase(tail.begin(), tail.begin() + long(drop));
-        budget_.held -= std::min<uint64_t>(budget_.held, drop);
+        budget_.release(drop);
       }
       break;
     }

@@ -70,6 +70,22 @@ std::string check_capture_options(const CaptureOptions& o) {
   if (!o.read_files.empty() && !o.interface.empty()) {
     return "give either -r FILE or -i INTERFACE, not both";
   }
+  if (o.fanout) {
+#ifndef __linux__
+    return "--fanout needs Linux (AF_PACKET fanout groups)";
+#endif
+    if (o.interface.empty()) {
+      return "--fanout spreads a live capture over one socket per worker: it needs -i IFACE, "
+             "not -r FILE (files are sharded by --workers alone)";
+    }
+    // A packet crossing several interfaces is seen once on each, and its copies would be
+    // hashed apart: one device, as Suricata and Zeek require.
+    if (o.interface == "any") return "--fanout needs one device, not 'any'";
+    if (!o.write_file.empty()) {
+      return "-w does not combine with --fanout (each worker reads its own socket): record "
+             "with a separate `netsift packets -i IFACE -w FILE`";
+    }
+  }
   return {};
 }
 

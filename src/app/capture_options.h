@@ -31,6 +31,10 @@ struct CaptureOptions {
   std::vector<std::string> hosts;         // --host IP[,IP]
   std::vector<uint16_t> ports;            // --port N[,N]
   std::string drop_user;                  // -Z: user to become once the interface is open
+  bool fanout = false;  // --fanout (sessions, run): one AF_PACKET socket per worker
+  // Not an option: set by the command. Threads the run keeps busy besides the reader
+  // (session workers); a file is read ahead on another thread only with a core to spare.
+  uint32_t worker_threads = 0;
 
   std::string bpf() const;
 };

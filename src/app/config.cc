@@ -160,12 +160,14 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
       root, "",
       {"input", "jobs", "filters", "output", "protocols", "limits", "detect", "stats", "engine"});
   if (const YAML::Node e = root["engine"]) {
-    expect_keys(e, "engine", {"workers", "ordered"});
+    expect_keys(e, "engine", {"workers", "ordered", "fanout"});
     if (const YAML::Node n = e["workers"]) {
       require(n, "engine.workers", values::workers(scalar(n, "engine.workers"), s.workers));
+      s.workers_given = true;
     }
     if (e["ordered"]) s.ordered_given = true;
     read(e, "engine", "ordered", s.ordered);
+    read(e, "engine", "fanout", c.fanout);
   }
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",

@@ -1,6 +1,8 @@
 // netsift entry point: parses the command line and runs one subcommand.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <string_view>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/packet_pump.h"
@@ -36,10 +38,24 @@ int main(int argc, char** argv) {
                       "\nIP geolocation in `netsift stats` by DB-IP (https://db-ip.com), IP to City"
                       " Lite, CC BY 4.0, when the database scripts/setup.sh installs is used");
   app.require_subcommand(1);
+  app.footer(
+      "With no command and a tcpdump flag first (-r, -i, -c, -n, ...), netsift runs "
+      "`packets`, as tcpdump would: netsift -r file.pcap [-c N] [expression].");
   int exit_code = netsift::kExitOk;
   netsift::register_packets_command(app, g_stop, exit_code);
   netsift::register_sessions_command(app, g_stop, exit_code);
   netsift::register_stats_command(app, g_stop, exit_code);
+  // No command, a tcpdump flag first (`netsift -r file.pcap port 80`, `netsift -nn -i
+  // eth0`): a tcpdump habit, so it prints packets as tcpdump would. Other options first
+  // (`--workers`, `--config`) more likely mean a forgotten command: CLI11 says so.
+  std::vector<char*> args(argv, argv + argc);
+  char packets[] = "packets";
+  if (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0' && argv[1][1] != '-' &&
+      std::string_view("ricwsBpleqtAxXvnZ").find(argv[1][1]) != std::string_view::npos) {
+    args.insert(args.begin() + 1, packets);
+    argc = int(args.size());
+    argv = args.data();
+  }
   // A first word that is no option and no subcommand: name it (CLI11 would only say that
   // a subcommand is required).
   if (argc > 1 && argv[1][0] != '-') {

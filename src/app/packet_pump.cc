@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <ctime>
+#include <optional>
 
 #include "capture/bpf_filter.h"
 #include "capture/file_reader.h"
@@ -20,17 +22,51 @@ std::string plural(uint64_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
+PacketIntake::PacketIntake(const CaptureOptions& o, std::vector<IpAddress> hosts)
+    : decoder_(DecoderOptions{o.verify_checksums}), hosts_(std::move(hosts)), ports_(o.ports) {}
+
+bool PacketIntake::accept(const RawPacket& raw, PacketView& view, RunStats& stats) {
+  decoder_.decode(raw, view);
+  if (!passes_asset_filter(view)) {
+    ++stats.frames_filtered;
+    return false;
+  }
+  return true;
+}
+
+void PacketIntake::count(const PacketView& view, RunStats& stats) {
+  if (view.problem_count == 0) {
+    ++stats.frames_clean;
+    return;
+  }
+  ++stats.frames_malformed;
+  for (size_t i = 0; i < view.stored_problems(); ++i) stats.problems.add(view.problems[i]);
+}
+
+bool PacketIntake::passes_asset_filter(const PacketView& v) const {
+  if (!hosts_.empty()) {
+    if (v.src_ip.empty()) return false;
+    if (std::find(hosts_.begin(), hosts_.end(), v.src_ip) == hosts_.end() &&
+        std::find(hosts_.begin(), hosts_.end(), v.dst_ip) == hosts_.end()) {
+      return false;
+    }
+  }
+  if (!ports_.empty()) {
+    if (!v.has_ports) return false;
+    if (std::find(ports_.begin(), ports_.end(), v.src_port) == ports_.end() &&
+        std::find(ports_.begin(), ports_.end(), v.dst_port) == ports_.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 class PacketPump::Impl {
  public:
   Impl(const CaptureOptions& o, const std::atomic<bool>& stop, RunStats& stats, PacketPump& pump)
-      : options_(o),
-        stop_(stop),
-        stats_(stats),
-        pump_(pump),
-        bpf_(o.bpf()),
-        decoder_(DecoderOptions{o.verify_checksums}) {}
+      : options_(o), stop_(stop), stats_(stats), pump_(pump), bpf_(o.bpf()) {}
 
-  bool prepare(std::string& error) {
+  bool prepare(std::string& error, uint32_t fanout_sockets) {
     for (const auto& h : options_.hosts) {
       IpAddress a;
       if (!parse_address(h, a)) {
@@ -39,6 +75,7 @@ class PacketPump::Impl {
       }
       hosts_.push_back(a);
     }
+    intake_.emplace(options_, hosts_);
     if (!bpf_.validate(error)) {
       error = fmt::format("bad filter expression '{}': {}", bpf_.expression(), error);
       // `-r *.pcap` gives the first file to -r and the rest to the filter, as tcpdump
@@ -58,16 +95,22 @@ class PacketPump::Impl {
       live.buffer_size_mb = int(options_.buffer_size_mb);
       live.immediate = options_.immediate;
       live.bpf = bpf_.expression();
-      auto src = std::make_unique<LiveSource>(live, stop_);
-      if (!src->open()) {
-        error = src->error();
-        return false;
-      }
       live_ = true;
-      sources_.push_back(std::move(src));
+      if (fanout_sockets > 0) {
+        if (!open_fanout(live, fanout_sockets, error)) return false;
+      } else {
+        auto src = std::make_unique<LiveSource>(live, stop_);
+        if (!src->open()) {
+          error = src->error();
+          return false;
+        }
+        sources_.push_back(std::move(src));
+      }
     } else {
       for (const auto& path : options_.read_files) {
-        auto src = std::make_unique<FileReader>(path);
+        ReadAheadPolicy read_ahead;
+        read_ahead.other_threads = options_.worker_threads;
+        auto src = std::make_unique<FileReader>(path, read_ahead);
         if (!src->open()) {
           error = src->error();
           return false;
@@ -88,6 +131,8 @@ class PacketPump::Impl {
     if (!options_.drop_user.empty() && !drop_privileges(options_.drop_user, error)) return false;
     return open_writer(error);
   }
+
+  const std::vector<LiveSource*>& fanout() const { return fanout_; }
 
   int run(PacketConsumer& consumer) {
     int exit_code = kExitOk;
@@ -130,12 +175,8 @@ class PacketPump::Impl {
           report_filter_errors(exit_code);
           continue;
         }
-        decoder_.decode(raw, view);
-        if (!passes_asset_filter(view)) {
-          ++stats_.frames_filtered;
-          continue;
-        }
-        count_problems(view);
+        if (!intake_->accept(raw, view, stats_)) continue;
+        PacketIntake::count(view, stats_);
         ++accepted_;
         if (writer_ && !writer_->write(raw, uint32_t(index))) {
           if (!writer_->error().empty()) {
@@ -204,6 +245,29 @@ class PacketPump::Impl {
     return true;
   }
 
+  // --fanout: `n` handles joined to one fanout group; the capture counts from the moment
+  // all have joined (LiveSource::start_at), so no packet is seen twice.
+  bool open_fanout(LiveOptions live, uint32_t n, std::string& error) {
+    // -B is the kernel memory for the whole capture: the sockets share it (each takes
+    // a share of the traffic), so 16 workers do not take 16 times as much.
+    live.buffer_size_mb = std::max(4, live.buffer_size_mb / int(n));
+    int group = -1;
+    for (uint32_t i = 0; i < n; ++i) {
+      live.interface_drops = i == 0;
+      auto src = std::make_unique<LiveSource>(live, stop_);
+      if (!src->open() || !src->join_fanout(group)) {
+        error = src->error();
+        return false;
+      }
+      fanout_.push_back(src.get());
+      sources_.push_back(std::move(src));
+    }
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    for (LiveSource* s : fanout_) s->start_at(TimestampNs(now.tv_sec) * kNsPerSec + now.tv_nsec);
+    return true;
+  }
+
   // Flushes the consumer and -w; false when an output failed.
   bool push_out(PacketConsumer& consumer) {
     consumer.flush();
@@ -217,34 +281,6 @@ class PacketPump::Impl {
       std::fprintf(stderr, "netsift: %s\n", e.c_str());
       exit_code = kExitError;
     }
-  }
-
-  void count_problems(const PacketView& v) {
-    if (v.problem_count == 0) {
-      ++stats_.frames_clean;
-      return;
-    }
-    ++stats_.frames_malformed;
-    for (size_t i = 0; i < v.stored_problems(); ++i) stats_.problems.add(v.problems[i]);
-  }
-
-  bool passes_asset_filter(const PacketView& v) const {
-    if (!hosts_.empty()) {
-      if (v.src_ip.empty()) return false;
-      if (std::find(hosts_.begin(), hosts_.end(), v.src_ip) == hosts_.end() &&
-          std::find(hosts_.begin(), hosts_.end(), v.dst_ip) == hosts_.end()) {
-        return false;
-      }
-    }
-    if (!options_.ports.empty()) {
-      if (!v.has_ports) return false;
-      const auto& p = options_.ports;
-      if (std::find(p.begin(), p.end(), v.src_port) == p.end() &&
-          std::find(p.begin(), p.end(), v.dst_port) == p.end()) {
-        return false;
-      }
-    }
-    return true;
   }
 
   // "netsift: [2/3] b.pcap 45% (123456 frames)": this file's frames and position.
@@ -274,8 +310,9 @@ class PacketPump::Impl {
   RunStats& stats_;
   PacketPump& pump_;
   BpfFilter bpf_;
-  Decoder decoder_;
   std::vector<IpAddress> hosts_;
+  std::optional<PacketIntake> intake_;
+  std::vector<LiveSource*> fanout_;  // --fanout: the handles in sources_
   std::vector<std::unique_ptr<PacketSource>> sources_;
   std::unique_ptr<PcapWriter> writer_;
   bool live_ = false;
@@ -292,8 +329,21 @@ PacketPump::PacketPump(const CaptureOptions& options, const std::atomic<bool>& s
     : options_(options), impl_(std::make_unique<Impl>(options, stop, stats_, *this)) {}
 PacketPump::~PacketPump() = default;
 
-bool PacketPump::prepare(std::string& error) {
-  return impl_->prepare(error);
+bool PacketPump::prepare(std::string& error, uint32_t fanout_sockets) {
+  return impl_->prepare(error, fanout_sockets);
+}
+std::vector<LiveSource*> PacketPump::fanout_sources() const {
+  return impl_->fanout();
+}
+
+void PacketPump::add_stats(const RunStats& s) {
+  stats_.frames_read += s.frames_read;
+  stats_.frames_clean += s.frames_clean;
+  stats_.frames_malformed += s.frames_malformed;
+  stats_.frames_filtered += s.frames_filtered;
+  stats_.kernel_dropped += s.kernel_dropped;
+  stats_.not_written += s.not_written;
+  for (size_t i = 0; i < kProblemCount; ++i) stats_.problems.counts[i] += s.problems.counts[i];
 }
 int PacketPump::run(PacketConsumer& consumer) {
   return impl_->run(consumer);

@@ -45,6 +45,27 @@ struct RunStats {
   ProblemCounters problems;
 };
 
+// Decoding and the --host/--port filter for one reading thread, counting into a
+// RunStats: the pump has one, and so has each --fanout worker (its own socket).
+class PacketIntake {
+ public:
+  // `hosts` and `ports`: --host and --port (empty: no filter).
+  PacketIntake(const CaptureOptions& options, std::vector<IpAddress> hosts);
+  // Decodes `raw` into `view`; false (counted as filtered) when the asset filter
+  // rejects it.
+  bool accept(const RawPacket& raw, PacketView& view, RunStats& stats);
+  // Counts an accepted packet as clean or malformed (with its problems).
+  static void count(const PacketView& view, RunStats& stats);
+
+ private:
+  bool passes_asset_filter(const PacketView& v) const;
+  Decoder decoder_;
+  std::vector<IpAddress> hosts_;
+  std::vector<uint16_t> ports_;
+};
+
+class LiveSource;
+
 // Process exit codes (documented in docs/netsift.1).
 enum ExitCode : int {
   kExitOk = 0,
@@ -59,8 +80,10 @@ class PacketPump {
   ~PacketPump();
 
   // Opens inputs, checks the filter, creates the -w file, before anything is printed;
-  // false with error set.
-  bool prepare(std::string& error);
+  // false with error set. `fanout_sockets` > 0 (--fanout, live only): that many handles
+  // on the interface in one AF_PACKET fanout group, read by the caller's threads
+  // (fanout_sources()) instead of run(); privileges are dropped once all are open.
+  bool prepare(std::string& error, uint32_t fanout_sockets = 0);
   // Runs to the end of all inputs, -c, a stop request or a failed output; returns an
   // ExitCode. Errors are printed on stderr as they happen.
   int run(PacketConsumer& consumer);
@@ -72,6 +95,10 @@ class PacketPump {
   bool capture_on_stdout() const { return options_.write_file == "-"; }
   bool live() const { return !options_.interface.empty(); }
   const RunStats& stats() const { return stats_; }
+  // --fanout: the handles prepare() opened, one per worker.
+  std::vector<LiveSource*> fanout_sources() const;
+  // --fanout: a worker's counters, added to the run summary.
+  void add_stats(const RunStats& s);
   // "netsift: N frames read, ..." on `out`.
   void print_summary(FILE* out) const;
 

@@ -43,6 +43,9 @@ struct SessionOptions {
   bool stdout_output = true;
   // Flows sharded over this many worker threads (0: one per core; 1: no threads).
   uint32_t workers = 0;
+  // `workers` was given (flag or engine.workers): the stats job of `run` uses it too
+  // (its own default is one thread: docs/performance.md).
+  bool workers_given = false;
   // Output in the order one worker writes it, whatever the number of workers; flows
   // still open at the end of an input end by idle order (docs/architecture.md).
   bool ordered = false;

@@ -56,7 +56,8 @@ SessionOutput::SessionOutput(const SessionOptions& options, EventSink* events, O
       events_enabled_(events != nullptr),
       text_(text),
       time_(options.utc),
-      filter_(options.filters) {}
+      filter_(options.filters),
+      transcripts_{0, options.max_session_data_total} {}
 
 bool SessionOutput::wanted(const Flow& f) const {
   return (f.is_tcp() ? options_.tcp : options_.udp) && filter_.wanted(f.info);
@@ -185,15 +186,12 @@ void SessionOutput::on_tcp_data(Flow& f, Dir dir, uint64_t offset, ByteView data
   uint64_t room =
       options_.max_session_data > t->kept[d] ? options_.max_session_data - t->kept[d] : 0;
   // All open transcripts together stay under a global cap too (many long sessions).
-  uint64_t total_room = options_.max_session_data_total > transcript_bytes_
-                            ? options_.max_session_data_total - transcript_bytes_
-                            : 0;
-  room = std::min(room, total_room);
-  ByteView keep = data.first(std::min<uint64_t>(room, data.size()));
+  room = transcripts_.room(std::min<uint64_t>(room, data.size()));
+  ByteView keep = data.first(room);
   t->cut[d] += data.size() - keep.size();
   if (keep.empty()) return;
   t->kept[d] += keep.size();
-  transcript_bytes_ += keep.size();
+  transcripts_.held += keep.size();
   if (!t->chunks.empty() && t->chunks.back().dir == dir && !t->chunks.back().gap &&
       t->chunks.back().offset + t->chunks.back().data.size() == offset) {
     t->chunks.back().data.insert(t->chunks.back().data.end(), keep.begin(), keep.end());
@@ -284,7 +282,7 @@ void SessionOutput::on_flow_end(Flow& f) {
   if (options_.stream) {
     if (options_.flow.app.redact && wanted(f)) flush(f, true);
   } else if (auto* t = static_cast<Transcript*>(f.user.get())) {
-    transcript_bytes_ -= t->kept[0] + t->kept[1];
+    transcripts_.release(t->kept[0] + t->kept[1]);
   }
   if (!f.is_tcp() || !wanted(f)) return;
   StreamStats s[2];

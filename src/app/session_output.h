@@ -6,6 +6,7 @@
 
 #include "app/session_filter.h"
 #include "app/session_options.h"
+#include "core/buffer_budget.h"
 #include "events/event.h"
 #include "flow/flow_table.h"
 #include "output/output_buffer.h"
@@ -24,6 +25,12 @@ class SessionOutput final : public FlowObserver {
   void on_udp_datagram(Flow& flow, Dir dir, ByteView data) override;
   void on_analyzed(Flow& flow) override;
   void on_flow_end(Flow& flow) override;
+  // Sharded workers: max_session_data_total holds for all of them together, this
+  // output drawing its allowance from `pool`.
+  void share_transcript_budget(SharedBudget* pool) {
+    transcripts_.shared = pool;
+    transcripts_.limit = 0;
+  }
 
  private:
   struct Transcript;
@@ -51,9 +58,9 @@ class SessionOutput final : public FlowObserver {
   OutputBuffer* text_;
   TimeFormatter time_;
   SessionFilter filter_;
-  uint64_t transcript_bytes_ = 0;  // held by all open whole-session transcripts
-  uint64_t pending_bytes_ = 0;     // --redact --stream: held by all flows until settled
-  std::vector<uint8_t> scratch_;   // --redact: masked copy of the bytes being written
+  BufferBudget transcripts_;      // held by all open whole-session transcripts
+  uint64_t pending_bytes_ = 0;    // --redact --stream: held by all flows until settled
+  std::vector<uint8_t> scratch_;  // --redact: masked copy of the bytes being written
 };
 
 }  // namespace netsift

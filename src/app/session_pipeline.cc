@@ -82,6 +82,17 @@ void SessionTotals::add(const AppLayerStats& a) {
   app.anomalies += a.anomalies;
 }
 
+void SessionTotals::add(const DefragStats& d) {
+  static_assert(sizeof(DefragStats) == 7 * sizeof(uint64_t), "a new counter: add it here");
+  defrag.fragments += d.fragments;
+  defrag.reassembled += d.reassembled;
+  defrag.timed_out += d.timed_out;
+  defrag.cap_dropped += d.cap_dropped;
+  defrag.conflicting_overlaps += d.conflicting_overlaps;
+  defrag.too_large += d.too_large;
+  defrag.incomplete_at_end += d.incomplete_at_end;
+}
+
 void SessionPipeline::print_summary(FILE* out) const {
   SessionTotals t;
   t.add(flows_.stats());

@@ -20,6 +20,7 @@ struct SessionTotals {
   std::vector<AnalyzerSummary> analyzers;
   void add(const FlowTableStats& f);
   void add(const AppLayerStats& a);
+  void add(const DefragStats& d);
 };
 void print_session_summary(FILE* out, const SessionTotals& totals);
 
@@ -35,6 +36,13 @@ class SessionPipeline final : public PacketConsumer {
   // End of all input: every open flow ends now.
   void finish();
   void print_summary(FILE* out) const;
+  // Several engines (--fanout workers) draw the byte caps from one budget.
+  void share_buffer_budget(SharedBudget* pool, uint32_t engines) {
+    flows_.share_buffer_budget(pool, engines);
+  }
+  // Counters, for engines whose summaries are added up (--fanout workers).
+  const FlowTable& flows() const { return flows_; }
+  const DefragStats& defrag_stats() const { return defrag_.stats(); }
 
  private:
   Decoder decoder_;

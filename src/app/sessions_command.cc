@@ -11,6 +11,7 @@
 #include "analyzers/registry.h"
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/fanout_sessions.h"
 #include "app/option_values.h"
 #include "app/packet_pump.h"
 #include "app/run_outputs.h"
@@ -79,9 +80,20 @@ class PacketPrintConsumer final : public PacketConsumer {
 // `stats`: the stats job's options when the config asks for it (run --config), else null.
 int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions* stats,
              const std::atomic<bool>& stop) {
-  PacketPump pump(capture, stop);
+  // Someone watching a live capture sees each TCP session when it closes, not a linger
+  // later (docs/config.md, limits.tcp_closed_linger).
+  s.flow.report_at_close = !capture.interface.empty();
+  // Workers on every core leave none for reading the file ahead.
+  CaptureOptions reading = capture;
+  if ((s.tcp || s.udp) && !(s.packets && s.stdout_output)) {
+    uint32_t planned = resolve_workers(s.workers);
+    reading.worker_threads = planned > 1 ? planned : 0;
+  }
+  PacketPump pump(reading, stop);
   std::string error;
-  if (!pump.prepare(error)) {
+  // --fanout: one socket per worker, all opened (and privileges dropped) here.
+  uint32_t fanout_sockets = capture.fanout ? resolve_workers(s.workers) : 0;
+  if (!pump.prepare(error, fanout_sockets)) {
     std::fprintf(stderr, "netsift: %s\n", error.c_str());
     return kExitError;
   }
@@ -155,17 +167,20 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   SessionOutput observer(s, records.empty() ? nullptr : &records, text);
   std::unique_ptr<SessionPipeline> sessions;
   std::unique_ptr<ShardedSessions> sharded;
+  std::unique_ptr<FanoutSessions> fanout;
   uint32_t workers = resolve_workers(s.workers);
   // Packet lines interleave with the sessions' output packet by packet: one engine.
   if (s.packets && s.stdout_output) workers = 1;
   // Text is read by a person: in time order unless asked otherwise. JSON Lines keep
   // each flow's events in order and need no merge.
-  if (workers > 1 && !s.ordered_given && s.stdout_output && !s.json) s.ordered = true;
-  if ((s.tcp || s.udp) && workers > 1) {
-    ShardedOutputs outputs;
-    outputs.out = s.stdout_output ? &out : nullptr;
-    outputs.files = file_events.empty() ? nullptr : &file_events;
-    outputs.auth = &auth;
+  if (!s.ordered_given && s.stdout_output && !s.json) s.ordered = true;
+  ShardedOutputs outputs;
+  outputs.out = s.stdout_output ? &out : nullptr;
+  outputs.files = file_events.empty() ? nullptr : &file_events;
+  outputs.auth = &auth;
+  if (fanout_sockets) {
+    fanout = std::make_unique<FanoutSessions>(s, capture, pump, outputs, stop);
+  } else if ((s.tcp || s.udp) && workers > 1) {
     sharded =
         std::make_unique<ShardedSessions>(s, workers, outputs, capture.one_capture, pump.live());
     tee.add(sharded.get());
@@ -178,6 +193,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if (stats) {
     int code = kExitOk;
     StatsOptions o = *stats;
+    if (s.workers_given) o.workers = s.workers;  // --workers or engine.workers: both jobs
     if (!s.stdout_output) {
       // Standard output is off (output.stdout: false, or -w - carries the capture): the
       // job keeps to its database, and its report goes to stderr.
@@ -197,7 +213,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
     packets = std::make_unique<PacketPrintConsumer>(*printer);
     tee.add(packets.get());
   }
-  int code = pump.run(tee);
+  int code = fanout ? fanout->run(tee) : pump.run(tee);
   // Flows still open end now (unless the run stopped on a failed output: the rest would
   // be lost anyway, and the failed sink drops it).
   if (sessions) sessions->finish();
@@ -225,6 +241,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   pump.print_summary(stderr);
   if (sessions) sessions->print_summary(stderr);
   if (sharded) sharded->print_summary(stderr);
+  if (fanout) fanout->print_summary(stderr);
   auth.print_summary(stderr);
   if (!table_on_stdout) std::fputs(auth_table.c_str(), stderr);
   return code;
@@ -330,8 +347,15 @@ void add_engine_options(CLI::App* cmd, const std::shared_ptr<SessionCli>& cli) {
       "16); 1 = no threads. Events of one flow stay in order");
   workers->type_name("N|auto");
   p->overrides.push_back([workers, p](CaptureOptions&, SessionOptions& o) {
-    if (workers->count()) o.workers = p->session.workers;
+    if (workers->count()) {
+      o.workers = p->session.workers;
+      o.workers_given = true;
+    }
   });
+  cmd->add_flag("--fanout", p->capture.fanout,
+                "Live capture (-i, Linux): one AF_PACKET socket per worker in a PACKET_FANOUT "
+                "group; the kernel hashes each flow to one of them, and every worker runs its "
+                "own engine (no reader thread). -c counts over all workers");
   CLI::Option* ordered =
       cmd->add_flag("--ordered", p->session.ordered,
                     "Write events in the order one worker would, whatever --workers (waits for "
@@ -475,12 +499,26 @@ int run_with_config(SessionCli& cli, const std::atomic<bool>& stop) {
   capture.no_promiscuous |= c.no_promiscuous;
   capture.line_buffered |= c.line_buffered;
   capture.one_capture |= c.one_capture;
+  capture.fanout |= c.fanout;
   for (auto& apply : cli.overrides) apply(capture, session);
   std::string usage = check_capture_options(capture);
   if (!usage.empty()) {
     std::fprintf(stderr, "netsift: %s%s\n", usage.c_str(),
                  cli.config_path.empty() ? "" : " (on the command line or in the config file)");
     return cli.config_path.empty() ? kExitUsage : kExitError;
+  }
+  if (capture.fanout) {
+    // Each worker reads its own socket: nothing sees every packet in order.
+    if (session.packets) usage = "--fanout: the packets job (jobs.packets) needs one reader";
+    if (cli.run_command && session.stats) {
+      usage = "--fanout: the stats job needs one reader (run `netsift stats -i` beside it)";
+    }
+    if (session.ordered) usage = "--ordered needs one reader: not with --fanout";
+    if (!session.tcp && !session.udp) usage = "--fanout with --no-tcp and --no-udp does nothing";
+    if (!usage.empty()) {
+      std::fprintf(stderr, "netsift: %s\n", usage.c_str());
+      return cli.config_path.empty() ? kExitUsage : kExitError;
+    }
   }
   std::optional<StatsOptions> stats;
   if (cli.run_command && session.stats) {

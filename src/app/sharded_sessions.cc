@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <thread>
 
@@ -20,7 +21,13 @@ namespace {
 // worker may run ahead of a slow one.
 constexpr size_t kRoundsInFlight = 3;
 constexpr size_t kBatchesPerWorker = kRoundsInFlight + 1;  // + the one being filled
-constexpr size_t kRingSlots = 8;                           // >= kBatchesPerWorker
+constexpr size_t kRingSlots = 8;                           // > kBatchesPerWorker
+// A round holds packets of at most this many of the file reader's blocks (512 KiB each,
+// never more than FileReader::kMaxLentBlock: a block grown by a huge record is not
+// lent): the blocks held by rounds out bound the memory lent to the workers (with the
+// rounds in flight and batches waiting to be reused: about 16 MiB of usual blocks,
+// 64 MiB at worst; 6 MiB on the bench capture).
+constexpr size_t kBlocksPerRound = 8;
 // A worker hands its output over in chunks of about this much, several per round when
 // one round makes much (the end of an input or a time jump ending a million flows):
 // memory stays bounded by chunks, not by what a round emits.
@@ -54,25 +61,31 @@ uint32_t resolve_workers(uint32_t workers) {
 
 enum class ShardedSessions::Op : uint8_t { Packet, Tick, InputEnd };
 
-// One round's input for one worker: packets copied into an arena (a RawPacket's bytes
-// live only until the source's next packet), and clock ticks.
+// One round's input for one worker: packets, and clock ticks. A packet's bytes live only
+// until the source's next packet unless the source lends its block (file reader): the
+// batch then holds that block until it comes back to the reader, else the packet is
+// copied into the batch's arena (live capture, rebuilt datagrams, NetMon files).
 struct ShardedSessions::InputBatch {
   struct Entry {
     Op op;
     uint64_t pos;
     TimestampNs now;
-    RawPacket raw;    // data points into `arena`
-    PacketView view;  // view.raw is set by the worker
+    RawPacket raw;  // data points into a held block or `arena`
   };
   InputBatch(size_t max_entries, size_t arena_size)
       : arena(new uint8_t[arena_size]), arena_size(arena_size) {
     entries.reserve(max_entries);
+    blocks.reserve(kBlocksPerRound);
   }
   std::vector<Entry> entries;
   std::unique_ptr<uint8_t[]> arena;
   size_t arena_size;
   size_t arena_used = 0;
   std::unique_ptr<uint8_t[]> big;  // a packet larger than the arena (rare): its own block
+  // The source's blocks this batch's packets lie in, each held once (PacketBlock::holds).
+  // Only the reader thread touches this: it lets go when the batch comes back.
+  std::vector<PacketBlock*> blocks;
+  // By the worker, done with the batch (the reader lets go of `blocks`).
   void clear() {
     entries.clear();
     arena_used = 0;
@@ -121,8 +134,10 @@ struct ShardedSessions::Worker final : FlowEndHook {
   };
 
   Worker(const SessionOptions& shared, uint32_t count, const ShardedOutputs& outputs,
-         Doorbell& reader_bell, size_t max_entries, size_t arena_size)
-      : options(split(shared, count)),
+         Doorbell& reader_bell, SharedBudget& buffers, SharedBudget& transcripts,
+         size_t max_entries, size_t arena_size)
+      : reader_bell(reader_bell),
+        options(split(shared, count)),
         filter(options.filters),
         records(*this, false),
         analyzer_events(*this, true),
@@ -143,6 +158,8 @@ struct ShardedSessions::Worker final : FlowEndHook {
       stdout_sink = options.json ? make_jsonl_sink(render) : make_pretty_json_sink(render);
     }
     flows.set_end_hook(this);
+    flows.share_buffer_budget(&buffers, count);
+    session_output.share_transcript_budget(&transcripts);
     for (size_t i = 0; i < kBatchesPerWorker; ++i) {
       input_batches.push_back(std::make_unique<InputBatch>(max_entries, arena_size));
       output_batches.push_back(std::make_unique<OutputBatch>());
@@ -151,33 +168,38 @@ struct ShardedSessions::Worker final : FlowEndHook {
     }
     thread = std::thread([this] { run(); });
   }
+  // ShardedSessions::stop_workers() has told the thread to stop and seen it exit.
   ~Worker() override {
-    if (thread.joinable()) {
-      // Never full: a worker has fewer batches than ring slots.
-      while (!input.try_push(nullptr)) std::this_thread::yield();
-      thread.join();
-    }
+    if (thread.joinable()) thread.join();
   }
 
-  // Caps that hold for all flows together are shared out evenly.
+  // The flow cap is shared out evenly: flows hash evenly over the workers (one flow
+  // is one flow, however heavy). The byte caps are global (SharedBudget): one
+  // worker's elephant flows may use what the others do not.
   static SessionOptions split(const SessionOptions& s, uint32_t n) {
     SessionOptions o = s;
     o.flow.max_flows = std::max<size_t>(1, (s.flow.max_flows + n - 1) / n);
-    o.flow.max_buffer_total = std::max<uint64_t>(1, (s.flow.max_buffer_total + n - 1) / n);
-    o.max_session_data_total = std::max<uint64_t>(1, (s.max_session_data_total + n - 1) / n);
     return o;
   }
 
   void run() {
     for (;;) {
       InputBatch* in = input.pop_wait(bell);
-      if (in == nullptr) return;
+      if (in == nullptr || stop.load(std::memory_order_relaxed)) break;
       out = free_output.pop_wait(bell);
-      for (auto& e : in->entries) process(e);
+      const size_t n = in->entries.size();
+      for (size_t i = 0; i < n; ++i) {
+        if (stop.load(std::memory_order_relaxed)) break;  // unwinding: skip the rest
+        // The reader's core wrote these bytes: start fetching them before they are needed.
+        if (i + 2 < n) __builtin_prefetch(in->entries[i + 2].raw.data.data());
+        process(in->entries[i]);
+      }
       in->clear();
       free_input.push_wait(in, bell);
       hand_over(true);
     }
+    exited.store(true, std::memory_order_release);
+    reader_bell.ring();
   }
 
   // Sends the output so far to the writer: the round's end, or a chunk of it.
@@ -198,9 +220,12 @@ struct ShardedSessions::Worker final : FlowEndHook {
     flows.set_clock(e.now);
     switch (e.op) {
       case Op::Packet:
-        e.view.raw = &e.raw;
+        // Decoding again here costs less than handing the reader's 312-byte view over
+        // (written on one core, read on another), and it runs in parallel. The session
+        // engine reads no checksum status, so the default options do.
+        decoder.decode(e.raw, view);
         flows.set_position(e.pos);
-        flows.on_packet(e.view);
+        flows.on_packet(view);
         break;
       case Op::Tick:
         flows.advance_time(e.now);
@@ -246,6 +271,7 @@ struct ShardedSessions::Worker final : FlowEndHook {
     maybe_hand_over();
   }
 
+  Doorbell& reader_bell;  // the reader sleeps here
   SessionOptions options;
   SessionFilter filter;
   Sink records, analyzer_events;
@@ -255,11 +281,16 @@ struct ShardedSessions::Worker final : FlowEndHook {
   std::unique_ptr<EventSink> stdout_sink;
   SessionOutput session_output;
   FlowTable flows;
+  Decoder decoder;
+  PacketView view;
   Tag tag;
   size_t last_end = 0;
   OutputBatch* out = nullptr;
 
   Doorbell bell;  // the worker sleeps here
+  // Set by the reader when the engine goes away: the thread skips what it has left.
+  std::atomic<bool> stop{false};
+  std::atomic<bool> exited{false};  // the thread's last act (then it rings reader_bell)
   SpscRing<InputBatch*> input, free_input;
   SpscRing<OutputBatch*> output, free_output;
   std::vector<std::unique_ptr<InputBatch>> input_batches;
@@ -273,23 +304,76 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
       outputs_(outputs),
       one_capture_(one_capture),
       live_(live),
-      defrag_(options.defrag, decoder_) {
+      defrag_(options.defrag, decoder_),
+      buffers_(options.flow.max_buffer_total, std::max<uint32_t>(workers, 1)),
+      transcripts_(options.max_session_data_total, std::max<uint32_t>(workers, 1)) {
   uint32_t n = std::max<uint32_t>(workers, 1);
-  // Input memory stays about the same whatever the number of workers.
-  // (a round holds at most ~2048 packets or ~1 MiB of them).
-  size_t max_entries = std::max<size_t>(128, 2048 / n);
+  // Input memory stays about the same whatever the number of workers: a round holds at
+  // most ~4096 packets (entries of 72 bytes: the bytes are lent or in the arena), ~1 MiB
+  // of copied ones, and kBlocksPerRound lent blocks. Fewer, larger rounds wake sleeping
+  // threads less often (each wake is a futex call).
+  size_t max_entries = std::max<size_t>(256, 4096 / n);
   size_t arena = std::max<size_t>(64 << 10, (1u << 20) / n);
   for (uint32_t i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<Worker>(options_, n, outputs_, bell_, max_entries, arena));
+    workers_.push_back(std::make_unique<Worker>(options_, n, outputs_, bell_, buffers_,
+                                                transcripts_, max_entries, arena));
   }
   current_.resize(n, nullptr);
   heads_.resize(n);
-  for (uint32_t i = 0; i < n; ++i) current_[i] = workers_[i]->free_input.pop_wait(bell_);
+  for (uint32_t i = 0; i < n; ++i) current_[i] = take_batch(i);
 }
 
 ShardedSessions::~ShardedSessions() {
-  // Workers stop (their destructors hand over a stop and join).
-  workers_.clear();
+  // Without finish() (an exception, an early return) workers may be busy or blocked
+  // handing over output nobody will write: stop_workers() copes with both.
+  stop_workers();
+}
+
+void ShardedSessions::stop_workers() {
+  if (workers_.empty()) return;
+  for (auto& w : workers_) {
+    w->stop.store(true, std::memory_order_relaxed);
+    // Never full: a worker has fewer batches than ring slots.
+    w->input.try_push(nullptr);
+  }
+  // A worker waiting for an output batch gets one: what it handed over is dropped.
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (heads_[i].batch) {
+      heads_[i].batch->clear();
+      workers_[i]->free_output.try_push(heads_[i].batch);
+      heads_[i] = Head{};
+    }
+  }
+  for (;;) {
+    uint32_t seen = bell_.prepare();
+    bool running = false;
+    for (auto& w : workers_) {
+      OutputBatch* b = nullptr;
+      while (w->output.try_pop(b)) {
+        b->clear();
+        w->free_output.try_push(b);
+      }
+      running = running || !w->exited.load(std::memory_order_acquire);
+    }
+    if (!running) break;
+    bell_.wait(seen);
+  }
+  // No thread reads a packet any more: every block goes back to the source.
+  for (auto& w : workers_) {
+    for (auto& b : w->input_batches) {
+      for (PacketBlock* block : b->blocks) --block->holds;
+      b->blocks.clear();
+    }
+  }
+  workers_.clear();  // joins
+}
+
+ShardedSessions::InputBatch* ShardedSessions::take_batch(size_t worker) {
+  InputBatch* b = workers_[worker]->free_input.pop_wait(bell_);
+  // The worker is done with the batch's packets: the source may reuse their blocks.
+  for (PacketBlock* block : b->blocks) --block->holds;
+  b->blocks.clear();
+  return b;
 }
 
 bool ShardedSessions::round_full(const InputBatch& b, size_t bytes) const {
@@ -315,8 +399,12 @@ void ShardedSessions::broadcast(Op op, TimestampNs now) {
 
 void ShardedSessions::send(const PacketView& view, TimestampNs now) {
   uint32_t w = shard_of(flow_hash(view, true), uint32_t(workers_.size()));
-  size_t bytes = view.raw->caplen;
-  if (round_full(*current_[w], bytes) && !current_[w]->entries.empty() && !end_round(!live_)) {
+  PacketBlock* block = view.raw->block;
+  size_t bytes = block ? 0 : view.raw->caplen;  // to copy
+  bool new_block = block && block != round_block_;
+  if (((round_full(*current_[w], bytes) && !current_[w]->entries.empty()) ||
+       (new_block && round_blocks_ == kBlocksPerRound)) &&
+      !end_round(!live_)) {
     drop_round();
   }
   InputBatch& b = *current_[w];
@@ -325,6 +413,19 @@ void ShardedSessions::send(const PacketView& view, TimestampNs now) {
   e.pos = pos_++;
   e.now = now;
   e.raw = *view.raw;
+  round_empty_ = false;
+  if (block) {
+    // Lent: the batch holds the block until it comes back (take_batch).
+    if (block != round_block_) {
+      round_block_ = block;
+      ++round_blocks_;
+    }
+    if (b.blocks.empty() || b.blocks.back() != block) {
+      ++block->holds;
+      b.blocks.push_back(block);
+    }
+    return;
+  }
   uint8_t* copy;
   if (b.arena_size - b.arena_used >= bytes) {
     copy = b.arena.get() + b.arena_used;
@@ -337,8 +438,6 @@ void ShardedSessions::send(const PacketView& view, TimestampNs now) {
   }
   if (bytes) std::memcpy(copy, view.raw->data.data(), bytes);
   e.raw.data = ByteView(copy, bytes);
-  e.view = view;
-  round_empty_ = false;
 }
 
 void ShardedSessions::on_packet(const PacketView& view, uint64_t) {
@@ -404,7 +503,7 @@ void ShardedSessions::finish() {
   }
   totals_.analyzers = AppLayer::summaries(layers);
   totals_.defrag = defrag_.stats();
-  workers_.clear();
+  stop_workers();
 }
 
 bool ShardedSessions::end_round(bool wait) {
@@ -421,9 +520,9 @@ bool ShardedSessions::end_round(bool wait) {
   round_empty_ = true;
   // Room for the next round: write the oldest while too many are out.
   drain(true, kRoundsInFlight);
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    current_[i] = workers_[i]->free_input.pop_wait(bell_);
-  }
+  for (size_t i = 0; i < workers_.size(); ++i) current_[i] = take_batch(i);
+  round_block_ = nullptr;
+  round_blocks_ = 0;
   return true;
 }
 
@@ -438,9 +537,13 @@ void ShardedSessions::drop_round() {
     if (b->entries.size() == b->entries.capacity()) b->entries.clear();  // ticks only
     b->arena_used = 0;
     b->big.reset();
+    for (PacketBlock* block : b->blocks) --block->holds;
+    b->blocks.clear();
     empty = empty && b->entries.empty();
   }
   round_empty_ = empty;
+  round_block_ = nullptr;
+  round_blocks_ = 0;
 }
 
 void ShardedSessions::drain(bool wait, size_t keep_in_flight) {
@@ -528,10 +631,7 @@ bool ShardedSessions::write_round(bool wait) {
 
 // A chunk's bytes and file events at once, in the worker's order.
 void ShardedSessions::write_whole(const OutputBatch& b) {
-  if (outputs_.out && b.text.size()) {
-    outputs_.out->append(b.text.view());
-    outputs_.out->end_record();
-  }
+  if (outputs_.out && b.text.size()) outputs_.out->append_records(b.text.view());
   if (!outputs_.files) return;
   for (const auto& c : b.events) {
     if (c.to_files) outputs_.files->emit(c.event);

@@ -2,8 +2,11 @@
 //
 // The thread that runs the packet pump (the reader) keeps the capture clock, decides
 // when flows are expired (every 64 packets, as one engine does), defragments IP, and
-// sends each whole packet to the worker its flow hashes to (flow/flow_hash.h), copied
-// into that worker's current batch. Batches go out in rounds: every worker gets one
+// sends each whole packet to the worker its flow hashes to (flow/flow_hash.h) in that
+// worker's current batch: the raw packet only (the worker decodes it again), its bytes
+// in the file reader's block, which the batch holds until it comes back
+// (capture/raw_packet.h, PacketBlock), or else copied into the batch (live capture,
+// rebuilt datagrams). Batches go out in rounds: every worker gets one
 // batch per round (maybe holding only clock ticks), so round r of every worker covers
 // the same stretch of the capture. Each worker owns a flow table (reassembly,
 // analyzers, events from its own EventPool), renders what it emits (JSON Lines, the
@@ -14,17 +17,20 @@
 // packet.
 //
 // The reader writes the rounds in order: each chunk as it comes (per flow in order), or
-// with --ordered merged by those tags, which gives the bytes one engine writes (with flows still open at the end
-// of an input flushed by idle order, which one engine also does under --ordered). Login
-// attempts reach the detectors (AuthMonitor) merged by tag in both modes, so alerts do
-// not depend on the number of workers. Global caps (flows, buffered bytes, transcript
-// bytes) are split evenly over the workers; the summary adds their counters up.
+// with --ordered merged by those tags, which gives the bytes one engine writes (with flows still
+// open at the end of an input flushed by idle order, which one engine also does under --ordered).
+// Login attempts reach the detectors (AuthMonitor) merged by tag in both modes, so alerts do not
+// depend on the number of workers. The byte caps (buffered bytes, transcript bytes) hold
+// for all workers together: each draws allowance from one SharedBudget in grants. The
+// flow cap is split evenly (flows hash evenly). The summary adds their counters up.
 //
 // Threads meet only through single-producer/single-consumer rings (core/spsc_ring.h):
 // batches, and their return for reuse. At most kRoundsInFlight rounds are out at once,
-// so memory is bounded and a fast worker waits for a slow one (files: backpressure,
-// nothing dropped; live capture: the reader never waits, packets it has no room for are
-// dropped and counted in the summary).
+// each holding at most kBlocksPerRound blocks, so memory is bounded and a fast worker
+// waits for a slow one (files: backpressure, nothing dropped; live capture: the reader
+// never waits, packets it has no room for are dropped and counted in the summary).
+// Destruction always returns, finish() or not (an exception, an early return): workers
+// are told to stop, and what they hand over meanwhile is taken and dropped.
 #pragma once
 
 #include <cstdio>
@@ -34,6 +40,7 @@
 #include "app/packet_pump.h"
 #include "app/session_options.h"
 #include "app/session_pipeline.h"
+#include "core/buffer_budget.h"
 #include "core/spsc_ring.h"
 #include "detect/auth_monitor.h"
 #include "flow/capture_clock.h"
@@ -91,6 +98,11 @@ class ShardedSessions final : public PacketConsumer {
   bool write_round(bool wait);
   void write_whole(const OutputBatch& b);
   bool round_full(const InputBatch& b, size_t bytes) const;
+  // The worker's next free batch; lets go of the source blocks it held.
+  InputBatch* take_batch(size_t worker);
+  // Tells the workers to stop, takes (and drops) any output they hand over meanwhile,
+  // and joins them: returns even when nothing will write their output any more.
+  void stop_workers();
 
   SessionOptions options_;
   ShardedOutputs outputs_;
@@ -103,6 +115,9 @@ class ShardedSessions final : public PacketConsumer {
   CaptureClock clock_;
   uint64_t packets_since_expiry_ = 0;
   uint64_t pos_ = 0;  // position of the next packet or tick in the capture
+  // The global caps the workers draw their allowances from (max_buffer_total,
+  // max_session_data_total); declared before the workers, which use them.
+  SharedBudget buffers_, transcripts_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<InputBatch*> current_;  // the round being filled, per worker
   // Per worker, where writing the oldest round stands: its chunk being read and the
@@ -115,6 +130,9 @@ class ShardedSessions final : public PacketConsumer {
   };
   std::vector<Head> heads_;
   bool round_empty_ = true;
+  // The source block of the round's last lent packet, and how many the round holds.
+  const PacketBlock* round_block_ = nullptr;
+  size_t round_blocks_ = 0;
   size_t in_flight_ = 0;
   bool finished_ = false;
   Doorbell bell_;         // the reader sleeps here

@@ -13,6 +13,7 @@
 #include "app/option_values.h"
 #include "app/packet_pump.h"
 #include "app/run_outputs.h"
+#include "app/sharded_sessions.h"
 #include "app/stats_config.h"
 #include "app/stats_job.h"
 #include "output/event_sinks.h"
@@ -54,6 +55,8 @@ int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
     return kExitUsage;
   }
   std::string error;
+  // Workers on every core leave none for reading the file ahead (capture/read_ahead.h).
+  if (uint32_t workers = resolve_workers(o.workers); workers > 1) capture.worker_threads = workers;
   PacketPump pump(capture, stop);
   if (!pump.prepare(error)) {
     std::fprintf(stderr, "netsift: %s\n", error.c_str());
@@ -168,6 +171,16 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
                        "Long encoded-looking queries under one domain")
            ->type_name("N"),
        [c](auto& o) { o.detectors.dns_tunnel_queries = c->stats.detectors.dns_tunnel_queries; });
+  auto* workers = cmd->add_option_function<std::string>(
+      "--workers",
+      [c](const std::string& v) {
+        std::string err = values::workers(v, c->stats.workers);
+        if (!err.empty()) throw CLI::ValidationError("--workers", err);
+      },
+      "Threads the flows are sharded over: N, or auto (one per core, at most 16); the "
+      "default 1 is one thread, no queues. The results are the same for any number");
+  workers->type_name("N|auto");
+  over(workers, [c](auto& o) { o.workers = c->stats.workers; });
   cmd->add_option("--config", cli->config_path,
                   "YAML config file (its stats: section; command-line flags override it)")
       ->type_name("FILE");

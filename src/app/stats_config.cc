@@ -64,7 +64,9 @@ std::vector<std::string> strings(const YAML::Node& n, const std::string& key) {
   return out;
 }
 
-void load(const YAML::Node& root, StatsOptions& o) {
+// `dir`: the config file's directory; relative paths in the file are taken from there,
+// as for output.sqlite (app/config.cc).
+void load(const YAML::Node& root, StatsOptions& o, const std::string& dir) {
   const YAML::Node s = root["stats"];
   if (!s) return;
   const std::string w = "stats";
@@ -77,7 +79,10 @@ void load(const YAML::Node& root, StatsOptions& o) {
   positive(s, w, "top", o.top);
   seconds(s, w, "bucket", o.bucket);
   if (s["home"]) o.home = strings(s["home"], "stats.home");
-  if (s["geoip_db"]) o.geoip_db = strings(s["geoip_db"], "stats.geoip_db");
+  if (s["geoip_db"]) {
+    o.geoip_db = strings(s["geoip_db"], "stats.geoip_db");
+    for (auto& path : o.geoip_db) path = config_relative(path, dir);
+  }
   bool geoip = !o.no_geoip;
   read(s, w, "geoip", geoip);
   o.no_geoip = !geoip;
@@ -88,6 +93,7 @@ void load(const YAML::Node& root, StatsOptions& o) {
       o.no_sqlite = true;
     } else {
       read(s, w, "sqlite", o.sqlite_path);
+      o.sqlite_path = config_relative(o.sqlite_path, dir);
     }
   }
   if (const YAML::Node n = s["sqlite_mode"]) {
@@ -135,8 +141,11 @@ bool load_stats_config(const std::string& path, CaptureOptions& capture, StatsOp
                        std::string& error) {
   SessionOptions unused;  // the sessions part of the file is checked, not used here
   if (!load_config(path, capture, unused, error)) return false;
+  if (unused.workers_given) stats.workers = unused.workers;  // engine.workers: both jobs
   try {
-    load(YAML::LoadFile(path), stats);
+    std::string dir = ".";
+    if (auto slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash + 1);
+    load(YAML::LoadFile(path), stats, dir);
     return true;
   } catch (const ConfigError& e) {
     error = fmt::format("{}: {}", path, e.what());

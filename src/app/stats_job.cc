@@ -3,6 +3,8 @@
 #include <stdexcept>
 
 #include "app/run_outputs.h"
+#include "app/sharded_sessions.h"
+#include "app/sharded_stats.h"
 
 #ifndef NETSIFT_VERSION
 #define NETSIFT_VERSION "0.1.0"
@@ -83,8 +85,15 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
   job->outputs_.lines = opt.per_packet ? &out : nullptr;
   job->outputs_.store = job->store_.get();
   job->outputs_.report = report;
+  MakeFlowAccounting sharded;
+  if (const uint32_t workers = resolve_workers(opt.workers); workers > 1) {
+    StatsJob* j = job.get();
+    sharded = [j, workers](FlowEndSink& sink) {
+      return std::make_unique<ShardedStats>(j->options_, j->home_, j->geoip_, workers, sink);
+    };
+  }
   job->engine_ =
-      std::make_unique<StatsEngine>(job->options_, job->home_, job->geoip_, job->outputs_);
+      std::make_unique<StatsEngine>(job->options_, job->home_, job->geoip_, job->outputs_, sharded);
   return job;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@ namespace netsift {
 namespace {
 
 constexpr size_t kReadChunk = 256u << 10;
+constexpr size_t kBlockSize = 2 * kReadChunk;
 // Regular files are read through a sliding memory map of this size: the kernel then
 // copies nothing, and only the window counts towards RSS, whatever the file size.
 constexpr size_t kMapWindow = 32u << 20;
@@ -55,14 +57,17 @@ struct FileReader::Gunzip {
   z_stream zs{};
   std::vector<uint8_t> in = std::vector<uint8_t>(kReadChunk);
   bool member_done = false;  // the last member ended (more may follow)
+  bool input_done = false;   // read() returned the end of the compressed input
   std::string error;
   Gunzip() { inflateInit2(&zs, 16 + MAX_WBITS); }
   ~Gunzip() { inflateEnd(&zs); }
 };
 
-FileReader::FileReader(std::string path) : path_(std::move(path)) {}
+FileReader::FileReader(std::string path, ReadAheadPolicy read_ahead)
+    : path_(std::move(path)), read_ahead_(read_ahead) {}
 
 FileReader::~FileReader() {
+  ahead_.reset();  // its thread reads fd_ and gz_: stop it first
   if (map_) munmap(map_, map_len_);
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
 }
@@ -120,7 +125,10 @@ bool FileReader::open() {
     posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
   if (!mapped_) {
-    grow_buffer(2 * kReadChunk);
+    cur_ = blocks_.emplace_back(std::make_unique<Block>()).get();
+    cur_->bytes.reset(new uint8_t[kBlockSize]);
+    cur_->size = kBlockSize;
+    data_ = cur_->bytes.get();
     // Compressed? The bytes already read become the inflater's first input.
     if (fill(2) && data_[pos_] == 0x1f && data_[pos_ + 1] == 0x8b) {
       gz_ = std::make_unique<Gunzip>();
@@ -130,6 +138,11 @@ bool FileReader::open() {
       pos_ = end_ = 0;
       eof_ = false;
     }
+    struct stat st {};
+    // Started by the first next(): files given together are all opened first, and only
+    // the one being read needs a thread and its blocks.
+    ahead_wanted_ = owns_fd_ && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
+                    want_read_ahead(uint64_t(st.st_size), gz_ != nullptr);
   }
   if (!fill(4)) {
     if (gz_ && !gz_->error.empty()) {
@@ -148,19 +161,37 @@ bool FileReader::open() {
   return read_pcap_header();
 }
 
+bool FileReader::want_read_ahead(uint64_t size, bool compressed) const {
+  using Mode = ReadAheadPolicy::Mode;
+  if (read_ahead_.mode != Mode::Auto) return read_ahead_.mode == Mode::On;
+  // A thread costs about 100 us and 5 MiB; below a few MiB it cannot pay, and without a
+  // core of its own (one core, or the run's workers on all of them) it only adds switches.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return false;
+  if (uint64_t(CPU_COUNT(&set)) < 2 + uint64_t(read_ahead_.other_threads)) return false;
+  return size >= (compressed ? (1u << 20) : (8u << 20));
+}
+
 bool FileReader::fill(size_t n) {
   if (end_ - pos_ >= n) return true;
   if (n > kMaxRecord + 64) return false;
   if (mapped_) return remap(n);
-  if (pos_ > 0) {
-    std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
-    end_ -= pos_;
-    pos_ = 0;
-  }
-  if (buf_size_ < n) grow_buffer(std::max(n, buf_size_ * 2));
-  while (end_ < n && !eof_) {
-    size_t want = std::min(buf_size_ - end_, std::max(kReadChunk, n - end_));
-    ssize_t got = read_some(buf_.get() + end_, want);
+  if (ahead_) return fill_ahead(n);
+  if (cur_->holds == 0) {
+    // Nobody holds the block: the unread tail moves to its start (and it grows).
+    if (pos_ > 0) {
+      std::memmove(cur_->bytes.get(), cur_->bytes.get() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    if (cur_->size < n) grow_block(n);
+  } else if (cur_->size - pos_ < n || cur_->size - end_ < kReadChunk / 2) {
+    // A consumer still uses the packets before pos_: read on in another block.
+    move_to_spare(n);
+  }  // else room after end_: read there, the held bytes stay as they are
+  while (end_ - pos_ < n && !eof_) {
+    size_t want = std::min(cur_->size - end_, std::max(kReadChunk, n - (end_ - pos_)));
+    ssize_t got = read_some(cur_->bytes.get() + end_, want);
     if (got < 0) {
       if (errno == EINTR) continue;
       eof_ = true;
@@ -175,14 +206,84 @@ bool FileReader::fill(size_t n) {
   return end_ - pos_ >= n;
 }
 
-void FileReader::grow_buffer(size_t n) {
+void FileReader::grow_block(size_t n) {
   // Not zero-filled: read() writes every byte before it is used (a vector's resize()
   // cleared 2 MiB at every start, 4 % of the instructions of a 20,000-packet run).
-  std::unique_ptr<uint8_t[]> bigger(new uint8_t[n]);
-  if (end_) std::memcpy(bigger.get(), buf_.get(), end_);  // fill() moved the data to 0
-  buf_ = std::move(bigger);
-  buf_size_ = n;
-  data_ = buf_.get();
+  size_t size = std::max(n, cur_->size * 2);
+  std::unique_ptr<uint8_t[]> bigger(new uint8_t[size]);
+  if (end_) std::memcpy(bigger.get(), cur_->bytes.get(), end_);  // the data starts at 0
+  cur_->bytes = std::move(bigger);
+  cur_->size = size;
+  data_ = cur_->bytes.get();
+}
+
+bool FileReader::fill_ahead(size_t n) {
+  // Read ahead, blocks are never lent (next_*() give no RawPacket::block): the reader's
+  // own block cur_ only gathers records larger than the headroom.
+  const size_t headroom = ahead_->headroom();
+  while (end_ - pos_ < n && !eof_) {
+    ReadAhead::Block* b = ahead_->next();
+    if (b->len == 0) {  // the end, or a read error, which ends the input as inline
+      eof_ = true;
+      ahead_->release(b);
+      stop_read_ahead();
+      break;
+    }
+    size_t left = end_ - pos_;
+    if (left <= headroom && left + b->len >= n) {
+      // The usual case: the unread tail moves in front of the new block's data.
+      std::memcpy(b->base + headroom - left, data_ + pos_, left);
+      if (ahead_block_) ahead_->release(ahead_block_);
+      ahead_block_ = b;
+      data_ = b->base;
+      pos_ = headroom - left;
+      end_ = headroom + b->len;
+      return true;
+    }
+    // A record larger than the headroom (or than a block): gathered in cur_.
+    if (data_ != cur_->bytes.get()) {  // the tail is in a read-ahead block (still ours)
+      const uint8_t* tail = data_ + pos_;
+      pos_ = end_ = 0;
+      if (cur_->size < left) grow_block(left);
+      std::memcpy(cur_->bytes.get(), tail, left);
+      data_ = cur_->bytes.get();
+      end_ = left;
+    } else if (pos_ > 0) {
+      std::memmove(cur_->bytes.get(), cur_->bytes.get() + pos_, left);
+      pos_ = 0;
+      end_ = left;
+    }
+    if (ahead_block_) {
+      ahead_->release(ahead_block_);
+      ahead_block_ = nullptr;
+    }
+    if (cur_->size < end_ + b->len) grow_block(end_ + b->len);
+    std::memcpy(cur_->bytes.get() + end_, b->base + headroom, b->len);
+    end_ += b->len;
+    ahead_->release(b);
+  }
+  return end_ - pos_ >= n;
+}
+
+void FileReader::move_to_spare(size_t n) {
+  size_t want = std::max(n, kBlockSize);
+  Block* spare = nullptr;
+  for (auto& b : blocks_) {
+    if (b.get() == cur_ || b->holds != 0) continue;
+    spare = b.get();
+    if (b->size >= want) break;
+  }
+  if (spare == nullptr) spare = blocks_.emplace_back(std::make_unique<Block>()).get();
+  // One huge record must not leave every spare huge.
+  if (spare->size < want || spare->size > std::max(want, 4 * kBlockSize)) {
+    spare->bytes.reset(new uint8_t[want]);
+    spare->size = want;
+  }
+  if (end_ > pos_) std::memcpy(spare->bytes.get(), data_ + pos_, end_ - pos_);
+  end_ -= pos_;
+  pos_ = 0;
+  cur_ = spare;
+  data_ = spare->bytes.get();
 }
 
 ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
@@ -191,27 +292,35 @@ ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
   z.next_out = dst;
   z.avail_out = uInt(n);
   while (z.avail_out == n) {
-    if (z.avail_in == 0) {
+    if (z.avail_in == 0 && !gz_->input_done) {
       ssize_t got = ::read(fd_, gz_->in.data(), gz_->in.size());
       if (got < 0) {
         if (errno == EINTR) continue;
         return -1;
       }
       if (got == 0) {
-        if (!gz_->member_done && gz_->error.empty()) gz_->error = "gzip data ends early";
-        return 0;
+        gz_->input_done = true;
+      } else {
+        z.next_in = gz_->in.data();
+        z.avail_in = uInt(got);
       }
-      z.next_in = gz_->in.data();
-      z.avail_in = uInt(got);
     }
-    if (gz_->member_done) {  // another member follows
-      inflateReset(&z);
+    if (gz_->member_done) {
+      if (z.avail_in == 0) return 0;  // the input ended after a whole member
+      inflateReset(&z);               // another member follows
       gz_->member_done = false;
     }
+    // Called even when the input has ended: a match cut by a full output buffer still
+    // has bytes to give without more input.
     int rc = inflate(&z, Z_NO_FLUSH);
     if (rc == Z_STREAM_END) {
       gz_->member_done = true;
-    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+    } else if (rc == Z_BUF_ERROR) {
+      if (gz_->input_done && z.avail_out == n) {  // no progress and no more input
+        gz_->error = "gzip data ends early";
+        return 0;
+      }
+    } else if (rc != Z_OK) {
       gz_->error = fmt::format("corrupt gzip data: {}", z.msg ? z.msg : "inflate failed");
       return 0;
     }
@@ -231,7 +340,8 @@ int FileReader::fixed_linktype() const {
 }
 
 PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
-  if (gz_ && !gz_->error.empty()) {
+  // gz_ belongs to the read-ahead thread until it has delivered the end.
+  if (gz_ && (!ahead_ || eof_) && !gz_->error.empty()) {
     error_ = fmt::format("{}: {} at byte offset {} of the decompressed data ({})", path_, what, at,
                          gz_->error);
   } else {
@@ -343,10 +453,39 @@ PacketSource::Status FileReader::next_netmon(RawPacket& out) {
   out.linktype = linktype::kEthernet;
   out.interface_id = 0;
   out.data = ByteView(data_ + pos_ + kNetmonFrameHeader, caplen);
+  out.block = nullptr;  // the map moves on: nothing to lend
   return Status::Packet;
 }
 
+void FileReader::start_read_ahead() {
+  ahead_wanted_ = false;
+  if (eof_) return;
+  // From here on only the thread calls read_some() (and touches gz_) until the end.
+  ahead_ = std::make_unique<ReadAhead>([this](uint8_t* dst, size_t n) { return read_some(dst, n); },
+                                       read_ahead_.block, read_ahead_.headroom, read_ahead_.blocks);
+}
+
+void FileReader::stop_read_ahead() {
+  // The thread has delivered the end and returned: the unread tail (a cut record, for
+  // the error message) moves to cur_, the blocks and the thread go.
+  size_t left = end_ - pos_;
+  if (data_ != cur_->bytes.get()) {
+    const uint8_t* tail = data_ + pos_;  // in ahead_block_, still ours
+    if (cur_->size < left) {
+      pos_ = end_ = 0;
+      grow_block(left);
+    }
+    std::memcpy(cur_->bytes.get(), tail, left);
+    data_ = cur_->bytes.get();
+    pos_ = 0;
+    end_ = left;
+  }
+  ahead_block_ = nullptr;
+  ahead_.reset();
+}
+
 PacketSource::Status FileReader::next(RawPacket& out) {
+  if (ahead_wanted_) start_read_ahead();
   if (format_ == Format::Netmon) return next_netmon(out);
   if (format_ == Format::Pcap) return next_pcap(out);
   if (format_ == Format::Pcapng) return next_pcapng(out);
@@ -380,6 +519,7 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
   out.linktype = pcap_linktype_;
   out.interface_id = 0;
   out.data = ByteView(data_ + pos_ + header_len, caplen);
+  out.block = lendable();
   pos_ += header_len + caplen;
   file_offset_ += header_len + caplen;
   // The next record header is a cache miss otherwise: its address is known now, and the
@@ -517,6 +657,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
         out.linktype = ifc.linktype;
         out.interface_id = ifc_id;
         out.data = ByteView(b + 20, caplen);
+        out.block = lendable();
         return Status::Packet;
       }
       case kBlockSpb: {
@@ -530,6 +671,7 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
         out.linktype = interfaces_[0].linktype;
         out.interface_id = 0;
         out.data = ByteView(body.data() + 4, caplen);
+        out.block = lendable();
         return Status::Packet;
       }
       default:

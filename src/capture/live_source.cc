@@ -7,6 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
+
 namespace netsift {
 
 LiveSource::LiveSource(LiveOptions options, const std::atomic<bool>& stop)
@@ -71,6 +76,11 @@ PacketSource::Status LiveSource::next(RawPacket& out) {
       out.linktype = linktype_;
       out.interface_id = 0;
       out.data = ByteView(data, hdr->caplen);
+      out.block = nullptr;  // libpcap reuses its ring: nothing to lend
+      if (start_ != 0) {
+        if (out.ts < start_) continue;
+        start_ = 0;  // in time: a later step back of the clock drops nothing
+      }
       return Status::Packet;
     }
     if (rc == 0) {
@@ -92,8 +102,41 @@ PacketSource::Status LiveSource::next(RawPacket& out) {
 
 uint64_t LiveSource::dropped() const {
   pcap_stat st{};
-  if (handle_ && pcap_stats(handle_, &st) == 0) return uint64_t(st.ps_drop) + st.ps_ifdrop;
+  if (handle_ && pcap_stats(handle_, &st) == 0) {
+    return uint64_t(st.ps_drop) + (options_.interface_drops ? st.ps_ifdrop : 0);
+  }
   return 0;
+}
+
+bool LiveSource::join_fanout(int& group) {
+#ifdef __linux__
+  // The kernel hashes with __skb_get_hash_symmetric (the flow dissector's addresses and
+  // ports in a fixed order): both directions of a connection meet in one socket.
+  uint32_t type = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+  if (group < 0) type |= PACKET_FANOUT_FLAG_UNIQUEID;  // only for the group's first socket
+  uint32_t arg = uint32_t(group < 0 ? 0 : group) | type << 16;
+  int fd = pcap_fileno(handle_);
+  if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+    error_ = fmt::format("{}: --fanout: cannot join a PACKET_FANOUT group: {}", options_.interface,
+                         std::strerror(errno));
+    return false;
+  }
+  if (group < 0) {
+    uint32_t got = 0;
+    socklen_t len = sizeof got;
+    if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &got, &len) != 0) {
+      error_ = fmt::format("{}: --fanout: cannot read the group's id: {}", options_.interface,
+                           std::strerror(errno));
+      return false;
+    }
+    group = int(got & 0xffff);
+  }
+  return true;
+#else
+  (void)group;
+  error_ = fmt::format("{}: --fanout needs Linux (AF_PACKET fanout groups)", options_.interface);
+  return false;
+#endif
 }
 
 void LiveSource::break_loop() {

@@ -30,6 +30,17 @@ constexpr uint16_t kNflog = 239;
 constexpr uint16_t kLinuxSll2 = 276;
 }  // namespace linktype
 
+// A buffer of a source's that holds packets' bytes, lent to consumers that must keep a
+// packet past the source's next next() (the sharded session engine's workers) instead
+// of copying it: such a consumer does ++holds, and --holds once done, both on the
+// source's thread (other threads may read the bytes in between, given a happens-before
+// edge each way, e.g. a ring). The source never overwrites nor frees a held block while
+// it lives: it reads on into another one. The consumer bounds how many blocks it holds
+// (each is 512 KiB, or the largest record when bigger).
+struct PacketBlock {
+  uint32_t holds = 0;
+};
+
 struct RawPacket {
   TimestampNs ts = 0;
   uint32_t caplen = 0;   // bytes present in data
@@ -37,6 +48,9 @@ struct RawPacket {
   uint16_t linktype = 0;
   uint32_t interface_id = 0;
   ByteView data;
+  // The block holding `data` when the source lends its buffers (FileReader's read()
+  // blocks); null when it does not (live capture, NetMon maps, rebuilt datagrams): copy.
+  PacketBlock* block = nullptr;
 };
 
 // A stream of packets: a file, stdin, a live interface, or several of them in turn.

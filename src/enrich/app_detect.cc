@@ -1,5 +1,7 @@
 #include "enrich/app_detect.h"
 
+#include <algorithm>
+
 extern "C" {
 #include <ndpi/ndpi_api.h>
 }
@@ -60,7 +62,7 @@ bool AppDetector::feed(void*& state, const uint8_t* ip, uint32_t length, int64_t
                        std::string_view& app) {
   auto* s = static_cast<State*>(state);
   ndpi_protocol p = ndpi_detection_process_packet(
-      module_, s->flow, ip, uint16_t(length > 65535 ? 65535 : length), uint64_t(ts_ms));
+      module_, s->flow, ip, uint16_t(std::min(length, kMaxPacketBytes)), uint64_t(ts_ms));
   ++s->packets;
   const bool found =
       p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN;

@@ -15,7 +15,11 @@ namespace netsift {
 class AppDetector {
  public:
   // False from enabled() when the nDPI module could not be set up.
-  explicit AppDetector(size_t max_states = 16384, unsigned max_packets = 24);
+  // Detection of a flow ends after at most this many packets shown to it.
+  static constexpr unsigned kMaxPackets = 24;
+  // nDPI reads at most this many bytes of a packet.
+  static constexpr uint32_t kMaxPacketBytes = 65535;
+  explicit AppDetector(size_t max_states = 16384, unsigned max_packets = kMaxPackets);
   ~AppDetector();
   AppDetector(const AppDetector&) = delete;
   AppDetector& operator=(const AppDetector&) = delete;

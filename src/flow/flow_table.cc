@@ -114,7 +114,7 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo) {
       if (head && (!oldest || head->idle_since < oldest->idle_since)) oldest = head;
     }
     if (oldest) {
-      ++stats_.flows_evicted;
+      stats_.flows_evicted += !oldest->reported;  // a tombstone's session was reported
       end_flow(oldest, CloseReason::Evicted);
     }
   }
@@ -156,12 +156,11 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo) {
   return f;
 }
 
-void FlowTable::end_flow(Flow* f, CloseReason reason) {
-  f->state = reason;
-  for (auto& s : f->streams) {
+void FlowTable::report(Flow& f) {
+  for (auto& s : f.streams) {
     if (s) s->flush();
   }
-  for (auto& s : f->streams) {
+  for (auto& s : f.streams) {
     if (s) {
       stats_.tcp_gap_bytes += s->stats().gap_bytes;
       stats_.tcp_cap_dropped_bytes += s->stats().cap_dropped_bytes;
@@ -169,8 +168,21 @@ void FlowTable::end_flow(Flow* f, CloseReason reason) {
       stats_.tcp_conflicting_overlaps += s->stats().conflicting_overlaps;
     }
   }
-  app_.close(f->app);
-  observer_.on_flow_end(*f);
+  app_.close(f.app);
+  observer_.on_flow_end(f);
+  f.reported = true;
+  if (config_.report_at_close) {
+    // A tombstone keeps only its key and idle-list place.
+    for (auto& s : f.streams) s.reset();
+    f.user.reset();
+  }
+}
+
+void FlowTable::end_flow(Flow* f, CloseReason reason) {
+  if (!f->reported) {
+    f->state = reason;
+    report(*f);
+  }
   unlink(*f);
   flows_.erase(f->key);
   delete f;
@@ -186,7 +198,7 @@ void FlowTable::on_packet(const PacketView& v) {
   Flow* f = it == flows_.end() ? nullptr : it->second;
   if (f && tcp && syn_only && f->state != CloseReason::Open) {
     bool same_client = from_lo == f->client_is_lo;
-    if (same_client && f->has_client_isn && v.tcp_seq == f->client_isn) {
+    if (!f->reported && same_client && f->has_client_isn && v.tcp_seq == f->client_isn) {
       // The client retries the same connection attempt (same ISN) after a RST.
       f->state = CloseReason::Open;
       f->rst = false;
@@ -195,6 +207,12 @@ void FlowTable::on_packet(const PacketView& v) {
       end_flow(f, f->state);
       f = nullptr;
     }
+  }
+  if (f && f->reported) {
+    // A late ACK or retransmission of a session already reported: absorbed.
+    f->idle_since = now_;
+    touch(*f, kTcpClosed);
+    return;
   }
   if (!f) f = create(key, v, from_lo);
   Dir dir = from_lo == f->client_is_lo ? Dir::ToServer : Dir::ToClient;
@@ -243,6 +261,7 @@ void FlowTable::tcp_packet(Flow& f, const PacketView& v, Dir dir) {
     }
   }
   touch(f, f.state == CloseReason::Open ? kTcpOpen : kTcpClosed);
+  if (f.state != CloseReason::Open && config_.report_at_close) report(f);
 }
 
 void FlowTable::udp_packet(Flow& f, const PacketView& v, Dir dir) {

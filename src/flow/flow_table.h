@@ -31,6 +31,10 @@ struct FlowConfig {
   uint64_t max_buffer_total = 512u << 20;          // out-of-order bytes held in all flows
   TimestampNs tcp_timeout = 3600 * kNsPerSec;      // idle open TCP connection
   TimestampNs tcp_closed_linger = 30 * kNsPerSec;  // after FIN/RST: absorbs late packets
+  // Live capture: a TCP session is reported as soon as it closes (both FINs with all
+  // data before them, or a RST) and only a tombstone lingers to absorb late ACKs and
+  // retransmissions; files report it when the linger ends (their output is unchanged).
+  bool report_at_close = false;
   TimestampNs udp_timeout = 60 * kNsPerSec;
   bool track_udp = true;
   AppLayerConfig app;  // protocol analyzers: enabled, ports, options, limits
@@ -72,6 +76,7 @@ class Flow final : public StreamReceiver {
   bool has_client_isn = false;
   uint32_t client_isn = 0;  // sequence number of the client's SYN
   CloseReason state = CloseReason::Open;
+  bool reported = false;  // report_at_close: already reported, a tombstone until it expires
   std::array<std::unique_ptr<TcpStream>, 2> streams;
   AppFlow app;  // the protocol analyzer's state (analyzers/app_layer.h)
   std::unique_ptr<FlowUserData> user;
@@ -145,6 +150,13 @@ class FlowTable {
   const AppLayer& app_layer() const { return app_; }
   size_t size() const { return flows_.size(); }
   uint64_t buffered_bytes() const { return budget_.held; }
+  // Sharded workers: max_buffer_total holds for all `engines` together, this table
+  // drawing its allowance from `pool` (core/buffer_budget.h).
+  void share_buffer_budget(SharedBudget* pool, uint32_t engines) {
+    budget_.shared = pool;
+    budget_.limit = 0;
+    budget_.engines = engines;
+  }
 
  private:
   friend class Flow;
@@ -154,6 +166,8 @@ class FlowTable {
   void tcp_packet(Flow& f, const PacketView& v, Dir dir);
   void udp_packet(Flow& f, const PacketView& v, Dir dir);
   void end_flow(Flow* f, CloseReason reason);
+  // Delivers what is held, closes the analyzer and tells the observer (once).
+  void report(Flow& f);
   void touch(Flow& f, int list);
   void unlink(Flow& f);
   void deliver(Flow& f, Dir dir, uint64_t offset, ByteView data);

@@ -105,6 +105,7 @@ IpDefragmenter::Result IpDefragmenter::add(const PacketView& v, PacketView& out)
   ++stats_.reassembled;
   assembled_raw_ = *v.raw;
   assembled_raw_.data = ByteView(assembled_.data(), assembled_.size());
+  assembled_raw_.block = nullptr;  // the bytes are ours, not the source's
   assembled_raw_.caplen = assembled_raw_.wirelen = uint32_t(assembled_.size());
   assembled_raw_.linktype = v6 ? linktype::kIpv6 : linktype::kIpv4;
   decoder_.decode(assembled_raw_, out);

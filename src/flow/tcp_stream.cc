@@ -47,7 +47,7 @@ void TcpStream::on_segment(uint32_t seq, ByteView data, bool fin) {
   }
   hold(uint64_t(off), data);
   drain();
-  while (!held_.empty() && (held_bytes_ > max_held_ || budget_.held > budget_.limit)) {
+  while (!held_.empty() && (held_bytes_ > max_held_ || budget_.over())) {
     stats_.cap_dropped_bytes += held_.begin()->first - next_off_;
     skip_to_first_held();
   }
@@ -95,7 +95,7 @@ void TcpStream::compare_delivered(int64_t off, ByteView data) {
 }
 
 void TcpStream::deliver(ByteView data) {
-  if (!recent_ && budget_.held + kRecent <= budget_.limit / 2) {
+  if (!recent_ && budget_.used() + kRecent <= budget_.cap() / 2 && budget_.can_take(kRecent)) {
     recent_ = std::make_unique<uint8_t[]>(kRecent);
     budget_.held += kRecent;
     recent_from_ = next_off_;
@@ -164,7 +164,7 @@ void TcpStream::drain() {
       deliver(ByteView(it->second).subspan(size_t(next_off_ - it->first)));
     }
     held_bytes_ -= it->second.size();
-    budget_.held -= it->second.size();
+    budget_.release(it->second.size());
     held_.erase(it);
   }
 }

@@ -38,7 +38,7 @@ class TcpStream {
  public:
   TcpStream(int dir, StreamReceiver& receiver, BufferBudget& budget, uint64_t max_held)
       : dir_(dir), receiver_(receiver), budget_(budget), max_held_(max_held) {}
-  ~TcpStream() { budget_.held -= held_bytes_ + (recent_ ? kRecent : 0); }
+  ~TcpStream() { budget_.release(held_bytes_ + (recent_ ? kRecent : 0)); }
   TcpStream(const TcpStream&) = delete;
   TcpStream& operator=(const TcpStream&) = delete;
 

@@ -49,19 +49,20 @@ class OutputBuffer {
     if (fd_ == kMemory) return true;
     // A LineWriter still holding reserved space would be corrupted by a flush.
     if (open_writers_ != 0) std::abort();
-    size_t done = 0;
-    while (done < len_ && !failed_) {
-      ssize_t n = ::write(fd_, buf_.get() + done, len_ - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        failed_ = true;
-        error_ = errno;
-        break;
-      }
-      done += size_t(n);
-    }
+    write_all(buf_.get(), len_);
     len_ = 0;
     return !failed_;
+  }
+  // Appends whole records gathered elsewhere (a sharded worker's output chunk): a big
+  // piece goes to write(2) from where it lies, after what is buffered, not through a
+  // copy into this buffer.
+  void append_records(std::string_view s) {
+    if (fd_ == kMemory || s.size() < kFlushAt) {
+      append(s);
+      end_record();
+      return;
+    }
+    if (flush()) write_all(s.data(), s.size());
   }
   // After a failed write everything appended is dropped (memory stays bounded) and
   // error() keeps the errno of the first failure (EPIPE: the reader went away).
@@ -82,6 +83,19 @@ class OutputBuffer {
   void writer_closed() { --open_writers_; }
 
  private:
+  void write_all(const char* p, size_t len) {
+    size_t done = 0;
+    while (done < len && !failed_) {
+      ssize_t n = ::write(fd_, p + done, len - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        failed_ = true;
+        error_ = errno;
+        break;
+      }
+      done += size_t(n);
+    }
+  }
   void grow(size_t n) {
     size_t cap = cap_ * 2;
     while (cap - len_ < n) cap *= 2;

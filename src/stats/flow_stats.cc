@@ -1,6 +1,7 @@
 #include "stats/flow_stats.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "enrich/services.h"
 
@@ -20,14 +21,31 @@ void insert_capped(Set& set, Key&& key, size_t cap, uint64_t& dropped) {
 
 }  // namespace
 
-void FlowStats::add(const PacketView& v, uint32_t ip_length, bool nxdomain) {
-  bool from_lo;
-  FlowKey key = make_flow_key(v, from_lo);
+FlowPacket make_flow_packet(const PacketView& v, uint32_t ip_length, bool nxdomain, uint64_t pos) {
+  FlowPacket p;
+  p.key = make_flow_key(v, p.from_lo);
   if (v.fragment) {
-    // Only one fragment carries the ports: keep all of them in one portless flow.
-    key.lo_port = key.hi_port = 0;
-    from_lo = std::memcmp(v.src_ip.bytes.data(), v.dst_ip.bytes.data(), 16) <= 0;
+    p.key.lo_port = p.key.hi_port = 0;
+    p.from_lo = std::memcmp(v.src_ip.bytes.data(), v.dst_ip.bytes.data(), 16) <= 0;
   }
+  p.l4 = v.l4;
+  p.tcp_ports = v.l4 == L4::Tcp && v.has_ports && !v.fragment;
+  p.tcp_header = v.l4 == L4::Tcp && v.l4_header && !v.fragment;
+  p.nxdomain = nxdomain;
+  p.tcp_flags = v.tcp_flags;
+  p.ip_length = ip_length;
+  p.ts = v.raw->ts;
+  p.pos = pos;
+  if (v.l4_header && !v.fragment && v.raw->caplen > v.l3_offset) {
+    p.ip = v.raw->data.data() + v.l3_offset;
+    p.ip_captured = std::min<uint32_t>(ip_length, v.raw->caplen - v.l3_offset);
+  }
+  return p;
+}
+
+void FlowStats::add(const FlowPacket& p) {
+  const FlowKey& key = p.key;
+  const bool from_lo = p.from_lo;
   auto it = index_.find(key);
   uint32_t idx;
   if (it != index_.end()) {
@@ -44,39 +62,41 @@ void FlowStats::add(const PacketView& v, uint32_t ip_length, bool nxdomain) {
     index_.emplace(key, idx);
     StatsFlow& f = pool_[idx];
     f.key = key;
-    f.proto = v.ip_proto;
-    f.first = v.raw->ts;
+    f.first_pos = p.pos;
+    f.proto = key.proto;
+    f.first = p.ts;
     f.d_started = true;
     // The client: the SYN's sender; the receiver of a SYN-ACK seen first; else the
     // side whose port is not a known service, else the first sender.
     bool src_is_client = true;
-    const bool tcp = v.l4 == L4::Tcp && v.has_ports && !v.fragment;
-    if (tcp && (v.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) == tcp_flag::kSyn) {
+    if (p.tcp_ports && (p.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) == tcp_flag::kSyn) {
       src_is_client = true;
-    } else if (tcp && (v.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) ==
-                          (tcp_flag::kSyn | tcp_flag::kAck)) {
+    } else if (p.tcp_ports && (p.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) ==
+                                  (tcp_flag::kSyn | tcp_flag::kAck)) {
       src_is_client = false;
     } else if (key.lo_port || key.hi_port) {
       bool dst_is_server = true;
-      conversation_service(v.l4 == L4::Udp ? PortProto::Udp : PortProto::Tcp, v.src_port,
-                           v.dst_port, &dst_is_server);
+      const uint16_t sport = from_lo ? key.lo_port : key.hi_port;
+      const uint16_t dport = from_lo ? key.hi_port : key.lo_port;
+      conversation_service(p.l4 == L4::Udp ? PortProto::Udp : PortProto::Tcp, sport, dport,
+                           &dst_is_server);
       src_is_client = dst_is_server;
     }
     f.client_is_lo = src_is_client == from_lo;
-    if (f.server_port() && (v.l4 == L4::Tcp || v.l4 == L4::Udp)) {
-      f.service = service_name(v.l4 == L4::Udp ? PortProto::Udp : PortProto::Tcp, f.server_port());
+    if (f.server_port() && (p.l4 == L4::Tcp || p.l4 == L4::Udp)) {
+      f.service = service_name(p.l4 == L4::Udp ? PortProto::Udp : PortProto::Tcp, f.server_port());
       if (dpi_) f.dpi = dpi_->begin();
     }
   }
   StatsFlow& f = pool_[idx];
   const int dir = (from_lo == f.client_is_lo) ? 0 : 1;
-  if (v.raw->ts > f.last) f.last = v.raw->ts;
+  if (p.ts > f.last) f.last = p.ts;
   ++f.packets[dir];
-  f.bytes[dir] += ip_length;
+  f.bytes[dir] += p.ip_length;
   ++f.d_packets[dir];
-  f.d_bytes[dir] += ip_length;
-  if (v.l4 == L4::Tcp && v.l4_header && !v.fragment) {
-    const uint16_t fl = v.tcp_flags;
+  f.d_bytes[dir] += p.ip_length;
+  if (p.tcp_header) {
+    const uint16_t fl = p.tcp_flags;
     f.flags[dir] |= fl;
     const bool syn = fl & tcp_flag::kSyn, ack = fl & tcp_flag::kAck;
     f.d_flag_syn += syn && !ack;
@@ -98,13 +118,11 @@ void FlowStats::add(const PacketView& v, uint32_t ip_length, bool nxdomain) {
         f.closed = true;
     }
   }
-  if (f.dpi && v.l4_header && !v.fragment && v.raw->caplen > v.l3_offset) {
+  if (f.dpi && p.ip) {
     std::string_view app;
-    const uint32_t captured = std::min<uint32_t>(ip_length, v.raw->caplen - v.l3_offset);
-    if (dpi_->feed(f.dpi, v.raw->data.data() + v.l3_offset, captured, v.raw->ts / 1'000'000, app))
-      f.app = app;
+    if (dpi_->feed(f.dpi, p.ip, p.ip_captured, p.ts / 1'000'000, app)) f.app = app;
   }
-  if (nxdomain && dir == 1) {
+  if (p.nxdomain && dir == 1) {
     ++f.nxdomain;
     ++f.d_nxdomain;
   }
@@ -202,10 +220,9 @@ void FlowStats::expire(TimestampNs now, bool all,
     const StatsFlow& f = pool_[idx];
     if (all || f.last + (f.closed ? kClosedLinger : idle_timeout_) < now) ended.push_back(idx);
   }
-  // Oldest first, so that records come out in a stable order.
-  std::sort(ended.begin(), ended.end(), [&](uint32_t a, uint32_t b) {
-    return pool_[a].first != pool_[b].first ? pool_[a].first < pool_[b].first : a < b;
-  });
+  // Oldest first, so that records come out in a stable order whatever the table.
+  std::sort(ended.begin(), ended.end(),
+            [&](uint32_t a, uint32_t b) { return flow_order_less(pool_[a], pool_[b]); });
   for (uint32_t idx : ended) {
     end_detection(pool_[idx]);
     done(pool_[idx]);

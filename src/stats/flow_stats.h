@@ -21,8 +21,33 @@
 
 namespace netsift {
 
+// What flow accounting needs of one IP packet, taken from its PacketView by the thread
+// that decoded it, so that a worker thread can account it without the view (whose bytes
+// it does not own): sharded stats (app/sharded_stats.*) copy it, and `ip`'s bytes when
+// nDPI needs them, into a batch.
+struct FlowPacket {
+  FlowKey key;  // fragments: without ports (only one of them carries the ports)
+  bool from_lo = true;
+  L4 l4 = L4::None;
+  bool tcp_ports = false;   // TCP with ports, not a fragment
+  bool tcp_header = false;  // TCP header read, not a fragment: `tcp_flags` are valid
+  bool nxdomain = false;    // a DNS answer with RCODE 3
+  uint16_t tcp_flags = 0;
+  uint32_t ip_length = 0;  // bytes on the wire from the (innermost) IP header on
+  TimestampNs ts = 0;
+  uint64_t pos = 0;  // its position among the packets accounted: a stable order for flows
+  // From the IP header on, captured bytes (at most ip_length), for nDPI; null for a
+  // packet nDPI is not shown (no transport header, a fragment, nothing captured).
+  const uint8_t* ip = nullptr;
+  uint32_t ip_captured = 0;
+};
+
+// `v` is an IP packet with addresses.
+FlowPacket make_flow_packet(const PacketView& v, uint32_t ip_length, bool nxdomain, uint64_t pos);
+
 struct StatsFlow {
   FlowKey key;
+  uint64_t first_pos = 0;    // position of its first packet (FlowPacket::pos)
   bool client_is_lo = true;  // the client (SYN sender, else first sender) is key.lo_ip
   uint8_t proto = 0;
   TimestampNs first = 0, last = 0;
@@ -45,6 +70,11 @@ struct StatsFlow {
   uint16_t server_port() const { return client_is_lo ? key.hi_port : key.lo_port; }
 };
 
+// The order ended flows come out in: first packet's time, then its position.
+inline bool flow_order_less(const StatsFlow& a, const StatsFlow& b) {
+  return a.first != b.first ? a.first < b.first : a.first_pos < b.first_pos;
+}
+
 class FlowStats {
  public:
   // `dpi` (may be null) names application protocols; it must outlive the table.
@@ -53,16 +83,17 @@ class FlowStats {
   ~FlowStats();
   FlowStats(FlowStats&&) = default;
 
-  // `v` is an IP packet with addresses; `ip_length` its bytes on the wire from the IP
-  // header on; `nxdomain`: a DNS answer with RCODE 3. Fragments count in a flow without
-  // ports (their transport header is in one fragment only).
-  void add(const PacketView& v, uint32_t ip_length, bool nxdomain);
+  // Fragments count in a flow without ports (their transport header is in one fragment
+  // only).
+  void add(const FlowPacket& p);
   // Rolls every flow touched since the last call into `out`; `country` names the
   // country (or range) of an address for the per-country aggregate.
   void roll_up(BucketPartial& out, const std::function<std::string_view(const IpAddress&)>& country,
                size_t max_set_entries);
   // Ends flows idle since before `now - idle_timeout` (closed TCP flows after 5 s), or
-  // every flow when `all`; each ended flow goes to `done` before it is forgotten.
+  // every flow when `all`; each ended flow goes to `done` before it is forgotten, in
+  // the order of their first packets (time, then position), which does not depend on
+  // how flows were spread over tables.
   void expire(TimestampNs now, bool all, const std::function<void(const StatsFlow&)>& done);
   bool full() const { return index_.size() >= max_flows_; }
   // Ends the `n` flows idle longest (call after roll_up: their counts are then rolled).

@@ -80,22 +80,28 @@ std::string tcp_state(const StatsFlow& f) {
 }  // namespace
 
 StatsEngine::StatsEngine(const StatsOptions& options, const HomeNetworks& home, const GeoIp& geoip,
-                         StatsOutputs out)
+                         StatsOutputs out, const MakeFlowAccounting& make_flows)
     : options_(options),
       home_(home),
       out_(out),
       defrag_(DefragConfig{}, decoder_),
       counters_(options.max_addresses),
       book_(home, geoip, options.max_addresses),
-      dpi_(options.dpi ? std::make_unique<AppDetector>() : nullptr),
-      flows_(options.max_flows, options.flow_timeout,
-             dpi_ && dpi_->enabled() ? dpi_.get() : nullptr),
       detectors_(options.detectors),
-      time_(options.utc) {}
-
-std::string_view StatsEngine::country_of(const IpAddress& a) {
-  return book_.location(book_.facts(a).location).country;
+      time_(options.utc) {
+  if (make_flows) {
+    flows_ = make_flows(*this);
+  } else {
+    FlowShardLimits limits;
+    limits.max_flows = options.max_flows;
+    limits.max_set_entries = options.max_set_entries;
+    limits.flow_timeout = options.flow_timeout;
+    limits.dpi = options.dpi;
+    flows_ = std::make_unique<FlowShard>(limits, book_, partial_, static_cast<FlowEndSink&>(*this));
+  }
 }
+
+StatsEngine::~StatsEngine() = default;
 
 void StatsEngine::on_packet(const PacketView& v) {
   const TimestampNs ts = v.raw->ts;
@@ -129,14 +135,7 @@ void StatsEngine::on_packet(const PacketView& v) {
   if (v.l4 == L4::Udp && v.has_ports && !v.fragment && (v.src_port == 53 || v.dst_port == 53)) {
     dns_look(v, nxdomain);
   }
-  if (flows_.full()) {
-    // Roll what is pending into this bucket before ending the idlest flows early.
-    flows_.roll_up(
-        partial_, [this](const IpAddress& a) { return country_of(a); }, options_.max_set_entries);
-    flows_.evict_oldest(std::max<size_t>(1, flows_.max_flows() / 16),
-                        [this](const StatsFlow& f) { flow_done(f, "evicted"); });
-  }
-  flows_.add(v, ip_length, nxdomain);
+  flows_->add(v, make_flow_packet(v, ip_length, nxdomain, flow_pos_++));
   if (options_.per_packet) write_packet(v, ip_length);
 }
 
@@ -274,17 +273,25 @@ void StatsEngine::on_idle(TimestampNs wall_now) {
 }
 
 void StatsEngine::close_bucket() {
-  flows_.roll_up(
-      partial_, [this](const IpAddress& a) { return country_of(a); }, options_.max_set_entries);
   partial_.start = bucket_ * options_.bucket;
-  // With several workers, their partials of this bucket would be merged here.
+  const TimestampNs end = partial_.start + options_.bucket;
+  // The flows' counts (with several workers: every worker's partial, merged).
+  flows_->roll_up(partial_, std::max(end, clock_), false);
   found_.clear();
   detectors_.on_bucket(partial_, options_.bucket, found_);
-  emit_bucket(partial_);
+  // Hosts in address order: the rows, and the run totals when they are capped, come out
+  // in one order whatever the hash tables' history.
+  std::vector<const std::pair<IpAddress, HostCounters>*> hosts;
+  hosts.reserve(partial_.hosts.size());
+  for (const auto& h : partial_.hosts) hosts.push_back(&h);
+  std::sort(hosts.begin(), hosts.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  emit_bucket(partial_, hosts);
   for (const Alert& a : found_) emit_alert(a);
   ++buckets_;
   // Run totals.
-  for (const auto& [addr, h] : partial_.hosts) {
+  for (const auto* entry : hosts) {
+    const auto& [addr, h] = *entry;
     auto it = hosts_.find(addr);
     if (it != hosts_.end()) {
       it.value().add(h);
@@ -297,9 +304,7 @@ void StatsEngine::close_bucket() {
   for (const auto& [k, t] : partial_.services) services_[k].add(t);
   for (const auto& [k, t] : partial_.countries) countries_[k].add(t);
   for (size_t i = 0; i < protocols_.size(); ++i) protocols_[i].add(partial_.protocols[i]);
-  const TimestampNs end = partial_.start + options_.bucket;
-  flows_.expire(std::max(end, clock_), false,
-                [this](const StatsFlow& f) { flow_done(f, "timeout"); });
+  flows_->end_flows("timeout");
   if (out_.store) out_.store->commit();
   if (out_.events) out_.events->flush();
   if (options_.report_each_bucket && out_.report) {
@@ -310,7 +315,8 @@ void StatsEngine::close_bucket() {
   partial_.clear();
 }
 
-void StatsEngine::emit_bucket(const BucketPartial& b) {
+void StatsEngine::emit_bucket(const BucketPartial& b,
+                              const std::vector<const std::pair<IpAddress, HostCounters>*>& hosts) {
   char pl[8];  // "ip-N" for unnamed protocols
   // Distinct peers and contacted ports per host, from the bucket's pair sets.
   tsl::robin_map<IpAddress, std::pair<uint64_t, uint64_t>, IpAddressHash> distinct;
@@ -320,7 +326,8 @@ void StatsEngine::emit_bucket(const BucketPartial& b) {
   for (const Traffic& t : b.protocols) packets += t.packets, bytes += t.bytes, flows += t.flows;
   if (out_.store) {
     StatsStore& s = *out_.store;
-    for (const auto& [addr, h] : b.hosts) {
+    for (const auto* entry : hosts) {
+      const auto& [addr, h] = *entry;
       const AddressFacts f = book_.facts(addr);
       const Location& loc = book_.location(f.location);
       auto d = distinct.find(addr);
@@ -328,14 +335,22 @@ void StatsEngine::emit_bucket(const BucketPartial& b) {
              h.bytes_out, h.flows, d == distinct.end() ? 0 : d->second.first,
              d == distinct.end() ? 0 : d->second.second);
     }
-    for (const auto& [k, t] : b.services) {
+    std::vector<std::pair<uint32_t, Traffic>> services(b.services.begin(), b.services.end());
+    std::sort(services.begin(), services.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [k, t] : services) {
       const uint8_t proto = uint8_t(k >> 16);
       const uint16_t port = uint16_t(k);
       s.service(b.start, proto_label(proto, pl), port,
                 service_name(proto == 17 ? PortProto::Udp : PortProto::Tcp, port), t.packets,
                 t.bytes, t.flows);
     }
-    for (const auto& [k, t] : b.countries) s.country(b.start, k, t.packets, t.bytes, t.flows);
+    std::vector<const std::pair<std::string, Traffic>*> countries;
+    for (const auto& c : b.countries) countries.push_back(&c);
+    std::sort(countries.begin(), countries.end(),
+              [](const auto* x, const auto* y) { return x->first < y->first; });
+    for (const auto* c : countries)
+      s.country(b.start, c->first, c->second.packets, c->second.bytes, c->second.flows);
     for (size_t i = 0; i < b.protocols.size(); ++i) {
       const Traffic& t = b.protocols[i];
       if (t.packets) s.protocol(b.start, proto_label(uint8_t(i), pl), t.packets, t.bytes, t.flows);
@@ -399,12 +414,12 @@ void StatsEngine::emit_alert(const Alert& a) {
   out_.events->emit(e);
 }
 
-void StatsEngine::flow_done(const StatsFlow& f, const char* reason) {
+void StatsEngine::flow_ended(const StatsFlow& f, std::string_view cc, std::string_view sc,
+                             const char* reason) {
   char pl[8];  // "ip-N" for unnamed protocols
   ++flows_ended_;
   const std::string state = tcp_state(f);
   const std::string_view proto = proto_label(f.proto, pl);
-  std::string_view cc = country_of(f.client()), sc = country_of(f.server());
   // The application protocol where nDPI names one that the port's service does not.
   std::string_view app = f.app;
   if (!app.empty() && app.size() == f.service.size() &&
@@ -442,7 +457,9 @@ void StatsEngine::flow_done(const StatsFlow& f, const char* reason) {
 
 void StatsEngine::finish() {
   if (started_) close_bucket();
-  flows_.expire(clock_, true, [this](const StatsFlow& f) { flow_done(f, "end_of_input"); });
+  BucketPartial nothing;  // no packet since the last roll-up
+  flows_->roll_up(nothing, clock_, true);
+  flows_->end_flows("end_of_input");
   Event summary = summary_event();
   if (out_.store) {
     TextBuffer json;
@@ -485,7 +502,7 @@ Event StatsEngine::summary_event() const {
   e.set("top_addresses_by_packets", std::move(top));
   e.set("buckets", buckets_);
   e.set("flows", flows_ended_);
-  if (flows_.evicted()) e.set("flows_evicted", flows_.evicted());
+  if (flows_->evicted()) e.set("flows_evicted", flows_->evicted());
   e.set("alerts", alert_count_);
   return e;
 }
@@ -497,7 +514,7 @@ void StatsEngine::print_report(FILE* out) {
   auto it = std::back_inserter(r);
   fmt::format_to(it, "== netsift stats ==\n");
   fmt::format_to(it, "packets {}  bytes {}  IP frame bytes {}  flows {}  buckets {}\n", c.packets,
-                 c.bytes, c.ip_frame_bytes, flows_ended_ + flows_.size(), buckets_);
+                 c.bytes, c.ip_frame_bytes, flows_ended_ + flows_->open_flows(), buckets_);
   fmt::format_to(it, "IPv4 {}  IPv6 {}  ARP {}  VLAN-tagged {}\n", c.ipv4_packets, c.ipv6_packets,
                  c.arp_packets, c.vlan_packets);
   fmt::format_to(it, "TCP {}  UDP {}  ICMP {}  ICMPv6 {}\n", c.tcp_packets, c.udp_packets,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "stats/address_book.h"
 #include "stats/bucket.h"
 #include "stats/detectors.h"
+#include "stats/flow_shard.h"
 #include "stats/flow_stats.h"
 #include "stats/home_networks.h"
 #include "stats/stats_options.h"
@@ -37,11 +39,17 @@ struct StatsOutputs {
   FILE* report = nullptr;         // text report(s)
 };
 
-class StatsEngine {
+// Makes the FlowAccounting that does the engine's per-flow work on other threads (app/
+// sharded_stats.*), reporting ended flows to the given sink (the engine).
+using MakeFlowAccounting = std::function<std::unique_ptr<FlowAccounting>(FlowEndSink&)>;
+
+class StatsEngine final : private FlowEndSink {
  public:
-  // `home` and `geoip` must outlive the engine.
+  // `home` and `geoip` must outlive the engine. Without `make_flows`, flows are
+  // accounted inline, on the caller's thread.
   StatsEngine(const StatsOptions& options, const HomeNetworks& home, const GeoIp& geoip,
-              StatsOutputs out);
+              StatsOutputs out, const MakeFlowAccounting& make_flows = {});
+  ~StatsEngine() override;
   void on_packet(const PacketView& v);
   // Live capture with no traffic: closes buckets that the wall clock has left.
   void on_idle(TimestampNs wall_now);
@@ -50,17 +58,18 @@ class StatsEngine {
   void print_report(FILE* out);
   const TrafficCounters& counters() const { return counters_; }
   uint64_t alerts() const { return alert_count_; }
-  bool dpi_enabled() const { return dpi_ && dpi_->enabled(); }
 
  private:
   void close_bucket();
-  void flow_done(const StatsFlow& f, const char* reason);
+  void flow_ended(const StatsFlow& f, std::string_view client_country,
+                  std::string_view server_country, const char* reason) override;
   void write_packet(const PacketView& v, uint32_t ip_length);
   void dns_look(const PacketView& v, bool& nxdomain);
-  void emit_bucket(const BucketPartial& b);
+  // `hosts`: b.hosts in address order (rows in one order whatever the sharding).
+  void emit_bucket(const BucketPartial& b,
+                   const std::vector<const std::pair<IpAddress, HostCounters>*>& hosts);
   void emit_alert(const Alert& a);
   Event summary_event() const;
-  std::string_view country_of(const IpAddress& a);
 
   const StatsOptions& options_;
   const HomeNetworks& home_;
@@ -72,10 +81,10 @@ class StatsEngine {
   uint64_t packets_since_expiry_ = 0;
   TrafficCounters counters_;
   AddressBook book_;
-  std::unique_ptr<AppDetector> dpi_;  // before flows_, which uses it
-  FlowStats flows_;
   Detectors detectors_;
   BucketPartial partial_;
+  std::unique_ptr<FlowAccounting> flows_;  // after book_ and partial_, which it may use
+  uint64_t flow_pos_ = 0;                  // packets given to flows_
   int64_t bucket_ = 0;
   bool started_ = false;
   TimeFormatter time_;

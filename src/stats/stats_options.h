@@ -32,6 +32,11 @@ struct StatsOptions {
   size_t max_flows = 1u << 20;
   size_t max_set_entries = 1u << 22;  // per-bucket peer/port/probe sets
   TimestampNs flow_timeout = 120 * kNsPerSec;
+  // Threads the flows are sharded over (app/sharded_stats.*): 0 = one per core (auto),
+  // 1 = none (all on the pump's thread: the default, as the reading thread is the
+  // bottleneck and the hand-off costs what it saves: docs/performance.md). The config
+  // file's engine.workers.
+  uint32_t workers = 1;
   DetectorConfig detectors;
 };
 

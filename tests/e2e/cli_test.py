@@ -386,8 +386,35 @@ def usage_tests(b, ex, tmp):
     check("no input exits 64", p.returncode == 64 and b"-r FILE" in p.stderr, p.stderr)
     p = run(b, "packets", "-r", http, "-i", "lo")
     check("-r with -i exits 64", p.returncode == 64 and b"not both" in p.stderr, p.stderr)
+    # --fanout needs one live device and one reader of each socket's output.
+    for args, msg in (((("-r", http)), b"needs -i IFACE"), (("-i", "any"), b"not 'any'"),
+                      (("-i", "lo", "-w", os.path.join(tmp, "f.pcap")), b"-w does not combine"),
+                      (("-i", "lo", "--ordered"), b"--ordered needs one reader")):
+        p = run(b, "sessions", "--fanout", *args)
+        check(f"sessions --fanout {' '.join(args[:2])}: 64 and why", p.returncode == 64 and msg in p.stderr,
+              p.stderr)
+    p = run(b, "packets", "-i", "lo", "--fanout")
+    check("packets has no --fanout", p.returncode == 64 and b"--fanout" in p.stderr, p.stderr)
     p = run(b, "frobnicate")
     check("unknown command named, 64", p.returncode == 64 and b"unknown command 'frobnicate'" in p.stderr, p.stderr)
+    # tcpdump habit: no command, options first -> packets (same bytes, filter included).
+    p = run(b, "-r", http, "-c", "3", "tcp", "port", "80")
+    q = run(b, "packets", "-r", http, "-c", "3", "tcp", "port", "80")
+    check("no command with -r runs packets", p.returncode == 0 and p.stdout == q.stdout
+          and p.stdout.count(b"\n") == 3, p.stderr)
+    p = run(b, "-nn", "-r", http, "-c", "1")
+    check("no command with -nn first runs packets", p.returncode == 0 and p.stdout.count(b"\n") == 1,
+          p.stderr)
+    p = run(b, "-r", http, "--nosuch")
+    check("no command, bad option: packets names it, 64", p.returncode == 64 and b"--nosuch" in p.stderr,
+          p.stderr)
+    p = run(b, "--workers", "2", "-r", http)
+    check("no command, a long option first: a command is required, 64",
+          p.returncode == 64 and b"subcommand is required" in p.stderr, p.stderr)
+    p = run(b)
+    check("nothing at all: usage, 64", p.returncode == 64, p.stderr)
+    p = run(b, "--help")
+    check("top-level help names the tcpdump habit", b"runs `packets`" in p.stdout.replace(b"\n", b" "), p.stdout)
     p = run(b, "--help")
     check("top-level help promises no missing subcommand", b"statistics" not in p.stdout or b" stats " in p.stdout, p.stdout)
     for sub in ("packets", "sessions", "stats", "run"):
@@ -567,6 +594,27 @@ def main():
         check("run --config, stdout off: the stats job keeps to its database, report on stderr",
               p.returncode == 0 and p.stdout == b"" and os.path.exists(sdb)
               and b"== netsift stats ==" in p.stderr, (p.stdout[:200], p.stderr[-300:]))
+        # Relative database paths in a config file are taken from the file's directory,
+        # for stats.sqlite as for output.sqlite, whatever the current directory.
+        sdir = os.path.join(tmp, "relcfg")
+        os.makedirs(sdir, exist_ok=True)
+        rcfg = os.path.join(sdir, "rel.yaml")
+        with open(rcfg, "w") as f:
+            f.write(f"input:\n  pcap_file: {http}\noutput:\n  json: true\n  sqlite: ev.db\n"
+                    f"stats:\n  json: true\n  geoip: false\n  sqlite: st.db\n")
+        elsewhere = os.path.join(tmp, "relcfg-cwd")
+        os.makedirs(elsewhere, exist_ok=True)
+        p = subprocess.run([b, "run", "--config", rcfg], capture_output=True, cwd=elsewhere)
+        check("run --config: relative output.sqlite and stats.sqlite beside the config file",
+              p.returncode == 0 and os.path.exists(os.path.join(sdir, "ev.db"))
+              and os.path.exists(os.path.join(sdir, "st.db")) and os.listdir(elsewhere) == [],
+              (p.returncode, p.stderr[-300:], os.listdir(sdir), os.listdir(elsewhere)))
+        os.remove(os.path.join(sdir, "st.db"))
+        p = subprocess.run([b, "stats", "--config", rcfg], capture_output=True, cwd=elsewhere)
+        check("stats --config: relative stats.sqlite beside the config file",
+              p.returncode == 0 and os.path.exists(os.path.join(sdir, "st.db"))
+              and os.listdir(elsewhere) == [],
+              (p.returncode, p.stderr[-300:], os.listdir(sdir), os.listdir(elsewhere)))
         p = subprocess.run([b, "sessions", "--config", cfg, "--json"], capture_output=True, cwd=os.path.dirname(ex))
         check("command line overrides config (--json)", p.returncode == 0 and p.stdout.startswith(b"{"), p.stdout[:80])
         bad = os.path.join(tmp, "bad.yaml")

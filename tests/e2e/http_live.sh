@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# End-to-end, live: Debian nginx serves static files (one gzip'd, sent chunked), takes a
-# PUT upload with "Expect: 100-continue" (WebDAV module), guards /private with Basic auth
-# (a user file made by openssl passwd) and proxies a WebSocket handshake to a small
-# backend, on port 80 and on 8081 (found by probing), inside a private network namespace
-# while `netsift sessions -i lo --json --extract-files DIR` captures live. Clients: curl
+# End-to-end, live: Debian nginx serves static files (one gzip'd, sent chunked, one
+# zstd-encoded), takes a PUT upload with "Expect: 100-continue" (WebDAV module), guards
+# /private with Basic auth (a user file made by openssl passwd) and proxies a WebSocket
+# handshake to a small backend, on port 80 and on 8081 (found by probing, also for a
+# request whose 9 KB URI is longer than what probing keeps), and HTTP/2 with prior
+# knowledge on 8082 (the preface reported, the frames not parsed), inside a private network
+# namespace while `netsift sessions -i lo --json --extract-files DIR` captures live. Clients: curl
 # (keep-alive, upload, good and bad passwords) and raw sockets (pipelining, Upgrade).
 # Every exchange, status and login is asserted, nothing else may be reported, and the
 # extracted files must equal the served and uploaded files byte for byte.
 # Needs root; exits 77 (CTest: skipped) otherwise. Usage: http_live.sh NETSIFT_BINARY
 set -euo pipefail
 bin=$(readlink -f "$1")
-for c in nginx curl openssl python3 unshare; do
+for c in nginx curl openssl python3 unshare zstd; do
   if [ "$(id -u)" != 0 ] || ! command -v "$c" >/dev/null; then
-    echo "SKIP: needs root and nginx, curl, openssl (scripts/setup.sh installs them)"
+    echo "SKIP: needs root and nginx, curl, openssl, zstd (scripts/setup.sh installs them)"
     exit 77
   fi
 done
@@ -39,6 +41,10 @@ for n in ("a", "b", "c"):
     open(os.path.join(root, n + ".txt"), "w").write(f"file {n}\n" * (3 + ord(n) - 97))
 PY
 mv "$work/www/upload.bin" "$work/upload.bin"
+# A zstd-encoded response (RFC 9659: curl --compressed asks for it; nginx has no zstd
+# filter, so the file is compressed here and served with the coding named).
+mkdir -p "$work/www/z"
+zstd -q -19 "$work/www/big.txt" -o "$work/www/z/big.txt"
 printf 'alice:%s\n' "$(openssl passwd -apr1 'correct horse')" > "$work/htpasswd"
 cat > "$work/nginx/nginx.conf" <<CONF
 user root;
@@ -58,12 +64,14 @@ http {
   server {
     listen 127.0.0.1:80;
     listen 127.0.0.1:8081;
+    listen 127.0.0.1:8082 http2;
     root $work/www;
     gzip on;
     gzip_types text/plain;
     gzip_min_length 100;
     location /dav/ { dav_methods PUT; create_full_put_path on; }
     location /private/ { auth_basic "netsift"; auth_basic_user_file $work/htpasswd; }
+    location /z/ { gzip off; add_header Content-Encoding zstd; }
     location /ws {
       proxy_pass http://127.0.0.1:9001;
       proxy_http_version 1.1;
@@ -100,8 +108,13 @@ c() { curl -s --max-time 5 "$@" >/dev/null || true; }
 # keep-alive: three static files on one connection; the gzip'd one comes chunked
 c --http1.1 http://127.0.0.1/index.html http://127.0.0.1/blob.bin http://127.0.0.1/big.txt \
   -H "Accept-Encoding: gzip"
-# probing on a port no analyzer names
+c --compressed http://127.0.0.1/z/big.txt
+# HTTP/2 in the clear with prior knowledge (as gRPC without TLS): the preface is reported
+c --http2-prior-knowledge http://127.0.0.1:8082/a.txt
+# probing on a port no analyzer names; there also a 9 KB URI (in one segment, past what
+# probing keeps), which nginx refuses with 414
 c http://127.0.0.1:8081/a.txt
+c "http://127.0.0.1:8081/$(printf 'x%.0s' $(seq 9000))"
 # upload with 100-continue
 c -T "$work/upload.bin" -H "Expect: 100-continue" http://127.0.0.1/dav/up.bin
 # Basic auth: challenge without credentials, a wrong password, the right one
@@ -148,12 +161,14 @@ def check(name, cond):
 def find(uri, port=80, method="GET"):
     return [e for e in http if e.get("req_uri") == uri and e["dst_port"] == port and e.get("req_method") == method]
 want = [("/index.html", 80, "GET", "200"), ("/blob.bin", 80, "GET", "200"), ("/big.txt", 80, "GET", "200"),
-        ("/a.txt", 8081, "GET", "200"), ("/dav/up.bin", 80, "PUT", "201"),
+        ("/a.txt", 8081, "GET", "200"), ("/" + "x" * 9000, 8081, "GET", "414"),
+        ("/dav/up.bin", 80, "PUT", "201"), ("/z/big.txt", 80, "GET", "200"), ("*", 8082, "PRI", ""),
         ("/private/secret.txt", 80, "GET", "401"), ("/private/secret.txt", 80, "GET", "401"),
         ("/private/secret.txt", 80, "GET", "200"), ("/a.txt", 80, "GET", "200"),
         ("/b.txt", 80, "GET", "200"), ("/c.txt", 80, "GET", "200"), ("/ws", 80, "GET", "101"),
         ("/ws", 9001, "GET", "101")]  # nginx's own request to the backend, found by probing
-got = sorted((e.get("req_uri"), e["dst_port"], e.get("req_method"), e.get("resp_status")) for e in http)
+got = sorted((e.get("req_uri", ""), e["dst_port"], e.get("req_method", ""), e.get("resp_status", ""))
+             for e in http)
 check(f"exactly the {len(want)} exchanges made, with their statuses", got == sorted(want))
 if got != sorted(want):
     print("    got: ", got, "\n    want:", sorted(want))
@@ -166,6 +181,15 @@ check("gzip'd and chunked response decoded to the served file",
       and big["resp_headers"].get("transfer-encoding") == "chunked"
       and big["resp_body_sha256"] == sha(os.path.join(www, "big.txt"))
       and big["resp_body_len"] == os.path.getsize(os.path.join(www, "big.txt")))
+h2 = find("*", 8082, "PRI")
+check("HTTP/2 preface: one exchange, upgrade h2c, the frames after it not parsed",
+      len(h2) == 1 and h2[0].get("upgrade") == "h2c" and h2[0].get("req_version") == "2.0"
+      and not h2[0].get("anomalies") and len([e for e in http if e["dst_port"] == 8082]) == 1)
+zst = find("/z/big.txt")[0]
+check("zstd-encoded response decoded to the original file",
+      zst.get("resp_content_encoding") == "zstd"
+      and zst.get("resp_body_sha256") == sha(os.path.join(www, "big.txt"))
+      and zst["resp_body_len"] == os.path.getsize(os.path.join(www, "big.txt")))
 blob = find("/blob.bin")[0]
 check("binary body hashed, escaped and cut at 4096",
       blob["resp_body_sha256"] == sha(os.path.join(www, "blob.bin")) and blob["resp_body_truncated"])

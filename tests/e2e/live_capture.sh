@@ -112,6 +112,25 @@ else
   bad "live --workers 2: early $early, $events reported, ${dropped:-0} dropped, $frames frames: $(cat "$work/err")"
 fi
 
+# Issue 12: `stats` with its flows sharded over 2 workers on a live interface: buckets
+# close on the wall clock while nothing comes (their counts merged from the workers),
+# idle flows end, and the summary at SIGINT has every packet and flow.
+"$bin" stats -i lo --json --workers 2 --bucket 1 --flow-timeout 1 --no-sqlite --no-geoip \
+  udp >"$work/out" 2>"$work/err" &
+pid=$!
+sleep 1
+python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b"hello", ("127.0.0.1", 9100 + i)) for i in range(5)]'
+sleep 3
+bucket=$(grep '"event":"stats_bucket"' "$work/out" | grep -c '"packets":5,' || true)
+flows=$(grep -c '"event":"flow"' "$work/out" || true)
+kill -INT "$pid"; wait "$pid" || true
+summary=$(grep -c '"event":"stats_summary".*"packets":5,.*"flows":5,' "$work/out" || true)
+if [ "$bucket" = 1 ] && [ "$flows" = 5 ] && [ "$summary" = 1 ]; then
+  ok "live stats --workers 2: the bucket and 5 flows while running, the summary at SIGINT"
+else
+  bad "live stats --workers 2: bucket $bucket, flows $flows, summary $summary: $(cat "$work/out" "$work/err")"
+fi
+
 # Item 7: a closed output pipe ends a busy live capture quietly.
 ping -f 127.0.0.1 >/dev/null 2>&1 &
 flood=$!

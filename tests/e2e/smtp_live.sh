@@ -2,7 +2,8 @@
 # End-to-end: an SMTP server (Debian's aiosmtpd, tests/e2e/smtp_server.py) offering AUTH
 # PLAIN, LOGIN and CRAM-MD5 in a private network namespace, on port 25 and on 2525 (found
 # by probing), driven by swaks and Python's smtplib — good and bad passwords, several
-# attempts on one connection, LOGIN with and without an initial response, mail sent —
+# attempts on one connection, LOGIN with and without an initial response, mail sent, a
+# client that pipelines AUTHs and one that sends its answers before the 334 challenges —
 # while `netsift sessions -i lo` captures live. Every attempt must be reported once with
 # its user, mechanism and outcome (the password where it is sent), nothing else; every
 # CRAM-MD5 hash line must be cracked by hashcat to the password the client used.
@@ -71,6 +72,22 @@ while b"221" not in got:
     got += chunk
 s.close()
 assert b"535" in got and b"235" in got, got
+# A client that does not wait for the 334 challenges either: AUTH LOGIN, user name and
+# password in one write, twice; the server reads them as the answers in order.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.recv(4096)
+b64 = lambda v: base64.b64encode(v).decode()
+s.sendall(("EHLO nowait.e2e.test\r\n" + "".join(
+    "AUTH LOGIN\r\n%s\r\n%s\r\n" % (b64(b"alice@e2e.test"), b64(pw))
+    for pw in (b"bad-nowait", b"Smtp-Good1")) + "QUIT\r\n").encode())
+got = b""
+while b"221" not in got:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+s.close()
+assert b"535" in got and b"235" in got, got
 PY
 done
 sleep 1
@@ -92,10 +109,11 @@ want = sorted([
     (A, "CRAM-MD5", None, "failure"), (A, "PLAIN", "bad-all", "failure"),
     (A, "LOGIN", "bad-all", "failure"), (A, "CRAM-MD5", None, "success"),
     (B, "LOGIN", "Smtp-Good2", "success"),
-    (A, "PLAIN", "bad-pipe", "failure"), (A, "PLAIN", "Smtp-Good1", "success")], key=repr)
+    (A, "PLAIN", "bad-pipe", "failure"), (A, "PLAIN", "Smtp-Good1", "success"),
+    (A, "LOGIN", "bad-nowait", "failure"), (A, "LOGIN", "Smtp-Good1", "success")], key=repr)
 # The server's own log: one line per attempt it judged (PLAIN/LOGIN/CRAM-MD5).
 server = collections.Counter(l.split("\t")[0] for l in open(sys.argv[2]))
-if server != {"OK": 10, "FAIL": 12}:
+if server != {"OK": 12, "FAIL": 14}:
     fail += 1
     print(f"FAIL server log {server}")
 for port in (25, 2525):
@@ -111,15 +129,17 @@ for port in (25, 2525):
             conns[e["src_port"]].append((e["mechanism"], e["result"]))
     seq = [("CRAM-MD5", "failure"), ("PLAIN", "failure"), ("LOGIN", "failure"),
            ("CRAM-MD5", "success")]
-    if seq not in conns.values() or [("PLAIN", "failure"), ("PLAIN", "success")] not in conns.values():
+    if (seq not in conns.values() or [("PLAIN", "failure"), ("PLAIN", "success")] not in conns.values()
+            or [("LOGIN", "failure"), ("LOGIN", "success")] not in conns.values()):
         fail += 1
         print(f"FAIL port {port}: attempts per connection {dict(conns)}")
         continue
     smtp = [e for e in events if e["event"] == "smtp" and e["dst_port"] == port]
     sent = sorted((e["auth_attempts"], e["messages"], e["rcpt_to_count"]) for e in smtp)
     # swaks: good logins send one message; smtplib: 4 attempts then 2 recipients; LOGIN-IR;
-    # the pipelined pair.
-    if sent != [(1, 0, 0), (1, 0, 0), (1, 0, 0), (1, 1, 1), (1, 1, 1), (2, 0, 0), (4, 1, 2)]:
+    # the pipelined pair; the pair that did not wait for challenges.
+    if sent != [(1, 0, 0), (1, 0, 0), (1, 0, 0), (1, 1, 1), (1, 1, 1), (2, 0, 0), (2, 0, 0),
+                (4, 1, 2)]:
         fail += 1
         print(f"FAIL port {port}: smtp sessions {sent}")
         continue

@@ -20,10 +20,12 @@
 namespace netsift::test {
 
 // One direction's bytes, in conversation order (a TCP direction's next bytes or, for
-// UDP, one datagram).
+// UDP, one datagram), and how many bytes of that direction the capture lost right after
+// them (a hole: the engine's gap notice).
 struct Turn {
   Dir dir;
   std::string bytes;
+  uint64_t gap_after = 0;
 };
 
 class EventLog final : public EventSink {
@@ -94,8 +96,11 @@ inline EventLog play_pieces(std::span<const AnalyzerSpec> analyzers, FlowInfo fl
   for (const Piece& p : pieces) {
     const std::string& b = turns[p.turn].bytes;
     flow.now += 1000;
-    engine.data(state, turns[p.turn].dir,
-                ByteView(reinterpret_cast<const uint8_t*>(b.data()) + p.from, p.to - p.from));
+    if (p.to > p.from)
+      engine.data(state, turns[p.turn].dir,
+                  ByteView(reinterpret_cast<const uint8_t*>(b.data()) + p.from, p.to - p.from));
+    if (p.to == b.size() && turns[p.turn].gap_after > 0)
+      engine.gap(state, turns[p.turn].dir, turns[p.turn].gap_after);
   }
   engine.close(state);
   return log;
@@ -107,6 +112,10 @@ inline std::vector<Piece> pieces_of(const FlowInfo& flow, const std::vector<Turn
   std::vector<Piece> out;
   for (size_t i = 0; i < turns.size(); ++i) {
     size_t size = turns[i].bytes.size();
+    if (size == 0) {
+      out.push_back({i, 0, 0});  // a hole alone
+      continue;
+    }
     std::vector<size_t> at = cuts && flow.proto != 17 ? cuts(i, size) : std::vector<size_t>{};
     at.push_back(size);
     size_t from = 0;

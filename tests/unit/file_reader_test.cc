@@ -3,10 +3,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "zlib_compress.h"
 
 namespace netsift {
 namespace {
@@ -49,9 +55,8 @@ struct ReadResult {
   std::string message;
 };
 
-ReadResult read_all(const Bytes& file) {
-  TempFile tmp(file);
-  FileReader reader(tmp.path());
+ReadResult read_path(const std::string& path, ReadAheadPolicy policy = {}) {
+  FileReader reader(path, policy);
   ReadResult r;
   if (!reader.open()) {
     r.error = true;
@@ -73,6 +78,11 @@ ReadResult read_all(const Bytes& file) {
     break;
   }
   return r;
+}
+
+ReadResult read_all(const Bytes& file, ReadAheadPolicy policy = {}) {
+  TempFile tmp(file);
+  return read_path(tmp.path(), policy);
 }
 
 Bytes pcap(bool big_endian, bool nanos, int packets) {
@@ -340,6 +350,281 @@ TEST(FileReader, RealCorpusFilesOpen) {
     EXPECT_GT(n, 0) << f;
     EXPECT_TRUE(reader.error().empty()) << reader.error();
   }
+}
+
+// A pcap of `count` records whose bytes say which record and offset they are, of sizes
+// from 1 byte to ~9 KB, and one of 1.5 MiB (bigger than a block) in the middle.
+Bytes numbered_pcap(int count, std::vector<Bytes>& expected) {
+  Bytes b;
+  le32(b, 0xa1b2c3d4);
+  le16(b, 2);
+  le16(b, 4);
+  le32(b, 0);
+  le32(b, 0);
+  le32(b, 0x7fffffff);
+  le32(b, 1);
+  for (int i = 0; i < count; ++i) {
+    size_t len = i == count / 2 ? (3u << 19) : 1 + size_t(i) * 7919 % 9000;
+    Bytes data(len);
+    for (size_t k = 0; k < len; ++k) data[k] = uint8_t(i * 31 + k * 7 + (k >> 8));
+    le32(b, uint32_t(i));
+    le32(b, 0);
+    le32(b, uint32_t(len));
+    le32(b, uint32_t(len));
+    b.insert(b.end(), data.begin(), data.end());
+    expected.push_back(std::move(data));
+  }
+  return b;
+}
+
+// Lent blocks (RawPacket::block): while a consumer holds the blocks of the last
+// `window` packets, the reader reads on elsewhere; every held packet's bytes stay as they
+// were until let go, and the blocks in use stay few.
+void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t window) {
+  TempFile tmp(file);
+  // Lending is the inline reader's (blocks read ahead go back to their thread at once).
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::Off});
+  ASSERT_TRUE(reader.open()) << reader.error();
+  struct Held {
+    ByteView data;
+    PacketBlock* block;
+    size_t index;
+  };
+  std::vector<Held> held;  // oldest first
+  std::vector<const PacketBlock*> seen;
+  auto let_go = [&](const Held& h) {
+    ASSERT_EQ(Bytes(h.data.begin(), h.data.end()), expected[h.index]) << "record " << h.index;
+    ASSERT_GT(h.block->holds, 0u);
+    --h.block->holds;
+  };
+  RawPacket p;
+  size_t n = 0;
+  while (reader.next(p) == PacketSource::Status::Packet) {
+    ASSERT_NE(p.block, nullptr);
+    ASSERT_LT(n, expected.size());
+    ++p.block->holds;
+    held.push_back({p.data, p.block, n++});
+    if (std::find(seen.begin(), seen.end(), p.block) == seen.end()) seen.push_back(p.block);
+    if (held.size() > window) {
+      let_go(held.front());
+      held.erase(held.begin());
+    }
+  }
+  EXPECT_TRUE(reader.error().empty()) << reader.error();
+  EXPECT_EQ(n, expected.size());
+  for (const Held& h : held) let_go(h);
+  // ~90 KB of packets held at a time in 512 KiB blocks, plus the big record's own.
+  EXPECT_LE(seen.size(), 8u);
+}
+
+TEST(FileReader, LentBlocksKeepTheirBytesWhileHeld) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(3000, expected);  // ~15 MB
+  check_lending(file, expected, 20);
+  check_lending(file, expected, 1);
+}
+
+TEST(FileReader, LentBlocksOfGzipInput) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(1500, expected);
+  std::string gz = compress_with_zlib(std::string(file.begin(), file.end()), 31, 1);
+  check_lending(Bytes(gz.begin(), gz.end()), expected, 20);
+}
+
+// A record of 3 MiB grows the block past FileReader::kMaxLentBlock: its packets are not
+// lent (a consumer holding a few blocks would hold gigabytes with huge records).
+TEST(FileReader, BlocksGrownByHugeRecordsAreNotLent) {
+  Bytes b = pcap(false, false, 0);
+  std::vector<size_t> sizes = {100, 3u << 20, 100, 200};
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    le32(b, uint32_t(i));
+    le32(b, 0);
+    le32(b, uint32_t(sizes[i]));
+    le32(b, uint32_t(sizes[i]));
+    b.insert(b.end(), sizes[i], uint8_t(i));
+  }
+  TempFile tmp(b);
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::Off});
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+  EXPECT_NE(p.block, nullptr);  // a usual block
+  for (size_t i = 1; i < sizes.size(); ++i) {
+    ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+    EXPECT_EQ(p.caplen, sizes[i]);
+    EXPECT_EQ(p.data[0], uint8_t(i));
+    EXPECT_EQ(p.block, nullptr) << i;  // in the grown block
+  }
+}
+
+// Nobody holds: one block is reused, however long the file.
+TEST(FileReader, UnheldReadingReusesOneBlock) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(600, expected);
+  TempFile tmp(file);
+  FileReader reader(tmp.path());
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  std::vector<const PacketBlock*> seen;
+  size_t n = 0;
+  while (reader.next(p) == PacketSource::Status::Packet) {
+    ASSERT_EQ(Bytes(p.data.begin(), p.data.end()), expected[n++]);
+    if (std::find(seen.begin(), seen.end(), p.block) == seen.end()) seen.push_back(p.block);
+  }
+  EXPECT_EQ(n, expected.size());
+  EXPECT_EQ(seen.size(), 1u);
+}
+
+// Read ahead on a second thread with blocks far smaller than usual, so records straddle
+// blocks, exceed the headroom, and exceed whole blocks: every record, timestamp and
+// error must be what the inline reader gives.
+std::vector<ReadAheadPolicy> small_read_ahead_policies() {
+  using Mode = ReadAheadPolicy::Mode;
+  return {{.mode = Mode::On, .block = 64, .headroom = 32, .blocks = 2},
+          {.mode = Mode::On, .block = 1000, .headroom = 2000, .blocks = 3},
+          {.mode = Mode::On, .block = 7, .headroom = 0, .blocks = 2},
+          {.mode = Mode::On, .block = 4096, .headroom = 300, .blocks = 4}};
+}
+
+void expect_same(const ReadResult& a, const ReadResult& b, const std::string& what) {
+  ASSERT_EQ(a.packets.size(), b.packets.size()) << what;
+  for (size_t i = 0; i < a.packets.size(); ++i) {
+    EXPECT_EQ(a.packets[i].ts, b.packets[i].ts) << what << " #" << i;
+    EXPECT_EQ(a.packets[i].caplen, b.packets[i].caplen) << what << " #" << i;
+    EXPECT_EQ(a.packets[i].wirelen, b.packets[i].wirelen) << what << " #" << i;
+    EXPECT_EQ(a.packets[i].linktype, b.packets[i].linktype) << what << " #" << i;
+    EXPECT_EQ(a.data[i], b.data[i]) << what << " #" << i;
+  }
+  EXPECT_EQ(a.error, b.error) << what;
+  // The same message but for the temporary file's name in front.
+  auto after_name = [](const std::string& m) { return m.substr(std::min(m.find(": "), m.size())); };
+  EXPECT_EQ(after_name(a.message), after_name(b.message)) << what;
+}
+
+Bytes pcap_of_varied_sizes(int packets) {
+  Bytes b = pcap(false, false, 0);
+  uint32_t seed = 12345;
+  for (int i = 0; i < packets; ++i) {
+    seed = seed * 1103515245 + 12345;
+    // Mostly small records, some of a few KiB (beyond the small headrooms and blocks).
+    uint32_t len = (seed >> 16) % 7 == 0 ? 1500 + (seed >> 8) % 3000 : (seed >> 8) % 200;
+    le32(b, 1000 + i);
+    le32(b, uint32_t(i));
+    le32(b, len);
+    le32(b, len);
+    for (uint32_t k = 0; k < len; ++k) b.push_back(uint8_t(i * 31 + k));
+  }
+  return b;
+}
+
+TEST(FileReader, ReadAheadGivesTheInlineReadersRecords) {
+  Bytes file = pcap_of_varied_sizes(400);
+  ReadResult inline_read = read_all(file, {.mode = ReadAheadPolicy::Mode::Off});
+  ASSERT_EQ(inline_read.packets.size(), 400u);
+  for (const auto& policy : small_read_ahead_policies()) {
+    expect_same(inline_read, read_all(file, policy), "block " + std::to_string(policy.block));
+  }
+  // Cut inside a record: the same packets, then the same error naming the same offset.
+  Bytes cut(file.begin(), file.begin() + ptrdiff_t(file.size() - 700));
+  ReadResult inline_cut = read_all(cut, {.mode = ReadAheadPolicy::Mode::Off});
+  EXPECT_TRUE(inline_cut.error);
+  for (const auto& policy : small_read_ahead_policies()) {
+    expect_same(inline_cut, read_all(cut, policy), "cut, block " + std::to_string(policy.block));
+  }
+}
+
+TEST(FileReader, ReadAheadOnEveryBundledCapture) {
+  // pcap, pcapng (several interfaces), gzip'd when present, NetMon (never read ahead).
+  for (const char* f : {"pcapng-multi-interface.pcapng", "pcapng-zeek-image.pcapng",
+                        "http-get.pcap", "mysql-logins.pcap", "tcp-reassembly.pcap",
+                        "sll2-linux_dlt_sll2.pcap", "trunc-ip4-trunc.pcap"}) {
+    std::string path = std::string(NETSIFT_EXAMPLES_DIR) + "/" + f;
+    ReadResult inline_read = read_path(path, {.mode = ReadAheadPolicy::Mode::Off});
+    EXPECT_GT(inline_read.packets.size(), 0u) << f;
+    for (const auto& policy : small_read_ahead_policies()) {
+      expect_same(inline_read, read_path(path, policy), f);
+    }
+  }
+}
+
+TEST(FileReader, ReadAheadInflatesGzipOnItsThread) {
+  Bytes file = pcap_of_varied_sizes(300);
+  TempFile plain(file);
+  std::string gz = plain.path() + ".gz";
+  ASSERT_EQ(std::system(("gzip -c " + plain.path() + " > " + gz).c_str()), 0);
+  ReadResult inline_read = read_path(plain.path(), {.mode = ReadAheadPolicy::Mode::Off});
+  for (const auto& policy : small_read_ahead_policies()) {
+    if (policy.block < 64) continue;  // a thread hand-off per 7 inflated bytes: slow, no new case
+    expect_same(inline_read, read_path(gz, policy), "gzip, block " + std::to_string(policy.block));
+  }
+  // A gzip stream cut short: the error names the inflater's complaint in both modes.
+  ASSERT_EQ(std::system(("head -c 2000 " + gz + " > " + gz + ".cut").c_str()), 0);
+  ReadResult inline_cut = read_path(gz + ".cut", {.mode = ReadAheadPolicy::Mode::Off});
+  EXPECT_TRUE(inline_cut.error);
+  EXPECT_NE(inline_cut.message.find("gzip data ends early"), std::string::npos)
+      << inline_cut.message;
+  for (const auto& policy : small_read_ahead_policies()) {
+    if (policy.block < 64) continue;  // a thread hand-off per 7 inflated bytes: slow, no new case
+    expect_same(inline_cut, read_path(gz + ".cut", policy),
+                "gzip cut, block " + std::to_string(policy.block));
+  }
+  std::remove(gz.c_str());
+  std::remove((gz + ".cut").c_str());
+}
+
+TEST(FileReader, ReadAheadLendsNoBlock) {
+  Bytes file = pcap_of_varied_sizes(300);
+  TempFile tmp(file);
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::On, .block = 4096});
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  size_t n = 0;
+  while (reader.next(p) == PacketSource::Status::Packet) {
+    EXPECT_EQ(p.block, nullptr);  // a consumer that keeps packets must copy them
+    ++n;
+  }
+  EXPECT_EQ(n, 300u);
+}
+
+size_t threads_of_this_process() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Files given together are opened together: only the one being read has a thread (and
+// its blocks), from its first packet to its end.
+TEST(FileReader, ReadAheadLivesFromTheFirstPacketToTheEnd) {
+  // Larger than the first read of open() (256 KiB): the thread has work to wait on.
+  Bytes file = pcap_of_varied_sizes(3000);
+  TempFile tmp(file);
+  const size_t before = threads_of_this_process();
+  std::vector<std::unique_ptr<FileReader>> readers;
+  for (int i = 0; i < 5; ++i) {
+    readers.push_back(std::make_unique<FileReader>(
+        tmp.path(), ReadAheadPolicy{.mode = ReadAheadPolicy::Mode::On, .block = 4096}));
+    ASSERT_TRUE(readers.back()->open());
+  }
+  EXPECT_EQ(threads_of_this_process(), before);
+  RawPacket p;
+  ASSERT_EQ(readers[0]->next(p), PacketSource::Status::Packet);
+  EXPECT_EQ(threads_of_this_process(), before + 1);
+  size_t n = 1;
+  while (readers[0]->next(p) == PacketSource::Status::Packet) ++n;
+  EXPECT_EQ(n, 3000u);
+  EXPECT_EQ(threads_of_this_process(), before);  // ended: joined and freed
+}
+
+TEST(FileReader, ReadAheadStopsCleanlyWhenTheReaderIsDroppedEarly) {
+  Bytes file = pcap_of_varied_sizes(2000);
+  TempFile tmp(file);
+  for (int i = 0; i < 50; ++i) {
+    FileReader reader(
+        tmp.path(), {.mode = ReadAheadPolicy::Mode::On, .block = 256, .headroom = 64, .blocks = 2});
+    ASSERT_TRUE(reader.open());
+    RawPacket p;
+    for (int k = 0; k < i; ++k) ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+  }  // each destructor stops its thread, which may be waiting for a free block
 }
 
 }  // namespace

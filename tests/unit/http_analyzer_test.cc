@@ -207,6 +207,68 @@ TEST(HttpAnalyzer, ContinueThenUpload) {
   EXPECT_TRUE(flag(p.http[0], "continued"));
 }
 
+// Informational responses other than 100 (102 Processing, 103 Early Hints, RFC 8297,
+// possibly several) come before the final one, which answers the same request; libhtp
+// alone takes the first for the final response.
+TEST(HttpAnalyzer, EarlyHintsAndProcessingBeforeTheFinalResponse) {
+  std::vector<Turn> turns = {
+      {C, kGet + "GET /two HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n"},
+      {S,
+       "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+       "HTTP/1.1 103 Early Hints\r\nLink: </t.js>; rel=preload\r\n\r\n" +
+           kOk +
+           "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
+           "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}};
+  Parsed p = run(turns);
+  ASSERT_EQ(p.http.size(), 2u) << p.all;
+  EXPECT_EQ(str(p.http[0], "req_uri"), "/index.html?a=1");
+  EXPECT_EQ(str(p.http[0], "resp_status"), "200");
+  EXPECT_EQ(str(p.http[0], "resp_body"), "hello");
+  EXPECT_EQ(p.all.find("rel=preload"), std::string::npos) << "not the final headers";
+  EXPECT_EQ(str(p.http[1], "resp_status"), "200");
+  EXPECT_EQ(str(p.http[1], "resp_body"), "two");
+  EXPECT_TRUE(flag(p.http[1], "continued"));
+  EXPECT_EQ(p.all.find("anomalies"), std::string::npos) << p.all;
+  EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), turns), "");
+}
+
+// HTTP/2 in the clear with prior knowledge (curl --http2-prior-knowledge, gRPC without
+// TLS): the connection preface is reported as one exchange, upgrade "h2c", and the binary
+// frames after it are not parsed (they were a request "SM" and responses without
+// requests), on a port found by probing too.
+TEST(HttpAnalyzer, Http2PrefaceWithPriorKnowledge) {
+  const std::string settings("\x00\x00\x06\x04\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x64", 15);
+  const std::string headers("\x00\x00\x05\x01\x05\x00\x00\x00\x01\x82\x86\x84\x41\x8a", 14);
+  std::vector<Turn> turns = {{C, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings + headers},
+                             {S, settings + "HTTP/1.1 200 OK\r\n\r\n"},
+                             {C, "GET / HTTP/1.1\r\n\r\n"}};
+  for (uint16_t port : {80, 50051}) {
+    Parsed p = run(turns, port);
+    ASSERT_EQ(p.http.size(), 1u) << p.all;
+    EXPECT_EQ(str(p.http[0], "req_method"), "PRI");
+    EXPECT_EQ(str(p.http[0], "req_version"), "2.0");
+    EXPECT_EQ(str(p.http[0], "upgrade"), "h2c");
+    EXPECT_EQ(str(p.http[0], "resp_status"), "<absent>");
+    EXPECT_EQ(p.all.find("anomalies"), std::string::npos) << p.all;
+    EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(port), turns), "") << port;
+  }
+  // A server that speaks no HTTP/2 answers the preface in HTTP/1 (nginx: 400): that is
+  // the exchange's response, and nothing was switched.
+  std::vector<Turn> refused = {
+      {C, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings},
+      {S, "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbad"}};
+  Parsed p = run(refused);
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "resp_status"), "400");
+  EXPECT_FALSE(p.http[0].HasMember("upgrade")) << p.all;
+  EXPECT_EQ(p.all.find("anomalies"), std::string::npos) << p.all;
+  EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), refused), "");
+  // No answer before the end: still the preface, upgrade h2c.
+  p = run({refused[0]});
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "upgrade"), "h2c");
+}
+
 TEST(HttpAnalyzer, Http10CloseDelimitedAndHttp09) {
   std::vector<Turn> turns = {{C, "GET /old HTTP/1.0\r\n\r\n"},
                              {S, "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the end"}};
@@ -265,6 +327,77 @@ TEST(HttpAnalyzer, ByterangesWithoutLengthReadUntilClose) {
   EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), more), "");
 }
 
+// The same 206 pipelined right behind an earlier response, both in one segment: the
+// byteranges header block does not start the feed call, and it must still be read as
+// one (every kind of earlier response: Content-Length, chunked, no body).
+TEST(HttpAnalyzer, ByterangesWithoutLengthAfterAnotherResponseInOneSegment) {
+  std::string body =
+      "\r\n--B1\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-4/20\r\n\r\nhello\r\n"
+      "--B1--\r\n";
+  std::string range_get = "GET /f HTTP/1.1\r\nHost: h\r\nRange: bytes=0-4\r\n\r\n";
+  std::string partial =
+      "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=B1\r\n"
+      "Connection: keep-alive\r\n\r\n" +
+      body;
+  struct Case {
+    const char* name;
+    std::string first_request, first_response, first_status;
+  };
+  std::vector<Case> cases = {
+      {"content-length", kGet, kOk, "200"},
+      {"chunked", kGet,
+       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n" +
+           chunked("hello\nworld\n", 4),
+       "200"},
+      {"not-modified", "GET /c HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\"\r\n\r\n",
+       "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", "304"},
+      {"head", "HEAD /h HTTP/1.1\r\nHost: h\r\n\r\n",
+       "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", "200"},
+      {"byteranges-with-length", range_get,
+       "HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=B1\r\n"
+       "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body,
+       "206"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Turn> turns = {{C, c.first_request + range_get}, {S, c.first_response + partial}};
+    Parsed p = run(turns);
+    ASSERT_EQ(p.http.size(), 2u) << p.all;
+    EXPECT_EQ(str(p.http[0], "resp_status"), c.first_status) << p.all;
+    EXPECT_EQ(str(p.http[1], "resp_status"), "206") << p.all;
+    EXPECT_EQ(num(p.http[1], "resp_body_len"), body.size()) << p.all;
+    EXPECT_EQ(str(p.http[1], "content_type"), "multipart/byteranges") << p.all;
+    EXPECT_EQ(p.all.find("http.parse_error"), std::string::npos) << p.all;
+    EXPECT_EQ(p.all.find("multipart;byteranges"), std::string::npos) << p.all;
+    EXPECT_EQ(test::check_every_split(kSpecs, test::test_flow(80), turns), "");
+  }
+}
+
+// A request line longer than probing keeps (4 KiB), in one segment, on a port no
+// analyzer names: claimed on its first bytes, so the whole request reaches the parser
+// (it used to be cut there and lost, leaving a 414 with no request).
+TEST(HttpAnalyzer, OverLongUriOnAProbedPort) {
+  std::string uri = "/" + std::string(9000, 'a') + "?q=" + std::string(500, 'b');
+  std::vector<Turn> turns = {
+      {C, "GET " + uri + " HTTP/1.1\r\nHost: h:8888\r\n\r\n"},
+      {S, "HTTP/1.1 414 Request-URI Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"}};
+  Parsed p = run(turns, 8888);
+  ASSERT_EQ(p.http.size(), 1u) << p.all;
+  EXPECT_EQ(str(p.http[0], "req_method"), "GET");
+  EXPECT_EQ(str(p.http[0], "req_uri"), uri);
+  EXPECT_EQ(str(p.http[0], "resp_status"), "414");
+  EXPECT_FALSE(p.http[0].HasMember("anomalies")) << p.all;
+  // Not for anything that merely starts like a request: a NUL in the first bytes.
+  auto probe = [](std::string s) {
+    return kHttpAnalyzer.probe(C, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  };
+  EXPECT_EQ(probe("GET " + uri.substr(0, 4000)), Confidence::Yes);
+  EXPECT_EQ(probe("GET " + uri.substr(0, 500)), Confidence::Maybe);
+  EXPECT_EQ(probe("GET /" + std::string(2000, 'a') + std::string(1, '\0')), Confidence::Maybe);
+  EXPECT_EQ(probe("FOO /" + std::string(2000, 'a')), Confidence::Maybe);
+}
+
 // A header line longer than libhtp's hard field limit, arriving in pieces (so libhtp
 // must buffer it), is named for what it is.
 TEST(HttpAnalyzer, OverLongHeaderLineIsHeaderTooLong) {
@@ -284,10 +417,9 @@ TEST(HttpAnalyzer, OverLongHeaderLineIsHeaderTooLong) {
 
 // The same on the response side, where libhtp words its error differently.
 TEST(HttpAnalyzer, OverLongResponseHeaderLineIsHeaderTooLong) {
-  std::vector<Turn> turns = {
-      {C, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"},
-      {S, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(40000, 'b') +
-              "\r\nContent-Length: 0\r\n\r\n"}};
+  std::vector<Turn> turns = {{C, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"},
+                             {S, "HTTP/1.1 200 OK\r\nX-Big: " + std::string(40000, 'b') +
+                                     "\r\nContent-Length: 0\r\n\r\n"}};
   test::EventLog log = test::play(kSpecs, test::test_flow(80), turns, [](size_t, size_t size) {
     std::vector<size_t> at;
     for (size_t i = 1400; i < size; i += 1400) at.push_back(i);

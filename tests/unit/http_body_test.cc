@@ -4,6 +4,7 @@
 // after the end, no gzip at all) is a decode error; a bomb stops at the limit.
 #include <gtest/gtest.h>
 #include <nettle/sha2.h>
+#include <zstd.h>
 
 #include <random>
 #include <string>
@@ -89,6 +90,50 @@ TEST(HttpBody, EveryCodingAtEveryPieceSizeMatchesZlib) {
       EXPECT_EQ(d.sha, sha256_hex(text));
     }
   }
+}
+
+std::string zstd_compress(const std::string& in, int level, int window_log = 0) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);  // damage is then always seen
+  if (window_log) ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, window_log);
+  std::string out(ZSTD_compressBound(in.size()), '\0');
+  size_t n = ZSTD_compress2(c, out.data(), out.size(), in.data(), in.size());
+  ZSTD_freeCCtx(c);
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+// zstd (RFC 8878, the HTTP coding of RFC 9659, which curl --compressed and browsers ask
+// for): one frame, frames back to back, any piece size; a window over 8 MiB (which a
+// server may not send) and damage are decode errors; a bomb stops at the limit.
+TEST(HttpBody, ZstdFramesAtEveryPieceSize) {
+  const std::string a = sample_text(300'000, 5), b = sample_text(1000, 6);
+  const std::string one = zstd_compress(a, 3);
+  const std::string two = one + zstd_compress(b, 19);
+  ASSERT_FALSE(one.empty());
+  for (size_t piece : {size_t(1), size_t(5), size_t(1448), size_t(65536)}) {
+    Decoded d = decode("zstd", one, piece);
+    ASSERT_EQ(d.problem, Body::Problem::None) << piece;
+    EXPECT_TRUE(d.bytes == a) << piece;
+    EXPECT_TRUE(d.hash_valid);
+    EXPECT_EQ(d.sha, sha256_hex(a));
+    d = decode("zstd", two, piece);
+    ASSERT_EQ(d.problem, Body::Problem::None) << piece;
+    EXPECT_TRUE(d.bytes == a + b) << piece;
+  }
+  // A 16 MiB window declared by a frame over 16 MiB of data that needs it.
+  std::string big = sample_text(9 << 20, 7);
+  big += big.substr(0, 4 << 20);
+  Decoded wide = decode("zstd", zstd_compress(big, 1, 24), 65536);
+  EXPECT_EQ(wide.problem, Body::Problem::DecodeError);
+  EXPECT_FALSE(wide.hash_valid);
+  std::string damaged = one;
+  damaged[damaged.size() / 2] = char(damaged[damaged.size() / 2] ^ 0x55);
+  EXPECT_EQ(decode("zstd", damaged, 4096).problem, Body::Problem::DecodeError);
+  Decoded bomb = decode("zstd", zstd_compress(std::string(100u << 20, '\0'), 1), 65536);
+  EXPECT_EQ(bomb.problem, Body::Problem::Bomb);
+  EXPECT_LE(bomb.bytes.size(), BodyLimits().max_decoded);
 }
 
 TEST(HttpBody, GzipMembersBackToBackAndAFileNameInTheHeader) {

@@ -185,6 +185,68 @@ TEST(SmtpAnalyzer, PipelinedAuthsEachGetTheirOwnReply) {
   EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(25), turns), "");
 }
 
+// A client that does not wait for the 334 challenges: its lines were sent before the
+// server asked for them, and the server reads them as the SASL responses, in order.
+TEST(SmtpAnalyzer, SaslResponsesSentBeforeTheirChallenges) {
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"},
+      {Dir::ToServer, "AUTH LOGIN\r\n" + b64("alice") + "\r\n" + b64("pw one") +
+                          "\r\nAUTH PLAIN\r\n" + b64(std::string("\0bob\0two", 8)) +
+                          "\r\nMAIL FROM:<bob@x>\r\n"},
+      {Dir::ToClient,
+       "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n535 5.7.8 Authentication credentials "
+       "invalid\r\n334 \r\n235 2.7.0 Authentication successful\r\n250 2.1.0 Ok\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(2525), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("user"), "alice");
+  EXPECT_EQ(auth[0].str("password"), "pw one");
+  EXPECT_EQ(auth[0].str("mechanism"), "LOGIN");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("user"), "bob");
+  EXPECT_EQ(auth[1].str("password"), "two");
+  EXPECT_EQ(auth[1].str("result"), "success");
+  auto smtp = events_of(log, "smtp");
+  ASSERT_EQ(smtp.size(), 1u);
+  EXPECT_EQ(smtp[0].str("mail_from_count"), "1");
+  EXPECT_EQ(smtp[0].str("auth_attempts"), "2");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(2525), turns), "");
+  EXPECT_EQ(test::check_interleavings(analyzer_registry(), test::test_flow(2525), turns), "");
+}
+
+// An AUTH sent behind an older one that then draws a 334: the server takes the newer
+// line for the older one's response (here undecodable, 501), so the 334 and the outcome
+// belong to the older attempt, and the newer line was no login at all.
+TEST(SmtpAnalyzer, ChallengeAnswersTheOlderOfTwoPipelinedAuths) {
+  std::string carol = "carol " + hmac_md5_hex("secret", "<3.4@mx>");
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n"},
+      {Dir::ToServer, "AUTH CRAM-MD5\r\nAUTH PLAIN " + b64(std::string("\0bob\0two", 8)) + "\r\n"},
+      {Dir::ToClient, "334 " + b64("<1.2@mx>") + "\r\n501 5.5.2 Cannot decode response\r\n"},
+      {Dir::ToServer, "AUTH CRAM-MD5\r\n"},
+      {Dir::ToClient, "334 " + b64("<3.4@mx>") + "\r\n"},
+      {Dir::ToServer, b64(carol) + "\r\n"},
+      {Dir::ToClient, "235 2.7.0 Authentication successful\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(587), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("mechanism"), "CRAM-MD5");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_NE(auth[0].str("reason").find("501"), std::string::npos);
+  EXPECT_NE(auth[0].str("user"), "bob");
+  EXPECT_EQ(auth[1].str("user"), "carol");
+  EXPECT_EQ(auth[1].str("result"), "success");
+  EXPECT_EQ(auth[1].str("hash"), "$cram_md5$" + b64("<3.4@mx>") + "$" + b64(carol));
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(587), turns), "");
+  EXPECT_EQ(test::check_interleavings(analyzer_registry(), test::test_flow(587), turns), "");
+}
+
 TEST(SmtpAnalyzer, StartTlsEndsParsingAndBdatChunksAreSkipped) {
   std::vector<Turn> tls = {
       {Dir::ToClient, "220 mx ESMTP\r\n"},

@@ -67,10 +67,10 @@ void run_threads(int count, bool slow_consumer) {
 }
 
 TEST(SpscRing, ThreadsProducerWaitsForSlowConsumer) {
-  run_threads(200000, true);
+  run_threads(20000, true);
 }
 TEST(SpscRing, ThreadsConsumerWaitsForSlowProducer) {
-  run_threads(200000, false);
+  run_threads(20000, false);
 }
 
 TEST(SpscRing, PushWaitBlocksWhileFull) {

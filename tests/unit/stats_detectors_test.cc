@@ -81,10 +81,10 @@ std::vector<std::string> run_sharded(size_t shards) {
   auto packets = traffic();
   std::vector<FlowStats> flows;
   for (size_t i = 0; i < shards; ++i) flows.emplace_back(1u << 16, 120 * kNsPerSec);
+  uint64_t pos = 0;
   for (const auto& p : packets) {
-    bool from_lo;
-    size_t shard = FlowKeyHash()(make_flow_key(p->view, from_lo)) % shards;
-    flows[shard].add(p->view, 40, false);
+    FlowPacket fp = make_flow_packet(p->view, 40, false, pos++);
+    flows[FlowKeyHash()(fp.key) % shards].add(fp);
   }
   BucketPartial merged;
   for (auto& f : flows) {

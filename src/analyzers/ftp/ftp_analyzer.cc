@@ -98,7 +98,10 @@ struct Pending {
 class FtpAnalyzer final : public Analyzer {
  public:
   explicit FtpAnalyzer(const AnalyzerContext& context)
-      : context_(context), lines_{tp::LineReader(kMaxLine), tp::LineReader(kMaxLine)} {}
+      : context_(context),
+        lines_{
+            tp::LineReader(kMaxLine, tp::looks_like_command),
+            tp::LineReader(kMaxLine, [](std::string_view l) { return tp::reply_code(l) != 0; })} {}
 
   ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
     size_t pos = 0;
@@ -136,9 +139,23 @@ class FtpAnalyzer final : public Analyzer {
     return ParseResult::ok();
   }
 
-  void on_gap(Dir dir, uint64_t, EventSink&) override {
+  void on_gap(Dir dir, uint64_t, EventSink& out) override {
+    // The line the hole cut still has its verb or reply code (a capture cut by its snap
+    // length loses the end of every long line): the command still waits for its reply,
+    // and a final reply line still answers its command.
+    std::string cut(lines_[size_t(dir)].partial());
     lines_[size_t(dir)].resync();
-    if (dir == Dir::ToClient) replies_.reset();
+    if (dir == Dir::ToServer) {
+      if (!cut.empty()) command(tp::cut_command(cut), out, /*cut=*/true);
+      return;
+    }
+    if (cut.size() >= 4 && tp::reply_code(cut) != 0 &&
+        replies_.feed(cut) == tp::ReplyReader::Status::Complete)
+      reply(replies_.reply(), out);
+    replies_.reset();
+    // Replies may have been lost whole: those of the commands still waiting may never
+    // come. The client's next command tells (it waits for the replies first).
+    unsure_ = pending_.size();
   }
 
   void on_close(EventSink& out) override {
@@ -177,7 +194,9 @@ class FtpAnalyzer final : public Analyzer {
     return attempts_.back();
   }
 
-  bool command(std::string_view line, EventSink& out) {
+  // `cut`: the line's end was lost in a gap (cut_command: its verb only).
+  bool command(std::string_view line, EventSink& out, bool cut = false) {
+    if (unsure_ > 0) drop_unanswered(out);
     std::string_view arg;
     std::string_view verb = tp::first_word(line, arg);
     Pending p;
@@ -194,8 +213,12 @@ class FtpAnalyzer final : public Analyzer {
       p.cmd = Cmd::Pass;
       attempt = &current_for_pass();
       // Everything after "PASS ": a password may hold spaces; it may be empty.
-      attempt->password =
-          tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      if (cut) {
+        attempt->password.reset();  // only its start was captured
+      } else {
+        attempt->password =
+            tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      }
       if (line.size() > 5) context_.secret(Dir::ToServer, line.substr(5));
       attempt->pass_sent = true;
       attempt->ts = context_.flow->now;
@@ -227,11 +250,31 @@ class FtpAnalyzer final : public Analyzer {
     return true;
   }
 
+  // Commands that were waiting when replies were lost in a gap and are still waiting
+  // when the client goes on: their replies were in the gap. A password without its
+  // answer is reported as such.
+  void drop_unanswered(EventSink& out) {
+    for (; unsure_ > 0 && !pending_.empty(); --unsure_) {
+      Pending p = pending_.front();
+      pending_.pop();
+      Attempt* a = p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Acct
+                       ? attempts_.find(p.attempt)
+                       : nullptr;
+      if (!a) continue;
+      --a->pending;
+      if ((p.cmd == Cmd::Pass || p.cmd == Cmd::Acct) && !a->resolved)
+        emit(*a, AuthResult::Unknown, {}, out);
+    }
+    unsure_ = 0;
+    attempts_.prune();
+  }
+
   void reply(const tp::Reply& r, EventSink& out) {
     if (pending_.empty()) return;  // the greeting, or unsolicited (421)
     if (r.code < 200) return;      // preliminary (150 opening data connection): more to come
     Pending p = pending_.front();
     pending_.pop();
+    if (unsure_ > 0) --unsure_;
     unsigned cls = r.code / 100;
     Attempt* a = p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Acct
                      ? attempts_.find(p.attempt)
@@ -315,6 +358,7 @@ class FtpAnalyzer final : public Analyzer {
   bool logged_in_ = false;
   bool tls_ = false;
   int bad_replies_ = 0;
+  size_t unsure_ = 0;  // front commands waiting since replies were lost in a gap
 };
 
 std::unique_ptr<Analyzer> make_ftp(const AnalyzerContext& context) {

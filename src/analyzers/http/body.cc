@@ -2,6 +2,7 @@
 
 #include <brotli/decode.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +12,9 @@ namespace netsift::http {
 namespace {
 
 constexpr size_t kOutChunk = 16 * 1024;
+// RFC 9659 (zstd in HTTP): a decoder need not accept windows over 8 MiB, and one that
+// does not bounds its memory per body to about that.
+constexpr int kZstdWindowLogMax = 23;
 
 std::string lower_trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -25,11 +29,12 @@ std::string lower_trim(std::string_view s) {
 // Streaming decoder for one content coding. Output goes out in kOutChunk pieces so the
 // caller can stop a bomb after one piece.
 struct Body::Decoder {
-  enum class Kind : uint8_t { Gzip, Deflate, Brotli } kind;
+  enum class Kind : uint8_t { Gzip, Deflate, Brotli, Zstd } kind;
   enum class Result : uint8_t { Ok, End, Error, Stopped };
   z_stream z{};
   bool z_ready = false;
   BrotliDecoderState* br = nullptr;
+  ZSTD_DStream* zs = nullptr;
   // deflate: zlib-wrapped (RFC 1950) or raw (RFC 1951), told from the first two bytes.
   std::array<uint8_t, 2> head{};
   size_t head_len = 0;
@@ -41,11 +46,18 @@ struct Body::Decoder {
       z_ready = inflateInit2(&z, 15 + 16) == Z_OK;
     } else if (kind == Kind::Brotli) {
       br = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+    } else if (kind == Kind::Zstd) {
+      zs = ZSTD_createDStream();
+      if (zs && ZSTD_isError(ZSTD_DCtx_setParameter(zs, ZSTD_d_windowLogMax, kZstdWindowLogMax))) {
+        ZSTD_freeDStream(zs);
+        zs = nullptr;
+      }
     }
   }
   ~Decoder() {
     if (z_ready) inflateEnd(&z);
     if (br) BrotliDecoderDestroyInstance(br);
+    if (zs) ZSTD_freeDStream(zs);
   }
 
   // `emit` returns false to stop (bomb): decoding ends there.
@@ -53,6 +65,7 @@ struct Body::Decoder {
   Result decode(ByteView in, Emit&& emit) {
     if (ended) return in.empty() ? Result::End : Result::Error;
     if (kind == Kind::Brotli) return brotli(in, emit);
+    if (kind == Kind::Zstd) return zstd(in, emit);
     if (kind == Kind::Deflate && !z_ready) {
       // Wait for two bytes to tell a zlib header from raw deflate.
       while (head_len < 2 && !in.empty()) {
@@ -93,6 +106,21 @@ struct Body::Decoder {
       if (rc == Z_BUF_ERROR && z.avail_in == 0) return Result::Ok;  // needs more input
       if (rc != Z_OK && rc != Z_BUF_ERROR) return Result::Error;
       if (z.avail_in == 0 && z.avail_out != 0) return Result::Ok;
+    }
+  }
+
+  // Frames may follow one another (RFC 8878 3): each ends, the next begins.
+  template <class Emit>
+  Result zstd(ByteView in, Emit& emit) {
+    if (zs == nullptr) return Result::Error;
+    ZSTD_inBuffer input{in.data(), in.size(), 0};
+    for (;;) {
+      ZSTD_outBuffer output{out.data(), out.size(), 0};
+      size_t rc = ZSTD_decompressStream(zs, &output, &input);
+      if (ZSTD_isError(rc)) return Result::Error;
+      if (output.pos && !emit(ByteView(out.data(), output.pos))) return Result::Stopped;
+      // All input taken and the output not full: nothing is held back for later.
+      if (input.pos == input.size && output.pos < output.size) return Result::Ok;
     }
   }
 
@@ -156,6 +184,8 @@ void Body::start(std::string_view content_encoding, const BodyLimits& limits,
     decoder_ = std::make_unique<Decoder>(Decoder::Kind::Deflate);
   } else if (coding == "br") {
     decoder_ = std::make_unique<Decoder>(Decoder::Kind::Brotli);
+  } else if (coding == "zstd") {
+    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Zstd);
   } else {
     stop(Problem::Unsupported);
   }

@@ -1,5 +1,6 @@
 // One HTTP message body on its way from the wire to the event: content decoding
-// (gzip/x-gzip and deflate with zlib, br with libbrotli), bounded in output size and in
+// (gzip/x-gzip and deflate with zlib, br with libbrotli, zstd with libzstd, its window
+// held to 8 MiB as RFC 9659 allows), bounded in output size and in
 // expansion ratio so a decompression bomb is stopped and reported, a SHA-256 of the
 // whole decoded body, the first `keep` bytes for the event, and every decoded byte
 // handed on to an optional consumer (file extraction).
@@ -42,7 +43,7 @@ class Body {
   Body(const Body&) = delete;
   Body& operator=(const Body&) = delete;
 
-  // `content_encoding` as the header gave it ("gzip", "x-gzip", "deflate", "br",
+  // `content_encoding` as the header gave it ("gzip", "x-gzip", "deflate", "br", "zstd",
   // "identity", a list...). Call once, before add.
   void start(std::string_view content_encoding, const BodyLimits& limits,
              std::unique_ptr<BodyConsumer> consumer = nullptr);

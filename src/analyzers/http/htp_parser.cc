@@ -71,9 +71,11 @@ bool iequal_prefix(std::string_view s, std::string_view lower) {
   return true;
 }
 
+// `lower` starts with a lowercase letter (the cheap first test relies on it: this runs
+// over chunked response bodies).
 size_t ifind(std::string_view s, std::string_view lower) {
   for (size_t i = 0; i + lower.size() <= s.size(); ++i) {
-    if (iequal_prefix(s.substr(i), lower)) return i;
+    if ((s[i] | 0x20) == lower[0] && iequal_prefix(s.substr(i), lower)) return i;
   }
   return std::string_view::npos;
 }
@@ -120,6 +122,13 @@ struct HtpParser::Impl {
   // whether the current response had its type hidden.
   bool res_line_start = true;
   bool res_interim = false;  // the header block under way follows a 1xx status line
+  // An informational response libhtp would take for the final one (see skip_interim):
+  // being skipped, and whether the line under way has bytes other than CR yet.
+  bool skipping_interim = false;
+  bool skip_line_has_text = false;
+  size_t preface_seen = 0;    // bytes of an HTTP/2 preface fed so far (feed_request)
+  htp_tx_t* h2_tx = nullptr;  // the HTTP/2 preface's exchange, its answer not yet seen
+  bool h2_client = false;     // the client sent the HTTP/2 preface: its frames follow
   std::string res_held, res_scratch;
   bool byteranges_hidden = false;
 
@@ -172,12 +181,17 @@ struct HtpParser::Impl {
     headers_done = {};
     res_line_start = true;
     res_interim = false;
+    skipping_interim = false;
+    preface_seen = 0;
+    h2_tx = nullptr;
+    h2_client = false;
     res_held.clear();
     byteranges_hidden = false;
   }
 
   // Reports what is unfinished and frees libhtp's state.
   void shut() {
+    h2_tx = nullptr;  // freed below
     if (connp == nullptr) return;
     if (htp_conn_t* conn = htp_connp_get_connection(connp)) {
       for (size_t i = 0; i < htp_list_size(conn->transactions); ++i) {
@@ -268,6 +282,14 @@ struct HtpParser::Impl {
     t.flags |= translate_flags(tx->flags);
     self.in_message[0] = false;
     if (self.body_tx[0] == tx) self.body_tx[0] = nullptr, self.body_left[0] = 0;
+    if (t.method == "PRI" && t.uri == "*" && t.req_version == "2.0") {
+      // HTTP/2 with prior knowledge (h2c, as gRPC in the clear speaks it): binary frames
+      // follow (feed_request drops them). The server's first bytes tell whether it
+      // switched too, or answered in HTTP/1 (a 400 from a server that speaks no HTTP/2).
+      t.tunnel = true;
+      self.h2_tx = tx;
+      self.h2_client = true;
+    }
     return HTP_OK;
   }
   static int on_response_start(htp_tx_t* tx) {
@@ -279,6 +301,10 @@ struct HtpParser::Impl {
   }
   static int on_response_line(htp_tx_t* tx) {
     Transaction& t = of(tx).txn(tx);
+    if (of(tx).h2_tx == tx) {
+      of(tx).h2_tx = nullptr;  // answered in HTTP/1: no switch
+      t.tunnel = false;
+    }
     t.has_response = true;
     t.resp_version = version_of(tx->response_protocol);
     t.status.assign(view(tx->response_status).substr(0, 64));
@@ -360,6 +386,7 @@ struct HtpParser::Impl {
   static int on_transaction_complete(htp_tx_t* tx) {
     Impl& self = of(tx);
     auto* t = static_cast<Transaction*>(htp_tx_get_user_data(tx));
+    if (self.h2_tx == tx) self.h2_tx = nullptr;
     if (t == nullptr) return HTP_OK;
     htp_tx_set_user_data(tx, nullptr);
     t->request_complete = true;
@@ -377,15 +404,68 @@ struct HtpParser::Impl {
   // libhtp 0.5.42 garbles a status line when one call holds the end of a response and
   // only the start of the next status line (the partial line is buffered twice). So a
   // response-side call never goes past its last line end, nor past the end of an
-  // identity body, unless what follows is fed as a call of its own.
+  // identity body, unless what follows is fed as a call of its own. Responses go one
+  // at a time: every header block is looked at (see kByteranges), also one that begins
+  // after an earlier response in the same call (pipelining, keep-alive).
   Fed feed(Dir dir, ByteView data) {
-    if (dir == Dir::ToServer) return feed_call(dir, data);
-    if (res_held.empty() && !headers_next()) {
-      if (!data.empty()) res_line_start = data.back() == '\n';
-      return feed_response(data);
+    if (dir == Dir::ToServer) return feed_request(data);
+    if (h2_tx != nullptr && !in_message[1] && res_held.empty()) {
+      std::string_view s = as_chars(data).substr(0, 5);
+      if (s != std::string_view("HTTP/").substr(0, s.size())) {
+        // HTTP/2 frames: the connection switched; the preface was the exchange.
+        tunnel = true;
+        htp_tx_t* tx = h2_tx;
+        h2_tx = nullptr;
+        on_transaction_complete(tx);
+        return {Status::Tunnel, data.size()};
+      }
     }
-    // Header lines: a Content-Type line is handed over whole, multipart/byteranges
-    // hidden (see kByteranges); the rest as it came.
+    size_t done = 0;
+    while (done < data.size()) {
+      if (tunnel) return {Status::Tunnel, data.size()};
+      ByteView rest = data.subspan(done);
+      Fed fed = skipping_interim                      ? skip_interim(rest)
+                : res_held.empty() && !headers_next() ? feed_body(rest)
+                                                      : feed_headers(rest);
+      if (fed.status != Status::Ok) return {fed.status, done + fed.consumed};
+      done += fed.consumed;
+    }
+    return {Status::Ok, data.size()};
+  }
+
+  // The HTTP/2 connection preface (RFC 9113 3.4) is the request line and blank line
+  // "PRI * HTTP/2.0", then "SM" and binary frames: libhtp is given the preface up to its
+  // blank line, however it is split, and nothing after it.
+  Fed feed_request(ByteView data) {
+    static constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\n";
+    if (h2_client) return {Status::Ok, data.size()};  // HTTP/2 frames
+    if (preface_seen == 0 && in_message[0]) return feed_call(Dir::ToServer, data);
+    std::string_view want = kH2Preface.substr(preface_seen);
+    std::string_view s = as_chars(data);
+    size_t n = std::min(want.size(), s.size());
+    if (s.substr(0, n) != want.substr(0, n)) {
+      preface_seen = 0;
+      return feed_call(Dir::ToServer, data);
+    }
+    Fed fed = feed_call(Dir::ToServer, data.subspan(0, n));
+    if (fed.status != Status::Ok) {
+      preface_seen = 0;
+      return fed;
+    }
+    if (n < want.size()) {
+      preface_seen += n;
+      return {Status::Ok, data.size()};
+    }
+    preface_seen = 0;
+    if (h2_client) return {Status::Ok, data.size()};  // the rest is HTTP/2 frames
+    fed = feed_call(Dir::ToServer, data.subspan(n));
+    return {fed.status, n + fed.consumed};
+  }
+
+  // Header lines up to the end of the final header block: a Content-Type line is handed
+  // over whole, multipart/byteranges hidden; the rest as it came. Returns the bytes of
+  // `data` used (at least one, when Ok).
+  Fed feed_headers(ByteView data) {
     size_t held = res_held.size();
     std::string_view in = as_chars(data);
     if (held) {
@@ -394,11 +474,21 @@ struct HtpParser::Impl {
       res_held.clear();
       in = res_scratch;
     }
-    std::string_view out = prepare_headers(in);  // `in`, or its rewritten copy, maybe cut
+    std::string_view out = prepare_headers(in);  // `in` or its rewritten copy, maybe cut
     Fed fed = feed_response(ByteView(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
+    if (fed.status == Status::Ok && skipping_interim) {
+      // Cut before an informational status line: skip_interim takes it from there (a
+      // held start of it is dropped, so the line is then under way).
+      res_line_start = true;
+      skip_line_has_text = out.size() < held;
+      return {Status::Ok, out.size() > held ? out.size() - held : 0};
+    }
     if (fed.status == Status::Ok) {
       if (!out.empty()) res_line_start = out.back() == '\n';
-      return {Status::Ok, data.size()};
+      // Cut at a partial line now held: all of `data` is taken. Cut at the block's end
+      // (held bytes never hold a line end, so the cut is past them): the rest waits.
+      if (!res_held.empty() || out.size() == in.size()) return {Status::Ok, data.size()};
+      return {Status::Ok, out.size() - held};
     }
     // Stopped early (waiting for the request, or an error): the caller gives the rest
     // again, so nothing of its bytes stays held; earlier held bytes not used yet are.
@@ -411,12 +501,69 @@ struct HtpParser::Impl {
     return {fed.status, std::min(used - held, data.size())};
   }
 
+  // libhtp 0.5 knows one informational response, 100 Continue; any other 1xx (102
+  // Processing, 103 Early Hints, RFC 8297, several of them) it takes for the final
+  // response, and the real one after it for a response without a request. Such a block
+  // (status line to blank line) is not given to it: the final response follows.
+  Fed skip_interim(ByteView data) {
+    std::string_view s = as_chars(data);
+    size_t pos = 0;
+    while (pos < s.size()) {
+      size_t eol = s.find('\n', pos);
+      std::string_view part = s.substr(pos, eol == std::string_view::npos ? s.npos : eol - pos);
+      if (part.find_first_not_of('\r') != std::string_view::npos) skip_line_has_text = true;
+      if (eol == std::string_view::npos) return {Status::Ok, s.size()};
+      pos = eol + 1;
+      if (!skip_line_has_text) {
+        skipping_interim = false;  // the blank line: the block is over
+        res_line_start = true;
+        return {Status::Ok, pos};
+      }
+      skip_line_has_text = false;
+    }
+    return {Status::Ok, s.size()};
+  }
+
+  // Body bytes of the response under way, up to where it ends: what follows starts the
+  // next response, whose header lines feed_headers has to see.
+  Fed feed_body(ByteView data) {
+    size_t done = 0;
+    // A chunked body, which ends where only libhtp knows, goes line by line while a
+    // byteranges type may follow it in this call (rare; whole lines otherwise).
+    size_t mark = std::string_view::npos;
+    bool looked = false;
+    while (done < data.size() && !headers_next()) {
+      if (tunnel) return {Status::Tunnel, data.size()};
+      ByteView rest = data.subspan(done);
+      size_t n = rest.size();
+      uint64_t left = body_tx[1] ? body_left[1] : 0;
+      if (left != 0 && left != UINT64_MAX) {
+        if (left < n) n = size_t(left);
+      } else if (left == 0) {
+        std::string_view text = as_chars(rest);
+        if (!looked || (mark != std::string_view::npos && done > mark)) {
+          looked = true;
+          mark = ifind(text, kByteranges);
+          if (mark != std::string_view::npos) mark += done;
+        }
+        size_t lf = mark != std::string_view::npos ? text.find('\n') : text.rfind('\n');
+        if (lf != std::string_view::npos) n = lf + 1;
+      }
+      Fed fed = feed_call(Dir::ToClient, rest.subspan(0, n));
+      if (fed.status != Status::Ok) return {fed.status, done + fed.consumed};
+      done += n;
+    }
+    if (done > 0) res_line_start = data[done - 1] == '\n';
+    return {Status::Ok, done};
+  }
+
   // The next response byte belongs to a header block (or starts a response).
   bool headers_next() const { return !in_message[1] || !headers_done[1]; }
 
   // Looks at the header lines `in` begins with; returns `in` itself, or a copy in
-  // res_scratch with multipart/byteranges hidden in Content-Type lines. A last partial
-  // line that may be a Content-Type line is moved to res_held (the rest is returned).
+  // res_scratch with multipart/byteranges hidden in Content-Type lines, cut after the
+  // line that ends the final header block. A last partial line that may be a
+  // Content-Type line is moved to res_held (the rest is returned).
   std::string_view prepare_headers(std::string_view in) {
     size_t pos = 0;
     // After a complete response the next byte starts a message, whatever ended the last.
@@ -438,9 +585,13 @@ struct HtpParser::Impl {
           return in.substr(0, pos);
         }
       } else if (line == "\r" || line.empty()) {
-        if (!res_interim) return in;
+        if (!res_interim) return in.substr(0, eol + 1);
         res_interim = false;  // 1xx: the final response's header block follows
       } else if (iequal_prefix(line, "http/") && line.size() > 12) {
+        if (line[9] == '1' && !(line[10] == '0' && (line[11] == '0' || line[11] == '1'))) {
+          skipping_interim = true;  // not for libhtp (skip_interim)
+          return in.substr(0, pos);
+        }
         res_interim = line[9] == '1';
       } else if (iequal_prefix(line, "content-type:")) {
         size_t at = ifind(line, kByteranges);

@@ -20,7 +20,8 @@ using http::Transaction;
 
 constexpr uint16_t kHttpPorts[] = {80, 8000, 8080, 3128};
 constexpr size_t kMaxMethod = 24;
-constexpr size_t kMaxLine = 8192;           // a request/status line searched for when resyncing
+constexpr size_t kLongTarget = 1024;  // an unfinished target this long claims (see request_line)
+constexpr size_t kMaxLine = 8192;     // a request/status line searched for when resyncing
 constexpr size_t kMaxPending = 256 * 1024;  // bytes libhtp asked us to hold for later
 
 // Anomaly names; the first fifteen follow http::ParserFlag bit order.
@@ -136,9 +137,13 @@ Confidence request_line(std::string_view line, bool complete) {
                  ? (is_version(version.substr(0, 8)) ? Confidence::Yes : Confidence::No)
                  : Confidence::Maybe;
     }
-    if (rest.size() > kMaxLine)
-      return usual && rest.starts_with('/') ? Confidence::Yes : Confidence::No;
-    return Confidence::Maybe;
+    // A long target with no end in sight (an over-long URI: an attack, or a client that
+    // a 414 will answer): probing keeps only its first bytes (4 KiB), so a usual method
+    // is claimed on those, as long as nothing in them could not be in a request line.
+    if (usual && rest.starts_with('/') && rest.size() >= kLongTarget &&
+        rest.find_first_of(std::string_view("\0\r", 2)) == std::string_view::npos)
+      return Confidence::Yes;
+    return rest.size() > kMaxLine ? Confidence::No : Confidence::Maybe;
   }
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1), rest = line.substr(i + 1);
   size_t sp = rest.rfind(' ');
@@ -674,6 +679,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
         (tx.method == "CONNECT" && tx.status_number >= 200 && tx.status_number < 300)) {
       std::string_view upgrade = find_header(st.headers[1], "upgrade");
       e.set("upgrade", tx.method == "CONNECT" ? std::string_view("connect")
+                       : tx.method == "PRI"   ? std::string_view("h2c")
                        : upgrade.empty()      ? std::string_view("unknown")
                                               : upgrade);
     }

@@ -44,6 +44,27 @@ bool is_tag(std::string_view t) {
   return true;
 }
 
+// "tag OK|NO|BAD", the status word whole: something follows it, or `line` is whole.
+bool tagged_status(std::string_view line, bool whole_line) {
+  std::string_view rest, text;
+  std::string_view tag = tp::first_word(line, rest);
+  std::string_view status = tp::first_word(rest, text);
+  return is_tag(tag) && (whole_line || status.data() + status.size() < line.data() + line.size()) &&
+         (tp::iequals(status, "OK") || tp::iequals(status, "NO") || tp::iequals(status, "BAD"));
+}
+
+// A line only a command starts with (LineReader's test after a gap): "tag VERB".
+bool starts_command(std::string_view line) {
+  std::string_view rest;
+  return is_tag(tp::first_word(line, rest)) && tp::looks_like_command(rest);
+}
+
+// A line only a server response starts with (LineReader's test after a gap).
+bool starts_response(std::string_view line) {
+  return line.starts_with("* ") || line == "+" || line.starts_with("+ ") ||
+         tagged_status(line, true);
+}
+
 // A literal announced at the end of a line: "{n}" or "{n+}" (LITERAL+), "~{n}" (BINARY).
 std::optional<uint64_t> trailing_literal(std::string_view line, std::string_view& before) {
   if (line.empty() || line.back() != '}') return std::nullopt;
@@ -100,7 +121,9 @@ Confidence probe_imap(Dir dir, ByteView first) {
 class ImapAnalyzer final : public Analyzer {
  public:
   explicit ImapAnalyzer(const AnalyzerContext& context)
-      : context_(context), lines_{tp::LineReader(kMaxLine), tp::LineReader(kMaxLine)} {}
+      : context_(context),
+        lines_{tp::LineReader(kMaxLine, starts_command),
+               tp::LineReader(kMaxLine, starts_response)} {}
 
   ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
     Side& side = sides_[size_t(dir)];
@@ -142,12 +165,51 @@ class ImapAnalyzer final : public Analyzer {
     return ParseResult::ok();
   }
 
-  void on_gap(Dir dir, uint64_t, EventSink&) override {
+  void on_gap(Dir dir, uint64_t, EventSink& out) override {
+    // A tagged answer the hole cut still has its tag and status (a capture cut by its
+    // snap length loses the end of every long line, and "a1 OK [CAPABILITY ...]" is).
+    std::string cut(lines_[size_t(dir)].partial());
+    if (dir == Dir::ToClient && !sides_[1].continued && sides_[1].literal_left == 0 &&
+        tagged_status(cut, false))
+      server_line(cut, out);
+    bool line_start = !sides_[size_t(dir)].continued && sides_[size_t(dir)].literal_left == 0;
     lines_[size_t(dir)].resync();
     sides_[size_t(dir)] = Side();
     if (dir == Dir::ToServer) {
       collecting_ = false;
-      auth_wants_response_ = false;
+      if (auth_wants_response_) {
+        auth_wants_response_ = false;
+        sasl_.lost_response();
+        attempt_sent_ = true;
+      } else if (line_start && !cut.empty()) {
+        cut_login(cut, out);
+      }
+    }
+  }
+
+  // A LOGIN or AUTHENTICATE whose line a hole cut: the attempt (its tag, the user or
+  // mechanism when whole) still waits for its tagged answer; nothing cut is reported.
+  void cut_login(std::string_view line, EventSink& out) {
+    std::string_view rest, args;
+    std::string_view tag = tp::first_word(line, rest);
+    std::string_view verb = tp::first_word(rest, args);
+    if (!is_tag(tag) || args.empty()) return;  // the verb itself may be cut
+    if (tp::iequals(verb, "LOGIN")) {
+      begin(tag, out);
+      login_ = true;
+      args_.clear();
+      parse_args(args);
+      args_.resize(args_.size() > 1 ? 1 : 0);  // the user, when the password followed it
+      attempt_sent_ = true;
+    } else if (tp::iequals(verb, "AUTHENTICATE")) {
+      std::string_view initial;
+      std::string_view mech = tp::first_word(args, initial);
+      if (mech.data() + mech.size() == line.data() + line.size()) return;  // maybe cut
+      begin(tag, out);
+      login_ = false;
+      sasl_.start(mech,
+                  tp::trim(initial).empty() ? std::nullopt : std::optional<std::string_view>("="));
+      attempt_sent_ = true;
     }
   }
 

@@ -35,6 +35,11 @@ bool is_err(std::string_view line) {
   return line.starts_with("-ERR") && (line.size() == 4 || line[4] == ' ');
 }
 
+// A line only an answer starts with: a status, or a SASL challenge ("+ ...", RFC 5034).
+bool starts_answer(std::string_view line) {
+  return is_ok(line) || is_err(line) || line == "+" || line.starts_with("+ ");
+}
+
 Confidence probe_pop3(Dir dir, ByteView first) {
   std::string_view s = as_chars(first);
   if (dir == Dir::ToServer) {
@@ -93,7 +98,9 @@ std::string apop_challenge(std::string_view greeting) {
 class Pop3Analyzer final : public Analyzer {
  public:
   explicit Pop3Analyzer(const AnalyzerContext& context)
-      : context_(context), lines_{tp::LineReader(kMaxLine), tp::LineReader(kMaxLine)} {}
+      : context_(context),
+        lines_{tp::LineReader(kMaxLine, tp::looks_like_command),
+               tp::LineReader(kMaxLine, starts_answer)} {}
 
   ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
     size_t pos = 0;
@@ -124,9 +131,30 @@ class Pop3Analyzer final : public Analyzer {
     return ParseResult::ok();
   }
 
-  void on_gap(Dir dir, uint64_t, EventSink&) override {
+  void on_gap(Dir dir, uint64_t, EventSink& out) override {
+    // The line the hole cut still has its verb or status (a capture cut by its snap
+    // length loses the end of every long line).
+    std::string cut(lines_[size_t(dir)].partial());
     lines_[size_t(dir)].resync();
-    if (dir == Dir::ToServer) auth_wants_response_ = false;
+    if (dir == Dir::ToServer) {
+      if (auth_wants_response_) {
+        auth_wants_response_ = false;
+        sasl_.lost_response();  // the SASL answer (or its end) was lost
+      } else if (!cut.empty()) {
+        command(tp::cut_command(cut), out, /*cut=*/true);
+      }
+      return;
+    }
+    if (!in_multiline_ && (is_ok(cut) || is_err(cut))) {
+      response(cut, out);
+    } else if (!in_multiline_ && starts_answer(cut)) {
+      response("+", out);  // a SASL challenge, not to be used cut
+    }
+    // Answers may have been lost whole (a multi-line one's end too): the commands still
+    // waiting may never see theirs. The client's next command tells (it waits for the
+    // answers first).
+    unsure_ = pending_.size();
+    unsure_multiline_ = in_multiline_;
   }
 
   void on_close(EventSink& out) override {
@@ -136,7 +164,29 @@ class Pop3Analyzer final : public Analyzer {
   }
 
  private:
-  bool command(std::string_view line, EventSink& out) {
+  // Commands that were waiting when answers were lost in a gap and are still waiting
+  // when the client goes on: their answers were in the gap (outcome unknown).
+  void drop_unanswered(EventSink& out) {
+    if (unsure_multiline_) in_multiline_ = false;
+    for (; unsure_ > 0 && !pending_.empty(); --unsure_) {
+      Pending p = pending_.front();
+      pending_.pop();
+      Attempt* a =
+          p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Apop || p.cmd == Cmd::Auth
+              ? attempts_.find(p.attempt)
+              : nullptr;
+      if (!a) continue;
+      --a->pending;
+      if (p.cmd != Cmd::User && !a->resolved) emit(*a, AuthResult::Unknown, {}, out);
+    }
+    unsure_ = 0;
+    unsure_multiline_ = false;
+    attempts_.prune();
+  }
+
+  // `cut`: the line's end was lost in a gap (cut_command: its verb only).
+  bool command(std::string_view line, EventSink& out, bool cut = false) {
+    if ((unsure_ > 0 || unsure_multiline_) && !auth_wants_response_) drop_unanswered(out);
     if (auth_wants_response_) {
       auth_wants_response_ = false;
       context_.secret(Dir::ToServer, line);
@@ -161,8 +211,12 @@ class Pop3Analyzer final : public Analyzer {
         start(Mode::User).login.user = last_user_;
       }
       attempt = &attempts_.back();
-      attempt->login.password =
-          tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      if (cut) {
+        attempt->login.password.reset();  // only its start was captured
+      } else {
+        attempt->login.password =
+            tp::wire_text(line.size() > 5 ? line.substr(5) : std::string_view(), kMaxField);
+      }
       if (line.size() > 5) context_.secret(Dir::ToServer, line.substr(5));
       attempt->sent = true;
       attempt->ts = context_.flow->now;
@@ -245,6 +299,7 @@ class Pop3Analyzer final : public Analyzer {
     if (pending_.empty()) return true;  // unsolicited
     Pending p = pending_.front();
     pending_.pop();
+    if (unsure_ > 0) --unsure_;
     Attempt* a =
         p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Apop || p.cmd == Cmd::Auth
             ? attempts_.find(p.attempt)
@@ -331,6 +386,8 @@ class Pop3Analyzer final : public Analyzer {
   std::string last_user_, challenge_;
   bool auth_wants_response_ = false;
   bool in_multiline_ = false;
+  size_t unsure_ = 0;              // front commands waiting since answers were lost in a gap
+  bool unsure_multiline_ = false;  // ... and a multi-line answer whose end may have been
   bool greeted_ = false;
   bool logged_in_ = false;
   bool tls_ = false;

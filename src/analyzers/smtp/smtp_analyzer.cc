@@ -27,9 +27,13 @@ constexpr std::string_view kAnomalies[] = {"smtp.line_too_long", "smtp.bad_reply
 
 // RFC 4954 asks for 12288 octets per AUTH line; commands and replies are far shorter.
 constexpr size_t kMaxLine = 16384;
-constexpr size_t kMaxAddresses = 32;    // envelope addresses kept per session (all counted)
-constexpr int kMaxBadReplies = 8;       // lines that are no reply before giving up
-constexpr size_t kMaxEarlierAuth = 64;  // pipelined AUTHs kept awaiting their replies
+constexpr size_t kMaxAddresses = 32;  // envelope addresses kept per session (all counted)
+constexpr int kMaxBadReplies = 8;     // lines that are no reply before giving up
+constexpr size_t kMaxOpenAuth = 64;   // pipelined AUTHs kept awaiting their replies
+// Client lines held while an AUTH awaits its reply (they may be SASL responses); past
+// this the client is taken to be pipelining commands.
+constexpr size_t kMaxHeldLines = 64;
+constexpr size_t kMaxHeldBytes = 32 * 1024;
 
 Confidence probe_smtp(Dir dir, ByteView first) {
   std::string_view s = as_chars(first);
@@ -64,29 +68,66 @@ enum class Cmd : uint8_t { Helo, StartTls, Auth, Mail, Rcpt, Data, DataEnd, Bdat
 class SmtpAnalyzer final : public Analyzer {
  public:
   explicit SmtpAnalyzer(const AnalyzerContext& context)
-      : context_(context), lines_{tp::LineReader(kMaxLine), tp::LineReader(kMaxLine)} {}
+      : context_(context),
+        lines_{
+            tp::LineReader(kMaxLine, tp::looks_like_command),
+            tp::LineReader(kMaxLine, [](std::string_view l) { return tp::reply_code(l) != 0; })} {}
 
   ParseResult on_data(Dir dir, ByteView data, EventSink& out) override {
     if (tls_) return ParseResult::done();
-    return dir == Dir::ToServer ? client(data, out) : server(data, out);
+    ParseResult r = dir == Dir::ToServer ? client(data, out) : server(data, out);
+    return failed_ ? ParseResult::error() : r;
   }
 
-  void on_gap(Dir dir, uint64_t, EventSink&) override {
-    // Resynchronise at the next line; a body or chunk being skipped cannot be followed.
+  void on_gap(Dir dir, uint64_t length, EventSink& out) override {
+    if (dir == Dir::ToServer && bdat_left_) {
+      // Inside a BDAT chunk (read by count, not by line): counted through; lines resume
+      // after it unless the hole went past its end.
+      uint64_t n = std::min(bdat_left_, length);
+      bdat_left_ -= n;
+      if (n < length) lines_[0].resync();
+      return;
+    }
+    if (dir == Dir::ToServer && in_data_) {
+      // Inside a message: still in it, mid-line. Had the hole held its end, the server's
+      // reply shows it (reply() with nothing pending).
+      body_line_start_ = false;
+      return;
+    }
+    // The line the hole cut still has its verb or reply code (a capture cut by its snap
+    // length loses the end of every long line); the rest resynchronises at the next line.
+    std::string cut(lines_[size_t(dir)].partial());
     lines_[size_t(dir)].resync();
     if (dir == Dir::ToServer) {
-      in_data_ = false;
-      bdat_left_ = 0;
-      auth_wants_response_ = false;
-    } else {
-      replies_.reset();
+      if (auth_wants_response_) {
+        // The SASL response was lost (or its end was).
+        auth_wants_response_ = false;
+        if (auths_dropped_ == 0 && !auths_.empty()) auths_.front().sasl.lost_response();
+        return;
+      }
+      if (!cut.empty() && !client_line(tp::cut_command(cut), out)) failed_ = true;
+      return;
     }
+    if (cut.size() >= 4 && tp::reply_code(cut) != 0 &&
+        replies_.feed(cut) == tp::ReplyReader::Status::Complete) {
+      seen_ = true;
+      tp::Reply r = replies_.reply();
+      if (r.code == 334) r.text.clear();  // a SASL challenge, not to be used cut
+      reply(r, out);
+    }
+    replies_.reset();
+    // Replies may have been lost whole: the commands still waiting may never see theirs.
+    // The client's next command tells (it waits for the replies of what it sent).
+    unsure_ = pending_.size();
   }
 
   void on_close(EventSink& out) override {
-    for (AuthAttempt& a : earlier_auth_) finish_auth(a, AuthResult::Unknown, {}, out);
-    earlier_auth_.clear();
-    if (auth_open_) emit_auth(AuthResult::Unknown, {}, out);
+    // Unanswered AUTHs, then what was held behind them read as commands (the envelope
+    // counts), then any AUTH among those.
+    while (!auths_.empty()) finish_auth(AuthResult::Unknown, {}, out);
+    hold_off_ = true;
+    release_held(out);
+    while (!auths_.empty()) finish_auth(AuthResult::Unknown, {}, out);
     if (seen_) emit_session(out);
   }
 
@@ -111,17 +152,14 @@ class SmtpAnalyzer final : public Analyzer {
           return ParseResult::need_more(uint32_t(pos));
         case tp::LineReader::Status::TooLong:
           context_.anomaly(kLineTooLong, out, "client line");
-          // Skipped, yet answered: keep the queue in step with the server's replies.
-          if (auth_wants_response_) {
-            auth_wants_response_ = false;
-          } else if (!pending_.push(Cmd::Other)) {
-            return ParseResult::error();
-          }
+          // Skipped, yet answered: keep the queue in step with the server's replies
+          // (as an empty line, which is no command and no valid SASL response).
+          if (!client_line({}, out)) return ParseResult::error();
           continue;
         case tp::LineReader::Status::Line:
           break;
       }
-      if (!command(line, out)) return ParseResult::error();
+      if (!client_line(line, out)) return ParseResult::error();
     }
     return ParseResult::ok();
   }
@@ -152,14 +190,88 @@ class SmtpAnalyzer final : public Analyzer {
     return true;
   }
 
-  // One client line: an answer to a 334 challenge or a command. False: give up.
-  bool command(std::string_view line, EventSink& out) {
+  // One client line as it arrives: an answer to a 334 challenge, or a command. While an
+  // AUTH awaits its reply the line is held: the server reads it only after answering,
+  // as the SASL response if that answer is a 334 (a client that does not wait, or an
+  // AUTH pipelined behind another), else as the next command. False: give up.
+  bool client_line(std::string_view line, EventSink& out) {
     seen_ = true;
+    if (unsure_ > 0 && !auth_wants_response_) drop_unanswered(out);
     if (auth_wants_response_) {
       auth_wants_response_ = false;
       context_.secret(Dir::ToServer, line);
-      sasl_.response(line);
-      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
+      sasl_response(line, out);
+      return true;
+    }
+    if (!auths_.empty() && !hold_off_) {
+      if (held_.size() < kMaxHeldLines && held_bytes_ + line.size() <= kMaxHeldBytes) {
+        if (held_.empty()) context_.hold(Dir::ToServer, true);  // secrets not placed yet
+        held_.emplace_back(line);
+        held_bytes_ += line.size();
+        return true;
+      }
+      // Too much to be SASL responses: the client is sending commands (the old guess).
+      hold_off_ = true;
+      if (!release_held(out)) return false;
+    }
+    return command(line, out);
+  }
+
+  // Held client lines the server now reads: the first as a SASL response after a 334,
+  // else each as a command, until an AUTH among them holds the rest again.
+  bool release_held(EventSink& out) {
+    while (!held_.empty() && (auths_.empty() || hold_off_)) {
+      std::string line = std::move(held_.front());
+      held_.pop_front();
+      held_bytes_ -= line.size();
+      if (!command(line, out)) return false;
+    }
+    if (held_.empty()) context_.hold(Dir::ToServer, false);
+    return true;
+  }
+
+  // Commands that were waiting when replies were lost in a gap and are still waiting
+  // when the client goes on: their replies were in the gap (outcome unknown).
+  void drop_unanswered(EventSink& out) {
+    for (; unsure_ > 0 && !pending_.empty(); --unsure_) {
+      Cmd cmd = pending_.front();
+      pending_.pop();
+      if (cmd == Cmd::Auth) {
+        if (auths_dropped_ > 0) {
+          --auths_dropped_;
+        } else if (!auths_.empty()) {
+          finish_auth(AuthResult::Unknown, {}, out);
+        }
+      } else if (cmd == Cmd::Data) {
+        in_data_ = false;
+      }
+    }
+    unsure_ = 0;
+    auth_wants_response_ = false;
+    if (auths_.empty()) hold_off_ = false;
+    if (!release_held(out)) failed_ = true;
+  }
+
+  // The client's answer to the last 334, which went to the oldest open AUTH.
+  void sasl_response(std::string_view line, EventSink& out) {
+    if (auths_dropped_ > 0 || auths_.empty()) return;
+    tp::SaslExchange& sasl = auths_.front().sasl;
+    sasl.response(line);
+    if (sasl.malformed()) context_.anomaly(kBadSasl, out, "response");
+  }
+
+  // A client command line (or, after a held DATA or BDAT, a line of its content).
+  bool command(std::string_view line, EventSink& out) {
+    if (in_data_) {
+      // Only held lines get here (the live path skips bodies as bytes).
+      if (line == ".") {
+        in_data_ = false;
+        pending_.push(Cmd::DataEnd);
+      }
+      return true;
+    }
+    if (bdat_left_) {
+      bdat_left_ -= std::min<uint64_t>(bdat_left_, line.size() + 2);  // CR LF assumed
       return true;
     }
     std::string_view args;
@@ -172,26 +284,22 @@ class SmtpAnalyzer final : public Analyzer {
       cmd = Cmd::StartTls;
     } else if (tp::iequals(verb, "AUTH")) {
       cmd = Cmd::Auth;
-      if (auth_open_) {
-        // AUTH again before the last one was answered (pipelined with initial
-        // responses): the earlier one waits for its own reply, in order.
-        if (earlier_auth_.size() == kMaxEarlierAuth) {
-          finish_auth(earlier_auth_.front(), AuthResult::Unknown, {}, out);
-          earlier_auth_.pop_front();
-        }
-        AuthAttempt a;
-        sasl_.fill(a);
-        a.ts = auth_ts_;
-        earlier_auth_.push_back(std::move(a));
+      // AUTH again before the last one was answered (pipelined, or a client that does
+      // not wait): each keeps its own exchange; replies and 334 challenges go to the
+      // oldest, in order.
+      if (auths_.size() == kMaxOpenAuth) {
+        // Too many unanswered: the oldest is reported now, its reply skipped later.
+        finish_auth(AuthResult::Unknown, {}, out);
+        ++auths_dropped_;
       }
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
       initial = tp::trim(initial);
       context_.secret(Dir::ToServer, initial);
-      sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
-      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
-      auth_open_ = true;
-      auth_ts_ = context_.flow->now;
+      OpenAuth& a = auths_.emplace_back();
+      a.ts = context_.flow->now;
+      a.sasl.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
+      if (a.sasl.malformed()) context_.anomaly(kBadSasl, out, "initial response");
     } else if (tp::istarts_with(line, "MAIL FROM:")) {
       cmd = Cmd::Mail;
       add_address(mail_from_, mail_from_count_, line.substr(10));
@@ -266,6 +374,13 @@ class SmtpAnalyzer final : public Analyzer {
 
   void reply(const tp::Reply& r, EventSink& out) {
     last_reply_ = r.reason();
+    if (pending_.empty() && in_data_) {
+      // The server answers nothing while a message comes in: the message's end (lost in
+      // a gap) was reached.
+      in_data_ = false;
+      if (r.code / 100 == 2) ++messages_;
+      return;
+    }
     if (pending_.empty()) {
       if (!greeted_) {
         greeted_ = true;
@@ -275,23 +390,39 @@ class SmtpAnalyzer final : public Analyzer {
     }
     greeted_ = true;
     Cmd cmd = pending_.front();
+    if (unsure_ > 0 && !(cmd == Cmd::Auth && r.code == 334)) --unsure_;
     if (cmd == Cmd::Auth && r.code == 334) {
-      sasl_.challenge(r.text);
       context_.secret(Dir::ToClient, r.text);
-      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
-      auth_wants_response_ = true;
+      if (auths_dropped_ == 0 && !auths_.empty()) {
+        tp::SaslExchange& sasl = auths_.front().sasl;
+        sasl.challenge(r.text);
+        if (sasl.malformed()) context_.anomaly(kBadSasl, out, "challenge");
+      }
+      if (held_.empty()) {
+        auth_wants_response_ = true;
+      } else {
+        // Sent before this challenge came: the server reads it as the response.
+        std::string line = std::move(held_.front());
+        held_.pop_front();
+        held_bytes_ -= line.size();
+        context_.secret(Dir::ToServer, line);
+        sasl_response(line, out);
+        if (held_.empty()) context_.hold(Dir::ToServer, false);
+      }
       return;  // the exchange goes on; AUTH stays pending
     }
     pending_.pop();
     switch (cmd) {
       case Cmd::Auth: {
         AuthResult result = r.code / 100 == 2 ? AuthResult::Success : AuthResult::Failure;
-        if (!earlier_auth_.empty()) {
-          finish_auth(earlier_auth_.front(), result, r.reason(), out);
-          earlier_auth_.pop_front();
-        } else {
-          emit_auth(result, r.reason(), out);
+        if (auths_dropped_ > 0) {
+          --auths_dropped_;  // the reply of one already reported
+        } else if (!auths_.empty()) {
+          finish_auth(result, r.reason(), out);
         }
+        auth_wants_response_ = false;
+        if (auths_.empty()) hold_off_ = false;
+        if (!release_held(out)) failed_ = true;
         break;
       }
       case Cmd::StartTls:
@@ -312,20 +443,16 @@ class SmtpAnalyzer final : public Analyzer {
     }
   }
 
-  void finish_auth(AuthAttempt& a, AuthResult result, std::string reason, EventSink& out) {
+  // Reports the oldest open AUTH with its outcome.
+  void finish_auth(AuthResult result, std::string reason, EventSink& out) {
+    AuthAttempt a;
+    auths_.front().sasl.fill(a);
+    a.ts = auths_.front().ts;
+    auths_.pop_front();
     a.result = result;
     a.reason = std::move(reason);
     out.emit(make_auth_event(context_, "smtp", a));
     ++auth_attempts_;
-  }
-
-  void emit_auth(AuthResult result, std::string reason, EventSink& out) {
-    AuthAttempt a;
-    sasl_.fill(a);
-    a.ts = auth_ts_;
-    finish_auth(a, result, std::move(reason), out);
-    auth_open_ = false;
-    auth_wants_response_ = false;
   }
 
   void emit_session(EventSink& out) {
@@ -356,11 +483,18 @@ class SmtpAnalyzer final : public Analyzer {
   std::array<tp::LineReader, 2> lines_;
   tp::ReplyReader replies_;
   tp::CommandQueue<Cmd, 128> pending_;
-  tp::SaslExchange sasl_;
-  bool auth_open_ = false;
-  std::deque<AuthAttempt> earlier_auth_;  // pipelined AUTHs awaiting replies, oldest first
-  bool auth_wants_response_ = false;
-  TimestampNs auth_ts_ = 0;
+  struct OpenAuth {
+    tp::SaslExchange sasl;
+    TimestampNs ts = 0;
+  };
+  std::deque<OpenAuth> auths_;    // AUTHs awaiting their final reply, oldest first
+  size_t auths_dropped_ = 0;      // AUTHs reported before their reply came, oldest first
+  std::deque<std::string> held_;  // client lines sent while an AUTH awaited its reply
+  size_t held_bytes_ = 0;
+  bool hold_off_ = false;  // too many lines held: read them as commands until no AUTH is open
+  bool failed_ = false;    // a released command overflowed the queue: give up
+  size_t unsure_ = 0;      // front commands waiting since replies were lost in a gap
+  bool auth_wants_response_ = false;  // the next client line answers a 334
   bool in_data_ = false;
   bool body_line_start_ = true;
   uint64_t bdat_left_ = 0;

@@ -21,6 +21,9 @@ class SaslExchange {
   void challenge(std::string_view text);
   // The client's answer line; "*" cancels the exchange.
   void response(std::string_view text);
+  // An answer line lost in a capture gap: counted, so that the next one is not taken
+  // for it (a LOGIN password for the user name).
+  void lost_response() { ++responses_; }
 
   bool cancelled() const { return cancelled_; }
   // A response or challenge that is not base64, or a message of the wrong shape.

@@ -96,4 +96,26 @@ std::optional<uint64_t> parse_count(std::string_view s, uint64_t max) {
   return v;
 }
 
+std::string cut_command(std::string_view line) {
+  std::string_view args;
+  std::string_view verb = first_word(line, args);
+  std::string out(verb);
+  if (iequals(verb, "AUTH")) {
+    std::string_view rest;
+    std::string_view mech = first_word(args, rest);
+    // The mechanism's name is whole only when something follows it.
+    if (!mech.empty() && mech.data() + mech.size() < line.data() + line.size()) {
+      out.append(" ").append(mech);
+      if (!trim(rest).empty()) out.append(" =");
+    }
+  }
+  return out;
+}
+
+bool looks_like_command(std::string_view line) {
+  size_t n = 0;
+  while (n < line.size() && line[n] >= 'A' && line[n] <= 'Z') ++n;
+  return n >= 3 && n <= 12 && (n == line.size() || line[n] == ' ');
+}
+
 }  // namespace netsift::textproto

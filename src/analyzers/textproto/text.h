@@ -36,4 +36,15 @@ std::string hex(std::string_view bytes);
 // above `max`.
 std::optional<uint64_t> parse_count(std::string_view s, uint64_t max);
 
+// What can be trusted of a command line whose end a capture gap took: its verb, and for
+// AUTH the mechanism, with "=" (an empty initial response) standing for one that was
+// sent but cut, so that the attempt is still reported without the cut credentials and
+// the next SASL answer is not taken for the first (a LOGIN password for the user name).
+std::string cut_command(std::string_view line);
+
+// A line that can only start where a line starts (LineReader's test after a gap): a
+// command verb (3 to 12 capitals, then a space or the line end), as FTP, SMTP, POP3 and
+// (after the tag) IMAP clients send them.
+bool looks_like_command(std::string_view line);
+
 }  // namespace netsift::textproto

@@ -5,7 +5,7 @@ Usage: tests/fuzz/seeds/conversation_seeds.py PROTO OUT_DIR [CAPTURE...]
 Writes the built-in conversations of PROTO (text protocols) and, for each TCP stream of
 each capture (read with tshark's follow,tcp,raw), its first chunks in arrival order.
 """
-import os, subprocess, sys
+import os, subprocess, sys, zlib
 
 BUILTIN = {
     "smtp": [[(1, b"220 mx ESMTP\r\n"), (0, b"EHLO c\r\n"), (1, b"250-mx\r\n250 AUTH PLAIN\r\n"),
@@ -34,6 +34,53 @@ BUILTIN = {
              [(1, b"* OK ready\r\n"), (0, b"a1 LOGIN a b\r\na2 LOGIN c d\r\n"),
               (1, b"a2 NO x\r\na1 OK y\r\n")]],
 }
+
+
+def mysql_packet(seq, payload):
+    return len(payload).to_bytes(3, "little") + bytes([seq]) + payload
+
+
+def zstd_raw_frame(data):
+    """A zstd frame (RFC 8878) holding `data` as one raw block: valid input for any zstd
+    decoder, built without a compressor (single segment, 4-byte content size)."""
+    header = (0xFD2FB528).to_bytes(4, "little") + bytes([0xA0]) + len(data).to_bytes(4, "little")
+    block = (1 | (len(data) << 3)).to_bytes(3, "little")  # last block, raw
+    return header + block + data
+
+
+def compressed_frame(seq, packets, algorithm):
+    """A CLIENT_COMPRESS frame: compressed length, sequence, uncompressed length, payload."""
+    body = zstd_raw_frame(packets) if algorithm == "zstd" else zlib.compress(packets)
+    return len(body).to_bytes(3, "little") + bytes([seq]) + len(packets).to_bytes(3, "little") + body
+
+
+def mysql_compressed_conversation(algorithm):
+    """A login that turns on compression (zstd: CLIENT_ZSTD_COMPRESSION_ALGORITHM and the
+    level byte; zlib: CLIENT_COMPRESS), then a query and a COM_CHANGE_USER inside
+    compressed frames, so the fuzzer starts on the decompression paths."""
+    caps = 0x0200 | 0x8000 | 0x80000 | 0x8  # PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH, WITH_DB
+    caps |= (1 << 26) if algorithm == "zstd" else 0x20
+    scramble = bytes(range(0x21, 0x35))
+    greeting = (b"\x0a8.0.36\x00" + (7).to_bytes(4, "little") + scramble[:8] + b"\x00" +
+                (caps & 0xFFFF).to_bytes(2, "little") + b"\xff" + b"\x02\x00" +
+                (caps >> 16).to_bytes(2, "little") + bytes([21]) + bytes(10) + scramble[8:] +
+                b"\x00mysql_native_password\x00")
+    response = bytes(range(0x40, 0x54))
+    login = (caps.to_bytes(4, "little") + (1 << 24).to_bytes(4, "little") + b"\xff" + bytes(23) +
+             b"bob\x00" + bytes([len(response)]) + response + b"shop\x00" +
+             b"mysql_native_password\x00" + (b"\x03" if algorithm == "zstd" else b""))
+    ok = b"\x00\x00\x00\x02\x00\x00\x00"
+    change = (b"\x11alice\x00" + bytes([len(response)]) + response + b"db\x00" + b"\xff\x00" +
+              b"mysql_native_password\x00")
+    denied = b"\xff\x15\x04#28000Access denied for user 'alice'"
+    return [(1, mysql_packet(0, greeting)), (0, mysql_packet(1, login)), (1, mysql_packet(2, ok)),
+            (0, compressed_frame(0, mysql_packet(0, b"\x03SELECT 1"), algorithm)),
+            (1, compressed_frame(1, mysql_packet(1, ok), algorithm)),
+            (0, compressed_frame(0, mysql_packet(0, change), algorithm)),
+            (1, compressed_frame(1, mysql_packet(1, denied), algorithm))]
+
+
+BUILTIN["mysql"] = [mysql_compressed_conversation("zstd"), mysql_compressed_conversation("zlib")]
 
 
 def records(chunks, default_port=True):

@@ -73,7 +73,8 @@ void load(const YAML::Node& root, StatsOptions& o, const std::string& dir) {
   const std::string w = "stats";
   expect_keys(s, w,
               {"json", "utc", "per_packet", "top", "bucket", "home", "geoip_db", "geoip", "dpi",
-               "sqlite", "sqlite_mode", "sqlite_batch", "max_flows", "flow_timeout", "alerts"});
+               "sqlite", "sqlite_mode", "sqlite_batch", "max_flows", "max_addresses",
+               "max_set_entries", "flow_timeout", "alerts"});
   read(s, w, "json", o.json);
   read(s, w, "utc", o.utc);
   read(s, w, "per_packet", o.per_packet);
@@ -106,6 +107,8 @@ void load(const YAML::Node& root, StatsOptions& o, const std::string& dir) {
   }
   positive(s, w, "sqlite_batch", o.sqlite_batch);
   positive(s, w, "max_flows", o.max_flows);
+  positive(s, w, "max_addresses", o.max_addresses);
+  positive(s, w, "max_set_entries", o.max_set_entries);
   seconds(s, w, "flow_timeout", o.flow_timeout);
   if (const YAML::Node a = s["alerts"]) {
     const std::string wa = "stats.alerts";

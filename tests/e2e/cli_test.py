@@ -525,6 +525,19 @@ def new_user_tests(b, ex, tmp):
     p = run(b, "packets", "-r", small)
     check("a file read to its end is not 'stopped'", p.returncode == 0 and b"stopped" not in p.stderr, p.stderr)
 
+    # stats' default database in a directory that cannot be written: say how to avoid it.
+    if os.getuid() == 0:
+        ro = os.path.join(tmp, "readonly")
+        os.makedirs(ro)
+        shutil.copy(http, os.path.join(ro, "in.pcap"))
+        os.chmod(os.path.join(ro, "in.pcap"), 0o644)
+        os.chmod(tmp, 0o755)
+        p = subprocess.run(["runuser", "-u", "nobody", "--", b, "stats", "-r", "in.pcap"], cwd=ro,
+                           capture_output=True, timeout=60)
+        check("stats: an unwritable default database says how to put it elsewhere",
+              p.returncode == 1 and b"in.stats.sqlite: cannot create: Permission denied (the default "
+              b"database of stats; give --sqlite FILE or --no-sqlite)" in p.stderr, p.stderr)
+
     for body in (b"hello\n", b"# notes about the capture\nmore text here\n"):
         txt = os.path.join(tmp, "notes.txt")
         with open(txt, "wb") as f:

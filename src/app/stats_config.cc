@@ -24,7 +24,8 @@ void expect_keys(const YAML::Node& node, const std::string& where,
     if (!allowed.count(key)) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      throw ConfigError(fmt::format("unknown key '{}.{}' (allowed here: {})", where, key, list));
+      throw ConfigError(fmt::format("unknown key '{}.{}' (line {}; allowed here: {})", where, key,
+                                    kv.first.Mark().line + 1, list));
     }
   }
 }

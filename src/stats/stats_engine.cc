@@ -309,7 +309,7 @@ void StatsEngine::close_bucket() {
   flows_->end_flows("timeout");
   if (out_.store) out_.store->commit();
   if (out_.events) out_.events->flush();
-  if (options_.report_each_bucket && out_.report) {
+  if (options_.report_each_bucket && out_.report && !finishing_) {
     if (out_.lines) out_.lines->flush();  // per-packet lines first, then the report
     print_report(out_.report);
     std::fflush(out_.report);
@@ -460,6 +460,7 @@ void StatsEngine::flow_ended(const StatsFlow& f, std::string_view cc, std::strin
 }
 
 void StatsEngine::finish() {
+  finishing_ = true;
   if (started_) close_bucket();
   BucketPartial nothing;  // no packet since the last roll-up
   flows_->roll_up(nothing, clock_, true);

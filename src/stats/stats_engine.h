@@ -89,6 +89,7 @@ class StatsEngine final : private FlowEndSink {
   uint64_t flow_pos_ = 0;                  // packets given to flows_
   int64_t bucket_ = 0;
   bool started_ = false;
+  bool finishing_ = false;  // the last bucket: the caller prints the final report instead
   TimeFormatter time_;
 
   // Run totals for the report.

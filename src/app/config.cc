@@ -26,7 +26,14 @@ struct ConfigError : std::runtime_error {
 
 // Checks that `node` is a map whose keys are all in `allowed`.
 void expect_keys(const YAML::Node& node, const std::string& where, std::set<std::string> allowed) {
-  if (!node.IsMap()) throw ConfigError(fmt::format("'{}' must be a mapping", where));
+  if (node.IsNull() && !where.empty()) return;  // "engine:" with nothing under it: no keys
+  if (!node.IsMap()) {
+    if (where.empty()) {
+      throw ConfigError("the file must be a mapping of sections (input:, output:, jobs:, ...)");
+    }
+    throw ConfigError(
+        fmt::format("'{}' (line {}) must be a mapping of keys", where, node.Mark().line + 1));
+  }
   for (const auto& kv : node) {
     std::string key = kv.first.Scalar();
     if (!allowed.count(key)) {

@@ -18,7 +18,11 @@ struct ConfigError : std::runtime_error {
 
 void expect_keys(const YAML::Node& node, const std::string& where,
                  const std::set<std::string>& allowed) {
-  if (!node.IsMap()) throw ConfigError(fmt::format("'{}' must be a mapping", where));
+  if (node.IsNull() && !where.empty()) return;  // "engine:" with nothing under it: no keys
+  if (!node.IsMap()) {
+    throw ConfigError(
+        fmt::format("'{}' (line {}) must be a mapping of keys", where, node.Mark().line + 1));
+  }
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
     if (!allowed.count(key)) {

@@ -492,6 +492,14 @@ def new_user_tests(b, ex, tmp):
     p = run(b, "sessions", "-r", http, "--config", cfg)
     check("config: a YAML syntax error names its line", p.returncode == 1 and one_line(p)
           and b"YAML syntax error at line 3" in p.stderr, p.stderr)
+    for body, rc, msg in (("engine: 5\n", 1, b"'engine' (line 1) must be a mapping of keys"),
+                          ("- a\n- b\n", 1, b"the file must be a mapping of sections"),
+                          ("stats:\n  alerts: 5\n", 1, b"'stats.alerts' (line 2) must be a mapping of keys"),
+                          ("engine:\noutput:\n", 0, b"frames read")):
+        with open(cfg, "w") as f:
+            f.write(body)
+        p = run(b, "run", "-r", http, "--config", cfg)
+        check(f"config {body!r}: {msg.decode()}", p.returncode == rc and msg in p.stderr, p.stderr)
     p = run(b, "sessions", "-r", http, "--config", os.path.join(tmp, "no-such.yaml"))
     check("config: a missing file says why", p.returncode == 1 and one_line(p)
           and b"no-such.yaml: cannot read config file: No such file or directory" in p.stderr, p.stderr)

@@ -473,6 +473,11 @@ def new_user_tests(b, ex, tmp):
     p = run(b, "-r", http, "-c", "2", "-ttt")
     check("-ttt (deltas) is refused with the reason, 64", p.returncode == 64 and one_line(p)
           and b"tcpdump's -ttt (time between packets) does not apply" in p.stderr, p.stderr)
+    for args, flag in ((["-Q", "in"], b"-Q"), (["--time-stamp-precision=nano"], b"--time-stamp-precision"),
+                       (["-d"], b"-d")):
+        p = run(b, "-r", http, *args)
+        check(f"tcpdump's {args[0]} is refused with the reason", p.returncode == 64 and one_line(p)
+              and b"tcpdump's " + flag + b" does not apply to netsift: " in p.stderr, p.stderr)
     p = run(b, "-r", http, "-c", "2", "-vv")
     check("-vv is -v", p.returncode == 0 and p.stdout.count(b"\n") == 2, p.stderr)
 

@@ -77,6 +77,7 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
         opt.sqlite_path.empty() ? default_stats_sqlite_path(capture) : opt.sqlite_path;
     try {
       job->store_ = std::make_unique<StatsStore>(path, run);
+      job->store_path_ = path;
     } catch (const std::runtime_error& e) {
       // The default database goes to the current directory, which may not be writable:
       // say how to put it elsewhere or do without.
@@ -124,6 +125,11 @@ int StatsJob::finish(int code) {
     std::fflush(report_);
   }
   engine_.reset();
+  if (store_ && options_.sqlite_path.empty() && code != kExitError) {
+    // The default database is written without being asked for: say where it went.
+    std::fprintf(stderr, "netsift: statistics stored in %s (run %lld; queries in docs/stats.md)\n",
+                 store_path_.c_str(), (long long)store_->run_id());
+  }
   store_.reset();
   return code;
 }

@@ -45,6 +45,7 @@ class StatsJob final : public PacketConsumer {
   HomeNetworks home_;
   GeoIp geoip_;
   std::unique_ptr<StatsStore> store_;
+  std::string store_path_;
   std::unique_ptr<EventSink> jsonl_;
   StatsOutputs outputs_;
   std::unique_ptr<StatsEngine> engine_;

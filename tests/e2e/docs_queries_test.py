@@ -88,6 +88,8 @@ def main():
         db = os.path.join(d, "attack.stats.sqlite")
         check("stats exits 0 and writes NAME.stats.sqlite in the current directory",
               p.returncode == 0 and os.path.exists(db), (p.returncode, p.stderr[-300:], os.listdir(d)))
+        check("stats says where its default database went",
+              b"netsift: statistics stored in attack.stats.sqlite (run 1;" in p.stderr, p.stderr)
         check("the text report names the scan", b"port_scan 10.0.0.66 -> 10.0.0.9" in p.stdout, p.stdout[-600:])
         if os.path.exists(db):
             # Without the GeoIP database (scripts/setup.sh installs it) no address is 'CN'.

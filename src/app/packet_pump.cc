@@ -116,6 +116,7 @@ class PacketPump::Impl {
               options_.read_ahead == "on" ? ReadAheadPolicy::Mode::On : ReadAheadPolicy::Mode::Off;
         }
         auto src = std::make_unique<FileReader>(path, read_ahead);
+        src->stop_on(&stop_);
         if (!src->open()) {
           error = src->error();
           return false;
@@ -152,10 +153,17 @@ class PacketPump::Impl {
       uint64_t frame = 0;
       bool failed = false;
       for (;;) {
-        if (stop_.load(std::memory_order_relaxed)) break;
+        if (stop_.load(std::memory_order_relaxed)) {
+          // Live capture ends this way; a file stopped midway is said so in the summary.
+          if (!live_) pump_.note_interrupted();
+          break;
+        }
         if (options_.count && accepted_ >= options_.count) break;
         auto status = src.next(raw);
-        if (status == PacketSource::Status::End) break;
+        if (status == PacketSource::Status::End) {
+          if (!live_ && stop_.load(std::memory_order_relaxed)) pump_.note_interrupted();
+          break;
+        }
         if (status == PacketSource::Status::Idle) {
           consumer.on_idle(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
@@ -362,6 +370,7 @@ void PacketPump::print_summary(FILE* out) const {
                   plural(stats_.frames_read, "frame", "frames"), stats_.frames_clean,
                   stats_.frames_malformed, stats_.frames_filtered);
   if (stats_.kernel_dropped) line += fmt::format(", {} dropped by kernel", stats_.kernel_dropped);
+  if (interrupted_) line += " (stopped by a signal before the end of the input)";
   std::fprintf(out, "%s\n", line.c_str());
   for (size_t i = 0; i < kProblemCount; ++i) {
     if (stats_.problems.counts[i]) {

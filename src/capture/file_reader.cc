@@ -198,7 +198,8 @@ bool FileReader::fill(size_t n) {
     size_t want = std::min(cur_->size - end_, std::max(kReadChunk, n - (end_ - pos_)));
     ssize_t got = read_some(cur_->bytes.get() + end_, want);
     if (got < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && stop_ && stop_->load(std::memory_order_relaxed)) interrupted_ = true;
+      if (errno == EINTR && !interrupted_) continue;
       eof_ = true;
       break;
     }
@@ -328,8 +329,8 @@ ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
     if (z.avail_in == 0 && !gz_->input_done) {
       ssize_t got = ::read(fd_, gz_->in.data(), gz_->in.size());
       if (got < 0) {
-        if (errno == EINTR) continue;
-        return -1;
+        if (errno == EINTR && !(stop_ && stop_->load(std::memory_order_relaxed))) continue;
+        return -1;  // errno stays EINTR for fill() when a stop was requested
       }
       if (got == 0) {
         gz_->input_done = true;
@@ -373,6 +374,7 @@ int FileReader::fixed_linktype() const {
 }
 
 PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
+  if (interrupted_) return Status::End;  // cut short by a stop request, not damaged
   // gz_ belongs to the read-ahead thread until it has delivered the end.
   if (gz_ && (!ahead_ || eof_) && !gz_->error.empty()) {
     error_ = fmt::format("{}: {} at byte offset {} of the decompressed data ({})", path_, what, at,

@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -62,6 +63,9 @@ class FileReader final : public PacketSource {
 
   // Opens the file and reads its header; false with error() set on failure.
   bool open();
+  // A read from a pipe or terminal that a signal interrupts while `*stop` is set ends
+  // the input (next() says End), so SIGINT/SIGTERM stop a quiet `-r -` at once.
+  void stop_on(const std::atomic<bool>* stop) { stop_ = stop; }
   Status next(RawPacket& out) override;
   const std::string& error() const override { return error_; }
   std::string name() const override { return path_; }
@@ -135,6 +139,8 @@ class FileReader final : public PacketSource {
   int fd_ = -1;
   bool owns_fd_ = false;
   bool eof_ = false;
+  const std::atomic<bool>* stop_ = nullptr;
+  bool interrupted_ = false;  // a stop request ended a read: the input ends there
   // Files, pipes and stdin are read() into cur_; NetMon files are memory-mapped a window
   // at a time (map_). data_ points at whichever holds the bytes.
   bool mapped_ = false;

@@ -110,6 +110,11 @@ class PacketPump::Impl {
       for (const auto& path : options_.read_files) {
         ReadAheadPolicy read_ahead;
         read_ahead.other_threads = options_.worker_threads;
+        read_ahead.lending = options_.workers_hold_blocks;
+        if (options_.read_ahead != "auto") {
+          read_ahead.mode =
+              options_.read_ahead == "on" ? ReadAheadPolicy::Mode::On : ReadAheadPolicy::Mode::Off;
+        }
         auto src = std::make_unique<FileReader>(path, read_ahead);
         src->stop_on(&stop_);
         if (!src->open()) {
@@ -143,6 +148,8 @@ class PacketPump::Impl {
     auto last_flush = Clock::now();
     for (size_t index = 0; index < sources_.size(); ++index) {
       PacketSource& src = *sources_[index];
+      // Earlier inputs' blocks the consumer has let go of since.
+      for (size_t done = 0; done < index; ++done) sources_[done]->trim();
       uint64_t frame = 0;
       bool failed = false;
       for (;;) {

@@ -70,7 +70,8 @@ struct ShardedSessions::InputBatch {
     Op op;
     uint64_t pos;
     TimestampNs now;
-    RawPacket raw;  // data points into a held block or `arena`
+    TimestampNs stamp;  // CaptureClock::stamp (packets)
+    RawPacket raw;      // data points into a held block or `arena`
   };
   InputBatch(size_t max_entries, size_t arena_size)
       : arena(new uint8_t[arena_size]), arena_size(arena_size) {
@@ -217,7 +218,7 @@ struct ShardedSessions::Worker final : FlowEndHook {
 
   void process(InputBatch::Entry& e) {
     set_tag(Tag{e.pos, 0});
-    flows.set_clock(e.now);
+    flows.set_clock(e.now, e.op == Op::Packet ? e.stamp : e.now);
     switch (e.op) {
       case Op::Packet:
         // Decoding again here costs less than handing the reader's 312-byte view over
@@ -397,7 +398,7 @@ void ShardedSessions::broadcast(Op op, TimestampNs now) {
   round_empty_ = false;
 }
 
-void ShardedSessions::send(const PacketView& view, TimestampNs now) {
+void ShardedSessions::send(const PacketView& view, TimestampNs now, TimestampNs stamp) {
   uint32_t w = shard_of(flow_hash(view, true), uint32_t(workers_.size()));
   PacketBlock* block = view.raw->block;
   size_t bytes = block ? 0 : view.raw->caplen;  // to copy
@@ -412,6 +413,7 @@ void ShardedSessions::send(const PacketView& view, TimestampNs now) {
   e.op = Op::Packet;
   e.pos = pos_++;
   e.now = now;
+  e.stamp = stamp;
   e.raw = *view.raw;
   round_empty_ = false;
   if (block) {
@@ -462,7 +464,7 @@ void ShardedSessions::on_packet(const PacketView& view, uint64_t) {
     }
   }
   if (!FlowTable::accepts(*v, options_.flow.track_udp)) return;
-  send(*v, now);
+  send(*v, now, clock_.stamp());
 }
 
 void ShardedSessions::on_input_end(bool last) {

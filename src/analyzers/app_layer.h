@@ -131,6 +131,7 @@ class AppLayer final : public AnalyzerHost {
   void secret(Dir dir, ByteView span) override;
   void hold(Dir dir, bool on) override;
   std::shared_ptr<void>* shared_state(const AnalyzerSpec& spec) override;
+  BufferBudget* memory_budget() override { return &budget_; }
 
  private:
   Redaction& redaction(AppFlow& state);

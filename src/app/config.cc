@@ -1,11 +1,17 @@
 #include "app/config.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include "analyzers/registry.h"
 #include "app/option_values.h"
@@ -26,8 +32,8 @@ void expect_keys(const YAML::Node& node, const std::string& where, std::set<std:
     if (!allowed.count(key)) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      throw ConfigError(fmt::format("unknown key '{}{}{}' (allowed here: {})", where,
-                                    where.empty() ? "" : ".", key, list));
+      throw ConfigError(fmt::format("unknown key '{}{}{}' (line {}; allowed here: {})", where,
+                                    where.empty() ? "" : ".", key, kv.first.Mark().line + 1, list));
     }
   }
 }
@@ -319,6 +325,17 @@ std::string config_relative(const std::string& path, const std::string& config_d
 
 bool load_config(const std::string& path, CaptureOptions& capture, SessionOptions& session,
                  std::string& error) {
+  // Why a file cannot be read, in the words of open(2), before yaml-cpp (which says only
+  // "bad file", and takes a directory for an empty file).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const char* why = fd < 0 ? std::strerror(errno) : "is a directory";
+    if (fd >= 0) ::close(fd);
+    error = fmt::format("{}: cannot read config file: {}", path, why);
+    return false;
+  }
+  ::close(fd);
   try {
     std::string dir = ".";
     if (auto slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash + 1);
@@ -329,7 +346,11 @@ bool load_config(const std::string& path, CaptureOptions& capture, SessionOption
   } catch (const YAML::BadFile&) {
     error = fmt::format("{}: cannot read config file", path);
   } catch (const YAML::Exception& e) {
-    error = fmt::format("{}: {}", path, e.what());
+    // "yaml-cpp: error at line 3, column 1: ..." -> "YAML syntax error at line 3, ...".
+    std::string what = e.what();
+    constexpr std::string_view kLead = "yaml-cpp: error at ";
+    if (what.rfind(kLead, 0) == 0) what = "YAML syntax error at " + what.substr(kLead.size());
+    error = fmt::format("{}: {}", path, what);
   }
   return false;
 }

@@ -40,21 +40,13 @@
 #include "app/packet_pump.h"
 #include "app/session_options.h"
 #include "app/session_pipeline.h"
+#include "app/worker_output.h"
 #include "core/buffer_budget.h"
 #include "core/spsc_ring.h"
-#include "detect/auth_monitor.h"
 #include "flow/capture_clock.h"
 #include "flow/ip_defrag.h"
-#include "output/output_buffer.h"
 
 namespace netsift {
-
-// Where the workers' output goes (all owned by the caller, used from the reader thread).
-struct ShardedOutputs {
-  OutputBuffer* out = nullptr;  // standard output (JSON Lines, or text + indented JSON)
-  EventSink* files = nullptr;   // directory and SQLite sinks, or null when none
-  AuthMonitor* auth = nullptr;  // login detectors; their alerts go to its downstream
-};
 
 // How many workers `workers` (0 = auto: one per core this process may use, at most
 // kMaxAutoWorkers) means on this machine.
@@ -96,7 +88,6 @@ class ShardedSessions final : public PacketConsumer {
   // those already complete.
   void drain(bool wait, size_t keep_in_flight = 0);
   bool write_round(bool wait);
-  void write_whole(const OutputBatch& b);
   bool round_full(const InputBatch& b, size_t bytes) const;
   // The worker's next free batch; lets go of the source blocks it held.
   InputBatch* take_batch(size_t worker);

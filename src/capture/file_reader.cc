@@ -351,12 +351,9 @@ PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
 }
 
 bool FileReader::read_pcap_header() {
-  if (!fill(24)) {
-    error_ = fmt::format("{}: truncated pcap file header ({} of 24 bytes)", path_, end_ - pos_);
-    return false;
-  }
-  const uint8_t* h = data_ + pos_;
-  uint32_t magic = load_le32(h);
+  // The magic first (open() read 4 bytes): a short text file is "not a capture", not a
+  // truncated one.
+  uint32_t magic = load_le32(data_ + pos_);
   uint32_t swapped = bswap32(magic);
   if (magic == kPcapMagicMicro || magic == kPcapMagicNano || magic == kPcapMagicKuznetsov) {
     swapped_ = false;
@@ -365,9 +362,31 @@ bool FileReader::read_pcap_header() {
     swapped_ = true;
     magic = swapped;
   } else {
-    error_ = fmt::format("{}: not a pcap or pcapng file (magic 0x{:08x})", path_, load_le32(h));
+    // Show what it starts with when that is text (a log, an HTML error page saved as
+    // .pcap), which says more than the magic number.
+    fill(16);
+    std::string text;
+    for (size_t i = 0; i < std::min<size_t>(end_ - pos_, 16); ++i) {
+      uint8_t c = data_[pos_ + i];
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      if (c < 0x20 || c > 0x7e) {
+        text.clear();
+        break;
+      }
+      text += char(c);
+    }
+    error_ = text.size() >= 4
+                 ? fmt::format("{}: not a pcap or pcapng file (it starts with text: \"{}\")", path_,
+                               text)
+                 : fmt::format("{}: not a pcap or pcapng file (magic 0x{:08x})", path_,
+                               load_le32(data_ + pos_));
     return false;
   }
+  if (!fill(24)) {
+    error_ = fmt::format("{}: truncated pcap file header ({} of 24 bytes)", path_, end_ - pos_);
+    return false;
+  }
+  const uint8_t* h = data_ + pos_;
   nanos_ = magic == kPcapMagicNano;
   if (magic == kPcapMagicKuznetsov) kuznetsov_ = true;
   uint32_t network = swapped_ ? load_be32(h + 20) : load_le32(h + 20);

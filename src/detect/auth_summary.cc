@@ -5,9 +5,43 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/wire_text.h"
 #include "output/time_format.h"
 
 namespace netsift {
+namespace {
+
+// A user name as a person reads it in the table: clean UTF-8 as it is ("jürgen"), unless
+// it holds a C1 control (U+0080-U+009F, which some terminals obey) or a bidirectional
+// override/isolate (U+202A-U+202E, U+2066-U+2069, which reorder what follows); those,
+// C0 controls and invalid bytes are shown escaped (\xNN), as in session payload.
+void user_cell(const std::string& user, std::string& out) {
+  ByteView bytes(reinterpret_cast<const uint8_t*>(user.data()), user.size());
+  bool plain = is_clean_utf8(bytes);
+  for (size_t i = 0; plain && i + 1 < user.size(); ++i) {
+    uint8_t a = bytes[i], b = bytes[i + 1];
+    if (a == 0xc2 && b >= 0x80 && b <= 0x9f) plain = false;
+    if (a == 0xe2 && i + 2 < user.size()) {
+      uint8_t c = bytes[i + 2];
+      if ((b == 0x80 && c >= 0xaa && c <= 0xae) || (b == 0x81 && c >= 0xa6 && c <= 0xa9))
+        plain = false;
+    }
+  }
+  if (plain) {
+    out = user;
+  } else {
+    escape_bytes(bytes, out);
+  }
+}
+
+// Columns as wide as the characters shown: UTF-8 continuation bytes take no column.
+size_t columns(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+}  // namespace
 
 void AuthSummary::add(const AuthObservation& a) {
   Key key{a.src, std::string(a.service), std::string(a.user), a.result};
@@ -52,7 +86,7 @@ std::string AuthSummary::table(bool utc) const {
   std::string user_text;
   for (const auto& [key, row] : rows_) {
     const auto& [src, service, user, result] = key;
-    escape_bytes(ByteView(reinterpret_cast<const uint8_t*>(user.data()), user.size()), user_text);
+    user_cell(user, user_text);
     Line l{{to_string(src), service, user_text.empty() ? "\"\"" : user_text,
             std::string(auth_result_name(result)), std::to_string(row.count),
             std::string(time.calendar(row.first)), std::string(time.calendar(row.last))}};
@@ -60,19 +94,21 @@ std::string AuthSummary::table(bool utc) const {
   }
   size_t width[7] = {};
   for (const auto& l : lines) {
-    for (int i = 0; i < 7; ++i) width[i] = std::max(width[i], l.cells[i].size());
+    for (int i = 0; i < 7; ++i) width[i] = std::max(width[i], columns(l.cells[i]));
   }
   std::string out = "Login attempts by source, service, user and result:\n";
   for (const auto& l : lines) {
     out += " ";
     for (int i = 0; i < 7; ++i) {
       // COUNT right-aligned, the rest left-aligned; no trailing blanks.
+      const std::string& cell = l.cells[i];
+      std::string pad(width[i] - columns(cell), ' ');
       if (i == 4) {
-        out += fmt::format(" {:>{}}", l.cells[i], width[i]);
+        out += " " + pad + cell;
       } else if (i == 6) {
-        out += " " + l.cells[i];
+        out += " " + cell;
       } else {
-        out += fmt::format(" {:<{}}", l.cells[i], width[i]);
+        out += " " + cell + pad;
       }
     }
     out += "\n";

@@ -171,28 +171,38 @@ bool FlowStats::starts_new_connection(const StatsFlow& f, const FlowPacket& p, i
 
 void FlowStats::roll_up(BucketPartial& out,
                         const std::function<std::string_view(const IpAddress&)>& country,
-                        size_t cap) {
+                        const BucketCaps& caps) {
+  const size_t cap = caps.set_entries;
+  // The host's row in this bucket, or null when the table is full (its traffic still
+  // counts in the bucket's services, protocols and countries).
+  auto host = [&](const IpAddress& a) -> HostCounters* {
+    auto it = out.hosts.find(a);
+    if (it != out.hosts.end()) return &it.value();
+    if (out.hosts.size() >= caps.hosts) {
+      ++out.hosts_dropped;
+      return nullptr;
+    }
+    return &out.hosts[a];
+  };
   for (uint32_t idx : touched_) {
     StatsFlow& f = pool_[idx];
     const IpAddress &c = f.client(), &s = f.server();
     const uint64_t pk = f.d_packets[0] + f.d_packets[1], by = f.d_bytes[0] + f.d_bytes[1];
     // One host at a time: a reference into the map dies when the next insert rehashes.
-    {
-      HostCounters& h = out.hosts[c];
-      h.packets_out += f.d_packets[0], h.bytes_out += f.d_bytes[0];
-      h.packets_in += f.d_packets[1], h.bytes_in += f.d_bytes[1];
-      h.flows += f.d_started;
-      h.nxdomain_in += f.d_nxdomain;
-      if (f.proto == 17) h.udp_out += f.d_packets[0], h.udp_in += f.d_packets[1];
-      if (f.proto == 1 || f.proto == 58) h.icmp_in += f.d_packets[1];
+    if (HostCounters* h = host(c)) {
+      h->packets_out += f.d_packets[0], h->bytes_out += f.d_bytes[0];
+      h->packets_in += f.d_packets[1], h->bytes_in += f.d_bytes[1];
+      h->flows += f.d_started;
+      h->nxdomain_in += f.d_nxdomain;
+      if (f.proto == 17) h->udp_out += f.d_packets[0], h->udp_in += f.d_packets[1];
+      if (f.proto == 1 || f.proto == 58) h->icmp_in += f.d_packets[1];
     }
-    {
-      HostCounters& h = out.hosts[s];
-      h.packets_out += f.d_packets[1], h.bytes_out += f.d_bytes[1];
-      h.packets_in += f.d_packets[0], h.bytes_in += f.d_bytes[0];
-      h.flows += f.d_started && s != c;  // a host talking to itself: one flow
-      if (f.proto == 17) h.udp_out += f.d_packets[1], h.udp_in += f.d_packets[0];
-      if (f.proto == 1 || f.proto == 58) h.icmp_in += f.d_packets[0];
+    if (HostCounters* h = host(s)) {
+      h->packets_out += f.d_packets[1], h->bytes_out += f.d_bytes[1];
+      h->packets_in += f.d_packets[0], h->bytes_in += f.d_bytes[0];
+      h->flows += f.d_started && s != c;  // a host talking to itself: one flow
+      if (f.proto == 17) h->udp_out += f.d_packets[1], h->udp_in += f.d_packets[0];
+      if (f.proto == 1 || f.proto == 58) h->icmp_in += f.d_packets[0];
     }
     insert_capped(out.peers, AddrPair{c, s, 0}, cap, out.dropped);
     insert_capped(out.peers, AddrPair{s, c, 0}, cap, out.dropped);

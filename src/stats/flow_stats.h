@@ -95,7 +95,7 @@ class FlowStats {
   // Rolls every flow touched since the last call into `out`; `country` names the
   // country (or range) of an address for the per-country aggregate.
   void roll_up(BucketPartial& out, const std::function<std::string_view(const IpAddress&)>& country,
-               size_t max_set_entries);
+               const BucketCaps& caps);
   // Ends flows idle since before `now - idle_timeout` (closed TCP flows after 5 s), or
   // every flow when `all`; each ended flow goes to `done` before it is forgotten, in
   // the order of their first packets (time, then position), which does not depend on

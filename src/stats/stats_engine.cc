@@ -94,7 +94,7 @@ StatsEngine::StatsEngine(const StatsOptions& options, const HomeNetworks& home, 
   } else {
     FlowShardLimits limits;
     limits.max_flows = options.max_flows;
-    limits.max_set_entries = options.max_set_entries;
+    limits.bucket = BucketCaps{options.max_set_entries, options.max_addresses};
     limits.flow_timeout = options.flow_timeout;
     limits.dpi = options.dpi;
     flows_ = std::make_unique<FlowShard>(limits, book_, partial_, static_cast<FlowEndSink&>(*this));
@@ -304,13 +304,15 @@ void StatsEngine::close_bucket() {
       ++hosts_dropped_;
     }
   }
+  bucket_entries_dropped_ += partial_.dropped;
+  bucket_hosts_dropped_ += partial_.hosts_dropped;
   for (const auto& [k, t] : partial_.services) services_[k].add(t);
   for (const auto& [k, t] : partial_.countries) countries_[k].add(t);
   for (size_t i = 0; i < protocols_.size(); ++i) protocols_[i].add(partial_.protocols[i]);
   flows_->end_flows("timeout");
   if (out_.store) out_.store->commit();
   if (out_.events) out_.events->flush();
-  if (options_.report_each_bucket && out_.report) {
+  if (options_.report_each_bucket && out_.report && !finishing_) {
     if (out_.lines) out_.lines->flush();  // per-packet lines first, then the report
     print_report(out_.report);
     std::fflush(out_.report);
@@ -369,6 +371,8 @@ void StatsEngine::emit_bucket(const BucketPartial& b,
   e.set("bytes", bytes);
   e.set("flows", flows);
   e.set("hosts", uint64_t(b.hosts.size()));
+  if (b.hosts_dropped) e.set("hosts_capped", b.hosts_dropped);
+  if (b.dropped) e.set("set_entries_capped", b.dropped);
   std::vector<std::pair<IpAddress, uint64_t>> top;
   for (const auto& [addr, h] : b.hosts) top.emplace_back(addr, h.bytes_in + h.bytes_out);
   auto more = [](const auto& x, const auto& y) {
@@ -460,6 +464,7 @@ void StatsEngine::flow_ended(const StatsFlow& f, std::string_view cc, std::strin
 }
 
 void StatsEngine::finish() {
+  finishing_ = true;
   if (started_) close_bucket();
   BucketPartial nothing;  // no packet since the last roll-up
   flows_->roll_up(nothing, clock_, true);
@@ -508,7 +513,30 @@ Event StatsEngine::summary_event() const {
   e.set("flows", flows_ended_);
   if (flows_->evicted()) e.set("flows_evicted", flows_->evicted());
   e.set("alerts", alert_count_);
+  rapidjson::Value capped(rapidjson::kObjectType);
+  auto cap = [&](const char* name, uint64_t n) {
+    if (n) capped.AddMember(rapidjson::StringRef(name), n, e.alloc());
+  };
+  cap("bucket_hosts", bucket_hosts_dropped_);
+  cap("bucket_set_entries", bucket_entries_dropped_);
+  cap("run_hosts", hosts_dropped_);
+  cap("volume_baselines", detectors_.baselines_dropped());
+  if (capped.MemberCount()) e.set("capped", std::move(capped));
   return e;
+}
+
+std::string StatsEngine::caps_note() const {
+  std::string note;
+  auto add = [&](uint64_t n, const char* what) {
+    if (n) note += fmt::format("{}{} {}", note.empty() ? "" : ", ", n, what);
+  };
+  add(flows_->evicted(), "flows ended early at the flow cap (--max-flows)");
+  add(bucket_hosts_dropped_ + hosts_dropped_,
+      "host rows not kept at the address cap (--max-addresses)");
+  add(counters_.untracked_address_hits(), "address hits not counted per address");
+  add(bucket_entries_dropped_, "set entries not kept (--max-set-entries)");
+  add(detectors_.baselines_dropped(), "volume baselines not kept");
+  return note;
 }
 
 void StatsEngine::print_report(FILE* out) {
@@ -574,6 +602,9 @@ void StatsEngine::print_report(FILE* out) {
     if (!protocols_[i].packets) continue;
     fmt::format_to(it, "  {:<8} {:>12} packets {:>14} B  {} flows\n", proto_label(uint8_t(i), pl),
                    protocols_[i].packets, protocols_[i].bytes, protocols_[i].flows);
+  }
+  if (const std::string note = caps_note(); !note.empty()) {
+    fmt::format_to(it, "\ncaps reached: {}\n", note);
   }
   fmt::format_to(it, "\nalerts: {}\n", alert_count_);
   for (const Alert& a : alerts_) {

@@ -55,6 +55,8 @@ class StatsEngine final : private FlowEndSink {
   void on_idle(TimestampNs wall_now);
   // End of input: closes the last bucket, ends every flow, emits the summary.
   void finish();
+  // One line naming each memory cap that turned data away, "" when none did.
+  std::string caps_note() const;
   void print_report(FILE* out);
   const TrafficCounters& counters() const { return counters_; }
   uint64_t alerts() const { return alert_count_; }
@@ -87,11 +89,14 @@ class StatsEngine final : private FlowEndSink {
   uint64_t flow_pos_ = 0;                  // packets given to flows_
   int64_t bucket_ = 0;
   bool started_ = false;
+  bool finishing_ = false;  // the last bucket: the caller prints the final report instead
   TimeFormatter time_;
 
   // Run totals for the report.
   tsl::robin_map<IpAddress, HostCounters, IpAddressHash> hosts_;
   uint64_t hosts_dropped_ = 0;
+  // What the per-bucket caps turned away, over the run (BucketCaps).
+  uint64_t bucket_entries_dropped_ = 0, bucket_hosts_dropped_ = 0;
   tsl::robin_map<uint32_t, Traffic> services_;
   tsl::robin_map<std::string, Traffic> countries_;
   std::array<Traffic, 256> protocols_{};

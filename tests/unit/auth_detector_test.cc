@@ -359,5 +359,35 @@ TEST_F(AuthDetectorTest, NoAttemptsNoSummary) {
   EXPECT_TRUE(table.empty());
 }
 
+TEST_F(AuthDetectorTest, SummaryTableShowsUtf8NamesAndEscapesControls) {
+  attempt(0, "j\xc3\xbcrgen m\xc3\xbcller", AuthResult::Failure);  // "jürgen müller"
+  attempt(1, "ab", AuthResult::Failure);
+  attempt(2, "a\x1b[2Jb", AuthResult::Failure);  // ESC: a terminal would obey it
+  attempt(3,
+          "c\xc2\x9b"
+          "1m",
+          AuthResult::Failure);                          // U+009B, C1 CSI
+  attempt(4, "d\xe2\x80\xaeroot", AuthResult::Failure);  // U+202E right-to-left override
+  attempt(5, "\xff\xfe", AuthResult::Failure);           // not UTF-8
+  Collect summary;
+  std::string table;
+  monitor().finish(&summary, &table, true);
+  EXPECT_EQ(table,
+            "Login attempts by source, service, user and result:\n"
+            "  SOURCE   SERVICE USER              RESULT  COUNT FIRST               LAST\n"
+            "  10.0.0.5 mysql   a\\x1b[2Jb         failure     1 2023-11-14 22:13:22 "
+            "2023-11-14 22:13:22\n"
+            "  10.0.0.5 mysql   ab                failure     1 2023-11-14 22:13:21 "
+            "2023-11-14 22:13:21\n"
+            "  10.0.0.5 mysql   c\\xc2\\x9b1m       failure     1 2023-11-14 22:13:23 "
+            "2023-11-14 22:13:23\n"
+            "  10.0.0.5 mysql   d\\xe2\\x80\\xaeroot failure     1 2023-11-14 22:13:24 "
+            "2023-11-14 22:13:24\n"
+            "  10.0.0.5 mysql   j\xc3\xbcrgen m\xc3\xbcller     failure     1 2023-11-14 22:13:20 "
+            "2023-11-14 22:13:20\n"
+            "  10.0.0.5 mysql   \\xff\\xfe          failure     1 2023-11-14 22:13:25 "
+            "2023-11-14 22:13:25\n");
+}
+
 }  // namespace
 }  // namespace netsift

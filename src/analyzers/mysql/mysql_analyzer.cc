@@ -188,6 +188,11 @@ class MysqlAnalyzer final : public Analyzer {
   Compression compression_ = Compression::None;
   std::array<uint64_t, 2> frame_skip_{};  // bytes of an oversized frame still to pass
   std::vector<uint8_t> inflated_;
+  // A frame may claim 16 MiB: a large buffer is not kept between frames, so that many
+  // connections do not each hold one.
+  void release_inflated() {
+    if (inflated_.capacity() > 64 * 1024) std::vector<uint8_t>().swap(inflated_);
+  }
   // One zstd context per connection: ZSTD_decompress would allocate one per frame.
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> zstd_{nullptr, ZSTD_freeDCtx};
   bool secret_seen_ = false;  // take_response ran while reading the current frame
@@ -256,6 +261,7 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
         good = ::uncompress(inflated_.data(), &got, frame.data(), clen) == Z_OK && got == ulen;
       }
       if (!good) {
+        release_inflated();
         context_.anomaly(kBadCompressedFrame, out);
         continue;
       }
@@ -266,6 +272,7 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
     secret_seen_ = false;
     ParseResult r = packets(dir, inner, out);
     sides_[size_t(dir)] = Side{};
+    release_inflated();
     // --redact: a login inside a compressed frame hides in its deflated bytes.
     if (secret_seen_ && ulen != 0) context_.secret(dir, frame);
     if (r.kind == ParseResult::Error || r.kind == ParseResult::Done) return r;

@@ -252,48 +252,68 @@ bool FlowTable::starts_new_connection(const Flow& f, const PacketView& v, bool f
   return s.started() && !s.covers(v.tcp_seq + 1);
 }
 
-// The client's very SYN again on an open connection that has carried data: no TCP
+// The client's very SYN again on a connection that has carried data: no TCP
 // retransmits its SYN after that, so it is a copy of the connection (a capture merged
 // with a copy of itself, shifted in time or concatenated). Before any data it is
 // taken for a retransmission (as tshark and Zeek take it): exact duplicates of a
-// capture merged at the same instants are one connection.
+// capture merged at the same instants are one connection. The original stays beside
+// the copy even once closed: its last ACKs may still come after the copy's SYN.
 bool FlowTable::replays(const Flow& f, const PacketView& v, bool from_lo) const {
-  return f.state == CloseReason::Open && !f.reported && from_lo == f.client_is_lo &&
-         f.has_client_isn && v.tcp_seq == f.client_isn &&
-         (f.payload_bytes[0] || f.payload_bytes[1]);
+  return !f.reported && from_lo == f.client_is_lo && f.has_client_isn &&
+         v.tcp_seq == f.client_isn && (f.payload_bytes[0] || f.payload_bytes[1]);
 }
 
-// How well the packet continues flow `g`: 0 it carries or acknowledges bytes beyond
-// what `g` has seen (it belongs to a connection ahead of `g`), 2 it brings `g` new bytes
-// in order, 1 nothing new.
-static int continues(const Flow& g, const PacketView& v, bool from_lo) {
+namespace {
+
+// What a packet would be to flow `g`.
+struct Fit {
+  bool fresh = false;        // new bytes (or a new FIN) in order
+  int64_t ahead = 0;         // > 0: its bytes start that far beyond the next expected one
+  bool acks_unseen = false;  // it acknowledges bytes or a FIN `g` has not seen
+  bool acks_all = false;     // it acknowledges exactly all that `g` has seen
+};
+
+Fit fit(const Flow& g, const PacketView& v, bool from_lo) {
+  Fit f;
   size_t d = from_lo == g.client_is_lo ? 0 : 1;
   const TcpStream& s = *g.streams[d];
   const TcpStream& peer = *g.streams[1 - d];
-  int score = 1;
   uint32_t seq = v.tcp_seq + ((v.tcp_flags & tcp_flag::kSyn) ? 1 : 0);
   bool carries = v.payload_wire_len || (v.tcp_flags & (tcp_flag::kFin | tcp_flag::kRst));
   if (s.started() && carries) {
     int64_t rel = s.ahead_of_next(seq);
-    if (rel > 0) return 0;
-    if (rel + int64_t(v.payload_wire_len) > 0 ||
-        (rel == 0 && (v.tcp_flags & tcp_flag::kFin) && !s.fin_seen()))
-      score = 2;
+    if (rel > 0) {
+      f.ahead = rel;
+    } else {
+      f.fresh = rel + int64_t(v.payload_wire_len) > 0 ||
+                (rel == 0 && (v.tcp_flags & tcp_flag::kFin) && !s.fin_seen());
+    }
   }
   if (v.tcp_flags & tcp_flag::kAck) {
-    if (!peer.started() || peer.acks_beyond(v.tcp_ack)) return 0;
+    f.acks_unseen = !peer.started() || peer.acks_beyond(v.tcp_ack);
+    f.acks_all = peer.started() && peer.acks_all(v.tcp_ack);
   }
-  return score;
+  return f;
 }
 
+}  // namespace
+
 // Two twins: the newer is a copy that replays the older one later (or, concatenated,
-// after it). A packet goes to the one it continues; when both fit as well, to the
-// newer if it has seen fewer packets that way (a copy lags its original), else to the
-// older (the original sends each packet first).
+// after it), so it lags it. A packet goes to the twin it brings new bytes in order (to
+// the older when both: at the same point, the original sends first); else, once the
+// older has closed and the newer has seen both sides, to the newer; else not to one
+// it acknowledges unseen bytes to; else, ahead of both (a hole), to the one it is less
+// ahead of; ahead of one only, to that one (bytes the other has seen: the copy's own
+// after a hole); else (nothing new for either) to the newer while it has seen fewer
+// packets that way, else to the older.
 Flow* FlowTable::pick_twin(Flow& newer, const PacketView& v, bool from_lo) const {
   Flow& older = *newer.twin_;
-  int n = continues(newer, v, from_lo), o = continues(older, v, from_lo);
-  if (n != o) return n > o ? &newer : &older;
+  Fit n = fit(newer, v, from_lo), o = fit(older, v, from_lo);
+  if (n.fresh || o.fresh) return n.fresh && !o.fresh ? &newer : &older;
+  if (n.acks_unseen && !o.acks_unseen && o.acks_all) return &older;
+  if (o.acks_unseen && !n.acks_unseen && n.acks_all) return &newer;
+  if (n.ahead && o.ahead) return n.ahead < o.ahead ? &newer : &older;
+  if (n.ahead || o.ahead) return n.ahead ? &newer : &older;
   size_t dn = from_lo == newer.client_is_lo ? 0 : 1, dold = from_lo == older.client_is_lo ? 0 : 1;
   return newer.packets[dn] < older.packets[dold] ? &newer : &older;
 }

@@ -71,6 +71,10 @@ class TcpStream {
     return held_.empty() && ahead_of_next(ack) > (fin_reached() ? 1 : 0);
   }
   bool fin_seen() const { return fin_seen_; }
+  // Whether it acknowledges exactly what this direction has carried (its FIN too).
+  bool acks_all(uint32_t ack) const {
+    return held_.empty() && ahead_of_next(ack) == (fin_reached() ? 1 : 0);
+  }
   bool fin_reached() const { return fin_seen_ && next_off_ >= fin_off_; }
   const StreamStats& stats() const { return stats_; }
   uint64_t held_bytes() const { return held_bytes_; }

@@ -6,11 +6,18 @@ mergecap and editcap, merged files and compares `netsift sessions --json` and
 `netsift stats --json` on the merged file with the union of the runs on each part:
 
 - pairs of different captures, merged by time (`mergecap -w`: with different link
-  types a pcapng with several interfaces) and concatenated (`mergecap -a`: time goes
-  back where the second part starts);
+  types a pcapng with several interfaces), concatenated (`mergecap -a`: time goes back
+  where the second part starts), and overlapping (the second shifted to start a
+  quarter of a second after the first, so that their packets interleave);
 - each capture with itself: concatenated (`mergecap -a A A`), and merged with a copy
   shifted by an hour and by half a second (`editcap -t`), the copy's connections
-  then interleaving with the original's packets.
+  then interleaving with the original's packets. Connections picked up mid-stream
+  (nothing marks the copy's start) and, in the half-second case, attempts refused by
+  a RST (the copy's SYN looks like the client's retry) may fold into one, by design
+  (docs/architecture.md): they are left out of the session comparison (counted).
+  Where a copy interleaves with its original, which twin gets a packet new to neither
+  (a pure ACK, a retransmission) is a guess: the sessions' packet counts and ends are
+  not compared there, their bytes and every protocol event are.
 
 Events are compared as multisets per event type, keyed by the whole event except what
 depends on where the capture ends (a session's `state` end_of_input / timeout, a stats
@@ -58,21 +65,38 @@ def netsift(binary, cmd, path, workers, extra=()):
     return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 
-def session_keys(events):
-    """Multiset per event type of the events, as comparable strings."""
+def tuple4(e):
+    return (e.get("src_ip"), e.get("src_port"), e.get("dst_ip"), e.get("dst_port"))
+
+
+# What depends on which twin gets a packet that brings neither anything new (a pure
+# ACK, a retransmission) while a copy interleaves with its original.
+TWIN_FIELDS = ("ts_end", "packets_to_server", "packets_to_client", "retransmitted_bytes",
+               "overlaps", "conflicting_overlaps")
+
+
+def session_keys(events, skip=frozenset(), twins=frozenset()):
+    """Multiset per event type of the events, as comparable strings; events of the
+    4-tuples in `skip` left out, and on those in `twins` a session's TWIN_FIELDS."""
     out = collections.defaultdict(collections.Counter)
     summary = collections.Counter()
     for e in events:
         kind = e.get("event")
+        if tuple4(e) in skip:
+            continue
         if kind == "auth_summary":
             summary[(e["src_ip"], e["service"], e.get("user"), e["result"])] += e["count"]
             continue
         e = dict(e)
         if kind == "tcp_session" and e.get("state") in ("end_of_input", "timeout"):
             e["state"] = "open"
+        if kind == "tcp_session" and tuple4(e) in twins:
+            for k in TWIN_FIELDS:
+                e.pop(k, None)
         out[kind][json.dumps(e, sort_keys=True)] += 1
-    out["auth_summary"] = collections.Counter(
-        {json.dumps(list(k) + [n]): 1 for k, n in summary.items()})
+    if not skip:  # rows add up attempts of every connection, those skipped included
+        out["auth_summary"] = collections.Counter(
+            {json.dumps(list(k) + [n]): 1 for k, n in summary.items()})
     return out
 
 
@@ -80,6 +104,22 @@ def endpoints(e):
     """Canonical flow key of a stats `flow` record and whether its client is the lower end."""
     a, b = (e["src_ip"], e.get("src_port", 0)), (e["dst_ip"], e.get("dst_port", 0))
     return (e["proto"],) + tuple(sorted([a, b])), a <= b
+
+
+def unsplittable(events, shift):
+    """4-tuples whose copy a self-merge may fold into the original, by design
+    (docs/architecture.md, FlowTable): connections picked up mid-stream (no marker
+    starts the copy), and, where the copy comes within seconds, connection attempts
+    refused by a RST (the copy's SYN is a client's retry of the same attempt)."""
+    out = set()
+    for e in events:
+        if e.get("event") != "tcp_session":
+            continue
+        refused = (e["state"] == "rst" and e["bytes_to_server"] == 0 and
+                   e["bytes_to_client"] == 0 and e["packets_to_client"] <= 1)
+        if e["midstream"] or (refused and shift is not None and float(shift) < 30):
+            out.add(tuple4(e))
+    return out
 
 
 def interleaved(events, shift):
@@ -196,11 +236,16 @@ def sessions_union(parts):
     return out
 
 
+class Unmergeable(Exception):
+    pass
+
+
 class Checker:
     def __init__(self, binary, tmp, workers):
         self.binary, self.tmp, self.workers = binary, tmp, workers
         self.cache = {}
         self.count = 0
+        self.skipped = 0
 
     def alone(self, path):
         if path not in self.cache:
@@ -209,17 +254,30 @@ class Checker:
         return self.cache[path]
 
     def tool(self, *args):
-        subprocess.run(args, check=True, capture_output=True)
+        r = subprocess.run(args, capture_output=True, text=True)
+        if r.returncode != 0:  # e.g. a capture cut short: mergecap refuses it
+            raise Unmergeable(f"{' '.join(args)}: {r.stderr.strip()[:200]}")
 
-    def check(self, label, merged, parts, shift=None):
+    def check(self, label, merged, parts, shift=None, self_merge=False, shared=False):
         problems = []
         try:
             alone = [self.alone(p) for p in parts]
-            loose = interleaved(alone[0][0], float(shift)) if shift else frozenset()
-            want_s = sessions_union([session_keys(a[0]) for a in alone])
+            skip = unsplittable(alone[0][0], shift) if self_merge else set()
+            both = set()
+            if shared:
+                # Different captures of the same connection (examples/ has a few): what
+                # a self-merge may fold, they may too.
+                both = set.intersection(*({tuple4(e) for e in a[0]} for a in alone))
+                skip = {t for a in alone for t in unsplittable(a[0], 0)} & both
+            loose = set(skip) | (both if shared else set())
+            if shift:
+                loose |= interleaved(alone[0][0], float(shift))
+            self.skipped += len(skip)
+            twins = loose if self_merge or shared else set()
+            want_s = sessions_union([session_keys(a[0], skip, twins) for a in alone])
             want_t = stats_union([stats_keys(a[1], loose) for a in alone])
             got_events = netsift(self.binary, "sessions", merged, 1)
-            got_s = session_keys(got_events)
+            got_s = session_keys(got_events, skip, twins)
             diff(label + " sessions", want_s, got_s, problems)
             diff(label + " stats", want_t,
                  stats_keys(netsift(self.binary, "stats", merged, 1), loose), problems)
@@ -241,26 +299,45 @@ class Checker:
             problems.append(f"{label}: {e}")
         return problems
 
-    def pair(self, a, b, concat):
-        name = f"{os.path.basename(a)}+{os.path.basename(b)}{'-a' if concat else ''}"
-        out = os.path.join(self.tmp, name.replace("/", "_") + ".pcapng")
-        self.tool("mergecap", *(["-a"] if concat else []), "-w", out, a, b)
-        return self.check(("mergecap -a " if concat else "mergecap ") + name, out, [a, b])
+    def start(self, path):
+        r = subprocess.run(["capinfos", "-T", "-r", "-a", "-S", path], capture_output=True,
+                           text=True, check=True)
+        return float(r.stdout.split("\t")[-1])
+
+    def pair(self, a, b, mode):
+        """mode: "merge" (by time), "concat" (mergecap -a), "overlap" (b shifted to start
+        a quarter of a second after a, then merged by time: the two interleave)."""
+        name = f"{os.path.basename(a)}+{os.path.basename(b)}.{mode}"
+        out = os.path.join(self.tmp, name + ".pcapng")
+        if mode == "overlap":
+            moved = os.path.join(self.tmp, name + ".moved.pcapng")
+            self.tool("editcap", "-t", f"{self.start(a) - self.start(b) + 0.25:.6f}", b, moved)
+            b = moved
+        self.tool("mergecap", *(["-a"] if mode == "concat" else []), "-w", out, a, b)
+        return self.check(f"{mode} {name}", out, [a, b], shared=True)
 
     def twice(self, a):
         base = os.path.join(self.tmp, os.path.basename(a))
         problems = []
         cat = base + ".twice.pcapng"
         self.tool("mergecap", "-a", "-w", cat, a, a)
-        problems += self.check(f"mergecap -a {a} {a}", cat, [a, a])
+        problems += self.check(f"mergecap -a {a} {a}", cat, [a, a], self_merge=True)
         for shift in ("3600", "0.5"):
             moved = f"{base}.t{shift}.pcapng"
             self.tool("editcap", "-t", shift, a, moved)
             merged = f"{base}.m{shift}.pcapng"
             self.tool("mergecap", "-w", merged, a, moved)
             problems += self.check(f"{a} merged with itself shifted {shift} s", merged,
-                                   [a, moved], shift)
+                                   [a, moved], shift, self_merge=True)
         return problems
+
+
+def attempt(job, args):
+    try:
+        return job(*args)
+    except Unmergeable as e:
+        print(f"not merged: {e}")
+        return []
 
 
 def main():
@@ -268,9 +345,14 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--pairs", type=int, default=30, help="random pairs of different captures")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--self", type=int, default=1000,
+                    help="captures merged with themselves (a random sample)")
     ap.add_argument("--workers", default="3")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--exclude", action="append", default=[])
+    ap.add_argument("--known", action="append", default=[],
+                    help="differences whose label holds this are reported, not failed "
+                         "(a limit named in docs/architecture.md)")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
     if not shutil.which("mergecap") or not shutil.which("editcap"):
@@ -285,17 +367,23 @@ def main():
     rng.shuffle(pairs)
     with tempfile.TemporaryDirectory(prefix="netsift-merged-") as tmp:
         c = Checker(args.bin, tmp, [int(n) for n in args.workers.split(",") if n])
-        jobs = [(c.twice, (f,)) for f in files]
+        jobs = [(c.twice, (f,)) for f in rng.sample(files, min(args.self, len(files)))]
+        modes = ("merge", "concat", "overlap")
         for i, (a, b) in enumerate(pairs[:args.pairs]):
-            jobs.append((c.pair, (a, b, i % 2 == 1)))
+            jobs.append((c.pair, (a, b, modes[i % 3])))
         problems = []
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            for p in pool.map(lambda j: j[0](*j[1]), jobs):
+            for p in pool.map(lambda j: attempt(*j), jobs):
                 problems += p
+    known = [p for p in problems if any(k in p for k in args.known)]
+    problems = [p for p in problems if p not in known]
+    for p in known:
+        print("known:", p)
     for p in problems:
         print(p)
-    print(f"{len(jobs)} merged files ({len(files)} captures), {c.count} events: "
-          f"{len(problems)} differences")
+    print(f"{len(jobs)} merged files ({len(files)} captures), {c.count} events "
+          f"({c.skipped} connections mid-stream or refused not compared in self-merges): "
+          f"{len(problems)} differences, {len(known)} known")
     return 1 if problems or c.count == 0 else 0
 
 

@@ -243,7 +243,12 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
       live_(live),
       defrag_(options.defrag, decoder_),
       buffers_(options.flow.max_buffer_total, std::max<uint32_t>(workers, 1)),
-      transcripts_(options.max_session_data_total, std::max<uint32_t>(workers, 1)) {
+      transcripts_(options.max_session_data_total, std::max<uint32_t>(workers, 1)),
+      // A place outlives the flow in its worker: the longest idle timeout, the linger
+      // after close, and a minute's margin.
+      placer_(std::max<uint32_t>(workers, 1), options.flow.max_flows,
+              std::max(options.flow.tcp_timeout, options.flow.udp_timeout) +
+                  options.flow.tcp_closed_linger + 60 * kNsPerSec) {
   uint32_t n = std::max<uint32_t>(workers, 1);
   // Input memory stays about the same whatever the number of workers: a round holds at
   // most ~4096 packets (entries of 72 bytes: the bytes are lent or in the arena), ~1 MiB
@@ -335,7 +340,8 @@ void ShardedSessions::broadcast(Op op, TimestampNs now) {
 }
 
 void ShardedSessions::send(const PacketView& view, TimestampNs now, TimestampNs stamp) {
-  uint32_t w = shard_of(flow_hash(view, true), uint32_t(workers_.size()));
+  // The place lasts from the flow's stamp, as the worker's idle time does.
+  uint32_t w = placer_.place(flow_hash(view, true), view.raw->caplen, stamp);
   PacketBlock* block = view.raw->block;
   size_t bytes = block ? 0 : view.raw->caplen;  // to copy
   bool new_block = block && block != round_block_;
@@ -406,6 +412,7 @@ void ShardedSessions::on_packet(const PacketView& view, uint64_t) {
 void ShardedSessions::on_input_end(bool last) {
   if (one_capture_ || last) return;  // the last input's flows end in finish()
   broadcast(Op::InputEnd, clock_.now());
+  placer_.clear();  // every flow has ended
   defrag_.finish();
   clock_.reset();
   packets_since_expiry_ = 0;

@@ -166,7 +166,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
       root, "",
       {"input", "jobs", "filters", "output", "protocols", "limits", "detect", "stats", "engine"});
   if (const YAML::Node e = root["engine"]) {
-    expect_keys(e, "engine", {"workers", "ordered", "fanout"});
+    expect_keys(e, "engine", {"workers", "ordered", "fanout", "read_ahead"});
     if (const YAML::Node n = e["workers"]) {
       require(n, "engine.workers", values::workers(scalar(n, "engine.workers"), s.workers));
       s.workers_given = true;
@@ -174,6 +174,11 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     if (e["ordered"]) s.ordered_given = true;
     read(e, "engine", "ordered", s.ordered);
     read(e, "engine", "fanout", c.fanout);
+    if (e["read_ahead"]) {
+      read(e, "engine", "read_ahead", c.read_ahead);
+      if (c.read_ahead != "auto" && c.read_ahead != "on" && c.read_ahead != "off")
+        throw ConfigError("'engine.read_ahead' must be auto, on or off");
+    }
   }
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",

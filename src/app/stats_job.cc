@@ -78,7 +78,12 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
     try {
       job->store_ = std::make_unique<StatsStore>(path, run);
     } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "netsift: %s\n", e.what());
+      // The default database goes to the current directory, which may not be writable:
+      // say how to put it elsewhere or do without.
+      std::fprintf(stderr, "netsift: %s%s\n", e.what(),
+                   opt.sqlite_path.empty()
+                       ? " (the default database of stats; give --sqlite FILE or --no-sqlite)"
+                       : "");
       code = kExitError;
       return nullptr;
     }

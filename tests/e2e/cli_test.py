@@ -499,6 +499,45 @@ def new_user_tests(b, ex, tmp):
     check("config: a directory says so", p.returncode == 1 and one_line(p)
           and b"cannot read config file: is a directory" in p.stderr, p.stderr)
 
+    # SIGINT/SIGTERM while a file (here a pipe that stays open) is read: what was read is
+    # written, the summary says the input was not read to the end, status 0 as tcpdump.
+    import signal, time
+    small = os.path.join(tmp, "ten.pcap")
+    udp_capture(small, 10)
+    data = open(small, "rb").read()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen([b, "sessions", "--json", "--workers", "1", "-r", "-"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdin.write(data)
+        proc.stdin.flush()
+        time.sleep(0.5)
+        proc.send_signal(sig)  # stdin stays open: netsift waits in read() on a quiet pipe
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        proc.stdin.close()
+        out, err = proc.stdout.read(), proc.stderr.read()
+        check(f"{signal.Signals(sig).name} on a quiet pipe: stops at once, status 0, output flushed, "
+              "the summary says so", proc.returncode == 0 and out.count(b"\n") == 10
+              and b"10 frames read" in err and b"stopped by a signal before the end of the input" in err,
+              (proc.returncode, out[-200:], err))
+    p = run(b, "packets", "-r", small)
+    check("a file read to its end is not 'stopped'", p.returncode == 0 and b"stopped" not in p.stderr, p.stderr)
+
+    # stats' default database in a directory that cannot be written: say how to avoid it.
+    if os.getuid() == 0:
+        ro = os.path.join(tmp, "readonly")
+        os.makedirs(ro)
+        shutil.copy(http, os.path.join(ro, "in.pcap"))
+        os.chmod(os.path.join(ro, "in.pcap"), 0o644)
+        os.chmod(tmp, 0o755)
+        p = subprocess.run(["runuser", "-u", "nobody", "--", b, "stats", "-r", "in.pcap"], cwd=ro,
+                           capture_output=True, timeout=60)
+        check("stats: an unwritable default database says how to put it elsewhere",
+              p.returncode == 1 and b"in.stats.sqlite: cannot create: Permission denied (the default "
+              b"database of stats; give --sqlite FILE or --no-sqlite)" in p.stderr, p.stderr)
+
     for body in (b"hello\n", b"# notes about the capture\nmore text here\n"):
         txt = os.path.join(tmp, "notes.txt")
         with open(txt, "wb") as f:

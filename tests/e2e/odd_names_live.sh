@@ -15,7 +15,7 @@ here=$(dirname "$(readlink -f "$0")")
 source "$here/netns.sh"
 need_root_and "the servers and clients of scripts/setup.sh" redis-server redis-cli psql \
   mariadbd mariadb mariadb-install-db vsftpd nginx /usr/sbin/dnsmasq dig swaks curl openssl \
-  useradd chpasswd /usr/bin/python3 jq
+  useradd chpasswd /usr/bin/python3
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ ! -x "$PGBIN/postgres" ] || ! id postgres >/dev/null 2>&1 ||
   ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then

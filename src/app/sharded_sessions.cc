@@ -62,7 +62,8 @@ struct ShardedSessions::InputBatch {
     Op op;
     uint64_t pos;
     TimestampNs now;
-    RawPacket raw;  // data points into a held block or `arena`
+    TimestampNs stamp;  // CaptureClock::stamp (packets)
+    RawPacket raw;      // data points into a held block or `arena`
   };
   InputBatch(size_t max_entries, size_t arena_size)
       : arena(new uint8_t[arena_size]), arena_size(arena_size) {
@@ -166,7 +167,7 @@ struct ShardedSessions::Worker final : FlowEndHook, WorkerOutput::Listener {
 
   void process(InputBatch::Entry& e) {
     set_tag(Tag{e.pos, 0});
-    flows.set_clock(e.now);
+    flows.set_clock(e.now, e.op == Op::Packet ? e.stamp : e.now);
     switch (e.op) {
       case Op::Packet:
         // Decoding again here costs less than handing the reader's 312-byte view over
@@ -338,8 +339,9 @@ void ShardedSessions::broadcast(Op op, TimestampNs now) {
   round_empty_ = false;
 }
 
-void ShardedSessions::send(const PacketView& view, TimestampNs now) {
-  uint32_t w = placer_.place(flow_hash(view, true), view.raw->caplen, now);
+void ShardedSessions::send(const PacketView& view, TimestampNs now, TimestampNs stamp) {
+  // The place lasts from the flow's stamp, as the worker's idle time does.
+  uint32_t w = placer_.place(flow_hash(view, true), view.raw->caplen, stamp);
   PacketBlock* block = view.raw->block;
   size_t bytes = block ? 0 : view.raw->caplen;  // to copy
   bool new_block = block && block != round_block_;
@@ -353,6 +355,7 @@ void ShardedSessions::send(const PacketView& view, TimestampNs now) {
   e.op = Op::Packet;
   e.pos = pos_++;
   e.now = now;
+  e.stamp = stamp;
   e.raw = *view.raw;
   round_empty_ = false;
   if (block) {
@@ -403,7 +406,7 @@ void ShardedSessions::on_packet(const PacketView& view, uint64_t) {
     }
   }
   if (!FlowTable::accepts(*v, options_.flow.track_udp)) return;
-  send(*v, now);
+  send(*v, now, clock_.stamp());
 }
 
 void ShardedSessions::on_input_end(bool last) {

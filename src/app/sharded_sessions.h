@@ -81,7 +81,7 @@ class ShardedSessions final : public PacketConsumer {
   enum class Op : uint8_t;
 
   void broadcast(Op op, TimestampNs now);
-  void send(const PacketView& view, TimestampNs now);
+  void send(const PacketView& view, TimestampNs now, TimestampNs stamp);
   // Sends the round being filled; without `wait`, only if the workers have room
   // (false: not sent).
   bool end_round(bool wait = true);

@@ -118,12 +118,15 @@ void StatsEngine::on_packet(const PacketView& v) {
   if (!v.is_ip() || v.src_ip.empty() || v.dst_ip.empty()) return;
 
   // Buckets follow packet time; a packet stamped a little before the current bucket
-  // (several interfaces, reordering) counts in the current one.
+  // (several interfaces, reordering: up to a second) counts in the current one. Further
+  // back, time itself stepped back (captures concatenated, `mergecap -a`): the bucket
+  // ends and one at the packet's time begins, so that each part is counted in its own
+  // minutes (rows then come in file order, and a bucket may come twice).
   const int64_t bucket = bucket_of(ts, options_.bucket);
   if (!started_) {
     started_ = true;
     bucket_ = bucket;
-  } else if (bucket > bucket_) {
+  } else if (bucket > bucket_ || (bucket < bucket_ && ts < bucket_ * options_.bucket - kNsPerSec)) {
     close_bucket();
     bucket_ = bucket;
   }
@@ -421,6 +424,7 @@ void StatsEngine::emit_alert(const Alert& a) {
 void StatsEngine::flow_ended(const StatsFlow& f, std::string_view cc, std::string_view sc,
                              const char* reason) {
   char pl[8];  // "ip-N" for unnamed protocols
+  if (f.reused) reason = "port_reuse";
   ++flows_ended_;
   const std::string state = tcp_state(f);
   const std::string_view proto = proto_label(f.proto, pl);

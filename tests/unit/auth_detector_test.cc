@@ -109,6 +109,22 @@ TEST_F(AuthDetectorTest, OneAlertPerWaveThenReArms) {
   EXPECT_NE(out.alerts()[1].find("\"first\":1700000500.0"), std::string::npos);
 }
 
+TEST_F(AuthDetectorTest, TimeSteppingBackPastTheWindowStartsAfresh) {
+  // Captures concatenated (`mergecap -a`): a brute force from a day before comes after
+  // today's attempts, and alerts as it does in its own capture.
+  config.brute_force_failures = 3;
+  config.spray_users = 100;
+  config.window = 60 * kSec;
+  fail_n(3, 86400, 1);
+  ASSERT_EQ(out.alerts().size(), 1u);
+  fail_n(3, 0, 1);
+  ASSERT_EQ(out.alerts().size(), 2u);
+  EXPECT_NE(out.alerts()[1].find("\"first\":1700000000.0"), std::string::npos);
+  // Within the window, a late attempt still counts in the wave (no new alert).
+  attempt(1.5, "root", AuthResult::Failure);
+  EXPECT_EQ(out.alerts().size(), 2u);
+}
+
 TEST_F(AuthDetectorTest, WindowSlidesAndItsEdgeCounts) {
   config.brute_force_failures = 3;
   config.spray_users = 100;

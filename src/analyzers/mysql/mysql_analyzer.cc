@@ -48,14 +48,6 @@ constexpr std::string_view kEd25519 = "client_ed25519";
 constexpr std::string_view kClearPassword = "mysql_clear_password";
 constexpr std::string_view kDialog = "dialog";
 
-// Names and values read off the wire: as they are when clean UTF-8, else escaped.
-std::string wire_text(ByteView bytes) {
-  if (is_clean_utf8(bytes)) return std::string(as_chars(bytes));
-  std::string out;
-  escape_bytes(bytes, out);
-  return out;
-}
-
 // Up to the first NUL (a cleartext password or dialog answer is NUL-terminated).
 ByteView until_nul(ByteView b) {
   return b.first(size_t(std::find(b.begin(), b.end(), uint8_t(0)) - b.begin()));
@@ -227,9 +219,7 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
   uint64_t& skip = frame_skip_[size_t(dir)];
   while (pos < data.size()) {
     if (skip) {
-      size_t n = size_t(std::min<uint64_t>(skip, data.size() - pos));
-      pos += n;
-      skip -= n;
+      pass_over(skip, pos, data.size());
       continue;
     }
     size_t avail = data.size() - pos;
@@ -285,9 +275,7 @@ ParseResult MysqlAnalyzer::packets(Dir dir, ByteView data, EventSink& out) {
   size_t pos = 0;
   while (pos < data.size()) {
     if (side.skip) {
-      size_t n = size_t(std::min<uint64_t>(side.skip, data.size() - pos));
-      pos += n;
-      side.skip -= n;
+      pass_over(side.skip, pos, data.size());
       continue;
     }
     size_t avail = data.size() - pos;

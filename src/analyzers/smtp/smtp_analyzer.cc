@@ -134,9 +134,7 @@ class SmtpAnalyzer final : public Analyzer {
     std::string_view s = as_chars(data);
     while (pos < s.size()) {
       if (bdat_left_) {
-        size_t n = size_t(std::min<uint64_t>(bdat_left_, s.size() - pos));
-        bdat_left_ -= n;
-        pos += n;
+        pass_over(bdat_left_, pos, s.size());
         continue;
       }
       if (in_data_) {

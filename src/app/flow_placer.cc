@@ -17,27 +17,32 @@ constexpr uint64_t kDecayPackets = 1u << 16;
 
 }  // namespace
 
-FlowPlacer::FlowPlacer(uint32_t workers, size_t max_flows, TimestampNs keep_idle)
+FlowPlacer::FlowPlacer(uint32_t workers, size_t max_flows, TimestampNs keep_tcp,
+                       TimestampNs keep_other)
     : max_flows_(std::max<size_t>(max_flows, 16)),
-      keep_idle_(keep_idle),
+      keep_tcp_(keep_tcp),
+      keep_other_(keep_other),
       share_(std::max<size_t>(1, max_flows_ / std::max<uint32_t>(workers, 1))),
       load_(std::max<uint32_t>(workers, 1), 0),
       flows_(load_.size(), 0) {}
 
-uint32_t FlowPlacer::place(uint64_t hash, uint32_t bytes, TimestampNs now) {
+uint32_t FlowPlacer::place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp,
+                           TimestampNs now) {
   if (++packets_ % kDecayPackets == 0) {
     for (uint64_t& l : load_) l /= 2;
-    if (now - swept_ > keep_idle_ / 4) forget_idle(now);
+    if (now - swept_ > std::min(keep_tcp_, keep_other_) / 4) forget_idle(now);
   }
   uint32_t worker;
   auto it = places_.find(hash);
   if (it != places_.end()) {
-    it.value().last = now;
-    worker = it->second.worker;
+    Place& p = it.value();
+    p.last = std::max(p.last, stamp);
+    p.tcp = p.tcp || tcp;
+    worker = p.worker;
   } else {
-    if (places_.size() >= max_flows_) forget_oldest();
+    if (places_.size() >= 2 * max_flows_) forget_oldest();
     worker = least_loaded();
-    places_.emplace(hash, Place{worker, now});
+    places_.emplace(hash, Place{worker, tcp, stamp});
     ++flows_[worker];
     load_[worker] += kNewFlowCost;
   }
@@ -66,7 +71,8 @@ uint32_t FlowPlacer::least_loaded() {
 void FlowPlacer::forget_idle(TimestampNs now) {
   swept_ = now;
   for (auto it = places_.begin(); it != places_.end();) {
-    if (now - it->second.last > keep_idle_) {
+    // A stamp ahead of `now` (an unconfirmed jump) is not idle at all.
+    if (now - it->second.last > (it->second.tcp ? keep_tcp_ : keep_other_)) {
       --flows_[it->second.worker];
       it = places_.erase(it);
     } else {

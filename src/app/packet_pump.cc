@@ -218,6 +218,7 @@ class PacketPump::Impl {
       bool last = failed || index + 1 == sources_.size() || stop_.load() ||
                   (options_.count && accepted_ >= options_.count);
       consumer.on_input_end(last);
+      src.trim();  // read no further: a read-ahead thread stops, unheld blocks go
       if (last) break;
     }
     if (writer_ && !writer_->close()) {

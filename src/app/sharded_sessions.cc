@@ -244,11 +244,11 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
       defrag_(options.defrag, decoder_),
       buffers_(options.flow.max_buffer_total, std::max<uint32_t>(workers, 1)),
       transcripts_(options.max_session_data_total, std::max<uint32_t>(workers, 1)),
-      // A place outlives the flow in its worker: the longest idle timeout, the linger
-      // after close, and a minute's margin.
+      // A place outlives the flow in its worker: its protocol's idle timeout (TCP: and
+      // the linger after close), and a minute's margin.
       placer_(std::max<uint32_t>(workers, 1), options.flow.max_flows,
-              std::max(options.flow.tcp_timeout, options.flow.udp_timeout) +
-                  options.flow.tcp_closed_linger + 60 * kNsPerSec) {
+              options.flow.tcp_timeout + options.flow.tcp_closed_linger + 60 * kNsPerSec,
+              options.flow.udp_timeout + 60 * kNsPerSec) {
   uint32_t n = std::max<uint32_t>(workers, 1);
   // Input memory stays about the same whatever the number of workers: a round holds at
   // most ~4096 packets (entries of 72 bytes: the bytes are lent or in the arena), ~1 MiB
@@ -340,8 +340,10 @@ void ShardedSessions::broadcast(Op op, TimestampNs now) {
 }
 
 void ShardedSessions::send(const PacketView& view, TimestampNs now, TimestampNs stamp) {
-  // The place lasts from the flow's stamp, as the worker's idle time does.
-  uint32_t w = placer_.place(flow_hash(view, true), view.raw->caplen, stamp);
+  // The place lasts from the flow's stamp, as the worker's idle time does, and is
+  // swept against the progress time, which a lone packet stamped far ahead does not move.
+  uint32_t w =
+      placer_.place(flow_hash(view, true), view.raw->caplen, view.l4 == L4::Tcp, stamp, now);
   PacketBlock* block = view.raw->block;
   size_t bytes = block ? 0 : view.raw->caplen;  // to copy
   bool new_block = block && block != round_block_;

@@ -242,7 +242,17 @@ void FileReader::release_unheld() {
 }
 
 void FileReader::trim() {
-  if (ahead_) return;  // still reading
+  if (ahead_) {
+    // Read no further (an error, -c or a stop ended the input early): the thread goes;
+    // blocks a consumer holds keep their bytes until it lets go.
+    ahead_->stop();
+    eof_ = true;
+    if (ahead_block_) retired_.push_back(ahead_block_);
+    ahead_block_ = nullptr;
+    data_ = cur_->bytes.get();
+    pos_ = end_ = 0;
+    ended_ahead_ = std::move(ahead_);
+  }
   release_unheld();
   if (ended_ahead_ && retired_.empty()) ended_ahead_.reset();
 }

@@ -72,6 +72,8 @@ class FileReader final : public PacketSource {
   uint64_t position() const override { return file_offset_; }
   uint64_t size() const override { return file_size_; }
   int fixed_linktype() const override;
+  // The consumer reads no more of this file: stops reading ahead, and frees the blocks
+  // no consumer holds any more (called again as it lets go of others).
   void trim() override;
 
  private:

@@ -54,6 +54,9 @@ class ReadAhead {
   Block* next();
   // Gives a block back for refilling; its bytes must not be used after this.
   void release(Block* b);
+  // Ends the thread (it may be waiting for a free block) and waits for it; the blocks
+  // stay, so that those a consumer holds keep their bytes. The destructor does it too.
+  void stop();
   size_t headroom() const { return headroom_; }
   size_t blocks() const { return blocks_.size(); }
 

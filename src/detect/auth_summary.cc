@@ -11,26 +11,38 @@
 namespace netsift {
 namespace {
 
-// A user name as a person reads it in the table: clean UTF-8 as it is ("jürgen"), unless
-// it holds a C1 control (U+0080-U+009F, which some terminals obey) or a bidirectional
-// override/isolate (U+202A-U+202E, U+2066-U+2069, which reorder what follows); those,
-// C0 controls and invalid bytes are shown escaped (\xNN), as in session payload.
+// A user name as a person reads it in the table, where two names that look alike must
+// not read alike ("admin" and "\u0430dmin" with a Cyrillic a, or "admin\u200b" with a
+// zero-width space, would otherwise both show as admin): printable ASCII and the
+// accented Latin letters of people's names (U+00C0-U+024F: "jürgen") as they are, every
+// other character as \uXXXX, and invalid UTF-8 and control bytes as \xNN, as in session
+// payload. The JSON events carry the exact bytes.
 void user_cell(const std::string& user, std::string& out) {
   ByteView bytes(reinterpret_cast<const uint8_t*>(user.data()), user.size());
-  bool plain = is_clean_utf8(bytes);
-  for (size_t i = 0; plain && i + 1 < user.size(); ++i) {
-    uint8_t a = bytes[i], b = bytes[i + 1];
-    if (a == 0xc2 && b >= 0x80 && b <= 0x9f) plain = false;
-    if (a == 0xe2 && i + 2 < user.size()) {
-      uint8_t c = bytes[i + 2];
-      if ((b == 0x80 && c >= 0xaa && c <= 0xae) || (b == 0x81 && c >= 0xa6 && c <= 0xa9))
-        plain = false;
+  if (!is_clean_utf8(bytes)) return escape_bytes(bytes, out);
+  out.clear();
+  for (size_t i = 0; i < user.size();) {
+    const uint8_t c = bytes[i];
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) {
+        out += fmt::format("\\x{:02x}", c);
+      } else if (c == '\\') {
+        out += "\\\\";  // so that a name spelled "\u0430" cannot pass for an escape
+      } else {
+        out.push_back(char(c));
+      }
+      ++i;
+      continue;
     }
-  }
-  if (plain) {
-    out = user;
-  } else {
-    escape_bytes(bytes, out);
+    const size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;  // clean UTF-8: a whole sequence
+    uint32_t cp = c & (0xff >> (n + 1));
+    for (size_t k = 1; k < n; ++k) cp = cp << 6 | (bytes[i + k] & 0x3f);
+    if (cp >= 0xc0 && cp <= 0x24f) {
+      out.append(user, i, n);
+    } else {
+      out += fmt::format("\\u{:04x}", cp);
+    }
+    i += n;
   }
 }
 

@@ -374,7 +374,7 @@ void StatsEngine::emit_bucket(const BucketPartial& b,
   e.set("bytes", bytes);
   e.set("flows", flows);
   e.set("hosts", uint64_t(b.hosts.size()));
-  if (b.hosts_dropped) e.set("hosts_capped", b.hosts_dropped);
+  if (b.hosts_dropped) e.set("host_updates_capped", b.hosts_dropped);
   if (b.dropped) e.set("set_entries_capped", b.dropped);
   std::vector<std::pair<IpAddress, uint64_t>> top;
   for (const auto& [addr, h] : b.hosts) top.emplace_back(addr, h.bytes_in + h.bytes_out);
@@ -520,7 +520,7 @@ Event StatsEngine::summary_event() const {
   auto cap = [&](const char* name, uint64_t n) {
     if (n) capped.AddMember(rapidjson::StringRef(name), n, e.alloc());
   };
-  cap("bucket_hosts", bucket_hosts_dropped_);
+  cap("bucket_host_updates", bucket_hosts_dropped_);
   cap("bucket_set_entries", bucket_entries_dropped_);
   cap("run_hosts", hosts_dropped_);
   cap("volume_baselines", detectors_.baselines_dropped());
@@ -535,7 +535,7 @@ std::string StatsEngine::caps_note() const {
   };
   add(flows_->evicted(), "flows ended early at the flow cap (--max-flows)");
   add(bucket_hosts_dropped_ + hosts_dropped_,
-      "host rows not kept at the address cap (--max-addresses)");
+      "host row updates turned away at the address cap (--max-addresses)");
   add(counters_.untracked_address_hits(), "address hits not counted per address");
   add(bucket_entries_dropped_, "set entries not kept (--max-set-entries)");
   add(detectors_.baselines_dropped(), "volume baselines not kept");

@@ -9,7 +9,7 @@
   3. `stats` over the same SYN flood (a million spoofed sources) with its caps at
      100,000 (flows, addresses, set entries): RSS stays bounded, the bucket totals still
      count every packet and flow, and what the caps turned away is reported (summary
-     `capped`, bucket `hosts_capped`, a line on stderr) instead of lost silently.
+     `capped`, bucket `host_updates_capped`, a line on stderr) instead of lost silently.
 Peak RSS is read from getrusage of the child. Usage: memory_bounds.py --bin build/netsift
 """
 import argparse, json, os, struct, subprocess, sys, tempfile
@@ -109,11 +109,11 @@ def main():
               [(b["packets"], b["flows"]) for b in buckets])
         check("stats SYN flood: no bucket holds more host rows than the cap",
               all(b["hosts"] <= a.max_flows for b in buckets), [b["hosts"] for b in buckets])
-        dropped = sum(b.get("hosts_capped", 0) for b in buckets)
+        dropped = sum(b.get("host_updates_capped", 0) for b in buckets)
         check("stats SYN flood: capped host rows reported per bucket", dropped >= a.syns - 3 * a.max_flows, dropped)
         capped = summary[0].get("capped", {}) if summary else {}
         check("stats SYN flood: summary reports the caps",
-              capped.get("bucket_hosts") == dropped and capped.get("bucket_set_entries", 0) > 0
+              capped.get("bucket_host_updates") == dropped and capped.get("bucket_set_entries", 0) > 0
               and summary[0].get("flows_evicted") == a.syns - a.max_flows, summary[-1:])
         check("stats SYN flood: caps named on stderr", b"stats memory caps reached" in p.stderr, p.stderr[-300:])
         check("stats SYN flood: the flood is still alerted",

@@ -315,6 +315,27 @@ TEST_F(AuthDetectorTest, SummaryRowsPerSourceServiceUserResult) {
             "  10.0.0.7 pgsql   app  unknown     1 2023-11-14 22:13:28 2023-11-14 22:13:28\n");
 }
 
+// The table is for people: names that look alike must not read alike (a Cyrillic a, a
+// zero-width space, a literal backslash-u), while accented Latin names stay readable.
+TEST_F(AuthDetectorTest, SummaryTableTellsLookAlikeNamesApart) {
+  attempt(0, "admin", AuthResult::Failure, "10.0.0.1");
+  attempt(1,
+          "\xd0\xb0"
+          "dmin",
+          AuthResult::Success, "10.0.0.2");
+  attempt(2, "admin\xe2\x80\x8b", AuthResult::Success, "10.0.0.3");
+  attempt(3, "\\u0430dmin", AuthResult::Success, "10.0.0.4");
+  attempt(4, "j\xc3\xbcrgen", AuthResult::Success, "10.0.0.5");
+  attempt(5, "bad\xff\x01", AuthResult::Failure, "10.0.0.6");
+  Collect summary;
+  std::string table;
+  monitor().finish(&summary, &table, true);
+  for (const char* cell : {" admin ", " \\u0430dmin ", " admin\\u200b ", " \\\\u0430dmin ",
+                           " j\xc3\xbcrgen ", " bad\\xff\\x01 "}) {
+    EXPECT_NE(table.find(cell), std::string::npos) << cell << "\n" << table;
+  }
+}
+
 TEST_F(AuthDetectorTest, SummaryIsATableInSqlite) {
   attempt(0, "root", AuthResult::Failure);
   attempt(5, "root", AuthResult::Failure);
@@ -388,20 +409,22 @@ TEST_F(AuthDetectorTest, SummaryTableShowsUtf8NamesAndEscapesControls) {
   Collect summary;
   std::string table;
   monitor().finish(&summary, &table, true);
+  // Control bytes and invalid UTF-8 as \\xNN; C1 controls and bidi overrides, like every
+  // character but ASCII and accented Latin letters, as \\uXXXX.
   EXPECT_EQ(table,
             "Login attempts by source, service, user and result:\n"
-            "  SOURCE   SERVICE USER              RESULT  COUNT FIRST               LAST\n"
-            "  10.0.0.5 mysql   a\\x1b[2Jb         failure     1 2023-11-14 22:13:22 "
+            "  SOURCE   SERVICE USER          RESULT  COUNT FIRST               LAST\n"
+            "  10.0.0.5 mysql   a\\x1b[2Jb     failure     1 2023-11-14 22:13:22 "
             "2023-11-14 22:13:22\n"
-            "  10.0.0.5 mysql   ab                failure     1 2023-11-14 22:13:21 "
+            "  10.0.0.5 mysql   ab            failure     1 2023-11-14 22:13:21 "
             "2023-11-14 22:13:21\n"
-            "  10.0.0.5 mysql   c\\xc2\\x9b1m       failure     1 2023-11-14 22:13:23 "
+            "  10.0.0.5 mysql   c\\u009b1m     failure     1 2023-11-14 22:13:23 "
             "2023-11-14 22:13:23\n"
-            "  10.0.0.5 mysql   d\\xe2\\x80\\xaeroot failure     1 2023-11-14 22:13:24 "
+            "  10.0.0.5 mysql   d\\u202eroot   failure     1 2023-11-14 22:13:24 "
             "2023-11-14 22:13:24\n"
-            "  10.0.0.5 mysql   j\xc3\xbcrgen m\xc3\xbcller     failure     1 2023-11-14 22:13:20 "
+            "  10.0.0.5 mysql   j\xc3\xbcrgen m\xc3\xbcller failure     1 2023-11-14 22:13:20 "
             "2023-11-14 22:13:20\n"
-            "  10.0.0.5 mysql   \\xff\\xfe          failure     1 2023-11-14 22:13:25 "
+            "  10.0.0.5 mysql   \\xff\\xfe      failure     1 2023-11-14 22:13:25 "
             "2023-11-14 22:13:25\n");
 }
 

@@ -657,6 +657,40 @@ TEST(FileReader, ReadAheadLivesFromTheFirstPacketToTheEnd) {
   EXPECT_EQ(threads_of_this_process(), before);  // ended: joined and freed
 }
 
+// A consumer done with a file midway (-c, an error, a stop) calls trim(): the read-ahead
+// thread ends at once, and the blocks it still holds keep their bytes until let go.
+TEST(FileReader, TrimStopsReadingAheadAndKeepsHeldBlocks) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(3000, expected);
+  TempFile tmp(file);
+  const size_t before = threads_of_this_process();
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::On,
+                                 .lending = true,
+                                 .lending_blocks = 8,
+                                 .block = 64u << 10,
+                                 .headroom = 16u << 10});
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  std::vector<std::pair<RawPacket, size_t>> held;
+  for (size_t i = 0; i < 200; ++i) {
+    ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+    if (p.block && held.size() < 20) {
+      ++p.block->holds;
+      held.emplace_back(p, i);
+    }
+  }
+  ASSERT_FALSE(held.empty());
+  EXPECT_EQ(threads_of_this_process(), before + 1);
+  reader.trim();
+  EXPECT_EQ(threads_of_this_process(), before);  // the thread has ended
+  for (auto& [packet, index] : held) {
+    EXPECT_EQ(Bytes(packet.data.begin(), packet.data.end()), expected[index]) << index;
+    --packet.block->holds;
+  }
+  reader.trim();  // now every block goes
+  EXPECT_EQ(reader.next(p), PacketSource::Status::End);
+}
+
 TEST(FileReader, ReadAheadStopsCleanlyWhenTheReaderIsDroppedEarly) {
   Bytes file = pcap_of_varied_sizes(2000);
   TempFile tmp(file);

@@ -211,13 +211,14 @@ TEST(HttpBody, DecoderMemoryIsChargedAndCapped) {
     for (uint64_t cap : {uint64_t(64) << 20, uint64_t(16) << 10}) {
       BufferBudget budget;
       budget.limit = cap;
+      BudgetShare share(budget, 1);
       uint64_t peak = 0;
       Body::Problem problem;
       std::string decoded;
       {
         Body body;
         BodyLimits limits;
-        limits.memory = &budget;
+        limits.memory = &share;
         body.start(c.coding, limits);
         const auto* at = reinterpret_cast<const uint8_t*>(c.wire.data());
         for (size_t off = 0; off < c.wire.size(); off += 1448) {

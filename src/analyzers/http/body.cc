@@ -31,27 +31,29 @@ std::string lower_trim(std::string_view s) {
 // with nothing counting them. Each block carries its size in front (the libraries'
 // free functions do not pass it), 16 bytes to keep malloc's alignment.
 struct ChargedMemory {
-  BufferBudget* budget = nullptr;
+  BudgetShare* budget = nullptr;
   bool refused = false;  // an allocation was refused: the decoder failed for memory
 
   static void* alloc(void* opaque, size_t n) {
     auto& self = *static_cast<ChargedMemory*>(opaque);
     const size_t total = n + 16;
-    if (self.budget && !self.budget->can_take(total)) {
+    if (self.budget && !self.budget->take(total)) {
       self.refused = true;
       return nullptr;
     }
     auto* block = static_cast<uint64_t*>(std::malloc(total));
-    if (!block) return nullptr;
+    if (!block) {
+      if (self.budget) self.budget->give(total);
+      return nullptr;
+    }
     block[0] = total;
-    if (self.budget) self.budget->held += total;
     return block + 2;
   }
   static void free(void* opaque, void* p) {
     if (!p) return;
     auto& self = *static_cast<ChargedMemory*>(opaque);
     auto* block = static_cast<uint64_t*>(p) - 2;
-    if (self.budget) self.budget->release(block[0]);
+    if (self.budget) self.budget->give(block[0]);
     std::free(block);
   }
   // zlib's signature.
@@ -79,7 +81,7 @@ struct Body::Decoder {
   ChargedMemory memory;
   std::array<uint8_t, kOutChunk> out;  // not zeroed: only what zlib or brotli wrote is read
 
-  Decoder(Kind k, BufferBudget* budget) : kind(k) {
+  Decoder(Kind k, BudgetShare* budget) : kind(k) {
     memory.budget = budget;
     z.zalloc = ChargedMemory::zalloc;
     z.zfree = ChargedMemory::zfree;

@@ -26,7 +26,7 @@ struct BodyLimits {
   uint64_t ratio_floor = 1ull << 20;   // ...once this much has been decoded
   // Where the decoders' state (zlib's, brotli's and zstd's windows: up to 16 MiB a body)
   // is charged; a decoder refused memory stops (Problem::Memory). Null: not charged.
-  BufferBudget* memory = nullptr;
+  BudgetShare* memory = nullptr;
 };
 
 // Receives decoded bytes (extraction, multipart splitting).

@@ -37,21 +37,11 @@ import subprocess
 import sys
 import tempfile
 
+from capture_files import every_capture
+
 EXTS = (".pcap", ".pcapng", ".cap")
 # Alerts depend on what else is in the window (a merged file has more); compared apart.
 ALERT_TYPES = {"alert"}
-
-
-def captures(paths, exclude):
-    for p in paths:
-        if os.path.isdir(p):
-            for root, _, files in os.walk(p):
-                for f in sorted(files):
-                    full = os.path.join(root, f)
-                    if f.endswith(EXTS) and not any(x in full for x in exclude):
-                        yield full
-        else:
-            yield p
 
 
 def netsift(binary, cmd, path, workers, extra=()):
@@ -358,7 +348,7 @@ def main():
     if not shutil.which("mergecap") or not shutil.which("editcap"):
         print("mergecap/editcap not installed", file=sys.stderr)
         return 77
-    files = sorted(set(captures(args.paths, args.exclude)))
+    files = sorted(set(every_capture(args.paths, args.exclude, EXTS)))
     if len(files) < 2:
         print("need at least two captures", file=sys.stderr)
         return 1

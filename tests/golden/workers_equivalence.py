@@ -16,19 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-EXTS = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz")
-
-
-def captures(paths, exclude):
-    for p in paths:
-        if os.path.isdir(p):
-            for root, _, files in os.walk(p):
-                for f in sorted(files):
-                    full = os.path.join(root, f)
-                    if f.endswith(EXTS) and not any(x in full for x in exclude):
-                        yield full
-        else:
-            yield p
+from capture_files import every_capture
 
 
 def many_flows_pcap(path, flows):
@@ -113,7 +101,7 @@ def main():
     if args.config:
         CONFIG[:] = ["--config", args.config]
     counts = [int(n) for n in args.workers.split(",")]
-    files = list(captures(args.paths, args.exclude))
+    files = list(every_capture(args.paths, args.exclude))
     tmp = tempfile.TemporaryDirectory(prefix="netsift-workers-")
     if args.many_flows:
         files.append(os.path.join(tmp.name, "many-flows.pcap"))

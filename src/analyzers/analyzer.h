@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/buffer_budget.h"
 #include "core/bytes.h"
 #include "core/ip_address.h"
 #include "core/timestamp.h"
@@ -100,6 +101,10 @@ class AnalyzerHost {
   // worker thread, so no locking): made by the analyzer at first use, kept until the
   // engine ends. Null where the host keeps none (each analyzer then makes its own).
   virtual std::shared_ptr<void>* shared_state(const AnalyzerSpec& spec) { return nullptr; }
+  // The analyzers' part of the engine's memory budget (limits.max_buffer_total), for
+  // state an analyzer grows with hostile input, such as decompression windows: a
+  // quarter, so that it cannot starve reassembly. Null where none is kept.
+  virtual BudgetShare* memory_budget() { return nullptr; }
 };
 
 // Everything an analyzer is made with. Every pointer outlives the analyzer (the flow and

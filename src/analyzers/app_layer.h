@@ -131,6 +131,7 @@ class AppLayer final : public AnalyzerHost {
   void secret(Dir dir, ByteView span) override;
   void hold(Dir dir, bool on) override;
   std::shared_ptr<void>* shared_state(const AnalyzerSpec& spec) override;
+  BudgetShare* memory_budget() override { return &analyzer_memory_; }
 
  private:
   Redaction& redaction(AppFlow& state);
@@ -156,6 +157,7 @@ class AppLayer final : public AnalyzerHost {
   AppLayerConfig config_;
   EventSink& events_;
   BufferBudget& budget_;
+  BudgetShare analyzer_memory_{budget_, 4};  // memory_budget(): a quarter of budget_
   AppLayerStats stats_;
   uint64_t probe_held_ = 0;
   std::unordered_map<uint16_t, const AnalyzerSpec*> tcp_ports_, udp_ports_;

@@ -32,9 +32,14 @@ struct CaptureOptions {
   std::vector<uint16_t> ports;            // --port N[,N]
   std::string drop_user;                  // -Z: user to become once the interface is open
   bool fanout = false;  // --fanout (sessions, run): one AF_PACKET socket per worker
+  // engine.read_ahead: read files ahead on a second thread: "auto" (when it pays: a core
+  // to spare, or several cores and workers that take the reader's blocks), "on", "off".
+  std::string read_ahead = "auto";
   // Not an option: set by the command. Threads the run keeps busy besides the reader
   // (session workers); a file is read ahead on another thread only with a core to spare.
   uint32_t worker_threads = 0;
+  // ... which hold the reader's blocks (session workers): read ahead in lendable blocks.
+  bool workers_hold_blocks = false;
 
   std::string bpf() const;
 };

@@ -1,11 +1,17 @@
 #include "app/config.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include "analyzers/registry.h"
 #include "app/option_values.h"
@@ -26,8 +32,8 @@ void expect_keys(const YAML::Node& node, const std::string& where, std::set<std:
     if (!allowed.count(key)) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      throw ConfigError(fmt::format("unknown key '{}{}{}' (allowed here: {})", where,
-                                    where.empty() ? "" : ".", key, list));
+      throw ConfigError(fmt::format("unknown key '{}{}{}' (line {}; allowed here: {})", where,
+                                    where.empty() ? "" : ".", key, kv.first.Mark().line + 1, list));
     }
   }
 }
@@ -160,7 +166,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
       root, "",
       {"input", "jobs", "filters", "output", "protocols", "limits", "detect", "stats", "engine"});
   if (const YAML::Node e = root["engine"]) {
-    expect_keys(e, "engine", {"workers", "ordered", "fanout"});
+    expect_keys(e, "engine", {"workers", "ordered", "fanout", "read_ahead"});
     if (const YAML::Node n = e["workers"]) {
       require(n, "engine.workers", values::workers(scalar(n, "engine.workers"), s.workers));
       s.workers_given = true;
@@ -168,6 +174,11 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
     if (e["ordered"]) s.ordered_given = true;
     read(e, "engine", "ordered", s.ordered);
     read(e, "engine", "fanout", c.fanout);
+    if (e["read_ahead"]) {
+      read(e, "engine", "read_ahead", c.read_ahead);
+      if (c.read_ahead != "auto" && c.read_ahead != "on" && c.read_ahead != "off")
+        throw ConfigError("'engine.read_ahead' must be auto, on or off");
+    }
   }
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",
@@ -319,6 +330,17 @@ std::string config_relative(const std::string& path, const std::string& config_d
 
 bool load_config(const std::string& path, CaptureOptions& capture, SessionOptions& session,
                  std::string& error) {
+  // Why a file cannot be read, in the words of open(2), before yaml-cpp (which says only
+  // "bad file", and takes a directory for an empty file).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const char* why = fd < 0 ? std::strerror(errno) : "is a directory";
+    if (fd >= 0) ::close(fd);
+    error = fmt::format("{}: cannot read config file: {}", path, why);
+    return false;
+  }
+  ::close(fd);
   try {
     std::string dir = ".";
     if (auto slash = path.rfind('/'); slash != std::string::npos) dir = path.substr(0, slash + 1);
@@ -329,7 +351,11 @@ bool load_config(const std::string& path, CaptureOptions& capture, SessionOption
   } catch (const YAML::BadFile&) {
     error = fmt::format("{}: cannot read config file", path);
   } catch (const YAML::Exception& e) {
-    error = fmt::format("{}: {}", path, e.what());
+    // "yaml-cpp: error at line 3, column 1: ..." -> "YAML syntax error at line 3, ...".
+    std::string what = e.what();
+    constexpr std::string_view kLead = "yaml-cpp: error at ";
+    if (what.rfind(kLead, 0) == 0) what = "YAML syntax error at " + what.substr(kLead.size());
+    error = fmt::format("{}: {}", path, what);
   }
   return false;
 }

@@ -3,22 +3,16 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstring>
 #include <thread>
 
-#include "app/session_filter.h"
-#include "app/session_output.h"
 #include "capture/live_source.h"
-#include "output/event_sinks.h"
 
 namespace netsift {
 namespace {
 
 // A worker hands its output over at least this often when it has some (live output
-// reaches the reader as with one engine), and whenever a chunk grows past these sizes.
+// reaches the reader as with one engine), and whenever a chunk is full.
 constexpr auto kHandOverEvery = std::chrono::milliseconds(200);
-constexpr size_t kChunkBytes = 1 << 20;
-constexpr size_t kChunkEvents = 4096;
 constexpr size_t kChunksPerWorker = 4;  // bounds a worker's output not yet written
 constexpr size_t kRingSlots = 8;        // >= kChunksPerWorker
 
@@ -39,35 +33,8 @@ std::vector<IpAddress> parse_hosts(const std::vector<std::string>& hosts) {
 
 }  // namespace
 
-// A piece of one worker's output: rendered bytes for standard output, and copies of the
-// events the writer still needs (file sinks, login detectors), in the worker's order.
-struct FanoutSessions::Chunk {
-  struct Copy {
-    Event event;
-    bool to_files;
-    bool auth;
-  };
-  OutputBuffer text{OutputBuffer::kMemory};
-  rapidjson::MemoryPoolAllocator<> alloc;
-  std::vector<Copy> events;
-  bool last = false;  // the worker has ended
-  void clear() {
-    last = false;
-    text.clear();
-    events.clear();  // before the memory they live in
-    alloc.Clear();
-  }
-};
-
 // One socket of the fanout group and a whole session engine on its own thread.
-struct FanoutSessions::Worker {
-  struct Sink final : EventSink {
-    Sink(Worker& w, bool analyzer) : w(w), analyzer(analyzer) {}
-    void emit(const Event& e) override { w.record(e, analyzer); }
-    Worker& w;
-    bool analyzer;
-  };
-
+struct FanoutSessions::Worker final : WorkerOutput::Listener {
   Worker(const SessionOptions& shared, uint32_t count, const CaptureOptions& capture,
          const ShardedOutputs& outputs, LiveSource& source, FanoutSessions& owner,
          const std::atomic<bool>& stop)
@@ -77,37 +44,21 @@ struct FanoutSessions::Worker {
         owner(owner),
         stop(stop),
         intake(capture, parse_hosts(capture.hosts)),
-        filter(options.filters),
-        records(*this, false),
-        analyzer_events(*this, true),
-        filtered(filter, analyzer_events),
-        stdout_events(outputs.out != nullptr),
-        stdout_records(outputs.out != nullptr && options.json),
-        to_files(outputs.files != nullptr),
-        watch_auth(outputs.auth != nullptr),
-        session_output(options,
-                       stdout_records || to_files ? static_cast<EventSink*>(&records) : nullptr,
-                       outputs.out != nullptr && !options.json ? &render : nullptr),
-        engine(options, session_output, filtered),
+        output_side(options, outputs, owner.transcripts_, *this),
+        engine(options, output_side.sessions(), output_side.analyzer_events()),
         output(kRingSlots, &owner.bell_, &bell),
         free_chunks(kRingSlots, &bell, &owner.bell_) {
-    if (stdout_events) {
-      stdout_sink = options.json ? make_jsonl_sink(render) : make_pretty_json_sink(render);
-    }
     engine.share_buffer_budget(&owner.buffers_, count);
-    session_output.share_transcript_budget(&owner.transcripts_);
     for (size_t i = 0; i < kChunksPerWorker; ++i) {
-      chunks.push_back(std::make_unique<Chunk>());
+      chunks.push_back(std::make_unique<OutputChunk>());
       free_chunks.try_push(chunks.back().get());
     }
   }
 
-  // The flow cap is shared out evenly (the kernel hashes flows evenly over the sockets);
-  // the byte caps are one budget for all workers (owner's SharedBudgets), as with
-  // --workers.
+  // The caps are shared out as with --workers (the kernel hashes flows evenly over
+  // the sockets).
   static SessionOptions split(const SessionOptions& s, uint32_t n) {
-    SessionOptions o = s;
-    o.flow.max_flows = std::max<size_t>(1, (s.flow.max_flows + n - 1) / n);
+    SessionOptions o = worker_options(s, n);
     o.ordered = false;  // no global order to keep
     return o;
   }
@@ -160,18 +111,16 @@ struct FanoutSessions::Worker {
   // Sends what was gathered to the writer (always at the end, else only when there is
   // something).
   void hand_over(bool last) {
-    if (!last && render.size() == 0 && out->events.empty()) return;
-    out->text.swap_bytes(render);
+    if (!last && output_side.rendered() == 0 && out->events.empty()) return;
+    output_side.move_to(*out);
     out->last = last;
     output.push_wait(out, bell);
     out = last ? nullptr : free_chunks.pop_wait(bell);
   }
 
-  void record(const Event& e, bool analyzer) {
-    if (analyzer ? stdout_events : stdout_records) stdout_sink->emit(e);
-    bool auth = analyzer && watch_auth && std::strcmp(e.kind(), "auth") == 0;
-    if (to_files || auth) out->events.push_back({Event(e, out->alloc), to_files, auth});
-    if (render.size() >= kChunkBytes || out->events.size() >= kChunkEvents) hand_over(false);
+  void on_event(const Event& e, bool analyzer) override {
+    output_side.take(e, analyzer, *out);
+    if (output_side.chunk_full(*out)) hand_over(false);
   }
 
   SessionOptions options;
@@ -182,19 +131,13 @@ struct FanoutSessions::Worker {
   PacketIntake intake;
   RunStats stats;
   std::string error;
-  SessionFilter filter;
-  Sink records, analyzer_events;
-  FilteringSink filtered;
-  bool stdout_events, stdout_records, to_files, watch_auth;
-  OutputBuffer render{OutputBuffer::kMemory};
-  std::unique_ptr<EventSink> stdout_sink;
-  SessionOutput session_output;
+  WorkerOutput output_side;
   SessionPipeline engine;
-  Chunk* out = nullptr;
+  OutputChunk* out = nullptr;
 
   Doorbell bell;  // the worker sleeps here (waiting for a free chunk)
-  SpscRing<Chunk*> output, free_chunks;
-  std::vector<std::unique_ptr<Chunk>> chunks;
+  SpscRing<OutputChunk*> output, free_chunks;
+  std::vector<std::unique_ptr<OutputChunk>> chunks;
   bool done = false;  // writer side: its last chunk was written
   std::thread thread;
 };
@@ -229,9 +172,10 @@ int FanoutSessions::run(PacketConsumer& control) {
     uint32_t seen = bell_.prepare();
     bool wrote = false;
     for (auto& w : workers_) {
-      Chunk* c = nullptr;
+      OutputChunk* c = nullptr;
       while (!w->done && w->output.try_pop(c)) {
-        write(*c);
+        // In the worker's order: there is no global one.
+        write_chunk(*c, outputs_, true);
         wrote = true;
         w->done = c->last;
         done += w->done;
@@ -266,18 +210,6 @@ int FanoutSessions::run(PacketConsumer& control) {
   }
   totals_.analyzers = AppLayer::summaries(layers);
   return code;
-}
-
-// A chunk's bytes, file events and login attempts, in the worker's order.
-void FanoutSessions::write(const Chunk& c) {
-  if (outputs_.out && c.text.size()) {
-    outputs_.out->append(c.text.view());
-    outputs_.out->end_record();
-  }
-  for (const auto& e : c.events) {
-    if (e.to_files && outputs_.files) outputs_.files->emit(e.event);
-    if (e.auth && outputs_.auth) outputs_.auth->watch(e.event);
-  }
 }
 
 void FanoutSessions::print_summary(FILE* out) const {

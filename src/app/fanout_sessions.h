@@ -26,7 +26,7 @@
 #include "app/packet_pump.h"
 #include "app/session_options.h"
 #include "app/session_pipeline.h"
-#include "app/sharded_sessions.h"
+#include "app/worker_output.h"
 #include "core/buffer_budget.h"
 #include "core/spsc_ring.h"
 
@@ -49,8 +49,6 @@ class FanoutSessions {
 
  private:
   struct Worker;
-  struct Chunk;
-  void write(const Chunk& c);
 
   ShardedOutputs outputs_;
   PacketPump& pump_;

@@ -7,6 +7,7 @@
 #include "app/commands.h"
 #include "app/packet_pump.h"
 #include "app/tcpdump_flags.h"
+#include "app/usage_errors.h"
 
 #ifndef NETSIFT_VERSION
 #define NETSIFT_VERSION "0.1.0"
@@ -74,17 +75,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() != 0) {
-      for (int i = 1; i < argc; ++i) {
-        std::string hint = netsift::tcpdump_flag_hint(argv[i]);
-        if (!hint.empty()) {
-          std::fprintf(stderr, "netsift: %s\n", hint.c_str());
-          return netsift::kExitUsage;
-        }
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    for (int i = 1; i < argc; ++i) {
+      std::string hint = netsift::tcpdump_flag_hint(argv[i]);
+      if (!hint.empty()) {
+        std::fprintf(stderr, "netsift: %s\n", hint.c_str());
+        return netsift::kExitUsage;
       }
     }
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : netsift::kExitUsage;
+    std::fprintf(stderr, "netsift: %s\n", netsift::usage_error_line(app, e, argc, argv).c_str());
+    return netsift::kExitUsage;
   }
   return exit_code;
 }

@@ -110,7 +110,13 @@ class PacketPump::Impl {
       for (const auto& path : options_.read_files) {
         ReadAheadPolicy read_ahead;
         read_ahead.other_threads = options_.worker_threads;
+        read_ahead.lending = options_.workers_hold_blocks;
+        if (options_.read_ahead != "auto") {
+          read_ahead.mode =
+              options_.read_ahead == "on" ? ReadAheadPolicy::Mode::On : ReadAheadPolicy::Mode::Off;
+        }
         auto src = std::make_unique<FileReader>(path, read_ahead);
+        src->stop_on(&stop_);
         if (!src->open()) {
           error = src->error();
           return false;
@@ -142,13 +148,22 @@ class PacketPump::Impl {
     auto last_flush = Clock::now();
     for (size_t index = 0; index < sources_.size(); ++index) {
       PacketSource& src = *sources_[index];
+      // Earlier inputs' blocks the consumer has let go of since.
+      for (size_t done = 0; done < index; ++done) sources_[done]->trim();
       uint64_t frame = 0;
       bool failed = false;
       for (;;) {
-        if (stop_.load(std::memory_order_relaxed)) break;
+        if (stop_.load(std::memory_order_relaxed)) {
+          // Live capture ends this way; a file stopped midway is said so in the summary.
+          if (!live_) pump_.note_interrupted();
+          break;
+        }
         if (options_.count && accepted_ >= options_.count) break;
         auto status = src.next(raw);
-        if (status == PacketSource::Status::End) break;
+        if (status == PacketSource::Status::End) {
+          if (!live_ && stop_.load(std::memory_order_relaxed)) pump_.note_interrupted();
+          break;
+        }
         if (status == PacketSource::Status::Idle) {
           consumer.on_idle(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
@@ -203,6 +218,7 @@ class PacketPump::Impl {
       bool last = failed || index + 1 == sources_.size() || stop_.load() ||
                   (options_.count && accepted_ >= options_.count);
       consumer.on_input_end(last);
+      src.trim();  // read no further: a read-ahead thread stops, unheld blocks go
       if (last) break;
     }
     if (writer_ && !writer_->close()) {
@@ -355,6 +371,7 @@ void PacketPump::print_summary(FILE* out) const {
                   plural(stats_.frames_read, "frame", "frames"), stats_.frames_clean,
                   stats_.frames_malformed, stats_.frames_filtered);
   if (stats_.kernel_dropped) line += fmt::format(", {} dropped by kernel", stats_.kernel_dropped);
+  if (interrupted_) line += " (stopped by a signal before the end of the input)";
   std::fprintf(out, "%s\n", line.c_str());
   for (size_t i = 0; i < kProblemCount; ++i) {
     if (stats_.problems.counts[i]) {

@@ -91,6 +91,8 @@ class PacketPump {
   // stops quietly, as tcpdump does.
   bool broken_pipe() const { return broken_pipe_; }
   void note_broken_pipe() { broken_pipe_ = true; }
+  // SIGINT/SIGTERM stopped the reading of a file before its end (live capture ends so).
+  void note_interrupted() { interrupted_ = true; }
   // True when -w - sends the capture to standard output (nothing else may go there).
   bool capture_on_stdout() const { return options_.write_file == "-"; }
   bool live() const { return !options_.interface.empty(); }
@@ -108,6 +110,7 @@ class PacketPump {
   std::unique_ptr<Impl> impl_;
   RunStats stats_;
   bool broken_pipe_ = false;
+  bool interrupted_ = false;
 };
 
 // "1 TCP session", "2 TCP sessions".

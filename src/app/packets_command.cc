@@ -1,4 +1,6 @@
 // `netsift packets`: one record per frame, text or JSON Lines.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <memory>
 
@@ -92,7 +94,20 @@ void register_packets_command(CLI::App& root, const std::atomic<bool>& stop, int
   cmd->add_flag("-e", options->link,
                 "Text: link-level addresses (accepted for tcpdump habits: MAC addresses are "
                 "always shown)");
-  cmd->add_flag("-t", options->no_time, "Text: no timestamp on each line");
+  // tcpdump's -t family, counted: -t no timestamp; -tt (epoch) and -tttt (calendar) are
+  // what the text form shows anyway; -ttt and -ttttt (deltas) are refused.
+  cmd->add_flag_function(
+      "-t",
+      [options](int64_t count) {
+        if (count == 3 || count >= 5) {
+          throw CLI::ValidationError(
+              fmt::format("tcpdump's -{} (time between packets) does not apply: "
+                          "netsift prints absolute times (epoch and calendar)",
+                          std::string(size_t(count), 't')));
+        }
+        options->no_time = count == 1;
+      },
+      "Text: no timestamp on each line (-tt, -tttt: the usual epoch and calendar time)");
   cmd->add_flag("--payload", options->payload, "JSON: add the payload as escaped text");
   cmd->callback([options, &stop, &exit_code] { exit_code = run_packets(*options, stop); });
 }

@@ -17,7 +17,6 @@ SessionPipeline::SessionPipeline(const SessionOptions& options, FlowObserver& ob
 
 void SessionPipeline::on_packet(const PacketView& view, uint64_t) {
   TimestampNs now = clock_.on_packet(view.raw->ts);
-  flows_.set_clock(now);
   defrag_.set_clock(now);
   // Expiry scans only the heads of the idle lists, but there is no need to do it for
   // every packet of a burst.
@@ -26,6 +25,7 @@ void SessionPipeline::on_packet(const PacketView& view, uint64_t) {
     flows_.advance_time(now);
     defrag_.expire(now);
   }
+  flows_.set_clock(now, clock_.stamp());
   if (view.fragment) {
     switch (defrag_.add(view, assembled_)) {
       case IpDefragmenter::Result::Held:

@@ -88,6 +88,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if ((s.tcp || s.udp) && !(s.packets && s.stdout_output)) {
     uint32_t planned = resolve_workers(s.workers);
     reading.worker_threads = planned > 1 ? planned : 0;
+    reading.workers_hold_blocks = planned > 1 && !capture.fanout;
   }
   PacketPump pump(reading, stop);
   std::string error;

@@ -8,11 +8,8 @@
 #include <thread>
 
 #include "analyzers/registry.h"
-#include "app/session_filter.h"
-#include "app/session_output.h"
 #include "flow/flow_hash.h"
 #include "flow/flow_table.h"
-#include "output/event_sinks.h"
 
 namespace netsift {
 namespace {
@@ -28,11 +25,6 @@ constexpr size_t kRingSlots = 8;                           // > kBatchesPerWorke
 // rounds in flight and batches waiting to be reused: about 16 MiB of usual blocks,
 // 64 MiB at worst; 6 MiB on the bench capture).
 constexpr size_t kBlocksPerRound = 8;
-// A worker hands its output over in chunks of about this much, several per round when
-// one round makes much (the end of an input or a time jump ending a million flows):
-// memory stays bounded by chunks, not by what a round emits.
-constexpr size_t kChunkBytes = 1 << 20;
-constexpr size_t kChunkEvents = 4096;
 
 // Where an item stands in the order one engine would have emitted it: the position of
 // the packet or tick that caused it, then, for a flow ended by expiry or at the end of
@@ -70,7 +62,8 @@ struct ShardedSessions::InputBatch {
     Op op;
     uint64_t pos;
     TimestampNs now;
-    RawPacket raw;  // data points into a held block or `arena`
+    TimestampNs stamp;  // CaptureClock::stamp (packets)
+    RawPacket raw;      // data points into a held block or `arena`
   };
   InputBatch(size_t max_entries, size_t arena_size)
       : arena(new uint8_t[arena_size]), arena_size(arena_size) {
@@ -93,73 +86,37 @@ struct ShardedSessions::InputBatch {
   }
 };
 
-// One chunk of one worker's output for a round (`last`: the round's final chunk):
-// rendered bytes for standard output, cut into items by tag, and copies of the events
-// the writer still needs (file sinks, detectors).
-struct ShardedSessions::OutputBatch {
+// One chunk of one worker's output for a round (`last`: the round's final chunk), its
+// bytes cut into items by tag.
+struct ShardedSessions::OutputBatch : OutputChunk {
   struct Item {
     Tag tag;
     uint32_t end;   // the item's bytes are text[previous item's end, end)
     int32_t event;  // index into events, or -1
   };
-  struct Copy {
-    Event event;
-    bool to_files;
-    bool auth;
-  };
-  OutputBuffer text{OutputBuffer::kMemory};
   std::vector<Item> items;
-  rapidjson::MemoryPoolAllocator<> alloc;
-  std::vector<Copy> events;
-  size_t auth = 0;  // events for the detectors
-  bool last = false;
   void clear() {
-    auth = 0;
-    last = false;
-    text.clear();
     items.clear();
-    events.clear();  // before the memory they live in
-    alloc.Clear();
+    OutputChunk::clear();
   }
 };
 
 // A worker: one session engine on its own thread, its own flow table and event pool.
-struct ShardedSessions::Worker final : FlowEndHook {
-  // Events from the engine: rendered for standard output and/or copied for the writer.
-  struct Sink final : EventSink {
-    Sink(Worker& w, bool analyzer) : w(w), analyzer(analyzer) {}
-    void emit(const Event& e) override { w.record(e, analyzer); }
-    Worker& w;
-    bool analyzer;
-  };
-
+struct ShardedSessions::Worker final : FlowEndHook, WorkerOutput::Listener {
   Worker(const SessionOptions& shared, uint32_t count, const ShardedOutputs& outputs,
          Doorbell& reader_bell, SharedBudget& buffers, SharedBudget& transcripts,
          size_t max_entries, size_t arena_size)
       : reader_bell(reader_bell),
-        options(split(shared, count)),
-        filter(options.filters),
-        records(*this, false),
-        analyzer_events(*this, true),
-        filtered(filter, analyzer_events),
-        stdout_events(outputs.out != nullptr),
-        stdout_records(outputs.out != nullptr && options.json),
-        to_files(outputs.files != nullptr),
-        watch_auth(outputs.auth != nullptr),
-        session_output(options,
-                       stdout_records || to_files ? static_cast<EventSink*>(&records) : nullptr,
-                       outputs.out != nullptr && !options.json ? &render : nullptr),
-        flows(options.flow, analyzer_registry(), session_output, filtered),
+        options(worker_options(shared, count)),
+        output_side(options, outputs, transcripts, *this),
+        flows(options.flow, analyzer_registry(), output_side.sessions(),
+              output_side.analyzer_events()),
         input(kRingSlots, &bell, &reader_bell),
         free_input(kRingSlots, &reader_bell, &bell),
         output(kRingSlots, &reader_bell, &bell),
         free_output(kRingSlots, &bell, &reader_bell) {
-    if (stdout_events) {
-      stdout_sink = options.json ? make_jsonl_sink(render) : make_pretty_json_sink(render);
-    }
     flows.set_end_hook(this);
     flows.share_buffer_budget(&buffers, count);
-    session_output.share_transcript_budget(&transcripts);
     for (size_t i = 0; i < kBatchesPerWorker; ++i) {
       input_batches.push_back(std::make_unique<InputBatch>(max_entries, arena_size));
       output_batches.push_back(std::make_unique<OutputBatch>());
@@ -171,15 +128,6 @@ struct ShardedSessions::Worker final : FlowEndHook {
   // ShardedSessions::stop_workers() has told the thread to stop and seen it exit.
   ~Worker() override {
     if (thread.joinable()) thread.join();
-  }
-
-  // The flow cap is shared out evenly: flows hash evenly over the workers (one flow
-  // is one flow, however heavy). The byte caps are global (SharedBudget): one
-  // worker's elephant flows may use what the others do not.
-  static SessionOptions split(const SessionOptions& s, uint32_t n) {
-    SessionOptions o = s;
-    o.flow.max_flows = std::max<size_t>(1, (s.flow.max_flows + n - 1) / n);
-    return o;
   }
 
   void run() {
@@ -202,22 +150,24 @@ struct ShardedSessions::Worker final : FlowEndHook {
     reader_bell.ring();
   }
 
-  // Sends the output so far to the writer: the round's end, or a chunk of it.
+  // Sends the output so far to the writer: the round's end, or a chunk of it (a full
+  // one: several per round when one round makes much, such as the end of an input or a
+  // time jump ending a million flows).
   void hand_over(bool last) {
     sweep();
-    out->text.swap_bytes(render);
+    output_side.move_to(*out);
     last_end = 0;
     out->last = last;
     output.push_wait(out, bell);
     out = last ? nullptr : free_output.pop_wait(bell);
   }
   void maybe_hand_over() {
-    if (render.size() >= kChunkBytes || out->events.size() >= kChunkEvents) hand_over(false);
+    if (output_side.chunk_full(*out)) hand_over(false);
   }
 
   void process(InputBatch::Entry& e) {
     set_tag(Tag{e.pos, 0});
-    flows.set_clock(e.now);
+    flows.set_clock(e.now, e.op == Op::Packet ? e.stamp : e.now);
     switch (e.op) {
       case Op::Packet:
         // Decoding again here costs less than handing the reader's 312-byte view over
@@ -243,9 +193,9 @@ struct ShardedSessions::Worker final : FlowEndHook {
   // Bytes written since the last item (text records) become an item of the tag they
   // were written under.
   void sweep() {
-    if (render.size() > last_end) {
-      out->items.push_back({tag, uint32_t(render.size()), -1});
-      last_end = render.size();
+    if (output_side.rendered() > last_end) {
+      out->items.push_back({tag, uint32_t(output_side.rendered()), -1});
+      last_end = output_side.rendered();
     }
   }
   void set_tag(Tag t) {
@@ -254,32 +204,19 @@ struct ShardedSessions::Worker final : FlowEndHook {
     tag = t;
   }
 
-  void record(const Event& e, bool analyzer) {
+  void on_event(const Event& e, bool analyzer) override {
     sweep();
-    if (analyzer ? stdout_events : stdout_records) stdout_sink->emit(e);
-    int32_t index = -1;
-    bool auth = analyzer && watch_auth && std::strcmp(e.kind(), "auth") == 0;
-    if (to_files || auth) {
-      index = int32_t(out->events.size());
-      out->events.push_back({Event(e, out->alloc), to_files, auth});
-      out->auth += auth;
-    }
-    if (render.size() > last_end || index >= 0) {
-      out->items.push_back({tag, uint32_t(render.size()), index});
-      last_end = render.size();
+    int32_t index = output_side.take(e, analyzer, *out);
+    if (output_side.rendered() > last_end || index >= 0) {
+      out->items.push_back({tag, uint32_t(output_side.rendered()), index});
+      last_end = output_side.rendered();
     }
     maybe_hand_over();
   }
 
   Doorbell& reader_bell;  // the reader sleeps here
   SessionOptions options;
-  SessionFilter filter;
-  Sink records, analyzer_events;
-  FilteringSink filtered;
-  bool stdout_events, stdout_records, to_files, watch_auth;
-  OutputBuffer render{OutputBuffer::kMemory};
-  std::unique_ptr<EventSink> stdout_sink;
-  SessionOutput session_output;
+  WorkerOutput output_side;
   FlowTable flows;
   Decoder decoder;
   PacketView view;
@@ -306,7 +243,12 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
       live_(live),
       defrag_(options.defrag, decoder_),
       buffers_(options.flow.max_buffer_total, std::max<uint32_t>(workers, 1)),
-      transcripts_(options.max_session_data_total, std::max<uint32_t>(workers, 1)) {
+      transcripts_(options.max_session_data_total, std::max<uint32_t>(workers, 1)),
+      // A place outlives the flow in its worker: its protocol's idle timeout (TCP: and
+      // the linger after close), and a minute's margin.
+      placer_(std::max<uint32_t>(workers, 1), options.flow.max_flows,
+              options.flow.tcp_timeout + options.flow.tcp_closed_linger + 60 * kNsPerSec,
+              options.flow.udp_timeout + 60 * kNsPerSec) {
   uint32_t n = std::max<uint32_t>(workers, 1);
   // Input memory stays about the same whatever the number of workers: a round holds at
   // most ~4096 packets (entries of 72 bytes: the bytes are lent or in the arena), ~1 MiB
@@ -397,8 +339,11 @@ void ShardedSessions::broadcast(Op op, TimestampNs now) {
   round_empty_ = false;
 }
 
-void ShardedSessions::send(const PacketView& view, TimestampNs now) {
-  uint32_t w = shard_of(flow_hash(view, true), uint32_t(workers_.size()));
+void ShardedSessions::send(const PacketView& view, TimestampNs now, TimestampNs stamp) {
+  // The place lasts from the flow's stamp, as the worker's idle time does, and is
+  // swept against the progress time, which a lone packet stamped far ahead does not move.
+  uint32_t w =
+      placer_.place(flow_hash(view, true), view.raw->caplen, view.l4 == L4::Tcp, stamp, now);
   PacketBlock* block = view.raw->block;
   size_t bytes = block ? 0 : view.raw->caplen;  // to copy
   bool new_block = block && block != round_block_;
@@ -412,6 +357,7 @@ void ShardedSessions::send(const PacketView& view, TimestampNs now) {
   e.op = Op::Packet;
   e.pos = pos_++;
   e.now = now;
+  e.stamp = stamp;
   e.raw = *view.raw;
   round_empty_ = false;
   if (block) {
@@ -462,12 +408,13 @@ void ShardedSessions::on_packet(const PacketView& view, uint64_t) {
     }
   }
   if (!FlowTable::accepts(*v, options_.flow.track_udp)) return;
-  send(*v, now);
+  send(*v, now, clock_.stamp());
 }
 
 void ShardedSessions::on_input_end(bool last) {
   if (one_capture_ || last) return;  // the last input's flows end in finish()
   broadcast(Op::InputEnd, clock_.now());
+  placer_.clear();  // every flow has ended
   defrag_.finish();
   clock_.reset();
   packets_since_expiry_ = 0;
@@ -594,7 +541,7 @@ bool ShardedSessions::write_round(bool wait) {
           return false;
         }
         h = Head{b, 0, 0, false};
-        if (!ordered) write_whole(*b);
+        if (!ordered) write_chunk(*b, outputs_, false);
         skip(h);
       }
     }
@@ -626,15 +573,6 @@ bool ShardedSessions::write_round(bool wait) {
       if (c.auth) outputs_.auth->watch(c.event);
     }
     skip(h);
-  }
-}
-
-// A chunk's bytes and file events at once, in the worker's order.
-void ShardedSessions::write_whole(const OutputBatch& b) {
-  if (outputs_.out && b.text.size()) outputs_.out->append_records(b.text.view());
-  if (!outputs_.files) return;
-  for (const auto& c : b.events) {
-    if (c.to_files) outputs_.files->emit(c.event);
   }
 }
 

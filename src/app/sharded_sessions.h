@@ -2,15 +2,14 @@
 //
 // The thread that runs the packet pump (the reader) keeps the capture clock, decides
 // when flows are expired (every 64 packets, as one engine does), defragments IP, and
-// sends each whole packet to the worker its flow hashes to (flow/flow_hash.h) in that
-// worker's current batch: the raw packet only (the worker decodes it again), its bytes
-// in the file reader's block, which the batch holds until it comes back
-// (capture/raw_packet.h, PacketBlock), or else copied into the batch (live capture,
-// rebuilt datagrams). Batches go out in rounds: every worker gets one
-// batch per round (maybe holding only clock ticks), so round r of every worker covers
-// the same stretch of the capture. Each worker owns a flow table (reassembly,
-// analyzers, events from its own EventPool), renders what it emits (JSON Lines, the
-// text form) into output batches — one per round, or several chunks of ~1 MiB when a
+// sends each whole packet to the worker its flow was placed on (app/flow_placer.h: the
+// least busy when the flow began) in that worker's current batch: the raw packet only (the worker
+// decodes it again), its bytes in the file reader's block, which the batch holds until it comes
+// back (capture/raw_packet.h, PacketBlock), or else copied into the batch (live capture, rebuilt
+// datagrams). Batches go out in rounds: every worker gets one batch per round (maybe holding only
+// clock ticks), so round r of every worker covers the same stretch of the capture. Each worker owns
+// a flow table (reassembly, analyzers, events from its own EventPool), renders what it emits (JSON
+// Lines, the text form) into output batches — one per round, or several chunks of ~1 MiB when a
 // round emits more (memory stays bounded) — each item tagged with where one engine
 // would have emitted it: the position of the packet, or tick, or end of input that
 // caused it, then for flows ended by expiry or at the end, their idle list and last
@@ -22,7 +21,9 @@
 // Login attempts reach the detectors (AuthMonitor) merged by tag in both modes, so alerts do not
 // depend on the number of workers. The byte caps (buffered bytes, transcript bytes) hold
 // for all workers together: each draws allowance from one SharedBudget in grants. The
-// flow cap is split evenly (flows hash evenly). The summary adds their counters up.
+// flow cap is split evenly (flows are placed about evenly: each new flow goes to the
+// worker with the least recent work, and a new flow counts as work). The summary adds their
+// counters up.
 //
 // Threads meet only through single-producer/single-consumer rings (core/spsc_ring.h):
 // batches, and their return for reuse. At most kRoundsInFlight rounds are out at once,
@@ -37,24 +38,17 @@
 #include <memory>
 #include <vector>
 
+#include "app/flow_placer.h"
 #include "app/packet_pump.h"
 #include "app/session_options.h"
 #include "app/session_pipeline.h"
+#include "app/worker_output.h"
 #include "core/buffer_budget.h"
 #include "core/spsc_ring.h"
-#include "detect/auth_monitor.h"
 #include "flow/capture_clock.h"
 #include "flow/ip_defrag.h"
-#include "output/output_buffer.h"
 
 namespace netsift {
-
-// Where the workers' output goes (all owned by the caller, used from the reader thread).
-struct ShardedOutputs {
-  OutputBuffer* out = nullptr;  // standard output (JSON Lines, or text + indented JSON)
-  EventSink* files = nullptr;   // directory and SQLite sinks, or null when none
-  AuthMonitor* auth = nullptr;  // login detectors; their alerts go to its downstream
-};
 
 // How many workers `workers` (0 = auto: one per core this process may use, at most
 // kMaxAutoWorkers) means on this machine.
@@ -87,7 +81,7 @@ class ShardedSessions final : public PacketConsumer {
   enum class Op : uint8_t;
 
   void broadcast(Op op, TimestampNs now);
-  void send(const PacketView& view, TimestampNs now);
+  void send(const PacketView& view, TimestampNs now, TimestampNs stamp);
   // Sends the round being filled; without `wait`, only if the workers have room
   // (false: not sent).
   bool end_round(bool wait = true);
@@ -96,7 +90,6 @@ class ShardedSessions final : public PacketConsumer {
   // those already complete.
   void drain(bool wait, size_t keep_in_flight = 0);
   bool write_round(bool wait);
-  void write_whole(const OutputBatch& b);
   bool round_full(const InputBatch& b, size_t bytes) const;
   // The worker's next free batch; lets go of the source blocks it held.
   InputBatch* take_batch(size_t worker);
@@ -118,6 +111,7 @@ class ShardedSessions final : public PacketConsumer {
   // The global caps the workers draw their allowances from (max_buffer_total,
   // max_session_data_total); declared before the workers, which use them.
   SharedBudget buffers_, transcripts_;
+  FlowPlacer placer_;  // which worker each flow goes to
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<InputBatch*> current_;  // the round being filled, per worker
   // Per worker, where writing the oldest round stands: its chunk being read and the

@@ -167,7 +167,7 @@ ShardedStats::ShardedStats(const StatsOptions& options, const HomeNetworks& home
   // Caps that hold for all flows together are shared out evenly.
   FlowShardLimits limits;
   limits.max_flows = share(options.max_flows);
-  limits.max_set_entries = share(options.max_set_entries);
+  limits.bucket = BucketCaps{share(options.max_set_entries), share(options.max_addresses)};
   limits.max_dpi_states = share(limits.max_dpi_states);
   limits.flow_timeout = options.flow_timeout;
   limits.dpi = options.dpi;

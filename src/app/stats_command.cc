@@ -27,7 +27,8 @@ struct StatsCli {
   CaptureOptions capture;
   StatsOptions stats;
   std::string config_path;
-  uint64_t top = 10, sqlite_batch = 10000, max_flows = 1u << 20;
+  uint64_t top = 10, sqlite_batch = 10000, max_flows = 1u << 20, max_addresses = 1u << 20,
+           max_set_entries = 1u << 20;
   TimestampNs bucket = 60 * kNsPerSec, flow_timeout = 120 * kNsPerSec;
   bool no_dpi = false, no_alerts = false;
   std::vector<std::function<void(StatsOptions&)>> overrides;  // flags given on the command line
@@ -133,6 +134,14 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
   over(values::add_positive(*cmd, "--max-flows", c->max_flows,
                             "Flows tracked at once (default 1048576)"),
        [c](auto& o) { o.max_flows = c->max_flows; });
+  over(values::add_positive(
+           *cmd, "--max-addresses", c->max_addresses,
+           "Addresses with counters of their own, run and bucket (default 1048576)"),
+       [c](auto& o) { o.max_addresses = c->max_addresses; });
+  over(values::add_positive(
+           *cmd, "--max-set-entries", c->max_set_entries,
+           "Entries in each per-bucket set: peers, ports, probes (default 1048576)"),
+       [c](auto& o) { o.max_set_entries = c->max_set_entries; });
   over(values::add_seconds(*cmd, "--flow-timeout", c->flow_timeout,
                            "Idle flow timeout, seconds (default 120)"),
        [c](auto& o) { o.flow_timeout = c->flow_timeout; });

@@ -24,7 +24,8 @@ void expect_keys(const YAML::Node& node, const std::string& where,
     if (!allowed.count(key)) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      throw ConfigError(fmt::format("unknown key '{}.{}' (allowed here: {})", where, key, list));
+      throw ConfigError(fmt::format("unknown key '{}.{}' (line {}; allowed here: {})", where, key,
+                                    kv.first.Mark().line + 1, list));
     }
   }
 }
@@ -72,7 +73,8 @@ void load(const YAML::Node& root, StatsOptions& o, const std::string& dir) {
   const std::string w = "stats";
   expect_keys(s, w,
               {"json", "utc", "per_packet", "top", "bucket", "home", "geoip_db", "geoip", "dpi",
-               "sqlite", "sqlite_mode", "sqlite_batch", "max_flows", "flow_timeout", "alerts"});
+               "sqlite", "sqlite_mode", "sqlite_batch", "max_flows", "max_addresses",
+               "max_set_entries", "flow_timeout", "alerts"});
   read(s, w, "json", o.json);
   read(s, w, "utc", o.utc);
   read(s, w, "per_packet", o.per_packet);
@@ -105,6 +107,8 @@ void load(const YAML::Node& root, StatsOptions& o, const std::string& dir) {
   }
   positive(s, w, "sqlite_batch", o.sqlite_batch);
   positive(s, w, "max_flows", o.max_flows);
+  positive(s, w, "max_addresses", o.max_addresses);
+  positive(s, w, "max_set_entries", o.max_set_entries);
   seconds(s, w, "flow_timeout", o.flow_timeout);
   if (const YAML::Node a = s["alerts"]) {
     const std::string wa = "stats.alerts";

@@ -1,5 +1,6 @@
 #include "app/stats_job.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "app/run_outputs.h"
@@ -31,6 +32,8 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
                                          OutputBuffer& out, FILE* report, int& code) {
   const bool live = !capture.interface.empty();
   if (live && !o.json) o.report_each_bucket = true;
+  // A volume baseline is kept per address: the address cap bounds them too.
+  o.detectors.max_hosts = std::min(o.detectors.max_hosts, o.max_addresses);
   std::unique_ptr<StatsJob> job(new StatsJob(std::move(o), out, report));
   const StatsOptions& opt = job->options_;
   std::string error;
@@ -75,7 +78,12 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
     try {
       job->store_ = std::make_unique<StatsStore>(path, run);
     } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "netsift: %s\n", e.what());
+      // The default database goes to the current directory, which may not be writable:
+      // say how to put it elsewhere or do without.
+      std::fprintf(stderr, "netsift: %s%s\n", e.what(),
+                   opt.sqlite_path.empty()
+                       ? " (the default database of stats; give --sqlite FILE or --no-sqlite)"
+                       : "");
       code = kExitError;
       return nullptr;
     }
@@ -105,6 +113,9 @@ int StatsJob::finish(int code) {
   } catch (const std::runtime_error& e) {
     std::fprintf(stderr, "netsift: %s\n", e.what());
     code = kExitError;
+  }
+  if (const std::string note = engine_->caps_note(); !note.empty()) {
+    std::fprintf(stderr, "netsift: stats memory caps reached: %s\n", note.c_str());
   }
   jsonl_.reset();
   if (!options_.json) {

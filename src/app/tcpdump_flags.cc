@@ -8,17 +8,12 @@
 namespace netsift {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kHints = {{
+// -tt/-tttt and -vv/-vvv are taken (packets counts -t; -v is one level), so not here.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kHints = {{
     {"-D", "netsift does not list interfaces: use 'ip link' (or 'tcpdump -D')"},
     {"--list-interfaces", "netsift does not list interfaces: use 'ip link' (or 'tcpdump -D')"},
     {"-L", "netsift does not list link types: they are chosen by the interface"},
     {"-S", "sequence numbers are always printed absolute"},
-    {"-tt", "the text form always shows epoch seconds next to the calendar time"},
-    {"-ttt", "netsift prints absolute times only (epoch and calendar)"},
-    {"-tttt", "the text form always shows the calendar time (add --utc for UTC)"},
-    {"-ttttt", "netsift prints absolute times only (epoch and calendar)"},
-    {"-vv", "there is one verbosity: -v (checksums checked); the text form is always full"},
-    {"-vvv", "there is one verbosity: -v (checksums checked); the text form is always full"},
     {"-N", "host names are never resolved, so there are no domains to strip"},
     {"-K", "checksums are not checked unless -v/--verify-checksums is given"},
     {"-U", "-w output is written per packet with -l, and at least every 200 ms live"},

@@ -168,7 +168,12 @@ bool FileReader::want_read_ahead(uint64_t size, bool compressed) const {
   // core of its own (one core, or the run's workers on all of them) it only adds switches.
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) != 0) return false;
-  if (uint64_t(CPU_COUNT(&set)) < 2 + uint64_t(read_ahead_.other_threads)) return false;
+  // Workers that take the reader's blocks (sessions) are as fast as the reader lets them
+  // be once there are a few cores: the reader is then what bounds the run, and taking
+  // the page-cache copy off it pays even with a worker on every core.
+  const uint64_t cores = uint64_t(CPU_COUNT(&set));
+  if (cores < 2 + uint64_t(read_ahead_.other_threads) && !(read_ahead_.lending && cores >= 4))
+    return false;
   return size >= (compressed ? (1u << 20) : (8u << 20));
 }
 
@@ -193,7 +198,8 @@ bool FileReader::fill(size_t n) {
     size_t want = std::min(cur_->size - end_, std::max(kReadChunk, n - (end_ - pos_)));
     ssize_t got = read_some(cur_->bytes.get() + end_, want);
     if (got < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && stop_ && stop_->load(std::memory_order_relaxed)) interrupted_ = true;
+      if (errno == EINTR && !interrupted_) continue;
       eof_ = true;
       break;
     }
@@ -217,11 +223,47 @@ void FileReader::grow_block(size_t n) {
   data_ = cur_->bytes.get();
 }
 
+void FileReader::retire(ReadAhead::Block* b) {
+  if (b->holds == 0) {
+    ahead_->release(b);
+  } else {
+    retired_.push_back(b);
+  }
+}
+
+void FileReader::release_unheld() {
+  auto held = std::partition(retired_.begin(), retired_.end(),
+                             [](const ReadAhead::Block* b) { return b->holds != 0; });
+  // Back to the thread while it reads; after the end they are only forgotten.
+  if (ahead_) {
+    for (auto it = held; it != retired_.end(); ++it) ahead_->release(*it);
+  }
+  retired_.erase(held, retired_.end());
+}
+
+void FileReader::trim() {
+  if (ahead_) {
+    // Read no further (an error, -c or a stop ended the input early): the thread goes;
+    // blocks a consumer holds keep their bytes until it lets go.
+    ahead_->stop();
+    eof_ = true;
+    if (ahead_block_) retired_.push_back(ahead_block_);
+    ahead_block_ = nullptr;
+    data_ = cur_->bytes.get();
+    pos_ = end_ = 0;
+    ended_ahead_ = std::move(ahead_);
+  }
+  release_unheld();
+  if (ended_ahead_ && retired_.empty()) ended_ahead_.reset();
+}
+
 bool FileReader::fill_ahead(size_t n) {
-  // Read ahead, blocks are never lent (next_*() give no RawPacket::block): the reader's
-  // own block cur_ only gathers records larger than the headroom.
+  // Packets in a read-ahead block are lent while the consumer holds blocks and enough
+  // stay free for the thread (lend_ahead_); the reader's own block cur_ only gathers
+  // records larger than the headroom, and is not lent meanwhile.
   const size_t headroom = ahead_->headroom();
   while (end_ - pos_ < n && !eof_) {
+    release_unheld();
     ReadAhead::Block* b = ahead_->next();
     if (b->len == 0) {  // the end, or a read error, which ends the input as inline
       eof_ = true;
@@ -233,8 +275,10 @@ bool FileReader::fill_ahead(size_t n) {
     if (left <= headroom && left + b->len >= n) {
       // The usual case: the unread tail moves in front of the new block's data.
       std::memcpy(b->base + headroom - left, data_ + pos_, left);
-      if (ahead_block_) ahead_->release(ahead_block_);
+      if (ahead_block_) retire(ahead_block_);
       ahead_block_ = b;
+      // At most all blocks but three held: the thread always has one to read into.
+      lend_ahead_ = read_ahead_.lending && retired_.size() + 4 <= ahead_->blocks();
       data_ = b->base;
       pos_ = headroom - left;
       end_ = headroom + b->len;
@@ -254,7 +298,7 @@ bool FileReader::fill_ahead(size_t n) {
       end_ = left;
     }
     if (ahead_block_) {
-      ahead_->release(ahead_block_);
+      retire(ahead_block_);
       ahead_block_ = nullptr;
     }
     if (cur_->size < end_ + b->len) grow_block(end_ + b->len);
@@ -295,8 +339,8 @@ ssize_t FileReader::read_some(uint8_t* dst, size_t n) {
     if (z.avail_in == 0 && !gz_->input_done) {
       ssize_t got = ::read(fd_, gz_->in.data(), gz_->in.size());
       if (got < 0) {
-        if (errno == EINTR) continue;
-        return -1;
+        if (errno == EINTR && !(stop_ && stop_->load(std::memory_order_relaxed))) continue;
+        return -1;  // errno stays EINTR for fill() when a stop was requested
       }
       if (got == 0) {
         gz_->input_done = true;
@@ -340,6 +384,7 @@ int FileReader::fixed_linktype() const {
 }
 
 PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
+  if (interrupted_) return Status::End;  // cut short by a stop request, not damaged
   // gz_ belongs to the read-ahead thread until it has delivered the end.
   if (gz_ && (!ahead_ || eof_) && !gz_->error.empty()) {
     error_ = fmt::format("{}: {} at byte offset {} of the decompressed data ({})", path_, what, at,
@@ -351,12 +396,9 @@ PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
 }
 
 bool FileReader::read_pcap_header() {
-  if (!fill(24)) {
-    error_ = fmt::format("{}: truncated pcap file header ({} of 24 bytes)", path_, end_ - pos_);
-    return false;
-  }
-  const uint8_t* h = data_ + pos_;
-  uint32_t magic = load_le32(h);
+  // The magic first (open() read 4 bytes): a short text file is "not a capture", not a
+  // truncated one.
+  uint32_t magic = load_le32(data_ + pos_);
   uint32_t swapped = bswap32(magic);
   if (magic == kPcapMagicMicro || magic == kPcapMagicNano || magic == kPcapMagicKuznetsov) {
     swapped_ = false;
@@ -365,9 +407,31 @@ bool FileReader::read_pcap_header() {
     swapped_ = true;
     magic = swapped;
   } else {
-    error_ = fmt::format("{}: not a pcap or pcapng file (magic 0x{:08x})", path_, load_le32(h));
+    // Show what it starts with when that is text (a log, an HTML error page saved as
+    // .pcap), which says more than the magic number.
+    fill(16);
+    std::string text;
+    for (size_t i = 0; i < std::min<size_t>(end_ - pos_, 16); ++i) {
+      uint8_t c = data_[pos_ + i];
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      if (c < 0x20 || c > 0x7e) {
+        text.clear();
+        break;
+      }
+      text += char(c);
+    }
+    error_ = text.size() >= 4
+                 ? fmt::format("{}: not a pcap or pcapng file (it starts with text: \"{}\")", path_,
+                               text)
+                 : fmt::format("{}: not a pcap or pcapng file (magic 0x{:08x})", path_,
+                               load_le32(data_ + pos_));
     return false;
   }
+  if (!fill(24)) {
+    error_ = fmt::format("{}: truncated pcap file header ({} of 24 bytes)", path_, end_ - pos_);
+    return false;
+  }
+  const uint8_t* h = data_ + pos_;
   nanos_ = magic == kPcapMagicNano;
   if (magic == kPcapMagicKuznetsov) kuznetsov_ = true;
   uint32_t network = swapped_ ? load_be32(h + 20) : load_le32(h + 20);
@@ -461,8 +525,9 @@ void FileReader::start_read_ahead() {
   ahead_wanted_ = false;
   if (eof_) return;
   // From here on only the thread calls read_some() (and touches gz_) until the end.
-  ahead_ = std::make_unique<ReadAhead>([this](uint8_t* dst, size_t n) { return read_some(dst, n); },
-                                       read_ahead_.block, read_ahead_.headroom, read_ahead_.blocks);
+  ahead_ = std::make_unique<ReadAhead>(
+      [this](uint8_t* dst, size_t n) { return read_some(dst, n); }, read_ahead_.block,
+      read_ahead_.headroom, read_ahead_.lending ? read_ahead_.lending_blocks : read_ahead_.blocks);
 }
 
 void FileReader::stop_read_ahead() {
@@ -480,8 +545,15 @@ void FileReader::stop_read_ahead() {
     pos_ = 0;
     end_ = left;
   }
+  if (ahead_block_) retire(ahead_block_);
   ahead_block_ = nullptr;
-  ahead_.reset();
+  release_unheld();
+  // Blocks a consumer still holds keep their memory (the thread has ended) until trim().
+  if (retired_.empty()) {
+    ahead_.reset();
+  } else {
+    ended_ahead_ = std::move(ahead_);
+  }
 }
 
 PacketSource::Status FileReader::next(RawPacket& out) {

@@ -13,12 +13,14 @@
 // all there is, as before.
 //
 // Large regular files are instead read (and inflated) a few blocks ahead on a second
-// thread when a core is spare for it (capture/read_ahead.h); those blocks go back to the
-// thread as soon as the reader moves on, so they are never lent (consumers copy).
+// thread when a core is spare for it (capture/read_ahead.h); those blocks are lent the
+// same way when the run's consumer holds blocks (`sessions --workers`), and go back to
+// the thread once nobody holds them.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +37,13 @@ struct ReadAheadPolicy {
   // the file is large enough to repay the thread.
   enum class Mode { Auto, Off, On } mode = Mode::Auto;
   uint32_t other_threads = 0;  // busy threads of the run besides the reader (workers)
+  // The consumer holds packets' blocks (RawPacket::block) past the next packet: read
+  // ahead in more blocks (held ones cannot be refilled), and with several cores even
+  // when workers occupy all of them, as the reader is then what bounds the run.
+  bool lending = false;
+  // Held blocks stay out of the thread's reach: the session workers hold up to ~12 of
+  // 1 MiB (4 rounds of ~3), and the thread needs a few besides.
+  size_t lending_blocks = 24;
   // 1 MiB x 4 measured best on the 1 GB bench capture (256 KiB to 2 MiB within 5 %).
   size_t block = 1u << 20;
   size_t headroom = (256u << 10) + 64;  // a record cut by a block end up to this size is
@@ -54,12 +63,18 @@ class FileReader final : public PacketSource {
 
   // Opens the file and reads its header; false with error() set on failure.
   bool open();
+  // A read from a pipe or terminal that a signal interrupts while `*stop` is set ends
+  // the input (next() says End), so SIGINT/SIGTERM stop a quiet `-r -` at once.
+  void stop_on(const std::atomic<bool>* stop) { stop_ = stop; }
   Status next(RawPacket& out) override;
   const std::string& error() const override { return error_; }
   std::string name() const override { return path_; }
   uint64_t position() const override { return file_offset_; }
   uint64_t size() const override { return file_size_; }
   int fixed_linktype() const override;
+  // The consumer reads no more of this file: stops reading ahead, and frees the blocks
+  // no consumer holds any more (called again as it lets go of others).
+  void trim() override;
 
  private:
   struct Interface {
@@ -88,7 +103,15 @@ class FileReader final : public PacketSource {
   // block grown past kMaxLentBlock by a large record: consumers bound how many blocks
   // they hold, so each must stay small (the packet is copied instead).
   static constexpr size_t kMaxLentBlock = 2u << 20;
-  PacketBlock* lendable() const { return ahead_ || cur_->size > kMaxLentBlock ? nullptr : cur_; }
+  PacketBlock* lendable() const {
+    if (ahead_)
+      return lend_ahead_ && ahead_block_ && data_ == ahead_block_->base ? ahead_block_ : nullptr;
+    return cur_->size > kMaxLentBlock ? nullptr : cur_;
+  }
+  // A read-ahead block the reader has moved past: back to the thread, or kept until no
+  // consumer holds it.
+  void retire(ReadAhead::Block* b);
+  void release_unheld();
   Status fail(const std::string& what, uint64_t at);
   Status next_pcap(RawPacket& out);
   Status next_pcapng(RawPacket& out);
@@ -112,9 +135,14 @@ class FileReader final : public PacketSource {
   bool ahead_wanted_ = false;  // start reading ahead at the first next()
   std::unique_ptr<ReadAhead> ahead_;
   ReadAhead::Block* ahead_block_ = nullptr;
+  bool lend_ahead_ = false;                 // packets in ahead_block_ may be lent
+  std::vector<ReadAhead::Block*> retired_;  // moved past, still held by a consumer
+  std::unique_ptr<ReadAhead> ended_ahead_;  // after the end: kept while blocks are held
   int fd_ = -1;
   bool owns_fd_ = false;
   bool eof_ = false;
+  const std::atomic<bool>* stop_ = nullptr;
+  bool interrupted_ = false;  // a stop request ended a read: the input ends there
   // Files, pipes and stdin are read() into cur_; NetMon files are memory-mapped a window
   // at a time (map_). data_ points at whichever holds the bytes.
   bool mapped_ = false;

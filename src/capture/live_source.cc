@@ -36,7 +36,14 @@ bool LiveSource::open() {
   pcap_set_tstamp_precision(handle_, PCAP_TSTAMP_PRECISION_NANO);
   int rc = pcap_activate(handle_);
   if (rc < 0) {
-    error_ = fmt::format("{}: cannot start capture: {}", options_.interface, pcap_geterr(handle_));
+    // libpcap's text alone ("socket: Operation not permitted") does not say what to do.
+    const char* what = rc == PCAP_ERROR_PERM_DENIED
+                           ? " (needs root, or CAP_NET_RAW and CAP_NET_ADMIN: "
+                             "setcap cap_net_raw,cap_net_admin=eip netsift)"
+                       : rc == PCAP_ERROR_NO_SUCH_DEVICE ? " (list interfaces with 'ip link')"
+                                                         : "";
+    error_ = fmt::format("{}: cannot start capture: {}{}", options_.interface, pcap_geterr(handle_),
+                         what);
     return false;
   }
   linktype_ = uint16_t(pcap_datalink(handle_));

@@ -71,6 +71,9 @@ class PacketSource {
   // The link type of every packet when the source has only one (pcap file, interface);
   // -1 when it may mix several (pcapng).
   virtual int fixed_linktype() const { return -1; }
+  // The source has ended: frees the memory of lent blocks no consumer holds any more
+  // (called again later, as consumers let go).
+  virtual void trim() {}
 };
 
 }  // namespace netsift

@@ -21,6 +21,11 @@ ReadAhead::ReadAhead(ReadFn read, size_t block_size, size_t headroom, size_t blo
 }
 
 ReadAhead::~ReadAhead() {
+  stop();
+}
+
+void ReadAhead::stop() {
+  if (!thread_.joinable()) return;
   stop_.store(true, std::memory_order_release);
   reader_bell_.ring();
   thread_.join();

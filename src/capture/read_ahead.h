@@ -9,6 +9,10 @@
 // unread tail of the previous block (a record cut by the block end) there and keep
 // reading one contiguous run of bytes without copying the block itself.
 //
+// Blocks may be lent to consumers like the reader's own (capture/raw_packet.h): the
+// reader gives a block back only when nobody holds it, and lends no more than leaves
+// the thread blocks to read into, so neither side can wait for the other forever.
+//
 // Only for inputs whose read() always returns soon (regular files): the destructor
 // waits for the thread to finish its current read.
 #pragma once
@@ -23,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "capture/raw_packet.h"
 #include "core/spsc_ring.h"
 
 namespace netsift {
@@ -32,7 +37,9 @@ class ReadAhead {
   // Fills `dst` with at most `n` bytes; returns the count, 0 at the end, -1 with errno.
   using ReadFn = std::function<ssize_t(uint8_t* dst, size_t n)>;
 
-  struct Block {
+  // A consumer may hold one (PacketBlock::holds) past the reader's move to the next:
+  // it goes back for refilling only once nobody holds it (FileReader's job).
+  struct Block : PacketBlock {
     uint8_t* base = nullptr;  // headroom bytes, then the data
     size_t len = 0;           // data bytes at base + headroom(); 0: the stream ended
     int error = 0;            // errno of a failed read (the stream ended there)
@@ -47,7 +54,11 @@ class ReadAhead {
   Block* next();
   // Gives a block back for refilling; its bytes must not be used after this.
   void release(Block* b);
+  // Ends the thread (it may be waiting for a free block) and waits for it; the blocks
+  // stay, so that those a consumer holds keep their bytes. The destructor does it too.
+  void stop();
   size_t headroom() const { return headroom_; }
+  size_t blocks() const { return blocks_.size(); }
 
  private:
   void run();

@@ -86,4 +86,31 @@ struct BufferBudget {
   }
 };
 
+// Bytes one kind of user draws from a BufferBudget, itself capped at a part of the cap
+// (a 1/divisor share of each engine's part), so that this kind cannot starve the others:
+// the HTTP content decoders' windows may take a quarter of max_buffer_total, and TCP
+// reassembly keeps the rest.
+class BudgetShare {
+ public:
+  BudgetShare(BufferBudget& budget, uint32_t divisor) : budget_(budget), divisor_(divisor) {}
+  bool take(uint64_t bytes) {
+    const uint64_t share =
+        budget_.cap() / (uint64_t(divisor_) * std::max<uint32_t>(budget_.engines, 1));
+    if (held_ + bytes > share || !budget_.can_take(bytes)) return false;
+    budget_.held += bytes;
+    held_ += bytes;
+    return true;
+  }
+  void give(uint64_t bytes) {
+    budget_.release(bytes);
+    held_ -= std::min(held_, bytes);
+  }
+  uint64_t held() const { return held_; }
+
+ private:
+  BufferBudget& budget_;
+  const uint32_t divisor_;
+  uint64_t held_ = 0;
+};
+
 }  // namespace netsift

@@ -38,6 +38,14 @@ inline ByteView as_bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+// Bytes to pass over (a message skipped by its length) that may run past what is at
+// hand: moves `pos` over what it can of [pos, size) and counts `left` down.
+inline void pass_over(uint64_t& left, size_t& pos, size_t size) {
+  size_t n = size - pos < left ? size - pos : size_t(left);
+  pos += n;
+  left -= n;
+}
+
 // A read cursor over wire bytes. Every read checks bounds; a failed read sets the
 // cursor to failed, returns 0 and leaves it failed, so parsers can read a whole header
 // and check ok() once. It never throws.

@@ -63,15 +63,16 @@ void check_sum(Frame& f, uint32_t offset, uint32_t end, bool v6) {
   if (!good) f.view.add_problem(v6 ? Problem::Icmp6BadChecksum : Problem::IcmpBadChecksum);
 }
 
-}  // namespace
-
-void icmp(Frame& f, uint32_t offset, uint32_t end) {
+// The 8-byte header ICMP and ICMPv6 share: type, code, checksum, and 4 bytes the type
+// defines; the body follows. False when the header is cut short.
+bool icmp_header(Frame& f, uint32_t offset, uint32_t end, bool v6) {
   PacketView& v = f.view;
-  v.l4 = L4::Icmp;
-  v.layers_seen |= layer_seen::kIcmp;
+  v.l4 = v6 ? L4::Icmp6 : L4::Icmp;
+  v.layers_seen |= v6 ? layer_seen::kIcmp6 : layer_seen::kIcmp;
+  const Problem truncated = v6 ? Problem::Icmp6Truncated : Problem::IcmpTruncated;
   if (end < offset + 4u) {
-    v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : Problem::IcmpTruncated);
-    return;
+    v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : truncated);
+    return false;
   }
   const uint8_t* h = f.data.data() + offset;
   v.icmp_type = h[0];
@@ -82,9 +83,26 @@ void icmp(Frame& f, uint32_t offset, uint32_t end) {
   v.payload_len = end - v.payload_offset;
   v.payload_wire_len = std::max(v.l4_wire_len > 8 ? v.l4_wire_len - 8 : 0u, v.payload_len);
   if (end < body) {
-    v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : Problem::IcmpTruncated);
-    return;
+    v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : truncated);
+    return false;
   }
+  return true;
+}
+
+// Echo and the other query/reply types: identifier and sequence number.
+void echo_ids(PacketView& v, const uint8_t* h) {
+  v.icmp_has_echo = true;
+  v.icmp_id = load_be16(h + 4);
+  v.icmp_seq = load_be16(h + 6);
+}
+
+}  // namespace
+
+void icmp(Frame& f, uint32_t offset, uint32_t end) {
+  if (!icmp_header(f, offset, end, false)) return;
+  PacketView& v = f.view;
+  const uint8_t* h = f.data.data() + offset;
+  uint32_t body = offset + 8;
   switch (v.icmp_type) {
     case 0:
     case 8:
@@ -94,9 +112,7 @@ void icmp(Frame& f, uint32_t offset, uint32_t end) {
     case 16:
     case 17:
     case 18:
-      v.icmp_has_echo = true;
-      v.icmp_id = load_be16(h + 4);
-      v.icmp_seq = load_be16(h + 6);
+      echo_ids(v, h);
       break;
     default:
       break;
@@ -108,29 +124,12 @@ void icmp(Frame& f, uint32_t offset, uint32_t end) {
 }
 
 void icmp6(Frame& f, uint32_t offset, uint32_t end) {
+  if (!icmp_header(f, offset, end, true)) return;
   PacketView& v = f.view;
-  v.l4 = L4::Icmp6;
-  v.layers_seen |= layer_seen::kIcmp6;
-  if (end < offset + 4u) {
-    v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : Problem::Icmp6Truncated);
-    return;
-  }
   const uint8_t* h = f.data.data() + offset;
-  v.icmp_type = h[0];
-  v.icmp_code = h[1];
-  v.l4_header = true;
   uint32_t body = offset + 8;
-  v.payload_offset = std::min(body, end);
-  v.payload_len = end - v.payload_offset;
-  v.payload_wire_len = std::max(v.l4_wire_len > 8 ? v.l4_wire_len - 8 : 0u, v.payload_len);
-  if (end < body) {
-    v.add_problem(f.snaplen_cut ? Problem::CaptureTruncated : Problem::Icmp6Truncated);
-    return;
-  }
   if (v.icmp_type == 128 || v.icmp_type == 129) {
-    v.icmp_has_echo = true;
-    v.icmp_id = load_be16(h + 4);
-    v.icmp_seq = load_be16(h + 6);
+    echo_ids(v, h);
   } else if (v.icmp_type == 135 || v.icmp_type == 136 || v.icmp_type == 137) {
     if (end >= body + 16) {
       v.icmp_has_target = true;

@@ -105,6 +105,15 @@ void AuthDetector::observe(const AuthObservation& a, EventSink& out) {
   ++stats_.attempts;
   if (!config_.alerts || a.result == AuthResult::Unknown) return;
   Source& s = source_for(a);
+  if (s.newest != INT64_MIN && a.ts < s.newest - config_.window) {
+    // Further back than the window: time stepped back (captures concatenated, `mergecap
+    // -a`), and this source's attempts start a timeline of their own, as in that capture
+    // alone; kept, they would all fall outside the window and never count.
+    s.failures.clear();
+    s.users.clear();
+    s.newest = s.last_compromise_alert = INT64_MIN;
+    s.brute_force_armed = s.spray_armed = true;
+  }
   // The window ends at the newest attempt seen from this source: an attempt merged late
   // from another worker does not move it back.
   s.newest = std::max(s.newest, a.ts);

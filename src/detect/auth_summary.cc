@@ -5,9 +5,55 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/wire_text.h"
 #include "output/time_format.h"
 
 namespace netsift {
+namespace {
+
+// A user name as a person reads it in the table, where two names that look alike must
+// not read alike ("admin" and "\u0430dmin" with a Cyrillic a, or "admin\u200b" with a
+// zero-width space, would otherwise both show as admin): printable ASCII and the
+// accented Latin letters of people's names (U+00C0-U+024F: "jürgen") as they are, every
+// other character as \uXXXX, and invalid UTF-8 and control bytes as \xNN, as in session
+// payload. The JSON events carry the exact bytes.
+void user_cell(const std::string& user, std::string& out) {
+  ByteView bytes(reinterpret_cast<const uint8_t*>(user.data()), user.size());
+  if (!is_clean_utf8(bytes)) return escape_bytes(bytes, out);
+  out.clear();
+  for (size_t i = 0; i < user.size();) {
+    const uint8_t c = bytes[i];
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) {
+        out += fmt::format("\\x{:02x}", c);
+      } else if (c == '\\') {
+        out += "\\\\";  // so that a name spelled "\u0430" cannot pass for an escape
+      } else {
+        out.push_back(char(c));
+      }
+      ++i;
+      continue;
+    }
+    const size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;  // clean UTF-8: a whole sequence
+    uint32_t cp = c & (0xff >> (n + 1));
+    for (size_t k = 1; k < n; ++k) cp = cp << 6 | (bytes[i + k] & 0x3f);
+    if (cp >= 0xc0 && cp <= 0x24f) {
+      out.append(user, i, n);
+    } else {
+      out += fmt::format("\\u{:04x}", cp);
+    }
+    i += n;
+  }
+}
+
+// Columns as wide as the characters shown: UTF-8 continuation bytes take no column.
+size_t columns(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+}  // namespace
 
 void AuthSummary::add(const AuthObservation& a) {
   Key key{a.src, std::string(a.service), std::string(a.user), a.result};
@@ -52,7 +98,7 @@ std::string AuthSummary::table(bool utc) const {
   std::string user_text;
   for (const auto& [key, row] : rows_) {
     const auto& [src, service, user, result] = key;
-    escape_bytes(ByteView(reinterpret_cast<const uint8_t*>(user.data()), user.size()), user_text);
+    user_cell(user, user_text);
     Line l{{to_string(src), service, user_text.empty() ? "\"\"" : user_text,
             std::string(auth_result_name(result)), std::to_string(row.count),
             std::string(time.calendar(row.first)), std::string(time.calendar(row.last))}};
@@ -60,19 +106,21 @@ std::string AuthSummary::table(bool utc) const {
   }
   size_t width[7] = {};
   for (const auto& l : lines) {
-    for (int i = 0; i < 7; ++i) width[i] = std::max(width[i], l.cells[i].size());
+    for (int i = 0; i < 7; ++i) width[i] = std::max(width[i], columns(l.cells[i]));
   }
   std::string out = "Login attempts by source, service, user and result:\n";
   for (const auto& l : lines) {
     out += " ";
     for (int i = 0; i < 7; ++i) {
       // COUNT right-aligned, the rest left-aligned; no trailing blanks.
+      const std::string& cell = l.cells[i];
+      std::string pad(width[i] - columns(cell), ' ');
       if (i == 4) {
-        out += fmt::format(" {:>{}}", l.cells[i], width[i]);
+        out += " " + pad + cell;
       } else if (i == 6) {
-        out += " " + l.cells[i];
+        out += " " + cell;
       } else {
-        out += fmt::format(" {:<{}}", l.cells[i], width[i]);
+        out += " " + cell + pad;
       }
     }
     out += "\n";

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/base64.h"
+#include "core/wire_text.h"
 #include "output/line_writer.h"
 
 namespace netsift {
@@ -217,6 +218,13 @@ Event& Event::set(const char* key, rapidjson::Value&& value) {
 void escape_bytes(ByteView bytes, std::string& out) {
   out.resize(bytes.size() * 5 + 8);
   out.resize(escape_to(bytes, out.data(), false));
+}
+
+std::string wire_text(ByteView bytes) {
+  if (is_clean_utf8(bytes)) return std::string(as_chars(bytes));
+  std::string out;
+  escape_bytes(bytes, out);
+  return out;
 }
 
 }  // namespace netsift

@@ -96,5 +96,8 @@ class EventSink {
 
 // Escapes bytes as described for set_escaped into `out` (replaced).
 void escape_bytes(ByteView bytes, std::string& out);
+// Names and values read off the wire as event text: as they are when clean UTF-8, else
+// escaped.
+std::string wire_text(ByteView bytes);
 
 }  // namespace netsift

@@ -19,6 +19,12 @@ class CaptureClock {
   // Live capture: the wall clock while no packet arrives.
   TimestampNs on_wall_time(TimestampNs wall);
   TimestampNs now() const { return now_; }
+  // What the last packet's flows are stamped with: the progress time, or during a jump
+  // not yet confirmed what it will be once confirmed. A flow that the first packet after
+  // a real jump (captures merged with a gap) starts must not look idle since before the
+  // gap once the next packet confirms it; if the jump is not confirmed, the flow table
+  // pulls such stamps back (FlowTable::advance_time).
+  TimestampNs stamp() const { return pending_ ? now_ + (pending_ts_ - last_ts_) : now_; }
   // A new, independent capture starts (the next -r file).
   void reset() { *this = CaptureClock(); }
 

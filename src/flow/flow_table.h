@@ -74,7 +74,8 @@ class Flow final : public StreamReceiver {
   std::array<bool, 2> syn{}, fin{};
   bool rst = false;
   bool has_client_isn = false;
-  uint32_t client_isn = 0;  // sequence number of the client's SYN
+  bool client_acked = false;  // the client acknowledged the SYN/ACK: handshake done
+  uint32_t client_isn = 0;    // sequence number of the client's SYN
   CloseReason state = CloseReason::Open;
   bool reported = false;  // report_at_close: already reported, a tombstone until it expires
   std::array<std::unique_ptr<TcpStream>, 2> streams;
@@ -88,6 +89,9 @@ class Flow final : public StreamReceiver {
   void on_stream_gap(int dir, uint64_t offset, uint64_t length) override;
 
   FlowTable* table_ = nullptr;
+  // Merged captures: the other of two open connections on this 4-tuple with the same
+  // ISN (a copy of the capture replaying it); only one of them is in the table's map.
+  Flow* twin_ = nullptr;
   int lru_ = -1;
   Flow* prev_ = nullptr;
   Flow* next_ = nullptr;
@@ -134,8 +138,14 @@ class FlowTable {
     return v.l4_header && (v.l4 == L4::Tcp || (v.l4 == L4::Udp && track_udp));
   }
   // The capture's progress (CaptureClock) for the packets that follow: idle timeouts
-  // are measured in it, not in the packets' own stamps.
-  void set_clock(TimestampNs now) { now_ = now; }
+  // are measured in it, not in the packets' own stamps. `stamp`: what the flows they
+  // touch are stamped with (CaptureClock::stamp: ahead of `now` for the first packet
+  // after a jump not yet confirmed).
+  void set_clock(TimestampNs now) { now_ = stamp_ = now; }
+  void set_clock(TimestampNs now, TimestampNs stamp) {
+    now_ = now;
+    stamp_ = stamp;
+  }
   // Sharded workers: the global position of the packets that follow (Flow::touch_pos),
   // and the hook told before each flow that advance_time/flush_all ends.
   void set_position(uint64_t pos) { pos_ = pos; }
@@ -148,7 +158,7 @@ class FlowTable {
   void flush_all(bool idle_order = false);
   const FlowTableStats& stats() const { return stats_; }
   const AppLayer& app_layer() const { return app_; }
-  size_t size() const { return flows_.size(); }
+  size_t size() const { return flows_.size() + twins_; }
   uint64_t buffered_bytes() const { return budget_.held; }
   // Sharded workers: max_buffer_total holds for all `engines` together, this table
   // drawing its allowance from `pool` (core/buffer_budget.h).
@@ -162,10 +172,20 @@ class FlowTable {
   friend class Flow;
   enum Lru { kTcpOpen, kTcpClosed, kUdp, kLruCount };
 
-  Flow* create(const FlowKey& key, const PacketView& v, bool from_lo);
+  // `twin`: an open flow on the same key that the new one replays (it leaves the map).
+  Flow* create(const FlowKey& key, const PacketView& v, bool from_lo, Flow* twin = nullptr);
+  // Which of two twins the packet continues (FlowTable::on_packet).
+  Flow* pick_twin(Flow& newer, const PacketView& v, bool from_lo) const;
+  // A SYN (no ACK) on the 4-tuple of flow `f` opens a new connection.
+  bool starts_new_connection(const Flow& f, const PacketView& v, bool from_lo) const;
+  // A SYN on open flow `f` that replays it (a copy of the capture): a twin starts.
+  bool replays(const Flow& f, const PacketView& v, bool from_lo) const;
+  bool idle_past_timeout(const Flow& f) const;
   void tcp_packet(Flow& f, const PacketView& v, Dir dir);
   void udp_packet(Flow& f, const PacketView& v, Dir dir);
   void end_flow(Flow* f, CloseReason reason);
+  // A new connection takes the 4-tuple: an open flow ends as port_reuse.
+  void end_replaced(Flow* f);
   // Delivers what is held, closes the analyzer and tells the observer (once).
   void report(Flow& f);
   void touch(Flow& f, int list);
@@ -177,12 +197,13 @@ class FlowTable {
   FlowConfig config_;
   FlowObserver& observer_;
   tsl::robin_map<FlowKey, Flow*, FlowKeyHash> flows_;
+  size_t twins_ = 0;  // flows out of the map (Flow::twin_), counted for max_flows
   std::array<Flow*, kLruCount> lru_head_{}, lru_tail_{};
   EventPool event_pool_;  // outlives the flows: analyzers may hold events until close
   BufferBudget budget_;   // out-of-order TCP bytes and analyzer buffers, all flows
   AppLayer app_;
   FlowTableStats stats_;
-  TimestampNs now_ = 0;
+  TimestampNs now_ = 0, stamp_ = 0;
   uint64_t pos_ = 0;
   FlowEndHook* end_hook_ = nullptr;
 };

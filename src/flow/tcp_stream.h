@@ -55,6 +55,26 @@ class TcpStream {
   void flush();
 
   bool started() const { return started_; }
+  // Whether `seq` falls in the sequence space this direction has covered since it
+  // started (from its first byte to the next expected one): a SYN whose first data
+  // byte would lie elsewhere belongs to another connection.
+  bool covers(uint32_t seq) const {
+    int64_t off = offset_of(seq);
+    return started_ && off >= 0 && uint64_t(off) <= next_off_;
+  }
+  // Where `seq` lies from the next expected byte: < 0 delivered already, 0 next,
+  // > 0 beyond it (only meaningful once started).
+  int64_t ahead_of_next(uint32_t seq) const { return int32_t(seq - next_seq_); }
+  // Whether an acknowledgment number covers bytes (or a FIN) this direction has not
+  // carried yet.
+  bool acks_beyond(uint32_t ack) const {
+    return held_.empty() && ahead_of_next(ack) > (fin_reached() ? 1 : 0);
+  }
+  bool fin_seen() const { return fin_seen_; }
+  // Whether it acknowledges exactly what this direction has carried (its FIN too).
+  bool acks_all(uint32_t ack) const {
+    return held_.empty() && ahead_of_next(ack) == (fin_reached() ? 1 : 0);
+  }
   bool fin_reached() const { return fin_seen_ && next_off_ >= fin_off_; }
   const StreamStats& stats() const { return stats_; }
   uint64_t held_bytes() const { return held_bytes_; }

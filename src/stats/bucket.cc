@@ -41,6 +41,7 @@ void BucketPartial::merge(const BucketPartial& o) {
     mine.max_entropy = std::max(mine.max_entropy, d.max_entropy);
   }
   dropped += o.dropped;
+  hosts_dropped += o.hosts_dropped;
 }
 
 void BucketPartial::clear() {
@@ -58,6 +59,7 @@ void BucketPartial::clear() {
   nxdomain_names.clear();
   dns_names.clear();
   dropped = 0;
+  hosts_dropped = 0;
 }
 
 }  // namespace netsift

@@ -73,6 +73,14 @@ struct DnsNameStats {
   std::string sample;  // the smallest suspicious name seen (the same whatever the sharding)
 };
 
+// How much one bucket may hold (stats.max_set_entries, stats.max_addresses): a flood
+// from spoofed sources would otherwise grow every per-bucket table with each address.
+// What a full table turns away is counted (`dropped`, `hosts_dropped`) and reported.
+struct BucketCaps {
+  size_t set_entries = 1u << 20;  // each of the pair sets
+  size_t hosts = 1u << 20;        // hosts with a row of their own
+};
+
 struct BucketPartial {
   TimestampNs start = 0;
   tsl::robin_map<IpAddress, HostCounters, IpAddressHash> hosts;
@@ -93,7 +101,8 @@ struct BucketPartial {
   tsl::robin_set<ClientName, ClientNameHash> nxdomain_names;
   // Suspicious DNS query names per client and registered domain.
   std::unordered_map<std::string, DnsNameStats> dns_names;  // key: client + ' ' + domain
-  uint64_t dropped = 0;  // set entries not kept because of the cap
+  uint64_t dropped = 0;        // set entries not kept because of the cap
+  uint64_t hosts_dropped = 0;  // hosts not given a row of their own because of the cap
 
   void merge(const BucketPartial& o);
   void clear();

@@ -18,7 +18,7 @@ void FlowShard::add(const FlowPacket& p) {
   if (flows_.full()) {
     // Roll what is pending into this bucket before ending the idlest flows early.
     flows_.roll_up(
-        pending_, [this](const IpAddress& a) { return country_of(a); }, limits_.max_set_entries);
+        pending_, [this](const IpAddress& a) { return country_of(a); }, limits_.bucket);
     flows_.evict_oldest(std::max<size_t>(1, flows_.max_flows() / 16),
                         [this](const StatsFlow& f) { ended(f, "evicted"); });
   }
@@ -27,7 +27,7 @@ void FlowShard::add(const FlowPacket& p) {
 
 void FlowShard::roll_up(BucketPartial& into, TimestampNs now, bool all) {
   flows_.roll_up(
-      into, [this](const IpAddress& a) { return country_of(a); }, limits_.max_set_entries);
+      into, [this](const IpAddress& a) { return country_of(a); }, limits_.bucket);
   end_now_ = now;
   end_all_ = all;
 }

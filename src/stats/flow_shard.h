@@ -45,8 +45,8 @@ class FlowAccounting {
 
 struct FlowShardLimits {
   size_t max_flows = 1u << 20;
-  size_t max_set_entries = 1u << 22;  // per-bucket sets this shard fills
-  size_t max_dpi_states = 16384;      // flows inspected by nDPI at once
+  BucketCaps bucket;              // per-bucket tables this shard fills
+  size_t max_dpi_states = 16384;  // flows inspected by nDPI at once
   TimestampNs flow_timeout = 120 * kNsPerSec;
   bool dpi = true;
 };

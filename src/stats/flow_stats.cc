@@ -33,8 +33,9 @@ FlowPacket make_flow_packet(const PacketView& v, uint32_t ip_length, bool nxdoma
   p.tcp_header = v.l4 == L4::Tcp && v.l4_header && !v.fragment;
   p.nxdomain = nxdomain;
   p.tcp_flags = v.tcp_flags;
+  p.tcp_seq = v.tcp_seq;
   p.ip_length = ip_length;
-  p.ts = v.raw->ts;
+  p.ts = p.now = v.raw->ts;
   p.pos = pos;
   if (v.l4_header && !v.fragment && v.raw->caplen > v.l3_offset) {
     p.ip = v.raw->data.data() + v.l3_offset;
@@ -48,6 +49,27 @@ void FlowStats::add(const FlowPacket& p) {
   const bool from_lo = p.from_lo;
   auto it = index_.find(key);
   uint32_t idx;
+  if (it != index_.end()) {
+    StatsFlow& old = pool_[it->second];
+    // Idle past its timeout (the expiry at the bucket's end has not come yet), or a
+    // new connection on its 5-tuple: the old record stays in the pool (its counts roll
+    // up at the bucket's end) and ends at the next expiry; this packet starts a new one.
+    bool idle = p.now - old.idle_since > (old.closed ? kClosedLinger : idle_timeout_);
+    const uint16_t syn_ack = p.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck);
+    bool reused = !idle && p.tcp_header &&
+                  ((syn_ack == tcp_flag::kSyn &&
+                    starts_new_connection(old, p, from_lo == old.client_is_lo ? 0 : 1)) ||
+                   // A SYN/ACK after both FINs, or stamped before the close (FlowTable::on_packet).
+                   (syn_ack == (tcp_flag::kSyn | tcp_flag::kAck) && old.closed &&
+                    (((old.flags[0] & old.flags[1]) & tcp_flag::kFin) || p.ts < old.last)));
+    if (idle || reused) {
+      old.reused = reused;
+      old.retired = true;
+      retired_.push_back(it->second);
+      index_.erase(it);
+      it = index_.end();
+    }
+  }
   if (it != index_.end()) {
     idx = it->second;
   } else {
@@ -91,6 +113,7 @@ void FlowStats::add(const FlowPacket& p) {
   StatsFlow& f = pool_[idx];
   const int dir = (from_lo == f.client_is_lo) ? 0 : 1;
   if (p.ts > f.last) f.last = p.ts;
+  f.idle_since = p.now;
   ++f.packets[dir];
   f.bytes[dir] += p.ip_length;
   ++f.d_packets[dir];
@@ -104,6 +127,7 @@ void FlowStats::add(const FlowPacket& p) {
     f.d_flag_fin += (fl & tcp_flag::kFin) != 0;
     f.d_flag_rst += (fl & tcp_flag::kRst) != 0;
     if (syn && !ack && dir == 0) {
+      if (!f.has_isn) f.has_isn = true, f.client_isn = p.tcp_seq;
       f.syn = true;
       ++f.d_syn;
     } else if (syn && ack && dir == 1) {
@@ -132,30 +156,56 @@ void FlowStats::add(const FlowPacket& p) {
   }
 }
 
+// The session engine's rules (FlowTable::starts_new_connection, FlowTable::replays):
+// on a closed connection any SYN but the same one retried after a refusal; on an open
+// one a SYN with another sequence number, or the same SYN once the handshake is done (a
+// copy of the capture replays the connection). The session engine keeps a replayed
+// connection and its original apart packet by packet; flow records, without sequence
+// tracking, end the original at the copy's SYN (the totals stay the same).
+bool FlowStats::starts_new_connection(const StatsFlow& f, const FlowPacket& p, int dir) {
+  if (f.proto != 6) return false;
+  if (f.closed) {
+    return dir != 0 || !f.has_isn || p.tcp_seq != f.client_isn || f.synack || p.ts < f.last;
+  }
+  return dir == 0 && f.has_isn &&
+         (p.tcp_seq != f.client_isn || f.established || p.ts < f.last ||
+          p.ts - f.last > kSynRetryGap);
+}
+
 void FlowStats::roll_up(BucketPartial& out,
                         const std::function<std::string_view(const IpAddress&)>& country,
-                        size_t cap) {
+                        const BucketCaps& caps) {
+  const size_t cap = caps.set_entries;
+  // The host's row in this bucket, or null when the table is full (its traffic still
+  // counts in the bucket's services, protocols and countries).
+  auto host = [&](const IpAddress& a) -> HostCounters* {
+    auto it = out.hosts.find(a);
+    if (it != out.hosts.end()) return &it.value();
+    if (out.hosts.size() >= caps.hosts) {
+      ++out.hosts_dropped;
+      return nullptr;
+    }
+    return &out.hosts[a];
+  };
   for (uint32_t idx : touched_) {
     StatsFlow& f = pool_[idx];
     const IpAddress &c = f.client(), &s = f.server();
     const uint64_t pk = f.d_packets[0] + f.d_packets[1], by = f.d_bytes[0] + f.d_bytes[1];
     // One host at a time: a reference into the map dies when the next insert rehashes.
-    {
-      HostCounters& h = out.hosts[c];
-      h.packets_out += f.d_packets[0], h.bytes_out += f.d_bytes[0];
-      h.packets_in += f.d_packets[1], h.bytes_in += f.d_bytes[1];
-      h.flows += f.d_started;
-      h.nxdomain_in += f.d_nxdomain;
-      if (f.proto == 17) h.udp_out += f.d_packets[0], h.udp_in += f.d_packets[1];
-      if (f.proto == 1 || f.proto == 58) h.icmp_in += f.d_packets[1];
+    if (HostCounters* h = host(c)) {
+      h->packets_out += f.d_packets[0], h->bytes_out += f.d_bytes[0];
+      h->packets_in += f.d_packets[1], h->bytes_in += f.d_bytes[1];
+      h->flows += f.d_started;
+      h->nxdomain_in += f.d_nxdomain;
+      if (f.proto == 17) h->udp_out += f.d_packets[0], h->udp_in += f.d_packets[1];
+      if (f.proto == 1 || f.proto == 58) h->icmp_in += f.d_packets[1];
     }
-    {
-      HostCounters& h = out.hosts[s];
-      h.packets_out += f.d_packets[1], h.bytes_out += f.d_bytes[1];
-      h.packets_in += f.d_packets[0], h.bytes_in += f.d_bytes[0];
-      h.flows += f.d_started && s != c;  // a host talking to itself: one flow
-      if (f.proto == 17) h.udp_out += f.d_packets[1], h.udp_in += f.d_packets[0];
-      if (f.proto == 1 || f.proto == 58) h.icmp_in += f.d_packets[0];
+    if (HostCounters* h = host(s)) {
+      h->packets_out += f.d_packets[1], h->bytes_out += f.d_bytes[1];
+      h->packets_in += f.d_packets[0], h->bytes_in += f.d_bytes[0];
+      h->flows += f.d_started && s != c;  // a host talking to itself: one flow
+      if (f.proto == 17) h->udp_out += f.d_packets[1], h->udp_in += f.d_packets[0];
+      if (f.proto == 1 || f.proto == 58) h->icmp_in += f.d_packets[0];
     }
     insert_capped(out.peers, AddrPair{c, s, 0}, cap, out.dropped);
     insert_capped(out.peers, AddrPair{s, c, 0}, cap, out.dropped);
@@ -209,16 +259,19 @@ void FlowStats::end_detection(StatsFlow& f) {
 }
 
 void FlowStats::release(uint32_t idx) {
-  index_.erase(pool_[idx].key);
+  if (!pool_[idx].retired) index_.erase(pool_[idx].key);  // else its key names a new flow
   free_.push_back(idx);
 }
 
 void FlowStats::expire(TimestampNs now, bool all,
                        const std::function<void(const StatsFlow&)>& done) {
   std::vector<uint32_t> ended;
+  ended.swap(retired_);
   for (const auto& [key, idx] : index_) {
     const StatsFlow& f = pool_[idx];
-    if (all || f.last + (f.closed ? kClosedLinger : idle_timeout_) < now) ended.push_back(idx);
+    if (all || f.idle_since + (f.closed ? kClosedLinger : idle_timeout_) < now) {
+      ended.push_back(idx);
+    }
   }
   // Oldest first, so that records come out in a stable order whatever the table.
   std::sort(ended.begin(), ended.end(),
@@ -232,11 +285,21 @@ void FlowStats::expire(TimestampNs now, bool all,
 
 void FlowStats::evict_oldest(size_t n, const std::function<void(const StatsFlow&)>& done) {
   std::vector<uint32_t> all;
+  all.swap(retired_);  // done already: they go first, not counted as evicted
+  const size_t retired = all.size();
+  for (uint32_t idx : all) {
+    end_detection(pool_[idx]);
+    done(pool_[idx]);
+    release(idx);
+  }
+  n -= std::min(n, retired);
+  all.clear();
   all.reserve(index_.size());
   for (const auto& [key, idx] : index_) all.push_back(idx);
   n = std::min(n, all.size());
-  std::nth_element(all.begin(), all.begin() + std::ptrdiff_t(n), all.end(),
-                   [&](uint32_t a, uint32_t b) { return pool_[a].last < pool_[b].last; });
+  std::nth_element(
+      all.begin(), all.begin() + std::ptrdiff_t(n), all.end(),
+      [&](uint32_t a, uint32_t b) { return pool_[a].idle_since < pool_[b].idle_since; });
   all.resize(n);
   for (uint32_t idx : all) {
     end_detection(pool_[idx]);

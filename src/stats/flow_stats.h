@@ -33,8 +33,12 @@ struct FlowPacket {
   bool tcp_header = false;  // TCP header read, not a fragment: `tcp_flags` are valid
   bool nxdomain = false;    // a DNS answer with RCODE 3
   uint16_t tcp_flags = 0;
+  uint32_t tcp_seq = 0;
   uint32_t ip_length = 0;  // bytes on the wire from the (innermost) IP header on
   TimestampNs ts = 0;
+  // The capture's progress when it came (CaptureClock::stamp), which idle timeouts are
+  // measured in: packet time does not go back where captures are concatenated.
+  TimestampNs now = 0;
   uint64_t pos = 0;  // its position among the packets accounted: a stable order for flows
   // From the IP header on, captured bytes (at most ip_length), for nDPI; null for a
   // packet nDPI is not shown (no transport header, a fragment, nothing captured).
@@ -51,9 +55,15 @@ struct StatsFlow {
   bool client_is_lo = true;  // the client (SYN sender, else first sender) is key.lo_ip
   uint8_t proto = 0;
   TimestampNs first = 0, last = 0;
+  TimestampNs idle_since = 0;                       // FlowPacket::now of its last packet
   uint64_t packets[2] = {0, 0}, bytes[2] = {0, 0};  // [0] client to server, [1] back
   uint16_t flags[2] = {0, 0};                       // TCP flags seen each way
   bool syn = false, synack = false, established = false, closed = false;
+  bool has_isn = false;  // client_isn: the sequence number of the client's SYN
+  uint32_t client_isn = 0;
+  bool reused = false;       // a new connection took its 5-tuple
+  bool retired = false;      // out of the index (reused, or idle past its timeout when the
+                             // next packet came): it ends at the next expiry
   std::string_view service;  // by server port
   std::string_view app;      // nDPI's name for the protocol, once detection is over
   void* dpi = nullptr;       // nDPI state while detection goes on
@@ -89,14 +99,16 @@ class FlowStats {
   // Rolls every flow touched since the last call into `out`; `country` names the
   // country (or range) of an address for the per-country aggregate.
   void roll_up(BucketPartial& out, const std::function<std::string_view(const IpAddress&)>& country,
-               size_t max_set_entries);
-  // Ends flows idle since before `now - idle_timeout` (closed TCP flows after 5 s), or
+               const BucketCaps& caps);
+  // Ends flows idle since before `now - idle_timeout` (closed TCP flows after 5 s; `now`
+  // is the capture's progress, as FlowPacket::now), or
   // every flow when `all`; each ended flow goes to `done` before it is forgotten, in
   // the order of their first packets (time, then position), which does not depend on
   // how flows were spread over tables.
   void expire(TimestampNs now, bool all, const std::function<void(const StatsFlow&)>& done);
-  bool full() const { return index_.size() >= max_flows_; }
-  // Ends the `n` flows idle longest (call after roll_up: their counts are then rolled).
+  bool full() const { return index_.size() + retired_.size() >= max_flows_; }
+  // Ends the `n` flows idle longest (call after roll_up: their counts are then rolled),
+  // flows replaced by a new connection on their 5-tuple first.
   void evict_oldest(size_t n, const std::function<void(const StatsFlow&)>& done);
   size_t size() const { return index_.size(); }
   size_t max_flows() const { return max_flows_; }
@@ -104,6 +116,9 @@ class FlowStats {
 
  private:
   void release(uint32_t idx);
+  // A SYN on the 5-tuple of `f` that opens a new connection (the rules of the session
+  // engine's FlowTable, without its streams).
+  static bool starts_new_connection(const StatsFlow& f, const FlowPacket& p, int dir);
 
   void end_detection(StatsFlow& f);
 
@@ -114,6 +129,7 @@ class FlowStats {
   std::vector<StatsFlow> pool_;
   std::vector<uint32_t> free_;
   std::vector<uint32_t> touched_;
+  std::vector<uint32_t> retired_;  // StatsFlow::retired, ended at the next expiry
   uint64_t evicted_ = 0;
 };
 

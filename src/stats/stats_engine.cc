@@ -94,7 +94,7 @@ StatsEngine::StatsEngine(const StatsOptions& options, const HomeNetworks& home, 
   } else {
     FlowShardLimits limits;
     limits.max_flows = options.max_flows;
-    limits.max_set_entries = options.max_set_entries;
+    limits.bucket = BucketCaps{options.max_set_entries, options.max_addresses};
     limits.flow_timeout = options.flow_timeout;
     limits.dpi = options.dpi;
     flows_ = std::make_unique<FlowShard>(limits, book_, partial_, static_cast<FlowEndSink&>(*this));
@@ -106,6 +106,7 @@ StatsEngine::~StatsEngine() = default;
 void StatsEngine::on_packet(const PacketView& v) {
   const TimestampNs ts = v.raw->ts;
   if (ts > clock_) clock_ = ts;
+  progress_.on_packet(ts);
   if (++packets_since_expiry_ >= 64) {
     packets_since_expiry_ = 0;
     defrag_.expire(clock_);
@@ -118,12 +119,15 @@ void StatsEngine::on_packet(const PacketView& v) {
   if (!v.is_ip() || v.src_ip.empty() || v.dst_ip.empty()) return;
 
   // Buckets follow packet time; a packet stamped a little before the current bucket
-  // (several interfaces, reordering) counts in the current one.
+  // (several interfaces, reordering: up to a second) counts in the current one. Further
+  // back, time itself stepped back (captures concatenated, `mergecap -a`): the bucket
+  // ends and one at the packet's time begins, so that each part is counted in its own
+  // minutes (rows then come in file order, and a bucket may come twice).
   const int64_t bucket = bucket_of(ts, options_.bucket);
   if (!started_) {
     started_ = true;
     bucket_ = bucket;
-  } else if (bucket > bucket_) {
+  } else if (bucket > bucket_ || (bucket < bucket_ && ts < bucket_ * options_.bucket - kNsPerSec)) {
     close_bucket();
     bucket_ = bucket;
   }
@@ -135,7 +139,9 @@ void StatsEngine::on_packet(const PacketView& v) {
   if (v.l4 == L4::Udp && v.has_ports && !v.fragment && (v.src_port == 53 || v.dst_port == 53)) {
     dns_look(v, nxdomain);
   }
-  flows_->add(v, make_flow_packet(v, ip_length, nxdomain, flow_pos_++));
+  FlowPacket fp = make_flow_packet(v, ip_length, nxdomain, flow_pos_++);
+  fp.now = progress_.stamp();
+  flows_->add(v, fp);
   if (options_.per_packet) write_packet(v, ip_length);
 }
 
@@ -265,6 +271,7 @@ void StatsEngine::write_packet(const PacketView& v, uint32_t ip_length) {
 
 void StatsEngine::on_idle(TimestampNs wall_now) {
   if (!started_) return;
+  progress_.on_wall_time(wall_now);
   const int64_t bucket = bucket_of(wall_now, options_.bucket);
   if (bucket > bucket_) {
     close_bucket();
@@ -274,9 +281,8 @@ void StatsEngine::on_idle(TimestampNs wall_now) {
 
 void StatsEngine::close_bucket() {
   partial_.start = bucket_ * options_.bucket;
-  const TimestampNs end = partial_.start + options_.bucket;
   // The flows' counts (with several workers: every worker's partial, merged).
-  flows_->roll_up(partial_, std::max(end, clock_), false);
+  flows_->roll_up(partial_, progress_.now(), false);
   found_.clear();
   detectors_.on_bucket(partial_, options_.bucket, found_);
   // Hosts in address order: the rows, and the run totals when they are capped, come out
@@ -301,13 +307,15 @@ void StatsEngine::close_bucket() {
       ++hosts_dropped_;
     }
   }
+  bucket_entries_dropped_ += partial_.dropped;
+  bucket_hosts_dropped_ += partial_.hosts_dropped;
   for (const auto& [k, t] : partial_.services) services_[k].add(t);
   for (const auto& [k, t] : partial_.countries) countries_[k].add(t);
   for (size_t i = 0; i < protocols_.size(); ++i) protocols_[i].add(partial_.protocols[i]);
   flows_->end_flows("timeout");
   if (out_.store) out_.store->commit();
   if (out_.events) out_.events->flush();
-  if (options_.report_each_bucket && out_.report) {
+  if (options_.report_each_bucket && out_.report && !finishing_) {
     if (out_.lines) out_.lines->flush();  // per-packet lines first, then the report
     print_report(out_.report);
     std::fflush(out_.report);
@@ -366,6 +374,8 @@ void StatsEngine::emit_bucket(const BucketPartial& b,
   e.set("bytes", bytes);
   e.set("flows", flows);
   e.set("hosts", uint64_t(b.hosts.size()));
+  if (b.hosts_dropped) e.set("host_updates_capped", b.hosts_dropped);
+  if (b.dropped) e.set("set_entries_capped", b.dropped);
   std::vector<std::pair<IpAddress, uint64_t>> top;
   for (const auto& [addr, h] : b.hosts) top.emplace_back(addr, h.bytes_in + h.bytes_out);
   auto more = [](const auto& x, const auto& y) {
@@ -417,6 +427,7 @@ void StatsEngine::emit_alert(const Alert& a) {
 void StatsEngine::flow_ended(const StatsFlow& f, std::string_view cc, std::string_view sc,
                              const char* reason) {
   char pl[8];  // "ip-N" for unnamed protocols
+  if (f.reused) reason = "port_reuse";
   ++flows_ended_;
   const std::string state = tcp_state(f);
   const std::string_view proto = proto_label(f.proto, pl);
@@ -456,9 +467,10 @@ void StatsEngine::flow_ended(const StatsFlow& f, std::string_view cc, std::strin
 }
 
 void StatsEngine::finish() {
+  finishing_ = true;
   if (started_) close_bucket();
   BucketPartial nothing;  // no packet since the last roll-up
-  flows_->roll_up(nothing, clock_, true);
+  flows_->roll_up(nothing, progress_.now(), true);
   flows_->end_flows("end_of_input");
   Event summary = summary_event();
   if (out_.store) {
@@ -504,7 +516,30 @@ Event StatsEngine::summary_event() const {
   e.set("flows", flows_ended_);
   if (flows_->evicted()) e.set("flows_evicted", flows_->evicted());
   e.set("alerts", alert_count_);
+  rapidjson::Value capped(rapidjson::kObjectType);
+  auto cap = [&](const char* name, uint64_t n) {
+    if (n) capped.AddMember(rapidjson::StringRef(name), n, e.alloc());
+  };
+  cap("bucket_host_updates", bucket_hosts_dropped_);
+  cap("bucket_set_entries", bucket_entries_dropped_);
+  cap("run_hosts", hosts_dropped_);
+  cap("volume_baselines", detectors_.baselines_dropped());
+  if (capped.MemberCount()) e.set("capped", std::move(capped));
   return e;
+}
+
+std::string StatsEngine::caps_note() const {
+  std::string note;
+  auto add = [&](uint64_t n, const char* what) {
+    if (n) note += fmt::format("{}{} {}", note.empty() ? "" : ", ", n, what);
+  };
+  add(flows_->evicted(), "flows ended early at the flow cap (--max-flows)");
+  add(bucket_hosts_dropped_ + hosts_dropped_,
+      "host row updates turned away at the address cap (--max-addresses)");
+  add(counters_.untracked_address_hits(), "address hits not counted per address");
+  add(bucket_entries_dropped_, "set entries not kept (--max-set-entries)");
+  add(detectors_.baselines_dropped(), "volume baselines not kept");
+  return note;
 }
 
 void StatsEngine::print_report(FILE* out) {
@@ -570,6 +605,9 @@ void StatsEngine::print_report(FILE* out) {
     if (!protocols_[i].packets) continue;
     fmt::format_to(it, "  {:<8} {:>12} packets {:>14} B  {} flows\n", proto_label(uint8_t(i), pl),
                    protocols_[i].packets, protocols_[i].bytes, protocols_[i].flows);
+  }
+  if (const std::string note = caps_note(); !note.empty()) {
+    fmt::format_to(it, "\ncaps reached: {}\n", note);
   }
   fmt::format_to(it, "\nalerts: {}\n", alert_count_);
   for (const Alert& a : alerts_) {

@@ -17,6 +17,7 @@
 #include "decode/packet_view.h"
 #include "enrich/geoip.h"
 #include "events/event.h"
+#include "flow/capture_clock.h"
 #include "flow/ip_defrag.h"
 #include "output/output_buffer.h"
 #include "output/time_format.h"
@@ -55,6 +56,8 @@ class StatsEngine final : private FlowEndSink {
   void on_idle(TimestampNs wall_now);
   // End of input: closes the last bucket, ends every flow, emits the summary.
   void finish();
+  // One line naming each memory cap that turned data away, "" when none did.
+  std::string caps_note() const;
   void print_report(FILE* out);
   const TrafficCounters& counters() const { return counters_; }
   uint64_t alerts() const { return alert_count_; }
@@ -77,7 +80,8 @@ class StatsEngine final : private FlowEndSink {
   Decoder decoder_;  // decodes reassembled datagrams
   IpDefragmenter defrag_;
   PacketView assembled_;
-  TimestampNs clock_ = 0;
+  TimestampNs clock_ = 0;  // the latest packet time
+  CaptureClock progress_;  // the capture's progress: flows' idle timeouts
   uint64_t packets_since_expiry_ = 0;
   TrafficCounters counters_;
   AddressBook book_;
@@ -87,11 +91,14 @@ class StatsEngine final : private FlowEndSink {
   uint64_t flow_pos_ = 0;                  // packets given to flows_
   int64_t bucket_ = 0;
   bool started_ = false;
+  bool finishing_ = false;  // the last bucket: the caller prints the final report instead
   TimeFormatter time_;
 
   // Run totals for the report.
   tsl::robin_map<IpAddress, HostCounters, IpAddressHash> hosts_;
   uint64_t hosts_dropped_ = 0;
+  // What the per-bucket caps turned away, over the run (BucketCaps).
+  uint64_t bucket_entries_dropped_ = 0, bucket_hosts_dropped_ = 0;
   tsl::robin_map<uint32_t, Traffic> services_;
   tsl::robin_map<std::string, Traffic> countries_;
   std::array<Traffic, 256> protocols_{};

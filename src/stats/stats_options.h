@@ -28,9 +28,12 @@ struct StatsOptions {
   bool no_sqlite = false;
   bool sqlite_replace = false;  // delete earlier runs' rows first (default: append)
   size_t sqlite_batch = 10000;  // rows per transaction
+  // Memory caps (docs/security.md): addresses with counters of their own (run totals,
+  // each bucket's host rows, the volume baselines, the address facts), flows open at
+  // once, and entries in each per-bucket set (peers, contacted ports, probes, DNS names).
   size_t max_addresses = 1u << 20;
   size_t max_flows = 1u << 20;
-  size_t max_set_entries = 1u << 22;  // per-bucket peer/port/probe sets
+  size_t max_set_entries = 1u << 20;
   TimestampNs flow_timeout = 120 * kNsPerSec;
   // Threads the flows are sharded over (app/sharded_stats.*): 0 = one per core (auto),
   // 1 = none (all on the pump's thread: the default, as the reading thread is the

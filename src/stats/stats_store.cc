@@ -88,6 +88,20 @@ void bind_u64(sqlite3_stmt* s, int col, uint64_t v) {
   sqlite3_bind_int64(s, col, int64_t(v));
 }
 
+// One side of a packet row, from column `col` on: address, port (null when the packet
+// has none), location, service.
+void bind_side(sqlite3_stmt* s, int col, const IpAddress* ip, bool has_port, uint16_t port,
+               std::string_view geo, std::string_view service) {
+  bind_ip(s, col, ip);
+  if (has_port) {
+    sqlite3_bind_int(s, col + 1, port);
+  } else {
+    sqlite3_bind_null(s, col + 1);
+  }
+  bind_text(s, col + 2, geo);
+  bind_text(s, col + 3, service);
+}
+
 // One overload per column kind, so a row's values bind by position (bucket_row).
 void bind_value(sqlite3_stmt* s, int col, std::string_view v) {
   bind_text(s, col, v);
@@ -250,20 +264,8 @@ void StatsStore::packet(const PacketRow& r) {
   sqlite3_bind_text(s, 2, r.direct, -1, SQLITE_STATIC);
   sqlite3_bind_double(s, 3, secs(r.ts));
   bind_text(s, 4, r.protocol);
-  bind_ip(s, 5, r.src);
-  if (r.has_ports)
-    sqlite3_bind_int(s, 6, r.src_port);
-  else
-    sqlite3_bind_null(s, 6);
-  bind_text(s, 7, r.src_geo);
-  bind_text(s, 8, r.src_service);
-  bind_ip(s, 9, r.dst);
-  if (r.has_ports)
-    sqlite3_bind_int(s, 10, r.dst_port);
-  else
-    sqlite3_bind_null(s, 10);
-  bind_text(s, 11, r.dst_geo);
-  bind_text(s, 12, r.dst_service);
+  bind_side(s, 5, r.src, r.has_ports, r.src_port, r.src_geo, r.src_service);
+  bind_side(s, 9, r.dst, r.has_ports, r.dst_port, r.dst_geo, r.dst_service);
   sqlite3_bind_int64(s, 13, r.packet_length);
   sqlite3_bind_int64(s, 14, r.data_length);
   bind_text(s, 15, r.tcp_flags);

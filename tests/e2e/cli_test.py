@@ -410,7 +410,7 @@ def usage_tests(b, ex, tmp):
           p.stderr)
     p = run(b, "--workers", "2", "-r", http)
     check("no command, a long option first: a command is required, 64",
-          p.returncode == 64 and b"subcommand is required" in p.stderr, p.stderr)
+          p.returncode == 64 and b"a command comes first" in p.stderr, p.stderr)
     p = run(b)
     check("nothing at all: usage, 64", p.returncode == 64, p.stderr)
     p = run(b, "--help")
@@ -442,6 +442,110 @@ def usage_tests(b, ex, tmp):
     p = run(b, "packets", "-r", http, "--host", "10.9.9.9")
     check("frames dropped by --host are not 'decoded cleanly'",
           b"14 frames read, 0 decoded cleanly, 0 malformed, 14 filtered out" in p.stderr, p.stderr)
+
+
+def new_user_tests(b, ex, tmp):
+    """What a new user met: one-line errors naming the help, tcpdump's -t counts, config
+    errors with their line and cause, a text file given as a capture."""
+    http = os.path.join(ex, "http-get.pcap")
+
+    def one_line(p):
+        return p.stderr.count(b"\n") == 1 and p.stderr.startswith(b"netsift: ")
+
+    p = run(b, "sessions", "-r", http, "--bogus")
+    check("unknown option: one line naming it and the help, 64", p.returncode == 64 and one_line(p)
+          and b"unknown option --bogus (see netsift sessions --help)" in p.stderr, p.stderr)
+    p = run(b, "packets", "-r", http, "-c", "abc")
+    check("bad value: one line, 64", p.returncode == 64 and one_line(p)
+          and b"--count: 'abc' is not a positive whole number" in p.stderr, p.stderr)
+    p = run(b, "run")
+    check("run without --config: one line, 64", p.returncode == 64 and one_line(p)
+          and b"--config is required" in p.stderr, p.stderr)
+    for args in (["--bogus"], []):
+        p = run(b, *args)
+        check(f"no command {args}: one line naming the commands, 64", p.returncode == 64 and one_line(p)
+              and b"packets, sessions" in p.stderr, p.stderr)
+    # -t counts as in tcpdump: -t none, -tt/-tttt the (epoch and calendar) time, -ttt refused.
+    plain = run(b, "packets", "-r", http, "-c", "2").stdout
+    for flag in ("-tt", "-tttt"):
+        p = run(b, "-r", http, "-c", "2", flag)
+        check(f"{flag} keeps the timestamp", p.returncode == 0 and p.stdout == plain, p.stdout[:120])
+    p = run(b, "-r", http, "-c", "2", "-ttt")
+    check("-ttt (deltas) is refused with the reason, 64", p.returncode == 64 and one_line(p)
+          and b"tcpdump's -ttt (time between packets) does not apply" in p.stderr, p.stderr)
+    p = run(b, "-r", http, "-c", "2", "-vv")
+    check("-vv is -v", p.returncode == 0 and p.stdout.count(b"\n") == 2, p.stderr)
+
+    cfg = os.path.join(tmp, "newuser.yaml")
+    with open(cfg, "w") as f:
+        f.write("engine:\n  workers: 2\n  wrokers: 3\n")
+    p = run(b, "sessions", "-r", http, "--config", cfg)
+    check("config: an unknown key names its line", p.returncode == 1 and one_line(p)
+          and b"unknown key 'engine.wrokers' (line 3;" in p.stderr, p.stderr)
+    with open(cfg, "w") as f:
+        f.write("stats:\n  bucket: 60\n  bukcet: 30\n")
+    p = run(b, "stats", "-r", http, "--no-sqlite", "--config", cfg)
+    check("stats config: an unknown key names its line", p.returncode == 1 and one_line(p)
+          and b"unknown key 'stats.bukcet' (line 3;" in p.stderr, p.stderr)
+    with open(cfg, "w") as f:
+        f.write("engine:\n  workers: [\n")
+    p = run(b, "sessions", "-r", http, "--config", cfg)
+    check("config: a YAML syntax error names its line", p.returncode == 1 and one_line(p)
+          and b"YAML syntax error at line 3" in p.stderr, p.stderr)
+    p = run(b, "sessions", "-r", http, "--config", os.path.join(tmp, "no-such.yaml"))
+    check("config: a missing file says why", p.returncode == 1 and one_line(p)
+          and b"no-such.yaml: cannot read config file: No such file or directory" in p.stderr, p.stderr)
+    p = run(b, "sessions", "-r", http, "--config", tmp)
+    check("config: a directory says so", p.returncode == 1 and one_line(p)
+          and b"cannot read config file: is a directory" in p.stderr, p.stderr)
+
+    # SIGINT/SIGTERM while a file (here a pipe that stays open) is read: what was read is
+    # written, the summary says the input was not read to the end, status 0 as tcpdump.
+    import signal, time
+    small = os.path.join(tmp, "ten.pcap")
+    udp_capture(small, 10)
+    data = open(small, "rb").read()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen([b, "sessions", "--json", "--workers", "1", "-r", "-"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdin.write(data)
+        proc.stdin.flush()
+        time.sleep(0.5)
+        proc.send_signal(sig)  # stdin stays open: netsift waits in read() on a quiet pipe
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        proc.stdin.close()
+        out, err = proc.stdout.read(), proc.stderr.read()
+        check(f"{signal.Signals(sig).name} on a quiet pipe: stops at once, status 0, output flushed, "
+              "the summary says so", proc.returncode == 0 and out.count(b"\n") == 10
+              and b"10 frames read" in err and b"stopped by a signal before the end of the input" in err,
+              (proc.returncode, out[-200:], err))
+    p = run(b, "packets", "-r", small)
+    check("a file read to its end is not 'stopped'", p.returncode == 0 and b"stopped" not in p.stderr, p.stderr)
+
+    # stats' default database in a directory that cannot be written: say how to avoid it.
+    if os.getuid() == 0:
+        ro = os.path.join(tmp, "readonly")
+        os.makedirs(ro)
+        shutil.copy(http, os.path.join(ro, "in.pcap"))
+        os.chmod(os.path.join(ro, "in.pcap"), 0o644)
+        os.chmod(tmp, 0o755)
+        p = subprocess.run(["runuser", "-u", "nobody", "--", b, "stats", "-r", "in.pcap"], cwd=ro,
+                           capture_output=True, timeout=60)
+        check("stats: an unwritable default database says how to put it elsewhere",
+              p.returncode == 1 and b"in.stats.sqlite: cannot create: Permission denied (the default "
+              b"database of stats; give --sqlite FILE or --no-sqlite)" in p.stderr, p.stderr)
+
+    for body in (b"hello\n", b"# notes about the capture\nmore text here\n"):
+        txt = os.path.join(tmp, "notes.txt")
+        with open(txt, "wb") as f:
+            f.write(body)
+        p = run(b, "packets", "-r", txt)
+        check(f"a text file of {len(body)} bytes is not a capture, and says what it holds",
+              p.returncode == 1 and one_line(p)
+              and b"not a pcap or pcapng file (it starts with text: " in p.stderr, p.stderr)
 
 
 def main():
@@ -642,6 +746,7 @@ def main():
         pipe_tests(b, ex, tmp)
         flow_tests(b, ex, tmp)
         progress_tests(b, ex, tmp)
+        new_user_tests(b, ex, tmp)
     finally:
         shutil.rmtree(tmp)
     passed = sum(1 for r in RESULTS if r[1])

@@ -5,7 +5,11 @@
      ended early is reported (evicted count in the summary, one tcp_session each);
   2. one never-closing connection whose first segment is missing, followed by 64 MB of
      data that can never become contiguous: with --max-buffer-per-direction 1 MiB the
-     held bytes stay capped, the hole is reported as a gap, and RSS stays small.
+     held bytes stay capped, the hole is reported as a gap, and RSS stays small;
+  3. `stats` over the same SYN flood (a million spoofed sources) with its caps at
+     100,000 (flows, addresses, set entries): RSS stays bounded, the bucket totals still
+     count every packet and flow, and what the caps turned away is reported (summary
+     `capped`, bucket `host_updates_capped`, a line on stderr) instead of lost silently.
 Peak RSS is read from getrusage of the child. Usage: memory_bounds.py --bin build/netsift
 """
 import argparse, json, os, struct, subprocess, sys, tempfile
@@ -89,6 +93,33 @@ def main():
         check("SYN flood: evictions reported", evicted and f"{a.syns - a.max_flows} evicted" in evicted[0], evicted)
         if not a.no_rss:
             check(f"SYN flood: peak RSS {rss // 1024} MiB < 160 MiB", rss < 160 * 1024, rss)
+
+        cap = str(a.max_flows)
+        p, rss, _ = run(a.bin, ["stats", "-r", flood, "--json", "--no-sqlite", "--no-geoip", "--no-progress",
+                                "--max-flows", cap, "--max-addresses", cap, "--max-set-entries", cap],
+                        os.path.join(tmp, "stats.out"))
+        # Not the million `flow` events: this process's size would be inherited as the
+        # next child's peak RSS (Linux keeps the high-water mark across fork + exec).
+        events = [json.loads(l) for l in lines(p.out_path) if not l.startswith(b'{"event":"flow"')]
+        buckets = [e for e in events if e["event"] == "stats_bucket"]
+        summary = [e for e in events if e["event"] == "stats_summary"]
+        check("stats SYN flood: exit 0", p.returncode == 0, p.stderr[-500:])
+        check("stats SYN flood: every packet and flow in the buckets",
+              sum(b["packets"] for b in buckets) == a.syns and sum(b["flows"] for b in buckets) == a.syns,
+              [(b["packets"], b["flows"]) for b in buckets])
+        check("stats SYN flood: no bucket holds more host rows than the cap",
+              all(b["hosts"] <= a.max_flows for b in buckets), [b["hosts"] for b in buckets])
+        dropped = sum(b.get("host_updates_capped", 0) for b in buckets)
+        check("stats SYN flood: capped host rows reported per bucket", dropped >= a.syns - 3 * a.max_flows, dropped)
+        capped = summary[0].get("capped", {}) if summary else {}
+        check("stats SYN flood: summary reports the caps",
+              capped.get("bucket_host_updates") == dropped and capped.get("bucket_set_entries", 0) > 0
+              and summary[0].get("flows_evicted") == a.syns - a.max_flows, summary[-1:])
+        check("stats SYN flood: caps named on stderr", b"stats memory caps reached" in p.stderr, p.stderr[-300:])
+        check("stats SYN flood: the flood is still alerted",
+              any(e["event"] == "alert" and e.get("kind") == "syn_flood" for e in events), "no syn_flood alert")
+        if not a.no_rss:
+            check(f"stats SYN flood: peak RSS {rss // 1024} MiB < 400 MiB", rss < 400 * 1024, rss)
 
         hole = os.path.join(tmp, "hole.pcap")
         src, dst = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 3])

@@ -17,24 +17,12 @@ import subprocess
 import sys
 import tempfile
 
-EXTS = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz")
+from capture_files import every_capture
 
 BUSY = ["--bucket", "1", "--flow-timeout", "2", "--per-packet", "--scan-ports", "2",
         "--scan-hosts", "2", "--syn-flood-rate", "0.01", "--icmp-flood-rate", "0.01",
         "--udp-flood-rate", "0.01", "--volume-factor", "1.01", "--volume-min-bytes", "1",
         "--nxdomain-count", "1", "--dns-tunnel-queries", "1"]
-
-
-def captures(paths, exclude):
-    for p in paths:
-        if os.path.isdir(p):
-            for root, _, files in os.walk(p):
-                for f in sorted(files):
-                    full = os.path.join(root, f)
-                    if f.endswith(EXTS) and not any(x in full for x in exclude):
-                        yield full
-        else:
-            yield p
 
 
 def tables(db):
@@ -105,7 +93,7 @@ def main():
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
-    files = list(captures(args.paths, args.exclude))
+    files = list(every_capture(args.paths, args.exclude))
     if not files:
         print("no captures found", file=sys.stderr)
         return 1

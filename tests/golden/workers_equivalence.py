@@ -16,19 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-EXTS = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz")
-
-
-def captures(paths, exclude):
-    for p in paths:
-        if os.path.isdir(p):
-            for root, _, files in os.walk(p):
-                for f in sorted(files):
-                    full = os.path.join(root, f)
-                    if f.endswith(EXTS) and not any(x in full for x in exclude):
-                        yield full
-        else:
-            yield p
+from capture_files import every_capture
 
 
 def many_flows_pcap(path, flows):
@@ -53,9 +41,13 @@ def many_flows_pcap(path, flows):
                 f.write(frame)
 
 
+CONFIG = []  # --config FILE for the runs with several workers
+
+
 def run(binary, path, workers, extra):
+    more = CONFIG if workers > 1 else []
     r = subprocess.run([binary, "sessions", "-r", path, "--json", "--workers", str(workers),
-                        "--no-progress"] + extra, capture_output=True, timeout=300)
+                        "--no-progress"] + more + extra, capture_output=True, timeout=300)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -102,10 +94,14 @@ def main():
     ap.add_argument("--exclude", action="append", default=[])
     ap.add_argument("--many-flows", type=int, default=0,
                     help="also check a generated capture of this many open TCP flows")
+    ap.add_argument("--config", help="config file for the runs with several workers only "
+                    "(engine.read_ahead: on reads ahead in lent blocks)")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
+    if args.config:
+        CONFIG[:] = ["--config", args.config]
     counts = [int(n) for n in args.workers.split(",")]
-    files = list(captures(args.paths, args.exclude))
+    files = list(every_capture(args.paths, args.exclude))
     tmp = tempfile.TemporaryDirectory(prefix="netsift-workers-")
     if args.many_flows:
         files.append(os.path.join(tmp.name, "many-flows.pcap"))

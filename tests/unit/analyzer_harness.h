@@ -14,6 +14,8 @@
 
 #include "analyzers/analyzer.h"
 #include "analyzers/app_layer.h"
+#include "analyzers/registry.h"
+#include "core/base64.h"
 #include "core/buffer_budget.h"
 #include "output/json_text.h"
 
@@ -38,6 +40,19 @@ class EventLog final : public EventSink {
   }
   std::vector<std::string> lines;  // compact JSON, one per event
   std::vector<std::string> kinds;
+};
+
+// Base64 of text, as SASL exchanges carry it.
+inline std::string b64(std::string_view s) {
+  return base64_encode(as_bytes(s));
+}
+
+// An analyzer's content probe called with text: probe(dir, "the first bytes").
+struct Prober {
+  const AnalyzerSpec& spec;
+  Confidence operator()(Dir dir, std::string_view first) const {
+    return spec.probe(dir, as_bytes(first));
+  }
 };
 
 // One event's JSON text parsed, with its length: RapidJSON's SSE2 scan reads past the

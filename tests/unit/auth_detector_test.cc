@@ -109,6 +109,22 @@ TEST_F(AuthDetectorTest, OneAlertPerWaveThenReArms) {
   EXPECT_NE(out.alerts()[1].find("\"first\":1700000500.0"), std::string::npos);
 }
 
+TEST_F(AuthDetectorTest, TimeSteppingBackPastTheWindowStartsAfresh) {
+  // Captures concatenated (`mergecap -a`): a brute force from a day before comes after
+  // today's attempts, and alerts as it does in its own capture.
+  config.brute_force_failures = 3;
+  config.spray_users = 100;
+  config.window = 60 * kSec;
+  fail_n(3, 86400, 1);
+  ASSERT_EQ(out.alerts().size(), 1u);
+  fail_n(3, 0, 1);
+  ASSERT_EQ(out.alerts().size(), 2u);
+  EXPECT_NE(out.alerts()[1].find("\"first\":1700000000.0"), std::string::npos);
+  // Within the window, a late attempt still counts in the wave (no new alert).
+  attempt(1.5, "root", AuthResult::Failure);
+  EXPECT_EQ(out.alerts().size(), 2u);
+}
+
 TEST_F(AuthDetectorTest, WindowSlidesAndItsEdgeCounts) {
   config.brute_force_failures = 3;
   config.spray_users = 100;
@@ -299,6 +315,27 @@ TEST_F(AuthDetectorTest, SummaryRowsPerSourceServiceUserResult) {
             "  10.0.0.7 pgsql   app  unknown     1 2023-11-14 22:13:28 2023-11-14 22:13:28\n");
 }
 
+// The table is for people: names that look alike must not read alike (a Cyrillic a, a
+// zero-width space, a literal backslash-u), while accented Latin names stay readable.
+TEST_F(AuthDetectorTest, SummaryTableTellsLookAlikeNamesApart) {
+  attempt(0, "admin", AuthResult::Failure, "10.0.0.1");
+  attempt(1,
+          "\xd0\xb0"
+          "dmin",
+          AuthResult::Success, "10.0.0.2");
+  attempt(2, "admin\xe2\x80\x8b", AuthResult::Success, "10.0.0.3");
+  attempt(3, "\\u0430dmin", AuthResult::Success, "10.0.0.4");
+  attempt(4, "j\xc3\xbcrgen", AuthResult::Success, "10.0.0.5");
+  attempt(5, "bad\xff\x01", AuthResult::Failure, "10.0.0.6");
+  Collect summary;
+  std::string table;
+  monitor().finish(&summary, &table, true);
+  for (const char* cell : {" admin ", " \\u0430dmin ", " admin\\u200b ", " \\\\u0430dmin ",
+                           " j\xc3\xbcrgen ", " bad\\xff\\x01 "}) {
+    EXPECT_NE(table.find(cell), std::string::npos) << cell << "\n" << table;
+  }
+}
+
 TEST_F(AuthDetectorTest, SummaryIsATableInSqlite) {
   attempt(0, "root", AuthResult::Failure);
   attempt(5, "root", AuthResult::Failure);
@@ -357,6 +394,38 @@ TEST_F(AuthDetectorTest, NoAttemptsNoSummary) {
   monitor().finish(&summary, &table, true);
   EXPECT_TRUE(summary.json.empty());
   EXPECT_TRUE(table.empty());
+}
+
+TEST_F(AuthDetectorTest, SummaryTableShowsUtf8NamesAndEscapesControls) {
+  attempt(0, "j\xc3\xbcrgen m\xc3\xbcller", AuthResult::Failure);  // "jürgen müller"
+  attempt(1, "ab", AuthResult::Failure);
+  attempt(2, "a\x1b[2Jb", AuthResult::Failure);  // ESC: a terminal would obey it
+  attempt(3,
+          "c\xc2\x9b"
+          "1m",
+          AuthResult::Failure);                          // U+009B, C1 CSI
+  attempt(4, "d\xe2\x80\xaeroot", AuthResult::Failure);  // U+202E right-to-left override
+  attempt(5, "\xff\xfe", AuthResult::Failure);           // not UTF-8
+  Collect summary;
+  std::string table;
+  monitor().finish(&summary, &table, true);
+  // Control bytes and invalid UTF-8 as \\xNN; C1 controls and bidi overrides, like every
+  // character but ASCII and accented Latin letters, as \\uXXXX.
+  EXPECT_EQ(table,
+            "Login attempts by source, service, user and result:\n"
+            "  SOURCE   SERVICE USER          RESULT  COUNT FIRST               LAST\n"
+            "  10.0.0.5 mysql   a\\x1b[2Jb     failure     1 2023-11-14 22:13:22 "
+            "2023-11-14 22:13:22\n"
+            "  10.0.0.5 mysql   ab            failure     1 2023-11-14 22:13:21 "
+            "2023-11-14 22:13:21\n"
+            "  10.0.0.5 mysql   c\\u009b1m     failure     1 2023-11-14 22:13:23 "
+            "2023-11-14 22:13:23\n"
+            "  10.0.0.5 mysql   d\\u202eroot   failure     1 2023-11-14 22:13:24 "
+            "2023-11-14 22:13:24\n"
+            "  10.0.0.5 mysql   j\xc3\xbcrgen m\xc3\xbcller failure     1 2023-11-14 22:13:20 "
+            "2023-11-14 22:13:20\n"
+            "  10.0.0.5 mysql   \\xff\\xfe      failure     1 2023-11-14 22:13:25 "
+            "2023-11-14 22:13:25\n");
 }
 
 }  // namespace

@@ -380,10 +380,14 @@ Bytes numbered_pcap(int count, std::vector<Bytes>& expected) {
 // Lent blocks (RawPacket::block): while a consumer holds the blocks of the last
 // `window` packets, the reader reads on elsewhere; every held packet's bytes stay as they
 // were until let go, and the blocks in use stay few.
-void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t window) {
+// Read ahead (`policy` with lending): a packet may also come unlent (a record gathered
+// past the headroom, or the consumer holding all the blocks the thread can spare); its
+// bytes are then checked at once, as a consumer would copy them.
+void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t window,
+                   ReadAheadPolicy policy = {.mode = ReadAheadPolicy::Mode::Off}) {
   TempFile tmp(file);
-  // Lending is the inline reader's (blocks read ahead go back to their thread at once).
-  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::Off});
+  const bool ahead = policy.mode == ReadAheadPolicy::Mode::On;
+  FileReader reader(tmp.path(), policy);
   ASSERT_TRUE(reader.open()) << reader.error();
   struct Held {
     ByteView data;
@@ -398,10 +402,16 @@ void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t
     --h.block->holds;
   };
   RawPacket p;
-  size_t n = 0;
+  size_t n = 0, lent = 0;
   while (reader.next(p) == PacketSource::Status::Packet) {
-    ASSERT_NE(p.block, nullptr);
     ASSERT_LT(n, expected.size());
+    if (ahead && p.block == nullptr) {
+      ASSERT_EQ(Bytes(p.data.begin(), p.data.end()), expected[n]) << "record " << n;
+      ++n;
+      continue;
+    }
+    ASSERT_NE(p.block, nullptr);
+    ++lent;
     ++p.block->holds;
     held.push_back({p.data, p.block, n++});
     if (std::find(seen.begin(), seen.end(), p.block) == seen.end()) seen.push_back(p.block);
@@ -413,6 +423,14 @@ void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t
   EXPECT_TRUE(reader.error().empty()) << reader.error();
   EXPECT_EQ(n, expected.size());
   for (const Held& h : held) let_go(h);
+  reader.trim();
+  if (ahead) {
+    // Held blocks are never more than the thread can spare; most packets are lent
+    // while the consumer holds a few.
+    EXPECT_LE(seen.size(), policy.lending_blocks);
+    if (window <= 20) EXPECT_GT(lent, n * 3 / 4) << "window " << window;
+    return;
+  }
   // ~90 KB of packets held at a time in 512 KiB blocks, plus the big record's own.
   EXPECT_LE(seen.size(), 8u);
 }
@@ -422,6 +440,30 @@ TEST(FileReader, LentBlocksKeepTheirBytesWhileHeld) {
   Bytes file = numbered_pcap(3000, expected);  // ~15 MB
   check_lending(file, expected, 20);
   check_lending(file, expected, 1);
+}
+
+// Read ahead for a consumer that holds blocks (`sessions --workers`): the read-ahead
+// blocks are lent, keep their bytes while held, go back to the thread once let go, and
+// a consumer that holds many gets unlent packets rather than a reader and a thread
+// waiting for each other (a window of 400 packets is ~2 MB: more than the 8 blocks).
+TEST(FileReader, ReadAheadLendsItsBlocksWhenAsked) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(3000, expected);
+  for (size_t window : {size_t(1), size_t(20), size_t(400)}) {
+    check_lending(file, expected, window,
+                  {.mode = ReadAheadPolicy::Mode::On,
+                   .lending = true,
+                   .lending_blocks = 8,
+                   .block = 64u << 10,
+                   .headroom = 16u << 10});
+  }
+  std::string gz = compress_with_zlib(std::string(file.begin(), file.end()), 31, 1);
+  check_lending(Bytes(gz.begin(), gz.end()), expected, 20,
+                {.mode = ReadAheadPolicy::Mode::On,
+                 .lending = true,
+                 .lending_blocks = 8,
+                 .block = 64u << 10,
+                 .headroom = 16u << 10});
 }
 
 TEST(FileReader, LentBlocksOfGzipInput) {
@@ -613,6 +655,40 @@ TEST(FileReader, ReadAheadLivesFromTheFirstPacketToTheEnd) {
   while (readers[0]->next(p) == PacketSource::Status::Packet) ++n;
   EXPECT_EQ(n, 3000u);
   EXPECT_EQ(threads_of_this_process(), before);  // ended: joined and freed
+}
+
+// A consumer done with a file midway (-c, an error, a stop) calls trim(): the read-ahead
+// thread ends at once, and the blocks it still holds keep their bytes until let go.
+TEST(FileReader, TrimStopsReadingAheadAndKeepsHeldBlocks) {
+  std::vector<Bytes> expected;
+  Bytes file = numbered_pcap(3000, expected);
+  TempFile tmp(file);
+  const size_t before = threads_of_this_process();
+  FileReader reader(tmp.path(), {.mode = ReadAheadPolicy::Mode::On,
+                                 .lending = true,
+                                 .lending_blocks = 8,
+                                 .block = 64u << 10,
+                                 .headroom = 16u << 10});
+  ASSERT_TRUE(reader.open());
+  RawPacket p;
+  std::vector<std::pair<RawPacket, size_t>> held;
+  for (size_t i = 0; i < 200; ++i) {
+    ASSERT_EQ(reader.next(p), PacketSource::Status::Packet);
+    if (p.block && held.size() < 20) {
+      ++p.block->holds;
+      held.emplace_back(p, i);
+    }
+  }
+  ASSERT_FALSE(held.empty());
+  EXPECT_EQ(threads_of_this_process(), before + 1);
+  reader.trim();
+  EXPECT_EQ(threads_of_this_process(), before);  // the thread has ended
+  for (auto& [packet, index] : held) {
+    EXPECT_EQ(Bytes(packet.data.begin(), packet.data.end()), expected[index]) << index;
+    --packet.block->holds;
+  }
+  reader.trim();  // now every block goes
+  EXPECT_EQ(reader.next(p), PacketSource::Status::End);
 }
 
 TEST(FileReader, ReadAheadStopsCleanlyWhenTheReaderIsDroppedEarly) {

@@ -1,5 +1,7 @@
 // When a closed TCP session is reported: files after the linger (late packets counted
-// in it), live capture at the close with a tombstone absorbing late packets.
+// in it), live capture at the close with a tombstone absorbing late packets. New
+// connections on a 4-tuple (port reuse) and copies of a connection replayed on it
+// (merged captures), interleaved with the original or after it.
 #include "flow/flow_table.h"
 
 #include <gtest/gtest.h>
@@ -55,14 +57,15 @@ class Conversation {
     test::append(frame, seg);
     test::append(frame, payload);
     RawPacket raw;
-    raw.ts = now_ += 1'000'000;  // 1 ms apart
+    raw.ts = now_ += 1'000'000;        // 1 ms apart
+    if (now_ > clock_) clock_ = now_;  // the capture's progress never goes back
     raw.data = ByteView(frame.data(), frame.size());
     raw.caplen = raw.wirelen = uint32_t(frame.size());
     raw.linktype = linktype::kEthernet;
     PacketView v;
     decoder_.decode(raw, v);
     ++sent_;
-    table_->set_clock(now_);
+    table_->set_clock(clock_);
     table_->on_packet(v);
   }
   // A whole connection: handshake, "hello" each way, FINs; the final ACK is left out.
@@ -77,8 +80,13 @@ class Conversation {
   }
   void wait(TimestampNs ns) {
     now_ += ns;
-    table_->advance_time(now_);
+    if (now_ > clock_) clock_ = now_;
+    table_->advance_time(clock_);
   }
+  // Time passes with no expiry tick.
+  void skip(TimestampNs ns) { now_ = clock_ = now_ + ns; }
+  // Packet time steps back (captures concatenated); the capture's progress does not.
+  void rewind(TimestampNs ns) { now_ -= ns; }
   FlowTable& table() { return *table_; }
   const std::vector<Ends::End>& ends() const { return observer_.ends; }
 
@@ -88,6 +96,7 @@ class Conversation {
   Ends observer_;
   std::unique_ptr<FlowTable> table_;
   TimestampNs now_ = 1'700'000'000'000'000'000;
+  TimestampNs clock_ = now_;
   size_t sent_ = 0;
 };
 
@@ -140,6 +149,132 @@ TEST(FlowTableClose, LiveNewConnectionOnATombstoneIsANewSession) {
   EXPECT_EQ(c.table().stats().tcp_flows, 2u);
   c.table().flush_all();  // the tombstone ends without a report
   EXPECT_EQ(c.ends().size(), 2u);
+}
+
+// The packets of open_and_close() and the final ACK, to replay them as a copy would.
+struct Segment {
+  bool from_client;
+  uint32_t seq, ack;
+  uint8_t flags;
+  const char* payload;
+};
+constexpr Segment kConnection[] = {
+    {true, 100, 0, kSyn, ""},
+    {false, 500, 101, kSyn | kAck, ""},
+    {true, 101, 501, kAck, ""},
+    {true, 101, 501, kAck | kPsh, "hello"},
+    {false, 501, 106, kAck | kPsh, "world"},
+    {true, 106, 506, kFin | kAck, ""},
+    {false, 506, 107, kFin | kAck, ""},
+    {true, 107, 507, kAck, ""},
+};
+
+void play(Conversation& c, const Segment& s) {
+  c.send(s.from_client, s.seq, s.ack, s.flags, s.payload);
+}
+
+// Both sessions whole: 5 packets to the server, 3 back, closed by FINs.
+void expect_two_whole_sessions(Conversation& c) {
+  c.table().flush_all(true);
+  ASSERT_EQ(c.ends().size(), 2u);
+  for (const auto& e : c.ends()) {
+    EXPECT_EQ(e.state, CloseReason::Fin);
+    EXPECT_EQ(e.to_server, 5u);
+    EXPECT_EQ(e.to_client, 3u);
+  }
+  EXPECT_EQ(c.table().stats().tcp_flows, 2u);
+  EXPECT_EQ(c.table().size(), 0u);
+}
+
+TEST(FlowTableReuse, TheSameSynAfterTheFinsIsANewSession) {
+  Conversation c(false);
+  for (const auto& s : kConnection) play(c, s);
+  for (const auto& s : kConnection) play(c, s);  // within the linger
+  expect_two_whole_sessions(c);
+}
+
+TEST(FlowTableReuse, ACopyConcatenatedBackInTimeIsANewSession) {
+  Conversation c(false);
+  for (const auto& s : kConnection) play(c, s);
+  c.rewind(8'000'000);  // mergecap -a: the copy has the original's times
+  for (const auto& s : kConnection) play(c, s);
+  expect_two_whole_sessions(c);
+}
+
+TEST(FlowTableReuse, ACopyInterleavedWithTheOriginalIsASessionOfItsOwn) {
+  for (size_t lag : {4u, 5u, 6u, 7u, 8u}) {
+    SCOPED_TRACE(lag);
+    Conversation c(false);
+    // The copy starts `lag` packets after the original (its SYN comes once data flowed:
+    // before, it is a retransmission), then they alternate; from lag 7 on the original
+    // has closed (its last ACK may still come after the copy's SYN).
+    size_t o = 0, k = 0;
+    while (o < lag) play(c, kConnection[o++]);
+    while (k < std::size(kConnection)) {
+      if (o < std::size(kConnection)) play(c, kConnection[o++]);
+      play(c, kConnection[k++]);
+    }
+    expect_two_whole_sessions(c);
+  }
+}
+
+TEST(FlowTableReuse, ASynRetransmittedBeforeAnyDataIsTheSameSession) {
+  Conversation c(false);
+  play(c, kConnection[0]);
+  play(c, kConnection[0]);  // exact duplicates, as `mergecap A A` makes them
+  for (size_t i = 1; i < std::size(kConnection); ++i) {
+    play(c, kConnection[i]);
+    play(c, kConnection[i]);
+  }
+  c.table().flush_all(true);
+  ASSERT_EQ(c.ends().size(), 1u);
+  EXPECT_EQ(c.ends()[0].to_server, 10u);
+  EXPECT_EQ(c.ends()[0].state, CloseReason::Fin);
+}
+
+TEST(FlowTableReuse, ARefusedAttemptRetriedIsOneSessionButNotBackInTime) {
+  Conversation c(false);
+  c.send(true, 100, 0, kSyn);
+  c.send(false, 0, 101, kRst | kAck);
+  c.send(true, 100, 0, kSyn);  // the client retries the same attempt
+  c.send(false, 0, 101, kRst | kAck);
+  c.rewind(10'000'000);
+  c.send(true, 100, 0, kSyn);  // stamped before the refusal: a copy
+  c.send(false, 0, 101, kRst | kAck);
+  c.table().flush_all(true);
+  ASSERT_EQ(c.ends().size(), 2u);
+  EXPECT_EQ(c.ends()[0].to_server, 2u);
+  EXPECT_EQ(c.ends()[1].to_server, 1u);
+}
+
+TEST(FlowTableReuse, ANewIsnOnAnOpenConnectionEndsItAsPortReuse) {
+  Conversation c(false);
+  for (size_t i = 0; i < 5; ++i) play(c, kConnection[i]);
+  c.send(true, 9000, 0, kSyn);  // the client crashed and connects again
+  ASSERT_EQ(c.ends().size(), 1u);
+  EXPECT_EQ(c.ends()[0].state, CloseReason::PortReuse);
+  EXPECT_EQ(c.ends()[0].to_server, 3u);
+}
+
+TEST(FlowTableReuse, ASynAckAfterTheFinsStartsANewSession) {
+  Conversation c(false);
+  for (const auto& s : kConnection) play(c, s);
+  for (size_t i = 1; i < std::size(kConnection); ++i) play(c, kConnection[i]);  // no SYN
+  c.table().flush_all(true);
+  ASSERT_EQ(c.ends().size(), 2u);
+  EXPECT_EQ(c.ends()[1].to_server, 4u);
+  EXPECT_EQ(c.ends()[1].to_client, 3u);
+}
+
+TEST(FlowTableReuse, AFlowIdlePastItsTimeoutEndsBeforeItsNextPacket) {
+  Conversation c(false);
+  for (size_t i = 0; i < 5; ++i) play(c, kConnection[i]);
+  c.skip(3601 * kNsPerSec);  // past the hour, and no expiry tick in between
+  c.send(true, 106, 506, kAck | kPsh, "again");
+  ASSERT_EQ(c.ends().size(), 1u);
+  EXPECT_EQ(c.ends()[0].state, CloseReason::Timeout);
+  EXPECT_EQ(c.ends()[0].after_packet, 6u);
+  EXPECT_EQ(c.table().size(), 1u);  // the packet's own, new flow
 }
 
 }  // namespace

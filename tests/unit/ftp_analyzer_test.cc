@@ -166,9 +166,7 @@ TEST(FtpAnalyzer, AuthTlsEndsWhatCanBeSeen) {
 TEST(FtpAnalyzer, ProbeWaitsForTheServersAnswerToUser) {
   const AnalyzerSpec* spec = find_analyzer("ftp");
   ASSERT_NE(spec, nullptr);
-  auto probe = [&](Dir d, std::string_view s) {
-    return spec->probe(d, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-  };
+  test::Prober probe{*spec};
   EXPECT_EQ(probe(Dir::ToClient, "220 (vsFTPd 3.0.3)\r\n"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToClient, "220-a\r\nfree text\r\n220 b\r\n331 Password\r\n"),
             Confidence::Yes);

@@ -2,6 +2,7 @@
 // compressed, however the stream is cut into pieces; the gzip forms that occur (several
 // members, a file name in the header) decode; damage (a wrong CRC-32 or Adler-32, bytes
 // after the end, no gzip at all) is a decode error; a bomb stops at the limit.
+#include <brotli/encode.h>
 #include <gtest/gtest.h>
 #include <nettle/sha2.h>
 #include <zstd.h>
@@ -185,6 +186,60 @@ TEST(HttpBody, BombStopsAtTheDecodedLimit) {
   EXPECT_LE(body.decoded_length(), limits.max_decoded);
   EXPECT_TRUE(body.truncated());
   EXPECT_FALSE(body.hash_valid());
+}
+
+// The decoders' windows are charged to the engine's memory budget (limits.memory): many
+// concurrent encoded bodies cannot each hold up to 16 MiB unseen. A decoder refused
+// memory stops with Problem::Memory; every byte charged is given back when the body
+// ends, whatever the outcome.
+TEST(HttpBody, DecoderMemoryIsChargedAndCapped) {
+  const std::string text = sample_text(3 << 20, 9);
+  std::string br(BrotliEncoderMaxCompressedSize(text.size()), '\0');
+  size_t br_size = br.size();
+  ASSERT_TRUE(BrotliEncoderCompress(1, 24, BROTLI_MODE_GENERIC, text.size(),
+                                    reinterpret_cast<const uint8_t*>(text.data()), &br_size,
+                                    reinterpret_cast<uint8_t*>(br.data())));
+  br.resize(br_size);
+  struct Case {
+    const char* coding;
+    std::string wire;
+  } cases[] = {{"gzip", compress(text, 31)},
+               {"deflate", compress(text, -15)},
+               {"br", br},
+               {"zstd", zstd_compress(text, 1, 22)}};
+  for (const Case& c : cases) {
+    for (uint64_t cap : {uint64_t(64) << 20, uint64_t(16) << 10}) {
+      BufferBudget budget;
+      budget.limit = cap;
+      BudgetShare share(budget, 1);
+      uint64_t peak = 0;
+      Body::Problem problem;
+      std::string decoded;
+      {
+        Body body;
+        BodyLimits limits;
+        limits.memory = &share;
+        body.start(c.coding, limits);
+        const auto* at = reinterpret_cast<const uint8_t*>(c.wire.data());
+        for (size_t off = 0; off < c.wire.size(); off += 1448) {
+          body.add(ByteView(at + off, std::min<size_t>(1448, c.wire.size() - off)));
+          peak = std::max(peak, budget.held);
+        }
+        body.finish(true);
+        problem = body.problem();
+        EXPECT_LE(budget.held, cap) << c.coding;
+        if (cap > (1u << 20)) {
+          EXPECT_EQ(problem, Body::Problem::None) << c.coding;
+          EXPECT_EQ(body.sha256_hex(), sha256_hex(text)) << c.coding;
+          EXPECT_GT(peak, 0u) << c.coding << ": nothing charged";
+        } else {
+          EXPECT_EQ(problem, Body::Problem::Memory) << c.coding << ' ' << peak;
+          EXPECT_FALSE(body.hash_valid()) << c.coding;
+        }
+      }
+      EXPECT_EQ(budget.held, 0u) << c.coding << " cap " << cap << ": memory not given back";
+    }
+  }
 }
 
 }  // namespace

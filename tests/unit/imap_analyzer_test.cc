@@ -11,18 +11,14 @@
 
 #include "analyzer_harness.h"
 #include "analyzers/registry.h"
-#include "core/base64.h"
 #include "event_fields.h"
 
 namespace netsift {
 namespace {
 
+using test::b64;
 using test::events_of;
 using test::Turn;
-
-std::string b64(std::string_view s) {
-  return base64_encode(ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-}
 
 const std::vector<Turn> kSession = {
     {Dir::ToClient, "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR AUTH=PLAIN] ready\r\n"},
@@ -149,9 +145,7 @@ TEST(ImapAnalyzer, SeveralLoginsInFlightMatchedByTag) {
 TEST(ImapAnalyzer, Probe) {
   const AnalyzerSpec* spec = find_analyzer("imap");
   ASSERT_NE(spec, nullptr);
-  auto probe = [&](Dir d, std::string_view s) {
-    return spec->probe(d, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-  };
+  test::Prober probe{*spec};
   EXPECT_EQ(probe(Dir::ToClient, "* OK ready\r\n"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToClient, "* OK [CAPABILITY IMAP4rev1] ready\r\n"), Confidence::Yes);
   EXPECT_EQ(probe(Dir::ToServer, "a1 CAPABILITY\r\n"), Confidence::Yes);

@@ -11,18 +11,14 @@
 
 #include "analyzer_harness.h"
 #include "analyzers/registry.h"
-#include "core/base64.h"
 #include "event_fields.h"
 
 namespace netsift {
 namespace {
 
+using test::b64;
 using test::events_of;
 using test::Turn;
-
-std::string b64(std::string_view s) {
-  return base64_encode(ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-}
 
 std::string md5_hex(std::string_view s) {
   md5_ctx ctx;
@@ -172,9 +168,7 @@ TEST(Pop3Analyzer, PipelinedAttemptsEachGetTheirOwnAnswer) {
 TEST(Pop3Analyzer, Probe) {
   const AnalyzerSpec* spec = find_analyzer("pop3");
   ASSERT_NE(spec, nullptr);
-  auto probe = [&](Dir d, std::string_view s) {
-    return spec->probe(d, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-  };
+  test::Prober probe{*spec};
   EXPECT_EQ(probe(Dir::ToClient, "+OK POP3 ready\r\n"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToClient, "+OK POP3 ready\r\n-ERR no\r\n"), Confidence::Yes);
   EXPECT_EQ(probe(Dir::ToClient, "+OK\r\n"), Confidence::No) << "a Redis reply";

@@ -11,18 +11,14 @@
 
 #include "analyzer_harness.h"
 #include "analyzers/registry.h"
-#include "core/base64.h"
 #include "event_fields.h"
 
 namespace netsift {
 namespace {
 
+using test::b64;
 using test::events_of;
 using test::Turn;
-
-std::string b64(std::string_view s) {
-  return base64_encode(ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-}
 
 std::string hmac_md5_hex(std::string_view key, std::string_view msg) {
   hmac_md5_ctx ctx;
@@ -288,9 +284,7 @@ TEST(SmtpAnalyzer, StartTlsEndsParsingAndBdatChunksAreSkipped) {
 TEST(SmtpAnalyzer, ProbeLetsTheClientDecide) {
   const AnalyzerSpec* spec = find_analyzer("smtp");
   ASSERT_NE(spec, nullptr);
-  auto probe = [&](Dir d, std::string_view s) {
-    return spec->probe(d, ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
-  };
+  test::Prober probe{*spec};
   EXPECT_EQ(probe(Dir::ToClient, "220 host ready\r\n"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToClient, "22"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToClient, "220 host ready\r\n250 hello\r\n"), Confidence::Yes);

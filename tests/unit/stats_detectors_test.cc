@@ -89,7 +89,7 @@ std::vector<std::string> run_sharded(size_t shards) {
   BucketPartial merged;
   for (auto& f : flows) {
     BucketPartial part;
-    f.roll_up(part, no_country, 1u << 20);
+    f.roll_up(part, no_country, BucketCaps{});
     merged.merge(part);
   }
   DetectorConfig config;

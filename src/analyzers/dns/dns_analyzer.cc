@@ -1,5 +1,6 @@
 #include "analyzers/dns/dns_analyzer.h"
 
+#include <algorithm>
 #include <deque>
 
 #include "analyzers/dns/dns_message.h"
@@ -110,7 +111,8 @@ class DnsAnalyzer final : public Analyzer {
       if (it->id != id) continue;
       it->event.set("answered", true);
       out.emit(it->event);
-      e.set_time("rtt", flow_.now - it->ts);
+      // Not below zero when time steps back between them (captures concatenated).
+      e.set_time("rtt", std::max<TimestampNs>(0, flow_.now - it->ts));
       pending_.erase(it);
       break;
     }

@@ -8,6 +8,7 @@
 #include "analyzers/textproto/attempt_log.h"
 #include "analyzers/textproto/command_queue.h"
 #include "analyzers/textproto/line_reader.h"
+#include "analyzers/textproto/login.h"
 #include "analyzers/textproto/probe.h"
 #include "analyzers/textproto/reply.h"
 #include "analyzers/textproto/text.h"
@@ -49,21 +50,18 @@ bool ftp_only_command(std::string_view line) {
 Confidence probe_ftp(Dir dir, ByteView first) {
   std::string_view s = as_chars(first);
   if (dir == Dir::ToServer) {
-    if (s.find('\n') == std::string_view::npos) {
-      return tp::prefix_of_any(s, {"USER ", "AUTH ", "SYST", "FEAT", "OPTS "});
-    }
-    return tp::for_lines(s, 4, [](std::string_view line, size_t) {
+    auto command = [](std::string_view line, size_t) {
       if (ftp_only_command(line)) return Confidence::Yes;
       return tp::word_is(line, "USER") || tp::word_is(line, "PASS") ? Confidence::Maybe
                                                                     : Confidence::No;
-    });
+    };
+    return tp::probe_lines(s, {"USER ", "AUTH ", "SYST", "FEAT", "OPTS "}, 4, command);
   }
   // The "220" greeting is SMTP's too; the reply to USER (331/332, or 230 at once) or to
   // AUTH TLS (234) or SYST (215) is FTP's alone.
-  if (s.find('\n') == std::string_view::npos) return tp::prefix_of_any(s, {"220 ", "220-"});
   tp::ReplyReader replies;
   bool greeted = false;
-  return tp::for_lines(s, 64, [&](std::string_view line, size_t n) {
+  return tp::probe_lines(s, {"220 ", "220-"}, 64, [&](std::string_view line, size_t n) {
     auto status = replies.feed(line);
     if (status == tp::ReplyReader::Status::Bad) return Confidence::No;
     if (status == tp::ReplyReader::Status::Partial) return Confidence::Maybe;
@@ -88,6 +86,10 @@ Confidence probe_ftp(Dir dir, ByteView first) {
 }
 
 enum class Cmd : uint8_t { User, Pass, Acct, AuthTls, Rein, Other };
+// The commands of a login attempt (the others belong to none).
+bool of_login(Cmd c) {
+  return c == Cmd::User || c == Cmd::Pass || c == Cmd::Acct;
+}
 
 // A command awaiting its reply, with the login attempt it belongs to (USER, PASS, ACCT).
 struct Pending {
@@ -143,8 +145,7 @@ class FtpAnalyzer final : public Analyzer {
     // The line the hole cut still has its verb or reply code (a capture cut by its snap
     // length loses the end of every long line): the command still waits for its reply,
     // and a final reply line still answers its command.
-    std::string cut(lines_[size_t(dir)].partial());
-    lines_[size_t(dir)].resync();
+    std::string cut = lines_[size_t(dir)].cut_by_gap();
     if (dir == Dir::ToServer) {
       if (!cut.empty()) command(tp::cut_command(cut), out, /*cut=*/true);
       return;
@@ -238,10 +239,7 @@ class FtpAnalyzer final : public Analyzer {
     } else if (tp::iequals(verb, "REIN")) {
       p.cmd = Cmd::Rein;
     }
-    if (attempt) {
-      p.attempt = attempts_.newest_id();
-      ++attempt->pending;
-    }
+    if (attempt) p.attempt = attempts_.tie_newest();
     if (!pending_.push(p)) {
       context_.anomaly(kTooManyPending, out);
       return false;
@@ -257,11 +255,8 @@ class FtpAnalyzer final : public Analyzer {
     for (; unsure_ > 0 && !pending_.empty(); --unsure_) {
       Pending p = pending_.front();
       pending_.pop();
-      Attempt* a = p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Acct
-                       ? attempts_.find(p.attempt)
-                       : nullptr;
+      Attempt* a = of_login(p.cmd) ? attempts_.answered(p.attempt) : nullptr;
       if (!a) continue;
-      --a->pending;
       if ((p.cmd == Cmd::Pass || p.cmd == Cmd::Acct) && !a->resolved)
         emit(*a, AuthResult::Unknown, {}, out);
     }
@@ -276,10 +271,7 @@ class FtpAnalyzer final : public Analyzer {
     pending_.pop();
     if (unsure_ > 0) --unsure_;
     unsigned cls = r.code / 100;
-    Attempt* a = p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Acct
-                     ? attempts_.find(p.attempt)
-                     : nullptr;
-    if (a) --a->pending;
+    Attempt* a = of_login(p.cmd) ? attempts_.answered(p.attempt) : nullptr;
     switch (p.cmd) {
       case Cmd::User:
         if (!a || a->resolved) break;
@@ -311,14 +303,7 @@ class FtpAnalyzer final : public Analyzer {
         // 234 (RFC 4217); some old servers answered AUTH SSL with 334.
         if (r.code == 234 || r.code == 334) {
           tls_ = true;
-          if (!logged_in_) {
-            // The login that follows is encrypted: reported without user or result.
-            AuthAttempt t;
-            t.tls = true;
-            t.result = AuthResult::Unknown;
-            t.ts = context_.flow->now;
-            out.emit(make_auth_event(context_, "ftp", t));
-          }
+          if (!logged_in_) tp::emit_encrypted_login(context_, "ftp", out);
         }
         break;
       case Cmd::Rein:

@@ -2,11 +2,13 @@
 
 #include <brotli/decode.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_customMem: the decoder's memory is charged
 #include <zstd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 
 namespace netsift::http {
 namespace {
@@ -24,6 +26,43 @@ std::string lower_trim(std::string_view s) {
   return out;
 }
 
+// The decoder libraries' allocations, charged to a memory budget: thousands of
+// concurrent encoded bodies could otherwise hold a window each (brotli's up to 16 MiB)
+// with nothing counting them. Each block carries its size in front (the libraries'
+// free functions do not pass it), 16 bytes to keep malloc's alignment.
+struct ChargedMemory {
+  BudgetShare* budget = nullptr;
+  bool refused = false;  // an allocation was refused: the decoder failed for memory
+
+  static void* alloc(void* opaque, size_t n) {
+    auto& self = *static_cast<ChargedMemory*>(opaque);
+    const size_t total = n + 16;
+    if (self.budget && !self.budget->take(total)) {
+      self.refused = true;
+      return nullptr;
+    }
+    auto* block = static_cast<uint64_t*>(std::malloc(total));
+    if (!block) {
+      if (self.budget) self.budget->give(total);
+      return nullptr;
+    }
+    block[0] = total;
+    return block + 2;
+  }
+  static void free(void* opaque, void* p) {
+    if (!p) return;
+    auto& self = *static_cast<ChargedMemory*>(opaque);
+    auto* block = static_cast<uint64_t*>(p) - 2;
+    if (self.budget) self.budget->give(block[0]);
+    std::free(block);
+  }
+  // zlib's signature.
+  static voidpf zalloc(voidpf opaque, uInt items, uInt size) {
+    return alloc(opaque, size_t(items) * size);
+  }
+  static void zfree(voidpf opaque, voidpf p) { free(opaque, p); }
+};
+
 }  // namespace
 
 // Streaming decoder for one content coding. Output goes out in kOutChunk pieces so the
@@ -39,15 +78,21 @@ struct Body::Decoder {
   std::array<uint8_t, 2> head{};
   size_t head_len = 0;
   bool ended = false;
+  ChargedMemory memory;
   std::array<uint8_t, kOutChunk> out;  // not zeroed: only what zlib or brotli wrote is read
 
-  explicit Decoder(Kind k) : kind(k) {
+  Decoder(Kind k, BudgetShare* budget) : kind(k) {
+    memory.budget = budget;
+    z.zalloc = ChargedMemory::zalloc;
+    z.zfree = ChargedMemory::zfree;
+    z.opaque = &memory;
     if (kind == Kind::Gzip) {
       z_ready = inflateInit2(&z, 15 + 16) == Z_OK;
     } else if (kind == Kind::Brotli) {
-      br = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
+      br = BrotliDecoderCreateInstance(ChargedMemory::alloc, ChargedMemory::free, &memory);
     } else if (kind == Kind::Zstd) {
-      zs = ZSTD_createDStream();
+      zs = ZSTD_createDStream_advanced(
+          ZSTD_customMem{ChargedMemory::alloc, ChargedMemory::free, &memory});
       if (zs && ZSTD_isError(ZSTD_DCtx_setParameter(zs, ZSTD_d_windowLogMax, kZstdWindowLogMax))) {
         ZSTD_freeDStream(zs);
         zs = nullptr;
@@ -179,13 +224,13 @@ void Body::start(std::string_view content_encoding, const BodyLimits& limits,
   encoding_ = coding;
   if (real > 1) return stop(Problem::Unsupported);
   if (coding == "gzip" || coding == "x-gzip") {
-    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Gzip);
+    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Gzip, limits_.memory);
   } else if (coding == "deflate") {
-    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Deflate);
+    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Deflate, limits_.memory);
   } else if (coding == "br") {
-    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Brotli);
+    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Brotli, limits_.memory);
   } else if (coding == "zstd") {
-    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Zstd);
+    decoder_ = std::make_unique<Decoder>(Decoder::Kind::Zstd, limits_.memory);
   } else {
     stop(Problem::Unsupported);
   }
@@ -258,7 +303,7 @@ void Body::add(ByteView raw, bool gap) {
       break;
     case Decoder::Result::Error:
       truncated_ = true;
-      stop(Problem::DecodeError);
+      stop(decoder_->memory.refused ? Problem::Memory : Problem::DecodeError);
       break;
   }
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/buffer_budget.h"
 #include "core/bytes.h"
 
 namespace netsift::http {
@@ -23,6 +24,9 @@ struct BodyLimits {
   uint64_t max_decoded = 64ull << 20;  // decoded bytes past which decoding stops
   uint64_t max_ratio = 1000;           // decoded/encoded past which decoding stops...
   uint64_t ratio_floor = 1ull << 20;   // ...once this much has been decoded
+  // Where the decoders' state (zlib's, brotli's and zstd's windows: up to 16 MiB a body)
+  // is charged; a decoder refused memory stops (Problem::Memory). Null: not charged.
+  BudgetShare* memory = nullptr;
 };
 
 // Receives decoded bytes (extraction, multipart splitting).
@@ -36,7 +40,7 @@ class BodyConsumer {
 
 class Body {
  public:
-  enum class Problem : uint8_t { None, Bomb, DecodeError, Unsupported, Gap };
+  enum class Problem : uint8_t { None, Bomb, DecodeError, Unsupported, Gap, Memory };
 
   Body();
   ~Body();

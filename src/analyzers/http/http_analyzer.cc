@@ -52,6 +52,7 @@ enum Anomaly : size_t {
   kPendingOverflow,
   kHeadersTruncated,
   kExtractFailed,
+  kDecompressionMemory,
   kAnomalyCount
 };
 constexpr size_t kParserFlagCount = 15;
@@ -83,6 +84,7 @@ constexpr std::string_view kAnomalies[kAnomalyCount] = {
     "http.pending_overflow",
     "http.headers_truncated",
     "http.extract_failed",
+    "http.decompression_memory",
 };
 
 constexpr AnalyzerOptionSpec kOptions[] = {
@@ -208,6 +210,7 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
     limits_.keep = size_t(std::min<uint64_t>(o.get_uint("max_body"), 64ull << 20));
     limits_.max_decoded = o.get_uint("max_decoded_body");
     limits_.max_ratio = std::max<uint64_t>(o.get_uint("max_decompression_ratio"), 1);
+    limits_.memory = context.host ? context.host->memory_budget() : nullptr;
     std::string_view dir = o.get_string("extract_dir");
     if (!dir.empty()) {
       // One store per engine, opened by its first HTTP flow: the directory is opened
@@ -642,6 +645,9 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
           break;
         case http::Body::Problem::Gap:
           note(kBodyGap);
+          break;
+        case http::Body::Problem::Memory:
+          note(kDecompressionMemory);
           break;
         case http::Body::Problem::None:
           break;

@@ -9,6 +9,7 @@
 
 #include "analyzers/auth_event.h"
 #include "analyzers/textproto/line_reader.h"
+#include "analyzers/textproto/login.h"
 #include "analyzers/textproto/probe.h"
 #include "analyzers/textproto/sasl.h"
 #include "analyzers/textproto/text.h"
@@ -44,13 +45,27 @@ bool is_tag(std::string_view t) {
   return true;
 }
 
+// "tag WORD rest": a command (WORD is the verb) or a tagged answer (WORD is the status).
+struct Tagged {
+  std::string_view tag, word, rest;
+};
+Tagged split_tagged(std::string_view line) {
+  Tagged t;
+  std::string_view after_tag;
+  t.tag = tp::first_word(line, after_tag);
+  t.word = tp::first_word(after_tag, t.rest);
+  return t;
+}
+
+bool is_status(std::string_view word) {
+  return tp::iequals(word, "OK") || tp::iequals(word, "NO") || tp::iequals(word, "BAD");
+}
+
 // "tag OK|NO|BAD", the status word whole: something follows it, or `line` is whole.
 bool tagged_status(std::string_view line, bool whole_line) {
-  std::string_view rest, text;
-  std::string_view tag = tp::first_word(line, rest);
-  std::string_view status = tp::first_word(rest, text);
+  auto [tag, status, text] = split_tagged(line);
   return is_tag(tag) && (whole_line || status.data() + status.size() < line.data() + line.size()) &&
-         (tp::iequals(status, "OK") || tp::iequals(status, "NO") || tp::iequals(status, "BAD"));
+         is_status(status);
 }
 
 // A line only a command starts with (LineReader's test after a gap): "tag VERB".
@@ -168,12 +183,11 @@ class ImapAnalyzer final : public Analyzer {
   void on_gap(Dir dir, uint64_t, EventSink& out) override {
     // A tagged answer the hole cut still has its tag and status (a capture cut by its
     // snap length loses the end of every long line, and "a1 OK [CAPABILITY ...]" is).
-    std::string cut(lines_[size_t(dir)].partial());
+    std::string cut = lines_[size_t(dir)].cut_by_gap();
     if (dir == Dir::ToClient && !sides_[1].continued && sides_[1].literal_left == 0 &&
         tagged_status(cut, false))
       server_line(cut, out);
     bool line_start = !sides_[size_t(dir)].continued && sides_[size_t(dir)].literal_left == 0;
-    lines_[size_t(dir)].resync();
     sides_[size_t(dir)] = Side();
     if (dir == Dir::ToServer) {
       collecting_ = false;
@@ -190,9 +204,7 @@ class ImapAnalyzer final : public Analyzer {
   // A LOGIN or AUTHENTICATE whose line a hole cut: the attempt (its tag, the user or
   // mechanism when whole) still waits for its tagged answer; nothing cut is reported.
   void cut_login(std::string_view line, EventSink& out) {
-    std::string_view rest, args;
-    std::string_view tag = tp::first_word(line, rest);
-    std::string_view verb = tp::first_word(rest, args);
+    auto [tag, verb, args] = split_tagged(line);
     if (!is_tag(tag) || args.empty()) return;  // the verb itself may be cut
     if (tp::iequals(verb, "LOGIN")) {
       begin(tag, out);
@@ -234,16 +246,11 @@ class ImapAnalyzer final : public Analyzer {
     }
     if (auth_wants_response_) {
       auth_wants_response_ = false;
-      context_.secret(Dir::ToServer, line);
-      sasl_.response(line);
-      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
+      sasl_steps_.response(sasl_, line, out);
       attempt_sent_ = true;
       return true;
     }
-    std::string_view rest;
-    std::string_view tag = tp::first_word(line, rest);
-    std::string_view args;
-    std::string_view verb = tp::first_word(rest, args);
+    auto [tag, verb, args] = split_tagged(line);
     if (!is_tag(tag) || verb.empty()) {
       context_.anomaly(kBadCommand, out);
       return ++bad_lines_ <= kMaxBadLines;
@@ -262,11 +269,7 @@ class ImapAnalyzer final : public Analyzer {
       login_ = false;
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
-      initial = tp::trim(initial);
-      context_.secret(Dir::ToServer, initial);
-      sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
-      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
-      attempt_sent_ = !initial.empty();
+      attempt_sent_ = sasl_steps_.start(sasl_, mech, initial, out);
       return true;
     }
     if (tp::iequals(verb, "STARTTLS")) starttls_tag_.assign(tag.substr(0, 64));
@@ -356,19 +359,14 @@ class ImapAnalyzer final : public Analyzer {
     if (line.starts_with("+")) {
       if (!auth_tag_.empty() && !login_) {
         // "+ challenge" for AUTHENTICATE; for LOGIN it only invites a literal.
-        sasl_.challenge(line.size() > 1 ? line.substr(1) : std::string_view());
-        if (line.size() > 1) context_.secret(Dir::ToClient, line.substr(1));
-        if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
+        sasl_steps_.challenge(sasl_, line.substr(1), out);
         auth_wants_response_ = true;
       }
       return true;
     }
-    std::string_view rest;
-    std::string_view tag = tp::first_word(line, rest);
-    std::string_view text;
-    std::string_view status = tp::first_word(rest, text);
+    auto [tag, status, text] = split_tagged(line);
     bool ok = tp::iequals(status, "OK");
-    if (!is_tag(tag) || (!ok && !tp::iequals(status, "NO") && !tp::iequals(status, "BAD"))) {
+    if (!is_tag(tag) || !is_status(status)) {
       context_.anomaly(kBadResponse, out);
       return ++bad_lines_ <= kMaxBadLines;
     }
@@ -391,12 +389,7 @@ class ImapAnalyzer final : public Analyzer {
       starttls_tag_.clear();
       if (ok) {
         tls_ = true;
-        if (!logged_in_) {
-          AuthAttempt a;  // the login that follows is encrypted
-          a.tls = true;
-          a.ts = context_.flow->now;
-          out.emit(make_auth_event(context_, "imap", a));
-        }
+        if (!logged_in_) tp::emit_encrypted_login(context_, "imap", out);
       }
     }
     return true;
@@ -433,6 +426,7 @@ class ImapAnalyzer final : public Analyzer {
   }
 
   AnalyzerContext context_;
+  tp::SaslSteps sasl_steps_{context_, kBadSasl};
   std::array<tp::LineReader, 2> lines_;
   std::array<Side, 2> sides_;
   tp::SaslExchange sasl_;

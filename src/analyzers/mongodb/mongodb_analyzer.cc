@@ -143,9 +143,7 @@ class MongodbAnalyzer final : public Analyzer {
     size_t pos = 0;
     for (;;) {
       if (skip) {
-        size_t n = size_t(std::min<uint64_t>(skip, data.size() - pos));
-        pos += n;
-        skip -= n;
+        pass_over(skip, pos, data.size());
         if (skip) return ParseResult::ok();
       }
       size_t left = data.size() - pos;

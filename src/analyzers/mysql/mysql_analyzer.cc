@@ -48,14 +48,6 @@ constexpr std::string_view kEd25519 = "client_ed25519";
 constexpr std::string_view kClearPassword = "mysql_clear_password";
 constexpr std::string_view kDialog = "dialog";
 
-// Names and values read off the wire: as they are when clean UTF-8, else escaped.
-std::string wire_text(ByteView bytes) {
-  if (is_clean_utf8(bytes)) return std::string(as_chars(bytes));
-  std::string out;
-  escape_bytes(bytes, out);
-  return out;
-}
-
 // Up to the first NUL (a cleartext password or dialog answer is NUL-terminated).
 ByteView until_nul(ByteView b) {
   return b.first(size_t(std::find(b.begin(), b.end(), uint8_t(0)) - b.begin()));
@@ -188,6 +180,11 @@ class MysqlAnalyzer final : public Analyzer {
   Compression compression_ = Compression::None;
   std::array<uint64_t, 2> frame_skip_{};  // bytes of an oversized frame still to pass
   std::vector<uint8_t> inflated_;
+  // A frame may claim 16 MiB: a large buffer is not kept between frames, so that many
+  // connections do not each hold one.
+  void release_inflated() {
+    if (inflated_.capacity() > 64 * 1024) std::vector<uint8_t>().swap(inflated_);
+  }
   // One zstd context per connection: ZSTD_decompress would allocate one per frame.
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> zstd_{nullptr, ZSTD_freeDCtx};
   bool secret_seen_ = false;  // take_response ran while reading the current frame
@@ -222,9 +219,7 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
   uint64_t& skip = frame_skip_[size_t(dir)];
   while (pos < data.size()) {
     if (skip) {
-      size_t n = size_t(std::min<uint64_t>(skip, data.size() - pos));
-      pos += n;
-      skip -= n;
+      pass_over(skip, pos, data.size());
       continue;
     }
     size_t avail = data.size() - pos;
@@ -256,6 +251,7 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
         good = ::uncompress(inflated_.data(), &got, frame.data(), clen) == Z_OK && got == ulen;
       }
       if (!good) {
+        release_inflated();
         context_.anomaly(kBadCompressedFrame, out);
         continue;
       }
@@ -266,6 +262,7 @@ ParseResult MysqlAnalyzer::compressed(Dir dir, ByteView data, EventSink& out) {
     secret_seen_ = false;
     ParseResult r = packets(dir, inner, out);
     sides_[size_t(dir)] = Side{};
+    release_inflated();
     // --redact: a login inside a compressed frame hides in its deflated bytes.
     if (secret_seen_ && ulen != 0) context_.secret(dir, frame);
     if (r.kind == ParseResult::Error || r.kind == ParseResult::Done) return r;
@@ -278,9 +275,7 @@ ParseResult MysqlAnalyzer::packets(Dir dir, ByteView data, EventSink& out) {
   size_t pos = 0;
   while (pos < data.size()) {
     if (side.skip) {
-      size_t n = size_t(std::min<uint64_t>(side.skip, data.size() - pos));
-      pos += n;
-      side.skip -= n;
+      pass_over(side.skip, pos, data.size());
       continue;
     }
     size_t avail = data.size() - pos;

@@ -27,13 +27,6 @@ constexpr std::string_view kAnomalies[] = {
 // are under 200 bytes); larger ones are skipped, not buffered.
 constexpr uint32_t kMaxParsed = 32 * 1024;
 
-std::string wire_text(ByteView bytes) {
-  if (is_clean_utf8(bytes)) return std::string(as_chars(bytes));
-  std::string out;
-  escape_bytes(bytes, out);
-  return out;
-}
-
 bool parameters_look_right(ByteView params) {
   // Names are identifiers; values are text. Both NUL-terminated.
   bool in_name = true;
@@ -254,9 +247,7 @@ ParseResult PgsqlAnalyzer::typed(Dir dir, ByteView data, EventSink& out) {
   size_t pos = 0;
   while (pos < data.size()) {
     if (side.skip) {
-      size_t n = size_t(std::min<uint64_t>(side.skip, data.size() - pos));
-      pos += n;
-      side.skip -= n;
+      pass_over(side.skip, pos, data.size());
       continue;
     }
     size_t avail = data.size() - pos;

@@ -1,13 +1,13 @@
 #include "analyzers/pop3/pop3_analyzer.h"
 
 #include <array>
-#include <optional>
 #include <string>
 
 #include "analyzers/auth_event.h"
 #include "analyzers/textproto/attempt_log.h"
 #include "analyzers/textproto/command_queue.h"
 #include "analyzers/textproto/line_reader.h"
+#include "analyzers/textproto/login.h"
 #include "analyzers/textproto/probe.h"
 #include "analyzers/textproto/sasl.h"
 #include "analyzers/textproto/text.h"
@@ -43,10 +43,7 @@ bool starts_answer(std::string_view line) {
 Confidence probe_pop3(Dir dir, ByteView first) {
   std::string_view s = as_chars(first);
   if (dir == Dir::ToServer) {
-    if (s.find('\n') == std::string_view::npos) {
-      return tp::prefix_of_any(s, {"CAPA", "STLS", "APOP ", "USER ", "AUTH "});
-    }
-    return tp::for_lines(s, 4, [](std::string_view line, size_t) {
+    auto command = [](std::string_view line, size_t) {
       for (std::string_view w : {"CAPA", "STLS", "APOP", "STAT", "UIDL"}) {
         if (tp::word_is(line, w)) return Confidence::Yes;
       }
@@ -55,18 +52,22 @@ Confidence probe_pop3(Dir dir, ByteView first) {
         if (tp::word_is(line, w)) return Confidence::Maybe;
       }
       return Confidence::No;
-    });
+    };
+    return tp::probe_lines(s, {"CAPA", "STLS", "APOP ", "USER ", "AUTH "}, 4, command);
   }
   // "+OK text" greets; an answer after it (+OK, -ERR, or a SASL "+ " challenge) makes
   // sure it is no Redis "+OK" reply.
-  if (s.find('\n') == std::string_view::npos) return tp::prefix_of_any(s, {"+OK "});
-  return tp::for_lines(s, 2, [](std::string_view line, size_t n) {
+  return tp::probe_lines(s, {"+OK "}, 2, [](std::string_view line, size_t n) {
     if (n == 0) return line.starts_with("+OK ") ? Confidence::Maybe : Confidence::No;
     return line.starts_with("+") || is_err(line) ? Confidence::Yes : Confidence::No;
   });
 }
 
 enum class Cmd : uint8_t { User, Pass, Apop, Auth, Stls, Multi, Single };
+// The commands of a login attempt (the others belong to none).
+bool of_login(Cmd c) {
+  return c == Cmd::User || c == Cmd::Pass || c == Cmd::Apop || c == Cmd::Auth;
+}
 enum class Mode : uint8_t { User, Apop, Sasl };
 
 // A command awaiting its answer, with the login attempt it belongs to.
@@ -134,8 +135,7 @@ class Pop3Analyzer final : public Analyzer {
   void on_gap(Dir dir, uint64_t, EventSink& out) override {
     // The line the hole cut still has its verb or status (a capture cut by its snap
     // length loses the end of every long line).
-    std::string cut(lines_[size_t(dir)].partial());
-    lines_[size_t(dir)].resync();
+    std::string cut = lines_[size_t(dir)].cut_by_gap();
     if (dir == Dir::ToServer) {
       if (auth_wants_response_) {
         auth_wants_response_ = false;
@@ -171,12 +171,8 @@ class Pop3Analyzer final : public Analyzer {
     for (; unsure_ > 0 && !pending_.empty(); --unsure_) {
       Pending p = pending_.front();
       pending_.pop();
-      Attempt* a =
-          p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Apop || p.cmd == Cmd::Auth
-              ? attempts_.find(p.attempt)
-              : nullptr;
+      Attempt* a = of_login(p.cmd) ? attempts_.answered(p.attempt) : nullptr;
       if (!a) continue;
-      --a->pending;
       if (p.cmd != Cmd::User && !a->resolved) emit(*a, AuthResult::Unknown, {}, out);
     }
     unsure_ = 0;
@@ -189,9 +185,7 @@ class Pop3Analyzer final : public Analyzer {
     if ((unsure_ > 0 || unsure_multiline_) && !auth_wants_response_) drop_unanswered(out);
     if (auth_wants_response_) {
       auth_wants_response_ = false;
-      context_.secret(Dir::ToServer, line);
-      sasl_.response(line);
-      if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "response");
+      sasl_steps_.response(sasl_, line, out);
       return true;
     }
     std::string_view args;
@@ -244,10 +238,7 @@ class Pop3Analyzer final : public Analyzer {
       } else {
         p.cmd = Cmd::Auth;
         attempt = &start(Mode::Sasl);
-        initial = tp::trim(initial);
-        context_.secret(Dir::ToServer, initial);
-        sasl_.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
-        if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "initial response");
+        sasl_steps_.start(sasl_, mech, initial, out);
         attempt->sasl_live = true;
         attempt->sent = true;
       }
@@ -258,10 +249,7 @@ class Pop3Analyzer final : public Analyzer {
                 tp::trim(args).empty())) {
       p.cmd = Cmd::Multi;  // answered by +OK and lines up to "."
     }
-    if (attempt) {
-      p.attempt = attempts_.newest_id();
-      ++attempt->pending;
-    }
+    if (attempt) p.attempt = attempts_.tie_newest();
     if (!pending_.push(p)) {
       context_.anomaly(kTooManyPending, out);
       return false;
@@ -279,9 +267,7 @@ class Pop3Analyzer final : public Analyzer {
     if (!ok && !err) {
       if (line.starts_with("+") && !pending_.empty() && pending_.front().cmd == Cmd::Auth) {
         // "+ challenge" (RFC 5034): the exchange goes on.
-        sasl_.challenge(line.size() > 1 ? line.substr(1) : std::string_view());
-        if (line.size() > 1) context_.secret(Dir::ToClient, line.substr(1));
-        if (sasl_.malformed()) context_.anomaly(kBadSasl, out, "challenge");
+        sasl_steps_.challenge(sasl_, line.substr(1), out);
         auth_wants_response_ = true;
         return true;
       }
@@ -300,11 +286,7 @@ class Pop3Analyzer final : public Analyzer {
     Pending p = pending_.front();
     pending_.pop();
     if (unsure_ > 0) --unsure_;
-    Attempt* a =
-        p.cmd == Cmd::User || p.cmd == Cmd::Pass || p.cmd == Cmd::Apop || p.cmd == Cmd::Auth
-            ? attempts_.find(p.attempt)
-            : nullptr;
-    if (a) --a->pending;
+    Attempt* a = of_login(p.cmd) ? attempts_.answered(p.attempt) : nullptr;
     // Built only for the answers that end an attempt.
     auto reason = [&] {
       std::string r(ok ? "+OK" : "-ERR");
@@ -327,12 +309,7 @@ class Pop3Analyzer final : public Analyzer {
       case Cmd::Stls:
         if (ok) {
           tls_ = true;
-          if (!logged_in_) {
-            AuthAttempt a;  // the login that follows is encrypted
-            a.tls = true;
-            a.ts = context_.flow->now;
-            out.emit(make_auth_event(context_, "pop3", a));
-          }
+          if (!logged_in_) tp::emit_encrypted_login(context_, "pop3", out);
         }
         break;
       case Cmd::Multi:
@@ -378,6 +355,7 @@ class Pop3Analyzer final : public Analyzer {
   }
 
   AnalyzerContext context_;
+  tp::SaslSteps sasl_steps_{context_, kBadSasl};
   std::array<tp::LineReader, 2> lines_;
   tp::CommandQueue<Pending, 128> pending_;
   tp::SaslExchange sasl_;

@@ -245,6 +245,11 @@ bool RespReader::split_inline(std::string_view l) {
   msg_.type = 'i';
   size_t i = 0;
   const size_t n = l.size();
+  auto unbalanced = [&] {
+    problem_ = Problem::BadMessage;
+    error_ = "unbalanced quotes";
+    return false;
+  };
   for (;;) {
     while (i < n && is_space(l[i])) ++i;
     if (i == n) break;
@@ -253,13 +258,19 @@ bool RespReader::split_inline(std::string_view l) {
     auto put = [&](char c) { append_capped(word, std::string_view(&c, 1)); };
     bool dq = false, sq = false;
     for (;;) {
-      if (dq) {
-        if (i == n) return problem_ = Problem::BadMessage, error_ = "unbalanced quotes", false;
-        if (l[i] == '\\' && i + 3 < n && l[i + 1] == 'x' && hex_value(l[i + 2]) >= 0 &&
+      if (dq || sq) {
+        // The closing quote ends the word: a blank or the end must follow it.
+        if (i == n) return unbalanced();
+        if (l[i] == (dq ? '"' : '\'')) {
+          if (i + 1 < n && !is_space(l[i + 1])) return unbalanced();
+          ++i;
+          break;
+        }
+        if (dq && l[i] == '\\' && i + 3 < n && l[i + 1] == 'x' && hex_value(l[i + 2]) >= 0 &&
             hex_value(l[i + 3]) >= 0) {
           put(char(hex_value(l[i + 2]) * 16 + hex_value(l[i + 3])));
           i += 4;
-        } else if (l[i] == '\\' && i + 1 < n) {
+        } else if (dq && l[i] == '\\' && i + 1 < n) {
           char c = l[i + 1];
           put(c == 'n'   ? '\n'
               : c == 'r' ? '\r'
@@ -268,26 +279,9 @@ bool RespReader::split_inline(std::string_view l) {
               : c == 'a' ? '\a'
                          : c);
           i += 2;
-        } else if (l[i] == '"') {
-          if (i + 1 < n && !is_space(l[i + 1])) {
-            return problem_ = Problem::BadMessage, error_ = "unbalanced quotes", false;
-          }
-          ++i;
-          break;
-        } else {
-          put(l[i++]);
-        }
-      } else if (sq) {
-        if (i == n) return problem_ = Problem::BadMessage, error_ = "unbalanced quotes", false;
-        if (l[i] == '\\' && i + 1 < n && l[i + 1] == '\'') {
+        } else if (sq && l[i] == '\\' && i + 1 < n && l[i + 1] == '\'') {
           put('\'');
           i += 2;
-        } else if (l[i] == '\'') {
-          if (i + 1 < n && !is_space(l[i + 1])) {
-            return problem_ = Problem::BadMessage, error_ = "unbalanced quotes", false;
-          }
-          ++i;
-          break;
         } else {
           put(l[i++]);
         }

@@ -8,6 +8,7 @@
 #include "analyzers/auth_event.h"
 #include "analyzers/textproto/command_queue.h"
 #include "analyzers/textproto/line_reader.h"
+#include "analyzers/textproto/login.h"
 #include "analyzers/textproto/probe.h"
 #include "analyzers/textproto/reply.h"
 #include "analyzers/textproto/sasl.h"
@@ -38,21 +39,18 @@ constexpr size_t kMaxHeldBytes = 32 * 1024;
 Confidence probe_smtp(Dir dir, ByteView first) {
   std::string_view s = as_chars(first);
   if (dir == Dir::ToServer) {
-    if (s.find('\n') == std::string_view::npos) {
-      return tp::prefix_of_any(s, {"EHLO ", "HELO ", "EHLO\r", "HELO\r", "MAIL FROM:"});
-    }
-    return tp::for_lines(s, 1, [](std::string_view line, size_t) {
+    auto command = [](std::string_view line, size_t) {
       return tp::word_is(line, "EHLO") || tp::word_is(line, "HELO") ||
                      tp::istarts_with(line, "MAIL FROM:")
                  ? Confidence::Yes
                  : Confidence::No;
-    });
+    };
+    return tp::probe_lines(s, {"EHLO ", "HELO ", "EHLO\r", "HELO\r", "MAIL FROM:"}, 1, command);
   }
   // A "220" greeting could be FTP's as well: Maybe, unless the next reply is the 250 that
   // answers EHLO/HELO (an FTP server answers its client's USER with 331 or 230 instead).
-  if (s.find('\n') == std::string_view::npos) return tp::prefix_of_any(s, {"220 ", "220-"});
   bool greeting_done = false;
-  return tp::for_lines(s, 64, [&](std::string_view line, size_t n) {
+  return tp::probe_lines(s, {"220 ", "220-"}, 64, [&](std::string_view line, size_t n) {
     uint16_t code = tp::reply_code(line);
     if (!greeting_done) {
       if (code != 220) return n == 0 ? Confidence::No : Confidence::Maybe;
@@ -96,8 +94,7 @@ class SmtpAnalyzer final : public Analyzer {
     }
     // The line the hole cut still has its verb or reply code (a capture cut by its snap
     // length loses the end of every long line); the rest resynchronises at the next line.
-    std::string cut(lines_[size_t(dir)].partial());
-    lines_[size_t(dir)].resync();
+    std::string cut = lines_[size_t(dir)].cut_by_gap();
     if (dir == Dir::ToServer) {
       if (auth_wants_response_) {
         // The SASL response was lost (or its end was).
@@ -137,9 +134,7 @@ class SmtpAnalyzer final : public Analyzer {
     std::string_view s = as_chars(data);
     while (pos < s.size()) {
       if (bdat_left_) {
-        size_t n = size_t(std::min<uint64_t>(bdat_left_, s.size() - pos));
-        bdat_left_ -= n;
-        pos += n;
+        pass_over(bdat_left_, pos, s.size());
         continue;
       }
       if (in_data_) {
@@ -199,7 +194,6 @@ class SmtpAnalyzer final : public Analyzer {
     if (unsure_ > 0 && !auth_wants_response_) drop_unanswered(out);
     if (auth_wants_response_) {
       auth_wants_response_ = false;
-      context_.secret(Dir::ToServer, line);
       sasl_response(line, out);
       return true;
     }
@@ -254,10 +248,11 @@ class SmtpAnalyzer final : public Analyzer {
 
   // The client's answer to the last 334, which went to the oldest open AUTH.
   void sasl_response(std::string_view line, EventSink& out) {
-    if (auths_dropped_ > 0 || auths_.empty()) return;
-    tp::SaslExchange& sasl = auths_.front().sasl;
-    sasl.response(line);
-    if (sasl.malformed()) context_.anomaly(kBadSasl, out, "response");
+    if (auths_dropped_ > 0 || auths_.empty()) {
+      context_.secret(Dir::ToServer, line);  // that AUTH was reported already
+      return;
+    }
+    sasl_steps_.response(auths_.front().sasl, line, out);
   }
 
   // A client command line (or, after a held DATA or BDAT, a line of its content).
@@ -294,12 +289,9 @@ class SmtpAnalyzer final : public Analyzer {
       }
       std::string_view initial;
       std::string_view mech = tp::first_word(args, initial);
-      initial = tp::trim(initial);
-      context_.secret(Dir::ToServer, initial);
       OpenAuth& a = auths_.emplace_back();
       a.ts = context_.flow->now;
-      a.sasl.start(mech, initial.empty() ? std::nullopt : std::optional(initial));
-      if (a.sasl.malformed()) context_.anomaly(kBadSasl, out, "initial response");
+      sasl_steps_.start(a.sasl, mech, initial, out);
     } else if (tp::istarts_with(line, "MAIL FROM:")) {
       cmd = Cmd::Mail;
       add_address(mail_from_, mail_from_count_, line.substr(10));
@@ -392,11 +384,10 @@ class SmtpAnalyzer final : public Analyzer {
     Cmd cmd = pending_.front();
     if (unsure_ > 0 && !(cmd == Cmd::Auth && r.code == 334)) --unsure_;
     if (cmd == Cmd::Auth && r.code == 334) {
-      context_.secret(Dir::ToClient, r.text);
       if (auths_dropped_ == 0 && !auths_.empty()) {
-        tp::SaslExchange& sasl = auths_.front().sasl;
-        sasl.challenge(r.text);
-        if (sasl.malformed()) context_.anomaly(kBadSasl, out, "challenge");
+        sasl_steps_.challenge(auths_.front().sasl, r.text, out);
+      } else {
+        context_.secret(Dir::ToClient, r.text);  // for an AUTH reported already
       }
       if (held_.empty()) {
         auth_wants_response_ = true;
@@ -405,7 +396,6 @@ class SmtpAnalyzer final : public Analyzer {
         std::string line = std::move(held_.front());
         held_.pop_front();
         held_bytes_ -= line.size();
-        context_.secret(Dir::ToServer, line);
         sasl_response(line, out);
         if (held_.empty()) context_.hold(Dir::ToServer, false);
       }
@@ -480,6 +470,7 @@ class SmtpAnalyzer final : public Analyzer {
   }
 
   AnalyzerContext context_;
+  tp::SaslSteps sasl_steps_{context_, kBadSasl};
   std::array<tp::LineReader, 2> lines_;
   tp::ReplyReader replies_;
   tp::CommandQueue<Cmd, 128> pending_;

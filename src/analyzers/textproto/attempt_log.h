@@ -21,6 +21,19 @@ class AttemptLog : public std::deque<Attempt> {
   }
   // Sequence number of the newest attempt (the log must not be empty).
   uint64_t newest_id() const { return first_id_ + (this->size() - 1); }
+  // A command of the newest attempt is sent: the attempt waits for one more answer.
+  // Returns the number the command carries.
+  uint64_t tie_newest() {
+    ++this->back().pending;
+    return newest_id();
+  }
+  // The answer to a command of attempt `id` came (or was lost): the attempt, waiting for
+  // one answer less, or nullptr when it was dropped.
+  Attempt* answered(uint64_t id) {
+    Attempt* a = find(id);
+    if (a) --a->pending;
+    return a;
+  }
 
   // Drops answered attempts from the front, and abandoned ones: nothing pending and a
   // newer one begun (no outcome is coming for them).

@@ -89,6 +89,12 @@ class LineReader {
     after_gap_ = true;
     partial_.clear();
   }
+  // A gap in this direction: resync(), returning the start of the line it cut (partial()).
+  std::string cut_by_gap() {
+    std::string cut(partial_);
+    resync();
+    return cut;
+  }
   bool skipping() const { return skipping_; }
 
  private:

@@ -6,6 +6,7 @@
 
 #include <initializer_list>
 #include <string_view>
+#include <utility>
 
 #include "analyzers/analyzer.h"
 
@@ -33,6 +34,15 @@ Confidence for_lines(std::string_view s, size_t max_lines, F&& f) {
 // Whether the incomplete text `s` (no LF yet) can still become a line starting with one
 // of `words`, compared without case: Maybe when it can, No otherwise.
 Confidence prefix_of_any(std::string_view s, std::initializer_list<std::string_view> words);
+
+// A probe's usual course: while the first line is incomplete (no LF yet), whether it
+// can still start with one of `prefixes` (prefix_of_any); then for_lines().
+template <typename F>
+Confidence probe_lines(std::string_view s, std::initializer_list<std::string_view> prefixes,
+                       size_t max_lines, F&& f) {
+  if (s.find('\n') == std::string_view::npos) return prefix_of_any(s, prefixes);
+  return for_lines(s, max_lines, std::forward<F>(f));
+}
 
 // The first word of `line` (up to a space) compared without case.
 bool word_is(std::string_view line, std::string_view word);

@@ -68,21 +68,11 @@ std::optional<std::string> base64_decode(std::string_view text) {
 }
 
 std::string wire_text(std::string_view bytes, size_t max) {
-  bytes = bytes.substr(0, max);
-  if (is_clean_utf8(as_bytes(bytes))) return std::string(bytes);
-  std::string out;
-  escape_bytes(as_bytes(bytes), out);
-  return out;
+  return netsift::wire_text(as_bytes(bytes.substr(0, max)));
 }
 
 std::string hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    out[2 * i] = kDigits[uint8_t(bytes[i]) >> 4];
-    out[2 * i + 1] = kDigits[uint8_t(bytes[i]) & 15];
-  }
-  return out;
+  return hex_string(as_bytes(bytes));
 }
 
 std::optional<uint64_t> parse_count(std::string_view s, uint64_t max) {

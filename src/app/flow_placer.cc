@@ -1,0 +1,104 @@
+#include "app/flow_placer.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace netsift {
+namespace {
+
+// Work units: a packet costs about what 1 KiB of its payload costs a worker (decoding,
+// the flow lookup, the analyzer call, often an event), and a new flow is charged ahead
+// for the packets it has yet to bring, so flows that start together spread out.
+constexpr uint64_t kPacketCost = 2;
+constexpr uint64_t kBytesPerUnit = 512;
+constexpr uint64_t kNewFlowCost = 64;
+// Recent work: halved every so many packets (older work counts less and less).
+constexpr uint64_t kDecayPackets = 1u << 16;
+
+}  // namespace
+
+FlowPlacer::FlowPlacer(uint32_t workers, size_t max_flows, TimestampNs keep_tcp,
+                       TimestampNs keep_other)
+    : max_flows_(std::max<size_t>(max_flows, 16)),
+      keep_tcp_(keep_tcp),
+      keep_other_(keep_other),
+      share_(std::max<size_t>(1, max_flows_ / std::max<uint32_t>(workers, 1))),
+      load_(std::max<uint32_t>(workers, 1), 0),
+      flows_(load_.size(), 0) {}
+
+uint32_t FlowPlacer::place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp,
+                           TimestampNs now) {
+  if (++packets_ % kDecayPackets == 0) {
+    for (uint64_t& l : load_) l /= 2;
+    if (now - swept_ > std::min(keep_tcp_, keep_other_) / 4) forget_idle(now);
+  }
+  uint32_t worker;
+  auto it = places_.find(hash);
+  if (it != places_.end()) {
+    Place& p = it.value();
+    p.last = std::max(p.last, stamp);
+    p.tcp = p.tcp || tcp;
+    worker = p.worker;
+  } else {
+    if (places_.size() >= 2 * max_flows_) forget_oldest();
+    worker = least_loaded();
+    places_.emplace(hash, Place{worker, tcp, stamp});
+    ++flows_[worker];
+    load_[worker] += kNewFlowCost;
+  }
+  load_[worker] += kPacketCost + bytes / kBytesPerUnit;
+  return worker;
+}
+
+uint32_t FlowPlacer::least_loaded() {
+  const uint32_t n = uint32_t(load_.size());
+  // Workers below their share of flows first; among them the least recent work (ties
+  // rotate). When every worker holds its share, the one with the fewest flows.
+  auto better = [&](uint32_t a, uint32_t b) {
+    const bool a_room = flows_[a] < share_, b_room = flows_[b] < share_;
+    if (a_room != b_room) return a_room;
+    return a_room ? load_[a] < load_[b] : flows_[a] < flows_[b];
+  };
+  uint32_t best = next_;
+  for (uint32_t i = 1; i < n; ++i) {
+    uint32_t w = (next_ + i) % n;
+    if (better(w, best)) best = w;
+  }
+  next_ = (best + 1) % n;
+  return best;
+}
+
+void FlowPlacer::forget_idle(TimestampNs now) {
+  swept_ = now;
+  for (auto it = places_.begin(); it != places_.end();) {
+    // A stamp ahead of `now` (an unconfirmed jump) is not idle at all.
+    if (now - it->second.last > (it->second.tcp ? keep_tcp_ : keep_other_)) {
+      --flows_[it->second.worker];
+      it = places_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void FlowPlacer::forget_oldest() {
+  std::vector<std::pair<TimestampNs, uint64_t>> by_age;
+  by_age.reserve(places_.size());
+  for (const auto& [hash, p] : places_) by_age.emplace_back(p.last, hash);
+  const size_t n = std::max<size_t>(by_age.size() / 16, 1);
+  std::nth_element(by_age.begin(), by_age.begin() + std::ptrdiff_t(n), by_age.end());
+  for (size_t i = 0; i < n; ++i) {
+    auto it = places_.find(by_age[i].second);
+    --flows_[it->second.worker];
+    places_.erase(it);
+  }
+}
+
+void FlowPlacer::clear() {
+  places_.clear();
+  std::fill(load_.begin(), load_.end(), 0);
+  std::fill(flows_.begin(), flows_.end(), 0);
+  next_ = 0;
+}
+
+}  // namespace netsift

@@ -1,0 +1,73 @@
+// Which worker each flow goes to (`sessions --workers N`): the reader places a flow
+// when its first packet comes, on the worker with the least recent work, and every
+// later packet of the flow (both directions: the key is the symmetric flow hash,
+// flow/flow_hash.h) follows it there.
+//
+// Hashing flows straight onto workers leaves them unevenly loaded whenever a few flows
+// carry most of the work: clients open connections in parallel (browsers, wrk -c,
+// dnsperf -c, iperf -P) and a hash puts two of four on one worker as often as not.
+// Measured on the 1 GB bench capture with 4 workers, the busiest worker did 1.5x its
+// share (docs/performance.md). Placing by recent work splits flows that start together
+// and steers new flows away from a worker that is busy with a large one.
+//
+// Work is counted in units of the reader's own deterministic measure (a packet and its
+// bytes), never in time, so the placement, and with it every output, is the same on
+// every run. A flow's place is kept while the flow may live in its worker: idle less
+// than its protocol's timeout (TCP: tcp_timeout plus the linger after close; UDP:
+// udp_timeout) and a margin, measured as the workers measure it (from the flow's last
+// stamp, against the capture's progress time, which an unconfirmed jump does not move).
+// Places therefore number about the flows the workers hold; the table holds at most
+// twice `max_flows`, and only then forgets the longest idle sixteenth (by then the
+// workers, at their cap, have ended those flows too). Each worker's flow table holds
+// max_flows / N flows: a
+// worker that holds its share of places gets no new flow while another has room, so a
+// worker busy with one large flow does not fill up with the small ones steered away.
+#pragma once
+
+#include <tsl/robin_map.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/timestamp.h"
+
+namespace netsift {
+
+class FlowPlacer {
+ public:
+  // `keep_tcp`, `keep_other`: how long an idle TCP / other flow keeps its place (longer
+  // than its worker keeps the idle flow, so a flow never moves while a worker holds it).
+  FlowPlacer(uint32_t workers, size_t max_flows, TimestampNs keep_tcp, TimestampNs keep_other);
+
+  // The worker of the packet with flow hash `hash` and `bytes` captured, stamped `stamp`
+  // (CaptureClock::stamp, the flow's idle time counts from it) at progress time `now`.
+  uint32_t place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp, TimestampNs now);
+  // Every flow ended (the end of an input that is a capture of its own).
+  void clear();
+  size_t size() const { return places_.size(); }
+
+ private:
+  struct Place {
+    uint32_t worker;
+    bool tcp;
+    TimestampNs last;  // stamp of the flow's last packet
+  };
+  struct Mix {
+    size_t operator()(uint64_t h) const { return size_t(h ^ (h >> 29) ^ (h >> 47)); }
+  };
+  uint32_t least_loaded();
+  void forget_idle(TimestampNs now);
+  void forget_oldest();
+
+  const size_t max_flows_;
+  const TimestampNs keep_tcp_, keep_other_;
+  tsl::robin_map<uint64_t, Place, Mix> places_;
+  const size_t share_;          // flows each worker's table holds (max_flows / workers)
+  std::vector<uint64_t> load_;  // recent work per worker, halved every kDecayPackets
+  std::vector<size_t> flows_;   // places held per worker
+  uint32_t next_ = 0;           // where a tie starts looking, so ties rotate
+  uint64_t packets_ = 0;
+  TimestampNs swept_ = 0;  // when idle places were last forgotten
+};
+
+}  // namespace netsift

@@ -1,0 +1,120 @@
+// FlowPlacer: a flow keeps its worker while it may live there, flows that start
+// together spread out, new flows avoid a worker busy with a large one but never push a
+// worker past its share of the flow cap, idle places are forgotten, the table stays
+// within its cap, and the same input always gives the same placement.
+#include "app/flow_placer.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace netsift {
+namespace {
+
+constexpr TimestampNs kIdle = 100 * kNsPerSec;
+
+// A TCP packet stamped and measured at `now` (no clock jump).
+uint32_t tcp(FlowPlacer& p, uint64_t hash, uint32_t bytes, TimestampNs now) {
+  return p.place(hash, bytes, true, now, now);
+}
+
+TEST(FlowPlacer, AFlowStaysOnItsWorker) {
+  FlowPlacer p(4, 1000, kIdle, kIdle);
+  std::vector<uint32_t> first;
+  for (uint64_t h = 1; h <= 40; ++h) first.push_back(tcp(p, h * 0x9e3779b97f4a7c15ull, 100, 0));
+  for (int round = 0; round < 50; ++round) {
+    for (uint64_t h = 1; h <= 40; ++h) {
+      ASSERT_EQ(tcp(p, h * 0x9e3779b97f4a7c15ull, 1500, TimestampNs(round) * kNsPerSec),
+                first[h - 1]);
+    }
+  }
+}
+
+TEST(FlowPlacer, FlowsThatStartTogetherSpreadOut) {
+  FlowPlacer p(2, 1000, kIdle, kIdle);
+  int on[2] = {0, 0};
+  for (uint64_t h = 1; h <= 4; ++h) ++on[tcp(p, h, 100, 0)];
+  EXPECT_EQ(on[0], 2);
+  EXPECT_EQ(on[1], 2);
+  FlowPlacer q(4, 1000, kIdle, kIdle);
+  std::vector<int> seen(4, 0);
+  for (uint64_t h = 1; h <= 8; ++h) ++seen[tcp(q, h, 100, 0)];
+  EXPECT_EQ(seen, std::vector<int>(4, 2));
+}
+
+TEST(FlowPlacer, NewFlowsAvoidAWorkerBusyWithALargeOne) {
+  FlowPlacer p(2, 1000, kIdle, kIdle);
+  const uint32_t big = tcp(p, 1, 1500, 0);
+  for (int i = 0; i < 5000; ++i) tcp(p, 1, 1500, 0);  // an elephant download
+  int with_big = 0;
+  for (uint64_t h = 2; h < 22; ++h) with_big += tcp(p, h, 100, 0) == big;
+  EXPECT_EQ(with_big, 0);
+}
+
+TEST(FlowPlacer, NoWorkerGoesPastItsShareOfTheFlowCap) {
+  FlowPlacer p(2, 64, kIdle, kIdle);  // 32 flows per worker
+  const uint32_t big = tcp(p, 1, 1500, 0);
+  for (int i = 0; i < 100000; ++i) tcp(p, 1, 1500, 0);
+  int on[2] = {0, 0};
+  for (uint64_t h = 2; h <= 64; ++h) ++on[tcp(p, h, 60, 0)];
+  on[big] += 1;
+  EXPECT_EQ(on[0], 32);
+  EXPECT_EQ(on[1], 32);
+}
+
+TEST(FlowPlacer, IdlePlacesAreForgottenAndTheTableStaysCapped) {
+  FlowPlacer p(2, 1000, kIdle, kIdle);
+  for (uint64_t h = 1; h <= 500; ++h) tcp(p, h, 60, 0);
+  EXPECT_EQ(p.size(), 500u);
+  // Long after, one busy flow: the sweep (every 65,536 packets) forgets the idle ones.
+  for (int i = 0; i < 70000; ++i) tcp(p, 1000000, 60, 2 * kIdle + TimestampNs(i));
+  EXPECT_EQ(p.size(), 1u);
+  FlowPlacer q(2, 256, kIdle, kIdle);
+  for (uint64_t h = 1; h <= 5000; ++h) {
+    tcp(q, h, 60, TimestampNs(h));
+    ASSERT_LE(q.size(), 512u);  // twice max_flows at most
+  }
+  p.clear();
+  EXPECT_EQ(p.size(), 0u);
+}
+
+// Places last as long as their flows may: a flood of short UDP flows (kept 60 s) does
+// not push out the place of a TCP connection idle for minutes (kept an hour), and a
+// lone packet stamped years ahead (an unconfirmed clock jump) forgets nothing.
+TEST(FlowPlacer, PlacesLastAsLongAsTheirFlows) {
+  const TimestampNs keep_tcp = 3600 * kNsPerSec, keep_udp = 120 * kNsPerSec;
+  FlowPlacer p(4, 100000, keep_tcp, keep_udp);
+  const uint32_t w = tcp(p, 1, 100, 0);
+  TimestampNs t = 0;
+  for (uint64_t h = 2; h < 200000; ++h) {
+    t = TimestampNs(h) * (kNsPerSec / 300);  // 300 new UDP flows a second, ~11 minutes
+    p.place(h, 60, false, t, t);
+  }
+  EXPECT_LE(p.size(), 60000u);  // ~300 x (120 s kept + 30 s between sweeps)
+  EXPECT_EQ(tcp(p, 1, 100, t), w);
+  // A packet stamped 10 years ahead, on a sweep: every place stays.
+  FlowPlacer q(2, 1000, keep_tcp, keep_udp);
+  const uint32_t a = tcp(q, 7, 100, 0), b = tcp(q, 8, 100, 0);
+  for (int i = 0; i < 65534; ++i) tcp(q, 9, 100, TimestampNs(i));
+  q.place(10, 100, true, 10 * 365 * 86400 * kNsPerSec, 65535);
+  EXPECT_EQ(tcp(q, 7, 100, 65536), a);
+  EXPECT_EQ(tcp(q, 8, 100, 65537), b);
+  EXPECT_EQ(q.size(), 4u);
+}
+
+TEST(FlowPlacer, TheSameInputGivesTheSamePlacement) {
+  auto run = [] {
+    FlowPlacer p(3, 5000, kIdle, kIdle);
+    std::vector<uint32_t> out;
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 20000; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      out.push_back(tcp(p, x % 700, uint32_t(x >> 50) % 1500, TimestampNs(i) * 1000));
+    }
+    return out;
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace netsift

@@ -58,4 +58,10 @@ struct FlowKeyHash {
   }
 };
 
+// Longer than any pause between a client's retransmissions of its SYN (Linux gives up
+// after about two minutes, its longest pause 32 s; Windows within 21 s): the same SYN
+// after such a pause is a new attempt, or a copy (merged captures).
+// (Flows of the session engine and of the statistics alike.)
+constexpr TimestampNs kSynRetryGap = 120 * kNsPerSec;
+
 }  // namespace netsift

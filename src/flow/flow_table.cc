@@ -252,15 +252,20 @@ bool FlowTable::starts_new_connection(const Flow& f, const PacketView& v, bool f
   return s.started() && !s.covers(v.tcp_seq + 1);
 }
 
-// The client's very SYN again on a connection that has carried data: no TCP
-// retransmits its SYN after that, so it is a copy of the connection (a capture merged
-// with a copy of itself, shifted in time or concatenated). Before any data it is
+// The client's very SYN again on a connection whose handshake completed (the client
+// acknowledged the SYN/ACK) or that carried data: no TCP retransmits its SYN after
+// that, so it is a copy of the connection (a capture merged
+// with a copy of itself, shifted in time or concatenated). Before that it is
 // taken for a retransmission (as tshark and Zeek take it): exact duplicates of a
 // capture merged at the same instants are one connection. The original stays beside
 // the copy even once closed: its last ACKs may still come after the copy's SYN.
+// So is one stamped before the connection's latest packet (time stepped back: captures
+// concatenated) or minutes after it (TCP gives up retrying a SYN within about two).
 bool FlowTable::replays(const Flow& f, const PacketView& v, bool from_lo) const {
   return !f.reported && from_lo == f.client_is_lo && f.has_client_isn &&
-         v.tcp_seq == f.client_isn && (f.payload_bytes[0] || f.payload_bytes[1]);
+         v.tcp_seq == f.client_isn &&
+         (f.client_acked || f.payload_bytes[0] || f.payload_bytes[1] || v.raw->ts < f.last_ts ||
+          v.raw->ts - f.last_ts > kSynRetryGap);
 }
 
 namespace {
@@ -411,7 +416,12 @@ void FlowTable::tcp_packet(Flow& f, const PacketView& v, Dir dir) {
       stream.on_lost(seq + v.payload_len, v.payload_wire_len - v.payload_len);
     }
   }
-  if (flags & tcp_flag::kAck) f.streams[1 - d]->on_peer_ack(v.tcp_ack);
+  if (flags & tcp_flag::kAck) {
+    f.streams[1 - d]->on_peer_ack(v.tcp_ack);
+    if (dir == Dir::ToServer && !(flags & tcp_flag::kSyn) && f.syn[size_t(Dir::ToClient)]) {
+      f.client_acked = true;
+    }
+  }
   if (f.state == CloseReason::Open) {
     if (f.rst) {
       f.state = CloseReason::Rst;

@@ -74,7 +74,8 @@ class Flow final : public StreamReceiver {
   std::array<bool, 2> syn{}, fin{};
   bool rst = false;
   bool has_client_isn = false;
-  uint32_t client_isn = 0;  // sequence number of the client's SYN
+  bool client_acked = false;  // the client acknowledged the SYN/ACK: handshake done
+  uint32_t client_isn = 0;    // sequence number of the client's SYN
   CloseReason state = CloseReason::Open;
   bool reported = false;  // report_at_close: already reported, a tombstone until it expires
   std::array<std::unique_ptr<TcpStream>, 2> streams;

@@ -35,7 +35,7 @@ FlowPacket make_flow_packet(const PacketView& v, uint32_t ip_length, bool nxdoma
   p.tcp_flags = v.tcp_flags;
   p.tcp_seq = v.tcp_seq;
   p.ip_length = ip_length;
-  p.ts = v.raw->ts;
+  p.ts = p.now = v.raw->ts;
   p.pos = pos;
   if (v.l4_header && !v.fragment && v.raw->caplen > v.l3_offset) {
     p.ip = v.raw->data.data() + v.l3_offset;
@@ -54,7 +54,7 @@ void FlowStats::add(const FlowPacket& p) {
     // Idle past its timeout (the expiry at the bucket's end has not come yet), or a
     // new connection on its 5-tuple: the old record stays in the pool (its counts roll
     // up at the bucket's end) and ends at the next expiry; this packet starts a new one.
-    bool idle = p.ts - old.last > (old.closed ? kClosedLinger : idle_timeout_);
+    bool idle = p.now - old.idle_since > (old.closed ? kClosedLinger : idle_timeout_);
     const uint16_t syn_ack = p.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck);
     bool reused = !idle && p.tcp_header &&
                   ((syn_ack == tcp_flag::kSyn &&
@@ -113,6 +113,7 @@ void FlowStats::add(const FlowPacket& p) {
   StatsFlow& f = pool_[idx];
   const int dir = (from_lo == f.client_is_lo) ? 0 : 1;
   if (p.ts > f.last) f.last = p.ts;
+  f.idle_since = p.now;
   ++f.packets[dir];
   f.bytes[dir] += p.ip_length;
   ++f.d_packets[dir];
@@ -166,7 +167,9 @@ bool FlowStats::starts_new_connection(const StatsFlow& f, const FlowPacket& p, i
   if (f.closed) {
     return dir != 0 || !f.has_isn || p.tcp_seq != f.client_isn || f.synack || p.ts < f.last;
   }
-  return dir == 0 && f.has_isn && (p.tcp_seq != f.client_isn || f.established);
+  return dir == 0 && f.has_isn &&
+         (p.tcp_seq != f.client_isn || f.established || p.ts < f.last ||
+          p.ts - f.last > kSynRetryGap);
 }
 
 void FlowStats::roll_up(BucketPartial& out,
@@ -266,7 +269,9 @@ void FlowStats::expire(TimestampNs now, bool all,
   ended.swap(retired_);
   for (const auto& [key, idx] : index_) {
     const StatsFlow& f = pool_[idx];
-    if (all || f.last + (f.closed ? kClosedLinger : idle_timeout_) < now) ended.push_back(idx);
+    if (all || f.idle_since + (f.closed ? kClosedLinger : idle_timeout_) < now) {
+      ended.push_back(idx);
+    }
   }
   // Oldest first, so that records come out in a stable order whatever the table.
   std::sort(ended.begin(), ended.end(),
@@ -292,8 +297,9 @@ void FlowStats::evict_oldest(size_t n, const std::function<void(const StatsFlow&
   all.reserve(index_.size());
   for (const auto& [key, idx] : index_) all.push_back(idx);
   n = std::min(n, all.size());
-  std::nth_element(all.begin(), all.begin() + std::ptrdiff_t(n), all.end(),
-                   [&](uint32_t a, uint32_t b) { return pool_[a].last < pool_[b].last; });
+  std::nth_element(
+      all.begin(), all.begin() + std::ptrdiff_t(n), all.end(),
+      [&](uint32_t a, uint32_t b) { return pool_[a].idle_since < pool_[b].idle_since; });
   all.resize(n);
   for (uint32_t idx : all) {
     end_detection(pool_[idx]);

@@ -36,6 +36,9 @@ struct FlowPacket {
   uint32_t tcp_seq = 0;
   uint32_t ip_length = 0;  // bytes on the wire from the (innermost) IP header on
   TimestampNs ts = 0;
+  // The capture's progress when it came (CaptureClock::stamp), which idle timeouts are
+  // measured in: packet time does not go back where captures are concatenated.
+  TimestampNs now = 0;
   uint64_t pos = 0;  // its position among the packets accounted: a stable order for flows
   // From the IP header on, captured bytes (at most ip_length), for nDPI; null for a
   // packet nDPI is not shown (no transport header, a fragment, nothing captured).
@@ -52,6 +55,7 @@ struct StatsFlow {
   bool client_is_lo = true;  // the client (SYN sender, else first sender) is key.lo_ip
   uint8_t proto = 0;
   TimestampNs first = 0, last = 0;
+  TimestampNs idle_since = 0;                       // FlowPacket::now of its last packet
   uint64_t packets[2] = {0, 0}, bytes[2] = {0, 0};  // [0] client to server, [1] back
   uint16_t flags[2] = {0, 0};                       // TCP flags seen each way
   bool syn = false, synack = false, established = false, closed = false;
@@ -96,7 +100,8 @@ class FlowStats {
   // country (or range) of an address for the per-country aggregate.
   void roll_up(BucketPartial& out, const std::function<std::string_view(const IpAddress&)>& country,
                const BucketCaps& caps);
-  // Ends flows idle since before `now - idle_timeout` (closed TCP flows after 5 s), or
+  // Ends flows idle since before `now - idle_timeout` (closed TCP flows after 5 s; `now`
+  // is the capture's progress, as FlowPacket::now), or
   // every flow when `all`; each ended flow goes to `done` before it is forgotten, in
   // the order of their first packets (time, then position), which does not depend on
   // how flows were spread over tables.

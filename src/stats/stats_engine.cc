@@ -106,6 +106,7 @@ StatsEngine::~StatsEngine() = default;
 void StatsEngine::on_packet(const PacketView& v) {
   const TimestampNs ts = v.raw->ts;
   if (ts > clock_) clock_ = ts;
+  progress_.on_packet(ts);
   if (++packets_since_expiry_ >= 64) {
     packets_since_expiry_ = 0;
     defrag_.expire(clock_);
@@ -138,7 +139,9 @@ void StatsEngine::on_packet(const PacketView& v) {
   if (v.l4 == L4::Udp && v.has_ports && !v.fragment && (v.src_port == 53 || v.dst_port == 53)) {
     dns_look(v, nxdomain);
   }
-  flows_->add(v, make_flow_packet(v, ip_length, nxdomain, flow_pos_++));
+  FlowPacket fp = make_flow_packet(v, ip_length, nxdomain, flow_pos_++);
+  fp.now = progress_.stamp();
+  flows_->add(v, fp);
   if (options_.per_packet) write_packet(v, ip_length);
 }
 
@@ -268,6 +271,7 @@ void StatsEngine::write_packet(const PacketView& v, uint32_t ip_length) {
 
 void StatsEngine::on_idle(TimestampNs wall_now) {
   if (!started_) return;
+  progress_.on_wall_time(wall_now);
   const int64_t bucket = bucket_of(wall_now, options_.bucket);
   if (bucket > bucket_) {
     close_bucket();
@@ -277,9 +281,8 @@ void StatsEngine::on_idle(TimestampNs wall_now) {
 
 void StatsEngine::close_bucket() {
   partial_.start = bucket_ * options_.bucket;
-  const TimestampNs end = partial_.start + options_.bucket;
   // The flows' counts (with several workers: every worker's partial, merged).
-  flows_->roll_up(partial_, std::max(end, clock_), false);
+  flows_->roll_up(partial_, progress_.now(), false);
   found_.clear();
   detectors_.on_bucket(partial_, options_.bucket, found_);
   // Hosts in address order: the rows, and the run totals when they are capped, come out
@@ -467,7 +470,7 @@ void StatsEngine::finish() {
   finishing_ = true;
   if (started_) close_bucket();
   BucketPartial nothing;  // no packet since the last roll-up
-  flows_->roll_up(nothing, clock_, true);
+  flows_->roll_up(nothing, progress_.now(), true);
   flows_->end_flows("end_of_input");
   Event summary = summary_event();
   if (out_.store) {

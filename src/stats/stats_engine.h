@@ -17,6 +17,7 @@
 #include "decode/packet_view.h"
 #include "enrich/geoip.h"
 #include "events/event.h"
+#include "flow/capture_clock.h"
 #include "flow/ip_defrag.h"
 #include "output/output_buffer.h"
 #include "output/time_format.h"
@@ -79,7 +80,8 @@ class StatsEngine final : private FlowEndSink {
   Decoder decoder_;  // decodes reassembled datagrams
   IpDefragmenter defrag_;
   PacketView assembled_;
-  TimestampNs clock_ = 0;
+  TimestampNs clock_ = 0;  // the latest packet time
+  CaptureClock progress_;  // the capture's progress: flows' idle timeouts
   uint64_t packets_since_expiry_ = 0;
   TrafficCounters counters_;
   AddressBook book_;

@@ -364,7 +364,10 @@ class ImapAnalyzer final : public Analyzer {
       }
       return true;
     }
-    auto [tag, status, text] = split_tagged(line);
+    // Named copies, not a structured binding: the lambdas below use them, which clang 14
+    // (the fuzz build's compiler) does not allow of a binding.
+    const Tagged tagged = split_tagged(line);
+    const std::string_view tag = tagged.tag, status = tagged.word, text = tagged.rest;
     bool ok = tp::iequals(status, "OK");
     if (!is_tag(tag) || !is_status(status)) {
       context_.anomaly(kBadResponse, out);

@@ -247,11 +247,9 @@ void FileReader::trim() {
     // blocks a consumer holds keep their bytes until it lets go.
     ahead_->stop();
     eof_ = true;
-    if (ahead_block_) retired_.push_back(ahead_block_);
-    ahead_block_ = nullptr;
     data_ = cur_->bytes.get();
     pos_ = end_ = 0;
-    ended_ahead_ = std::move(ahead_);
+    end_read_ahead();
   }
   release_unheld();
   if (ended_ahead_ && retired_.empty()) ended_ahead_.reset();
@@ -545,6 +543,10 @@ void FileReader::stop_read_ahead() {
     pos_ = 0;
     end_ = left;
   }
+  end_read_ahead();
+}
+
+void FileReader::end_read_ahead() {
   if (ahead_block_) retire(ahead_block_);
   ahead_block_ = nullptr;
   release_unheld();

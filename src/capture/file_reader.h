@@ -91,6 +91,9 @@ class FileReader final : public PacketSource {
   bool fill_ahead(size_t n);
   void start_read_ahead();
   void stop_read_ahead();
+  // The thread has ended: the current block is retired, and the blocks stay only while a
+  // consumer holds some (ended_ahead_).
+  void end_read_ahead();
   bool want_read_ahead(uint64_t size, bool compressed) const;
   // read(2), or inflated bytes for gzip input; 0 at the end (or on corrupt gzip data).
   ssize_t read_some(uint8_t* dst, size_t n);

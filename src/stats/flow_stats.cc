@@ -179,13 +179,11 @@ void FlowStats::roll_up(BucketPartial& out,
   // The host's row in this bucket, or null when the table is full (its traffic still
   // counts in the bucket's services, protocols and countries).
   auto host = [&](const IpAddress& a) -> HostCounters* {
+    if (out.hosts.size() < caps.hosts) return &out.hosts[a];  // one lookup while room
     auto it = out.hosts.find(a);
     if (it != out.hosts.end()) return &it.value();
-    if (out.hosts.size() >= caps.hosts) {
-      ++out.hosts_dropped;
-      return nullptr;
-    }
-    return &out.hosts[a];
+    ++out.hosts_dropped;
+    return nullptr;
   };
   for (uint32_t idx : touched_) {
     StatsFlow& f = pool_[idx];

@@ -108,9 +108,9 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
 
 StatsJob::~StatsJob() = default;
 
-int StatsJob::finish(int code) {
+int StatsJob::finish(int code, bool input_cut) {
   try {
-    engine_->finish();
+    engine_->finish(input_cut);
   } catch (const std::runtime_error& e) {
     std::fprintf(stderr, "netsift: %s\n", e.what());
     code = kExitError;

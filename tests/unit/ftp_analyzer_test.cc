@@ -267,5 +267,23 @@ TEST(FtpVariants, ReinThenAnotherUser) {
   EXPECT_EQ(auth[1].str("reason"), "530 Login incorrect.");
 }
 
+TEST(FtpVariants, HostBeforeUserOnAnyPort) {
+  // RFC 7151: HOST names the virtual host before USER; its reply is a 220. Claimed by
+  // the client's first line however the segment cuts it.
+  auto auth = variant_auths({
+      {Dir::ToClient, "220 FTP server ready\r\n"},
+      {Dir::ToServer, "HOST ftp.example.org\r\n"},
+      {Dir::ToClient, "220 Host accepted\r\n"},
+      {Dir::ToServer, "USER vhostuser\r\n"},
+      {Dir::ToClient, "331 Password required\r\n"},
+      {Dir::ToServer, "PASS vh-pw\r\n"},
+      {Dir::ToClient, "230 Logged in\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].str("user"), "vhostuser");
+  EXPECT_EQ(auth[0].str("password"), "vh-pw");
+  EXPECT_EQ(auth[0].str("result"), "success");
+}
+
 }  // namespace
 }  // namespace netsift

@@ -697,5 +697,23 @@ TEST(MysqlVariants, CompressionNegotiatedBeforeTheLoginChangesNothingUntilOk) {
   EXPECT_EQ(str(ev[0]["credential"], "salt"), hex(repeat("S", 20)));
 }
 
+TEST(MysqlVariants, HandshakeResponse320WithoutDatabase) {
+  // No CLIENT_PROTOCOL_41 and no CLIENT_CONNECT_WITH_DB: the auth response runs to the
+  // end of the packet (string[EOF]), no NUL.
+  uint32_t caps = 0x1 | 0x4;
+  std::string g = packet(0, std::string("\x0a") + cstr("3.23.58") + le32(9) + kScramble1 +
+                                std::string(1, '\0') + le16(caps));
+  auto ev =
+      run({{Dir::ToClient, g},
+           {Dir::ToServer, packet(1, le16(caps) + le24(0xffffff) + cstr("v320") + "QRSTUVWX")},
+           {Dir::ToClient, packet(2, std::string("\xff") + le16(1045) + "Access denied")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "user"), "v320");
+  EXPECT_FALSE(has(ev[0], "database"));
+  EXPECT_EQ(str(ev[0], "mechanism"), "mysql_old_password");
+  EXPECT_EQ(str(ev[0]["credential"], "response"), hex("QRSTUVWX"));
+  EXPECT_EQ(str(ev[0], "reason"), "1045: Access denied");
+}
+
 }  // namespace
 }  // namespace netsift

@@ -383,5 +383,31 @@ TEST(SmtpVariants, CancelledExchangeIsRefused) {
   EXPECT_FALSE(auth[0].has("password"));
 }
 
+TEST(SmtpVariants, MultiLine530And334) {
+  // AUTH before STARTTLS refused with a multi-line 530; then a server that spreads its
+  // 334 over two lines (RFC 5321 reply syntax allows it for any code).
+  auto auth = variant_auths({
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 AUTH LOGIN PLAIN\r\n"},
+      {Dir::ToServer, "AUTH PLAIN " + test::b64(std::string("\0early\0pw0", 10)) + "\r\n"},
+      {Dir::ToClient,
+       "530-5.7.0 Must issue a STARTTLS command first\r\n530 5.7.0 See RFC 3207\r\n"},
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "334-VXNlcm5hbWU6\r\n334 VXNlcm5hbWU6\r\n"},
+      {Dir::ToServer, test::b64("late") + "\r\n"},
+      {Dir::ToClient, "334 UGFzc3dvcmQ6\r\n"},
+      {Dir::ToServer, test::b64("pw1") + "\r\n"},
+      {Dir::ToClient, "235 2.7.0 ok\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("user"), "early");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[0].str("reason"), "530 5.7.0 Must issue a STARTTLS command first");
+  EXPECT_EQ(auth[1].str("user"), "late");
+  EXPECT_EQ(auth[1].str("password"), "pw1");
+  EXPECT_EQ(auth[1].str("result"), "success");
+}
+
 }  // namespace
 }  // namespace netsift

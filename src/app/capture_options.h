@@ -35,6 +35,9 @@ struct CaptureOptions {
   // engine.read_ahead: read files ahead on a second thread: "auto" (when it pays: a core
   // to spare, or several cores and workers that take the reader's blocks), "on", "off".
   std::string read_ahead = "auto";
+  // engine.read_ahead_threads: threads reading a file ahead (0: as many as the cores
+  // suggest, capture/file_reader.h ReadAheadPolicy::threads).
+  uint32_t read_ahead_threads = 0;
   // Not an option: set by the command. Threads the run keeps busy besides the reader
   // (session workers); a file is read ahead on another thread only with a core to spare.
   uint32_t worker_threads = 0;

@@ -173,7 +173,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
       root, "",
       {"input", "jobs", "filters", "output", "protocols", "limits", "detect", "stats", "engine"});
   if (const YAML::Node e = root["engine"]) {
-    expect_keys(e, "engine", {"workers", "ordered", "fanout", "read_ahead"});
+    expect_keys(e, "engine", {"workers", "ordered", "fanout", "read_ahead", "read_ahead_threads"});
     if (const YAML::Node n = e["workers"]) {
       require(n, "engine.workers", values::workers(scalar(n, "engine.workers"), s.workers));
       s.workers_given = true;
@@ -186,6 +186,7 @@ void load(const YAML::Node& root, CaptureOptions& c, SessionOptions& s, const st
       if (c.read_ahead != "auto" && c.read_ahead != "on" && c.read_ahead != "off")
         throw ConfigError("'engine.read_ahead' must be auto, on or off");
     }
+    positive(e, "engine", "read_ahead_threads", c.read_ahead_threads, 8);
   }
   if (const YAML::Node in = root["input"]) {
     expect_keys(in, "input",

@@ -111,6 +111,7 @@ class PacketPump::Impl {
         ReadAheadPolicy read_ahead;
         read_ahead.other_threads = options_.worker_threads;
         read_ahead.lending = options_.workers_hold_blocks;
+        read_ahead.threads = options_.read_ahead_threads;
         if (options_.read_ahead != "auto") {
           read_ahead.mode =
               options_.read_ahead == "on" ? ReadAheadPolicy::Mode::On : ReadAheadPolicy::Mode::Off;

@@ -93,6 +93,7 @@ class PacketPump {
   void note_broken_pipe() { broken_pipe_ = true; }
   // SIGINT/SIGTERM stopped the reading of a file before its end (live capture ends so).
   void note_interrupted() { interrupted_ = true; }
+  bool interrupted() const { return interrupted_; }
   // True when -w - sends the capture to standard output (nothing else may go there).
   bool capture_on_stdout() const { return options_.write_file == "-"; }
   bool live() const { return !options_.interface.empty(); }

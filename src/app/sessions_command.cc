@@ -227,7 +227,7 @@ int run_jobs(const CaptureOptions& capture, SessionOptions s, const StatsOptions
   if (table_on_stdout) out.append(auth_table);
   if (stats_job) {
     analyzer_events.flush();
-    code = stats_job->finish(code);
+    code = stats_job->finish(code, pump.interrupted());
     stats_job.reset();
   }
   analyzer_events.flush();

@@ -68,7 +68,7 @@ int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
   std::unique_ptr<StatsJob> job = StatsJob::open(o, capture, out, stdout, code);
   if (!job) return code;
   code = pump.run(*job);
-  code = job->finish(code);
+  code = job->finish(code, pump.interrupted());
   job.reset();
   code = finish_stdout(out, pump, code);
   if (pump.broken_pipe()) return code;  // the reader went away: stop quietly

@@ -63,11 +63,16 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
   }
   if (!opt.no_sqlite) {
     StoreRun run;
-    for (const auto& f : capture.read_files) run.input += (run.input.empty() ? "" : " ") + f;
+    for (const auto& f : capture.read_files) {
+      if (!run.input.empty()) run.input += ' ';
+      run.input += f;
+    }
     if (live) run.input = "live:" + capture.interface;
     run.version = NETSIFT_VERSION;
-    for (const Cidr& c : job->home_.ranges())
-      run.home += (run.home.empty() ? "" : " ") + to_string(c);
+    for (const Cidr& c : job->home_.ranges()) {
+      if (!run.home.empty()) run.home += ' ';
+      run.home += to_string(c);
+    }
     run.geoip = job->geoip_.describe();
     run.bucket_seconds = double(opt.bucket) / 1e9;
     run.per_packet = opt.per_packet;
@@ -108,9 +113,9 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
 
 StatsJob::~StatsJob() = default;
 
-int StatsJob::finish(int code) {
+int StatsJob::finish(int code, bool input_cut) {
   try {
-    engine_->finish();
+    engine_->finish(input_cut);
   } catch (const std::runtime_error& e) {
     std::fprintf(stderr, "netsift: %s\n", e.what());
     code = kExitError;

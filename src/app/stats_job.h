@@ -32,8 +32,10 @@ class StatsJob final : public PacketConsumer {
   void on_idle(TimestampNs wall_now) override { engine_->on_idle(wall_now); }
 
   // Ends the open flows and buckets, writes the text report (text mode) after what
-  // `out` holds, closes the store. Returns `code`, or kExitError when the store failed.
-  int finish(int code);
+  // `out` holds, closes the store. `input_cut`: a signal stopped the reading of a file
+  // before its end (the summary says so; the stored run stays `complete = 0`).
+  // Returns `code`, or kExitError when the store failed.
+  int finish(int code, bool input_cut = false);
 
  private:
   StatsJob(StatsOptions o, OutputBuffer& out, FILE* report)

@@ -522,10 +522,27 @@ PacketSource::Status FileReader::next_netmon(RawPacket& out) {
 void FileReader::start_read_ahead() {
   ahead_wanted_ = false;
   if (eof_) return;
+  const size_t blocks = read_ahead_.lending ? read_ahead_.lending_blocks : read_ahead_.blocks;
+  const uint32_t threads = read_ahead_threads();
+  off_t start = gz_ || threads < 2 ? -1 : ::lseek(fd_, 0, SEEK_CUR);
+  if (start >= 0) {
+    // Blocks read side by side at their own offsets; fd_'s position no longer moves.
+    ahead_ = std::make_unique<ReadAhead>(
+        [fd = fd_](uint8_t* dst, size_t n, uint64_t at) { return ::pread(fd, dst, n, off_t(at)); },
+        uint64_t(start), threads, read_ahead_.block, read_ahead_.headroom, blocks);
+    return;
+  }
   // From here on only the thread calls read_some() (and touches gz_) until the end.
-  ahead_ = std::make_unique<ReadAhead>(
-      [this](uint8_t* dst, size_t n) { return read_some(dst, n); }, read_ahead_.block,
-      read_ahead_.headroom, read_ahead_.lending ? read_ahead_.lending_blocks : read_ahead_.blocks);
+  ahead_ = std::make_unique<ReadAhead>([this](uint8_t* dst, size_t n) { return read_some(dst, n); },
+                                       read_ahead_.block, read_ahead_.headroom, blocks);
+}
+
+uint32_t FileReader::read_ahead_threads() const {
+  if (read_ahead_.threads) return read_ahead_.threads;
+  if (gz_ || !read_ahead_.lending) return 1;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::min<uint32_t>(4, 1 + uint32_t(CPU_COUNT(&set)) / 8);
 }
 
 void FileReader::stop_read_ahead() {

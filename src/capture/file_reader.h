@@ -45,6 +45,10 @@ struct ReadAheadPolicy {
   // 1 MiB (4 rounds of ~3), and the thread needs a few besides.
   size_t lending_blocks = 24;
   // 1 MiB x 4 measured best on the 1 GB bench capture (256 KiB to 2 MiB within 5 %).
+  // Threads reading a regular file ahead (positional reads; a .gz has one): 0 = auto,
+  // with lending one more for each 8 cores, at most 4 (with many workers the copy out
+  // of the page cache on one thread bounds the run), else one.
+  uint32_t threads = 0;
   size_t block = 1u << 20;
   size_t headroom = (256u << 10) + 64;  // a record cut by a block end up to this size is
   size_t blocks = 4;                    // not copied again (larger ones are)
@@ -95,6 +99,7 @@ class FileReader final : public PacketSource {
   // consumer holds some (ended_ahead_).
   void end_read_ahead();
   bool want_read_ahead(uint64_t size, bool compressed) const;
+  uint32_t read_ahead_threads() const;
   // read(2), or inflated bytes for gzip input; 0 at the end (or on corrupt gzip data).
   ssize_t read_some(uint8_t* dst, size_t n);
   bool remap(size_t n);

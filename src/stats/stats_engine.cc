@@ -466,17 +466,19 @@ void StatsEngine::flow_ended(const StatsFlow& f, std::string_view cc, std::strin
   out_.events->emit(e);
 }
 
-void StatsEngine::finish() {
+void StatsEngine::finish(bool input_cut) {
   finishing_ = true;
   if (started_) close_bucket();
   BucketPartial nothing;  // no packet since the last roll-up
   flows_->roll_up(nothing, progress_.now(), true);
   flows_->end_flows("end_of_input");
   Event summary = summary_event();
+  if (input_cut) summary.set("interrupted", true);
   if (out_.store) {
     TextBuffer json;
     append_json(summary.doc(), json);
-    out_.store->finish(counters_.first_ts, counters_.last_ts, counters_.packets, json.view());
+    out_.store->finish(counters_.first_ts, counters_.last_ts, counters_.packets, json.view(),
+                       !input_cut);
   }
   if (out_.events) {
     out_.events->emit(summary);

@@ -55,7 +55,9 @@ class StatsEngine final : private FlowEndSink {
   // Live capture with no traffic: closes buckets that the wall clock has left.
   void on_idle(TimestampNs wall_now);
   // End of input: closes the last bucket, ends every flow, emits the summary.
-  void finish();
+  // `input_cut`: the input was not read to its end (a signal stopped a file): the
+  // summary says `interrupted` and the stored run is not marked complete.
+  void finish(bool input_cut = false);
   // One line naming each memory cap that turned data away, "" when none did.
   std::string caps_note() const;
   void print_report(FILE* out);

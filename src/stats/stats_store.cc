@@ -197,7 +197,7 @@ StatsStore::StatsStore(const std::string& path, const StoreRun& run)
         "INSERT INTO flows VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)");
     alert_ = prepare("INSERT INTO alerts VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
     finish_ = prepare(
-        "UPDATE stats_runs SET first_ts=?1, last_ts=?2, packets=?3, complete=1, summary=?4 "
+        "UPDATE stats_runs SET first_ts=?1, last_ts=?2, packets=?3, complete=?6, summary=?4 "
         "WHERE run_id=?5");
   } catch (const std::runtime_error& e) {
     std::string msg = e.what();
@@ -346,13 +346,14 @@ void StatsStore::alert(TimestampNs ts, std::string_view kind, const IpAddress* s
 }
 
 void StatsStore::finish(TimestampNs first_ts, TimestampNs last_ts, uint64_t packets,
-                        std::string_view summary) {
+                        std::string_view summary, bool complete) {
   sqlite3_stmt* s = finish_;
   sqlite3_bind_double(s, 1, secs(first_ts));
   sqlite3_bind_double(s, 2, secs(last_ts));
   bind_u64(s, 3, packets);
   bind_text(s, 4, summary);
   sqlite3_bind_int64(s, 5, run_id_);
+  sqlite3_bind_int(s, 6, complete ? 1 : 0);
   step(s);
   commit();
 }

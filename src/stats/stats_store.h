@@ -76,9 +76,10 @@ class StatsStore {
              uint16_t port, uint64_t count, TimestampNs window, std::string_view detail);
   // Commits the open batch (end of a bucket).
   void commit();
-  // Marks the run complete with its summary (JSON) and commits.
-  void finish(TimestampNs first_ts, TimestampNs last_ts, uint64_t packets,
-              std::string_view summary);
+  // Writes the run's summary (JSON), marks it complete when `complete` (the whole input
+  // was read; a signal stopping a file early leaves it 0) and commits.
+  void finish(TimestampNs first_ts, TimestampNs last_ts, uint64_t packets, std::string_view summary,
+              bool complete);
   uint64_t rows() const { return rows_; }
 
  private:

@@ -214,6 +214,41 @@ def test_kill(binary, d):
           "killed: the run is recorded as incomplete")
     con.close()
 
+    # SIGINT while the file is being read: what was read is counted and stored with its
+    # summary, but the run did not cover the input, so it stays complete = 0 and the
+    # summary says `interrupted`; a file read to its end is complete.
+    db = os.path.join(d, "int.sqlite")
+    p = subprocess.Popen([binary, "stats", "-r", "-", "--sqlite", db, "--no-geoip", "--json"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdin.write(data[:24 + (16 + 14 + 20 + 8 + 20) * 3050])
+    p.stdin.flush()
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    p.stdin.close()
+    out = p.stdout.read().decode().splitlines()
+    summary = json.loads(out[-1]) if out else {}
+    check(p.returncode == 0 and summary.get("event") == "stats_summary"
+          and summary.get("packets") == 3050 and summary.get("interrupted") is True,
+          f"SIGINT: summary of the 3050 packets read, interrupted ({p.returncode}, {summary})")
+    con = sqlite3.connect(db)
+    row = con.execute("SELECT count(*), sum(complete), max(packets) FROM stats_runs").fetchone()
+    check(row == (1, 0, 3050), f"SIGINT: the stored run has its packets and is not complete {row}")
+    stored = json.loads(con.execute("SELECT summary FROM stats_runs").fetchone()[0])
+    check(stored.get("interrupted") is True, "SIGINT: the stored summary says interrupted")
+    con.close()
+    whole = os.path.join(d, "whole.sqlite")
+    subprocess.run([binary, "stats", "-r", cap, "--sqlite", whole, "--no-geoip", "--json"],
+                   stdout=subprocess.DEVNULL, check=True)
+    con = sqlite3.connect(whole)
+    check(con.execute("SELECT sum(complete) FROM stats_runs").fetchone()[0] == 1
+          and "interrupted" not in con.execute("SELECT summary FROM stats_runs").fetchone()[0],
+          "a file read to its end: complete, not interrupted")
+    con.close()
+
 
 def http_flow(c, t, client, server, cport, sport):
     c.tcp(t, client, server, cport, sport, "S")

@@ -450,12 +450,16 @@ TEST(FileReader, ReadAheadLendsItsBlocksWhenAsked) {
   std::vector<Bytes> expected;
   Bytes file = numbered_pcap(3000, expected);
   for (size_t window : {size_t(1), size_t(20), size_t(400)}) {
-    check_lending(file, expected, window,
-                  {.mode = ReadAheadPolicy::Mode::On,
-                   .lending = true,
-                   .lending_blocks = 8,
-                   .block = 64u << 10,
-                   .headroom = 16u << 10});
+    // One thread, and several reading blocks side by side (positional reads).
+    for (uint32_t threads : {1u, 3u}) {
+      check_lending(file, expected, window,
+                    {.mode = ReadAheadPolicy::Mode::On,
+                     .lending = true,
+                     .lending_blocks = 8,
+                     .threads = threads,
+                     .block = 64u << 10,
+                     .headroom = 16u << 10});
+    }
   }
   std::string gz = compress_with_zlib(std::string(file.begin(), file.end()), 31, 1);
   check_lending(Bytes(gz.begin(), gz.end()), expected, 20,
@@ -525,7 +529,12 @@ std::vector<ReadAheadPolicy> small_read_ahead_policies() {
   return {{.mode = Mode::On, .block = 64, .headroom = 32, .blocks = 2},
           {.mode = Mode::On, .block = 1000, .headroom = 2000, .blocks = 3},
           {.mode = Mode::On, .block = 7, .headroom = 0, .blocks = 2},
-          {.mode = Mode::On, .block = 4096, .headroom = 300, .blocks = 4}};
+          {.mode = Mode::On, .block = 4096, .headroom = 300, .blocks = 4},
+          // Several threads, each reading its blocks at their own offsets (a .gz has
+          // one thread whatever is asked).
+          {.mode = Mode::On, .threads = 2, .block = 64, .headroom = 32, .blocks = 3},
+          {.mode = Mode::On, .threads = 3, .block = 7, .headroom = 0, .blocks = 4},
+          {.mode = Mode::On, .threads = 4, .block = 4096, .headroom = 300, .blocks = 8}};
 }
 
 void expect_same(const ReadResult& a, const ReadResult& b, const std::string& what) {

@@ -438,9 +438,13 @@ class MongodbAnalyzer final : public Analyzer {
       std::string_view name, msg;
       std::string reason;
       if (doc.get_number("code", code)) reason = std::to_string(int64_t(code));
-      if (doc.get_string("codeName", name)) reason += (reason.empty() ? "" : " ") + capped(name);
+      if (doc.get_string("codeName", name)) {
+        if (!reason.empty()) reason += ' ';
+        reason += capped(name);
+      }
       if (doc.get_string("errmsg", msg) || doc.get_string("$err", msg)) {
-        reason += (reason.empty() ? "" : ": ") + capped(msg);
+        if (!reason.empty()) reason += ": ";
+        reason += capped(msg);
       }
       a.reason = std::move(reason);
     }

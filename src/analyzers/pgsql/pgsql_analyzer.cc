@@ -302,8 +302,11 @@ void PgsqlAnalyzer::on_server_message(uint8_t type, ByteView body, EventSink& ou
     std::string reason;
     if (parse_error_fields(body, f)) {
       reason = wire_text(f.severity);
-      if (!f.code.empty()) reason += (reason.empty() ? "" : " ") + wire_text(f.code);
-      if (!f.message.empty()) reason += (reason.empty() ? "" : " ") + wire_text(f.message);
+      for (ByteView part : {f.code, f.message}) {
+        if (part.empty()) continue;
+        if (!reason.empty()) reason += ' ';
+        reason += wire_text(part);
+      }
     } else {
       context_.anomaly(kBadAuthMessage, out, "ErrorResponse");
     }

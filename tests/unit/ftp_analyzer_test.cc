@@ -188,5 +188,84 @@ TEST(FtpAnalyzer, ProbeWaitsForTheServersAnswerToUser) {
   EXPECT_EQ(auth[0].str("service"), "pop3");
 }
 
+// ---- protocol variants RFC 959 allows -----------------------------------------------------
+
+// Plays `turns` on 21 and on 2121 (claimed by content), every split alike; the logins.
+std::vector<test::EventFields> variant_auths(const std::vector<Turn>& turns) {
+  for (uint16_t port : {21, 2121})
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "")
+        << port;
+  auto on_other_port =
+      events_of(test::play(analyzer_registry(), test::test_flow(2121), turns), "auth");
+  auto auth = events_of(test::play(analyzer_registry(), test::test_flow(21), turns), "auth");
+  EXPECT_EQ(on_other_port.size(), auth.size());
+  return auth;
+}
+
+TEST(FtpVariants, MultiLineBannerWithPlainTextLinesAndUserWithoutPassword) {
+  // RFC 959 4.2: the lines between "220-" and "220 " need not start with a code.
+  auto auth = variant_auths({
+      {Dir::ToClient, "220-Welcome to the archive\r\n  Mirrors: ftp2, ftp3\r\n220 ready\r\n"},
+      {Dir::ToServer, "USER guest\r\n"},
+      {Dir::ToClient, "230 No password needed, logged in.\r\n"},
+      {Dir::ToServer, "PWD\r\n"},
+      {Dir::ToClient, "257 \"/\" is the current directory\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].str("user"), "guest");
+  EXPECT_FALSE(auth[0].has("password"));
+  EXPECT_EQ(auth[0].str("result"), "success");
+}
+
+TEST(FtpVariants, AccountAskedAtUserOrAfterPassword) {
+  auto auth = variant_auths({
+      {Dir::ToClient, "220 ready\r\n"},
+      // 331 then 332 then ACCT (RFC 959 5.4 sequence USER, PASS, ACCT).
+      {Dir::ToServer, "USER dave\r\n"},
+      {Dir::ToClient, "331 Password required\r\n"},
+      {Dir::ToServer, "PASS pw-d\r\n"},
+      {Dir::ToClient, "332 Need account for login.\r\n"},
+      {Dir::ToServer, "ACCT proj7\r\n"},
+      {Dir::ToClient, "530 Not logged in: no such account.\r\n"},
+      // 332 straight after USER: the account comes before any password.
+      {Dir::ToServer, "USER erin\r\n"},
+      {Dir::ToClient, "332 Need account for login.\r\n"},
+      {Dir::ToServer, "ACCT proj8\r\n"},
+      {Dir::ToClient, "230-Logged in\r\n Quota: 1 GB\r\n230 OK\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("user"), "dave");
+  EXPECT_EQ(auth[0].str("password"), "pw-d");
+  EXPECT_EQ(auth[0].cred("account"), "proj7");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("user"), "erin");
+  EXPECT_EQ(auth[1].cred("account"), "proj8");
+  EXPECT_EQ(auth[1].str("result"), "success");
+  EXPECT_EQ(auth[1].str("reason"), "230 Logged in");
+}
+
+TEST(FtpVariants, ReinThenAnotherUser) {
+  auto auth = variant_auths({
+      {Dir::ToClient, "220 ready\r\n"},
+      {Dir::ToServer, "USER anonymous\r\n"},
+      {Dir::ToClient, "331 Guest login ok, send your e-mail address as password.\r\n"},
+      {Dir::ToServer, "PASS \r\n"},
+      {Dir::ToClient, "230 Guest login ok.\r\n"},
+      {Dir::ToServer, "REIN\r\n"},
+      {Dir::ToClient, "220 Service ready for new user.\r\n"},
+      {Dir::ToServer, "USER frank\r\n"},
+      {Dir::ToClient, "331 Password required for frank.\r\n"},
+      {Dir::ToServer, "PASS f-pw\r\n"},
+      {Dir::ToClient, "530-Login incorrect.\r\n530 Try again.\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("mechanism"), "anonymous");
+  EXPECT_EQ(auth[0].str("password"), "");
+  EXPECT_EQ(auth[0].str("result"), "success");
+  EXPECT_EQ(auth[1].str("user"), "frank");
+  EXPECT_EQ(auth[1].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("reason"), "530 Login incorrect.");
+}
+
 }  // namespace
 }  // namespace netsift

@@ -511,5 +511,184 @@ TEST(MongodbAnalyzer, HostileVolumesStayBounded) {
   EXPECT_EQ(log.weird, 0u);
 }
 
+// ---- protocol variants (OP_MSG specification, SCRAM auth spec, legacy handshakes) -------
+
+// Plays `turns` on 27017 and on 27999 (claimed by content), every split alike, with no
+// anomaly; the logins.
+std::vector<rapidjson::Document> variant_auths(const std::vector<Turn>& turns) {
+  for (uint16_t port : {27017, 27999})
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "")
+        << port;
+  auto other = test::play(analyzer_registry(), test::test_flow(27999), turns, {}, with_weird());
+  auto log = test::play(analyzer_registry(), test::test_flow(27017), turns, {}, with_weird());
+  EXPECT_TRUE(weird(log).empty());
+  EXPECT_EQ(auths(other).size(), auths(log).size());
+  return auths(log);
+}
+
+TEST(MongodbVariants, ScramWithoutSkipEmptyExchangeTakesAnEmptyThirdStep) {
+  // Without options.skipEmptyExchange the server's v= comes with done:false and the
+  // client answers with an empty payload; payloads are strings here, not BinData.
+  auto a = variant_auths({
+      {C, op_msg(1, 0,
+                 Bson()
+                     .i32("saslStart", 1)
+                     .str("mechanism", "SCRAM-SHA-256")
+                     .str("payload", k256First)
+                     .i32("autoAuthorize", 1)
+                     .str("$db", "admin"))},
+      {S, op_msg(2, 1,
+                 Bson()
+                     .i32("conversationId", 1)
+                     .boolean("done", false)
+                     .str("payload", k256ServerFirst)
+                     .dbl("ok", 1))},
+      {C, op_msg(3, 0,
+                 Bson()
+                     .i32("saslContinue", 1)
+                     .i32("conversationId", 1)
+                     .str("payload", k256Final)
+                     .str("$db", "admin"))},
+      {S, op_msg(4, 3,
+                 Bson()
+                     .i32("conversationId", 1)
+                     .boolean("done", false)
+                     .str("payload", k256ServerFinal)
+                     .dbl("ok", 1))},
+      {C, op_msg(5, 0,
+                 Bson()
+                     .i32("saslContinue", 1)
+                     .i32("conversationId", 1)
+                     .bin("payload", "")
+                     .str("$db", "admin"))},
+      {S, op_msg(6, 5, ok_reply(1, "", true))},
+  });
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(field(a[0], "user"), "user");
+  EXPECT_EQ(field(a[0], "result"), "success");
+  EXPECT_EQ(field(a[0]["credential"], "client_final"), k256Final);
+  EXPECT_EQ(field(a[0]["credential"], "server_final"), k256ServerFinal);
+}
+
+TEST(MongodbVariants, SpeculativeInHelloAndInLowerCaseIsmaster) {
+  // OP_MSG hello with speculativeAuthenticate {saslStart, mechanism, payload, db}.
+  auto a = variant_auths({
+      {C, op_msg(1, 0,
+                 Bson()
+                     .i32("hello", 1)
+                     .boolean("helloOk", true)
+                     .doc("speculativeAuthenticate", Bson()
+                                                         .i32("saslStart", 1)
+                                                         .str("mechanism", "SCRAM-SHA-256")
+                                                         .bin("payload", k256First)
+                                                         .str("db", "reports"))
+                     .str("$db", "admin"))},
+      {S, op_msg(2, 1,
+                 Bson()
+                     .boolean("isWritablePrimary", true)
+                     .doc("speculativeAuthenticate", ok_reply(1, k256ServerFirst, false))
+                     .dbl("ok", 1))},
+      {C, op_msg(3, 0,
+                 Bson()
+                     .i32("saslContinue", 1)
+                     .i32("conversationId", 1)
+                     .bin("payload", k256Final)
+                     .str("$db", "reports"))},
+      {S, op_msg(4, 3,
+                 Bson()
+                     .i32("conversationId", 1)
+                     .boolean("done", true)
+                     .bin("payload", "e=invalid-proof")
+                     .dbl("ok", 1))},
+  });
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(field(a[0], "database"), "reports");
+  EXPECT_EQ(field(a[0], "result"), "failure");
+  EXPECT_EQ(field(a[0], "reason"), "invalid-proof");
+  // Legacy OP_QUERY "ismaster" (lower case, as old drivers spell it) with X.509.
+  a = variant_auths({
+      {C, op_query(1, "admin.$cmd",
+                   Bson()
+                       .i32("ismaster", 1)
+                       .doc("speculativeAuthenticate", Bson()
+                                                           .i32("authenticate", 1)
+                                                           .str("mechanism", "MONGODB-X509")
+                                                           .str("db", "$external")))},
+      {S, op_reply(2, 1,
+                   Bson()
+                       .boolean("ismaster", true)
+                       .doc("speculativeAuthenticate",
+                            Bson().str("dbname", "$external").str("user", "CN=app,O=Example"))
+                       .dbl("ok", 1))},
+  });
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(field(a[0], "mechanism"), "MONGODB-X509");
+  EXPECT_EQ(field(a[0], "user"), "CN=app,O=Example");
+  EXPECT_EQ(field(a[0], "database"), "$external");
+  EXPECT_EQ(field(a[0], "result"), "success");
+}
+
+TEST(MongodbVariants, X509WithoutUserAndPlainForLdap) {
+  auto a = variant_auths({
+      // MONGODB-X509 without "user": the server names the certificate's subject.
+      {C,
+       op_msg(
+           1, 0,
+           Bson().i32("authenticate", 1).str("mechanism", "MONGODB-X509").str("$db", "$external"))},
+      {S,
+       op_msg(2, 1, Bson().str("dbname", "$external").str("user", "CN=svc,OU=Apps").dbl("ok", 1))},
+      // PLAIN (LDAP proxy authentication) on $external: the password is in the payload.
+      {C, op_msg(3, 0,
+                 Bson()
+                     .i32("saslStart", 1)
+                     .str("mechanism", "PLAIN")
+                     .bin("payload", std::string("\0ldapuser\0ldap-pw", 17))
+                     .i32("autoAuthorize", 1)
+                     .str("$db", "$external"))},
+      {S, op_msg(4, 3, auth_failed())},
+  });
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(field(a[0], "user"), "CN=svc,OU=Apps");
+  EXPECT_EQ(field(a[0], "result"), "success");
+  EXPECT_EQ(field(a[1], "mechanism"), "PLAIN");
+  EXPECT_EQ(field(a[1], "user"), "ldapuser");
+  EXPECT_EQ(field(a[1], "password"), "ldap-pw");
+  EXPECT_EQ(field(a[1], "database"), "$external");
+  EXPECT_EQ(field(a[1], "result"), "failure");
+  EXPECT_EQ(field(a[1], "reason"), "18 AuthenticationFailed: Authentication failed.");
+}
+
+TEST(MongodbVariants, MoreToComeMessagesBetweenLoginSteps) {
+  // A fire-and-forget write (moreToCome: no reply) between saslStart and its reply, and
+  // its kind-1 document sequence: the login's replies still pair by responseTo.
+  std::string docs = Bson().i32("_id", 7).bytes() + Bson().i32("_id", 8).bytes();
+  std::string seq = std::string(1, '\x01') + le32(uint32_t(4 + 10 + docs.size())) +
+                    std::string("documents\0", 10) + docs;
+  std::string body = op_msg_body(Bson().str("insert", "log").str("$db", "app"), 2, seq);
+  std::string fire_and_forget = header(uint32_t(body.size()), 9, 0, mongodb::kOpMsg) + body;
+  auto a = variant_auths({
+      {C, op_msg(1, 0,
+                 Bson()
+                     .i32("saslStart", 1)
+                     .str("mechanism", "SCRAM-SHA-1")
+                     .bin("payload", "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL")
+                     .str("$db", "admin"))},
+      {C, fire_and_forget},
+      {S, op_msg(2, 1, ok_reply(1, k1ServerFirst, false), true)},
+      {C, op_msg(3, 0,
+                 Bson()
+                     .i32("saslContinue", 1)
+                     .i32("conversationId", 1)
+                     .bin("payload", k1Final)
+                     .str("$db", "admin"),
+                 true)},
+      {S, op_msg(4, 3, ok_reply(1, "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=", true), true)},
+  });
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(field(a[0], "mechanism"), "SCRAM-SHA-1");
+  EXPECT_EQ(field(a[0], "result"), "success");
+  EXPECT_EQ(field(a[0]["credential"], "server_final"), "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=");
+}
+
 }  // namespace
 }  // namespace netsift

@@ -554,5 +554,148 @@ TEST(MysqlAnalyzer, MalformedLoginIsAnError) {
   EXPECT_EQ(ev.lines.size(), 0u);
 }
 
+// ---- protocol variants the specification allows (MySQL "Connection Phase") -----------
+
+// The events of `turns` played with weird events on: the names of the anomalies.
+std::vector<std::string> anomalies_of(const std::vector<Turn>& turns) {
+  AppLayerConfig config;
+  config.weird_events = true;
+  auto log = test::play(analyzer_registry(), test::test_flow(3306), turns, {}, config);
+  std::vector<std::string> names;
+  for (const auto& d : test::parse_events(log))
+    if (str(d, "event") == "weird") names.push_back(str(d, "name"));
+  return names;
+}
+
+TEST(MysqlVariants, MultiFactorKeepsTheFirstFactorsCredential) {
+  // MySQL 8.0.27+: after the password factor, AuthNextFactor (0x02, plugin name, data)
+  // starts the next factor; its exchange is not the password's, and OK ends the attempt.
+  std::vector<Turn> turns = {
+      {Dir::ToClient, greeting("mysql_native_password")},
+      {Dir::ToServer, login("mfa", kResponse20, "", "mysql_native_password")},
+      {Dir::ToClient, packet(2, std::string("\x02") + cstr("authentication_fido_client") +
+                                    repeat("\x07\x01", 40))},
+      {Dir::ToServer, packet(3, repeat("\x30\x82\x01", 90))},
+      {Dir::ToClient, packet(4, std::string("\x01") + repeat("\x04\x20", 20))},
+      {Dir::ToServer, packet(5, cstr("not-a-password"))},
+      {Dir::ToClient, ok_packet(6)}};
+  auto ev = run(turns);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "mysql_native_password");
+  EXPECT_EQ(str(ev[0], "result"), "success");
+  EXPECT_EQ(str(ev[0]["credential"], "response"), hex(kResponse20));
+  EXPECT_EQ(str(ev[0], "hash"),
+            std::string("$mysqlna$") + hex(kScramble1 + kScramble2) + "*" + hex(kResponse20));
+  EXPECT_FALSE(has(ev[0], "password"));
+  EXPECT_TRUE(anomalies_of(turns).empty());
+  // Two passwords (caching_sha2_password twice): the second factor's full authentication
+  // does not replace the first factor's response; its refusal is the attempt's outcome.
+  ev = run({{Dir::ToClient, greeting("caching_sha2_password")},
+            {Dir::ToServer, login("mfa", kResponse32, "", "caching_sha2_password")},
+            {Dir::ToClient, packet(2, "\x01\x03")},
+            {Dir::ToClient, packet(3, std::string("\x02") + cstr("caching_sha2_password") +
+                                          repeat("N", 20) + std::string(1, '\0'))},
+            {Dir::ToServer, packet(4, kResponse32)},
+            {Dir::ToClient, packet(5, "\x01\x04")},
+            {Dir::ToServer, packet(6, cstr("second"))},
+            {Dir::ToClient, err_packet(7, 1045, "28000", "Access denied")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0]["credential"], "response"), hex(kResponse32));
+  EXPECT_FALSE(has(ev[0], "password"));
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+}
+
+TEST(MysqlVariants, ClientWithoutPluginAuthOrDatabase) {
+  // A 4.1 client without CLIENT_PLUGIN_AUTH, CLIENT_CONNECT_WITH_DB, attributes or
+  // lenenc auth data: the 1-byte length of CLIENT_SECURE_CONNECTION, nothing after it.
+  uint32_t caps = mysql::kProtocol41 | mysql::kSecureConnection | 0x1 | 0x2000;
+  auto ev = run({{Dir::ToClient, greeting("caching_sha2_password")},
+                 {Dir::ToServer, login("plain41", kResponse20, "ignored", "ignored", caps)},
+                 {Dir::ToClient, ok_packet(2)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "user"), "plain41");
+  EXPECT_EQ(str(ev[0], "mechanism"), "mysql_native_password");
+  EXPECT_FALSE(has(ev[0], "database"));
+  EXPECT_FALSE(has(ev[0], "client_attributes"));
+  EXPECT_EQ(str(ev[0], "hash"),
+            std::string("$mysqlna$") + hex(kScramble1 + kScramble2) + "*" + hex(kResponse20));
+  // The same with CLIENT_CONNECT_WITH_DB and an empty database name.
+  caps |= mysql::kConnectWithDb;
+  ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+            {Dir::ToServer, login("plain41", kResponse20, "", "", caps)},
+            {Dir::ToClient, ok_packet(2)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_FALSE(has(ev[0], "database"));
+  EXPECT_EQ(str(ev[0], "result"), "success");
+}
+
+TEST(MysqlVariants, AuthDataLongerThan250BytesIsLengthEncoded) {
+  // CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA: 0xfc + 2-byte length for 251..65535 bytes.
+  std::string password = repeat("pass-phrase ", 299);
+  std::string data = cstr(password);
+  std::string p = le32(kClientCaps) + le32(16777216) + "\x21" + std::string(23, '\0') +
+                  cstr("longpw") + "\xfc" + le16(uint32_t(data.size())) + data + cstr("db") +
+                  cstr("mysql_clear_password") + attributes();
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, packet(1, p)},
+                 {Dir::ToClient, ok_packet(2)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "mysql_clear_password");
+  EXPECT_EQ(str(ev[0], "password"), password);
+  EXPECT_EQ(str(ev[0], "database"), "db");
+  EXPECT_EQ(str(ev[0]["client_attributes"], "_pid"), "4242");
+}
+
+TEST(MysqlVariants, ErrorsWithAndWithoutSqlState) {
+  // Pre-4.1 servers (and 4.1+ ones to clients without CLIENT_PROTOCOL_41) send no '#'
+  // marker: code and message only.
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, login("bob", kResponse20, "", "mysql_native_password")},
+                 {Dir::ToClient, packet(2, std::string("\xff") + le16(1045) + "Access denied")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+  EXPECT_EQ(str(ev[0], "reason"), "1045: Access denied");
+  // ERR in place of the greeting (1040 too many connections, with and without the
+  // state): no attempt was made.
+  for (std::string state : {"", "#08004"}) {
+    std::string err = packet(0, std::string("\xff") + le16(1040) + state + "Too many connections");
+    ev = run({{Dir::ToClient, err}});
+    EXPECT_EQ(ev.size(), 0u) << state;
+  }
+  // ERR after the greeting, before any login (a handshake timeout): nothing invented.
+  ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+            {Dir::ToClient,
+             err_packet(1, 1158, "08S01", "Got an error reading communication packets")}});
+  EXPECT_EQ(ev.size(), 0u);
+}
+
+TEST(MysqlVariants, ServerVersionsOfOtherReleases) {
+  for (std::string version :
+       {"8.0.36", "8.4.3", "9.1.0", "8.0.40-0ubuntu0.22.04.1", "8.0.39-30" /* Percona */,
+        "5.7.44-log", "11.4.3-MariaDB-ubu2404", "5.5.5-10.6.18-MariaDB-0ubuntu0.22.04.1"}) {
+    auto ev = run({{Dir::ToClient, greeting("caching_sha2_password", kServerCaps, version)},
+                   {Dir::ToServer, login("v", kResponse32, "", "caching_sha2_password")},
+                   {Dir::ToClient, packet(2, "\x01\x03")},
+                   {Dir::ToClient, ok_packet(3)}});
+    ASSERT_EQ(ev.size(), 1u) << version;
+    EXPECT_EQ(str(ev[0], "server_version"), version);
+    EXPECT_EQ(str(ev[0], "result"), "success") << version;
+  }
+}
+
+TEST(MysqlVariants, CompressionNegotiatedBeforeTheLoginChangesNothingUntilOk) {
+  // CLIENT_COMPRESS on both sides: the login packets and the OK are still plain.
+  uint32_t caps = kClientCaps | mysql::kCompress;
+  auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                 {Dir::ToServer, login("zip", kResponse20, "", "mysql_native_password", caps)},
+                 {Dir::ToClient, packet(2, std::string("\xfe") + cstr("mysql_native_password") +
+                                               repeat("S", 20) + std::string(1, '\0'))},
+                 {Dir::ToServer, packet(3, kResponse20)},
+                 {Dir::ToClient, ok_packet(4)}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "success");
+  EXPECT_EQ(str(ev[0]["credential"], "salt"), hex(repeat("S", 20)));
+}
+
 }  // namespace
 }  // namespace netsift

@@ -293,5 +293,131 @@ TEST(PgsqlAnalyzer, HostileLengthsStayBounded) {
   EXPECT_NE(out.lines[0].find("\"result\":\"unknown\""), std::string::npos);
 }
 
+// ---- protocol variants the specification allows ("Message Flow", "Message Formats") ---
+
+// The names of the anomalies `turns` raise (weird events on).
+std::vector<std::string> anomalies_of(const std::vector<Turn>& turns) {
+  AppLayerConfig config;
+  config.weird_events = true;
+  auto log = test::play(analyzer_registry(), test::test_flow(5432), turns, {}, config);
+  std::vector<std::string> names;
+  for (const auto& d : test::parse_events(log))
+    if (str(d, "event") == "weird") names.push_back(str(d, "name"));
+  return names;
+}
+
+TEST(PgsqlVariants, Protocol32WithNegotiationAndLongCancelKey) {
+  // PostgreSQL 18's libpq asks for 3.2 with a `_pq_.` option; a server that speaks 3.0
+  // answers NegotiateProtocolVersion ('v': newest minor it speaks, the options it does
+  // not know) and goes on. A 3.2 server's BackendKeyData carries a 32-byte key.
+  auto params = kParams;
+  params.emplace_back("_pq_.test_option", "on");
+  std::vector<Turn> turns = {
+      {Dir::ToServer, startup(params, 0x00030002)},
+      {Dir::ToClient, message('v', be32(0) + be32(1) + cstr("_pq_.test_option")) + auth(3)},
+      {Dir::ToServer, message('p', cstr("pw18"))},
+      {Dir::ToClient, auth(0) + parameter_status("server_version", "18.1") +
+                          message('K', be32(77) + std::string(32, '\x5c')) + ready()}};
+  auto ev = run(turns);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "user"), "alice");
+  EXPECT_EQ(str(ev[0], "password"), "pw18");
+  EXPECT_EQ(str(ev[0], "result"), "success");
+  EXPECT_TRUE(anomalies_of(turns).empty());
+}
+
+TEST(PgsqlVariants, CancelRequestIsNoLoginWhateverItsKeyLength) {
+  auto b = [](const std::string& s) {
+    return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  // Protocol 3.0: a 4-byte secret key; 3.2: 4 to 256 bytes (PostgreSQL 18 sends 32).
+  for (size_t key : {4, 32, 256}) {
+    std::string cancel =
+        be32(uint32_t(12 + key)) + be32(80877102) + be32(4242) + std::string(key, '\x11');
+    EXPECT_EQ(probe_pgsql(Dir::ToServer, b(cancel)), Confidence::Yes) << key;
+    EXPECT_EQ(run({{Dir::ToServer, cancel}}).size(), 0u) << key;
+  }
+  // Past 256 bytes it is no CancelRequest.
+  std::string too_long = be32(12 + 257) + be32(80877102) + be32(1) + std::string(257, '\x11');
+  EXPECT_EQ(probe_pgsql(Dir::ToServer, b(too_long)), Confidence::No);
+}
+
+TEST(PgsqlVariants, ReplicationStartup) {
+  // pg_basebackup / logical replication: `replication=database` (or true) in the startup.
+  auto ev = run({{Dir::ToServer, startup({{"user", "replicator"},
+                                          {"replication", "database"},
+                                          {"database", "app"},
+                                          {"application_name", "pg_recvlogical"}})},
+                 {Dir::ToClient, auth(5, "\x0a\x0b\x0c\x0d")},
+                 {Dir::ToServer, message('p', cstr(std::string("md5") + std::string(32, 'b')))},
+                 {Dir::ToClient, after_ok()}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "user"), "replicator");
+  EXPECT_EQ(str(ev[0], "database"), "app");
+  EXPECT_EQ(str(ev[0], "application_name"), "pg_recvlogical");
+  EXPECT_EQ(str(ev[0], "hash"),
+            std::string("$postgres$replicator*0a0b0c0d*") + std::string(32, 'b'));
+  EXPECT_EQ(str(ev[0], "result"), "success");
+}
+
+TEST(PgsqlVariants, NoticesAndParametersBeforeTheOutcome) {
+  // The server may send NoticeResponse ('N') and ParameterStatus ('S') at any time.
+  std::string notice =
+      message('N', std::string("SWARNING") + std::string(1, '\0') + "C01000" +
+                       std::string(1, '\0') + "Mpassword expires soon" + std::string(2, '\0'));
+  auto ev = run({{Dir::ToServer, startup(kParams)},
+                 {Dir::ToClient, notice + auth(3)},
+                 {Dir::ToServer, message('p', cstr("pw"))},
+                 {Dir::ToClient, notice + auth(0) + notice + parameter_status("TimeZone", "UTC") +
+                                     message('K', be32(7) + be32(9)) + notice + ready()}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "success");
+  EXPECT_EQ(str(ev[0], "password"), "pw");
+}
+
+TEST(PgsqlVariants, ErrorInTheMiddleOfSasl) {
+  std::string cf = "n,,n=,r=nonce1";
+  auto ev =
+      run({{Dir::ToServer, startup(kParams)},
+           {Dir::ToClient, auth(10, cstr("SCRAM-SHA-256") + std::string(1, '\0'))},
+           {Dir::ToServer, message('p', cstr("SCRAM-SHA-256") + be32(uint32_t(cf.size())) + cf)},
+           {Dir::ToClient, error("FATAL", "08P01", "malformed SCRAM message")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+  EXPECT_EQ(str(ev[0], "reason"), "FATAL 08P01 malformed SCRAM message");
+  EXPECT_EQ(str(ev[0]["credential"], "client_first"), cf);
+  EXPECT_FALSE(has(ev[0]["credential"], "server_first"));
+}
+
+TEST(PgsqlVariants, ScramPlusWithChannelBindingData) {
+  // The GS2 header "p=tls-server-end-point" and the binding data in the client-final's
+  // c= attribute; the user comes from the startup (SCRAM's n= is empty for PostgreSQL).
+  std::string cf = "p=tls-server-end-point,,n=,r=Zm9vYmFy";
+  std::string cfin = "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsq80rFqLs3xZ,r=Zm9vYmFyMTIz,p=cHJvb2Y=";
+  auto ev = run(
+      {{Dir::ToServer, startup(kParams)},
+       {Dir::ToClient,
+        auth(10, cstr("SCRAM-SHA-256-PLUS") + cstr("SCRAM-SHA-256") + std::string(1, '\0'))},
+       {Dir::ToServer, message('p', cstr("SCRAM-SHA-256-PLUS") + be32(uint32_t(cf.size())) + cf)},
+       {Dir::ToClient, auth(11, "r=Zm9vYmFyMTIz,s=c2FsdA==,i=4096")},
+       {Dir::ToServer, message('p', cfin)},
+       {Dir::ToClient, auth(12, "v=dmVyaWZpZXI=") + after_ok()}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "user"), "alice");
+  EXPECT_EQ(str(ev[0], "mechanism"), "SCRAM-SHA-256-PLUS");
+  EXPECT_EQ(str(ev[0]["credential"], "client_final"), cfin);
+  EXPECT_EQ(str(ev[0], "result"), "success");
+}
+
+TEST(PgsqlVariants, AcceptedGssEncryptionIsAnEncryptedAttempt) {
+  // GSSENCRequest answered 'G': GSSAPI-wrapped packets follow, no credential visible.
+  auto ev = run({{Dir::ToServer, kGssEncRequest},
+                 {Dir::ToClient, "G"},
+                 {Dir::ToServer, be32(40) + std::string(40, '\x60')}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0]["tls"].GetBool());
+  EXPECT_EQ(str(ev[0], "result"), "unknown");
+}
+
 }  // namespace
 }  // namespace netsift

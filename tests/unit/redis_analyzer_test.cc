@@ -387,5 +387,86 @@ TEST(RespReader, KeepsCappedItemsAndCounts) {
   EXPECT_EQ(r.message().item[7], "e");
 }
 
+// ---- protocol variants (RESP2/RESP3 specification, servers before and after ACLs) -----
+
+// Plays `turns` on 6379 and on 16379 (claimed by content), every split alike; the logins.
+std::vector<Auth> variant_auths(const std::vector<Turn>& turns) {
+  auto log = test::play(analyzer_registry(), test::test_flow(6379), turns, {}, with_weird());
+  EXPECT_TRUE(weird(log).empty());
+  for (uint16_t port : {6379, 16379})
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "")
+        << port;
+  return auths(log);
+}
+
+TEST(RedisVariants, RefusalsOfServersBeforeAcls) {
+  // Redis before 6 says "-ERR invalid password"; with no password set, AUTH is refused too.
+  auto a =
+      variant_auths({{C, cmd({"AUTH", "guess1"})},
+                     {S, "-ERR invalid password\r\n"},
+                     {C, "AUTH guess2\r\n"},
+                     {S, "-ERR Client sent AUTH, but no password is set\r\n"},
+                     {C, cmd({"AUTH", "default", "guess3"})},
+                     {S, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"}});
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].user, "default");
+  EXPECT_EQ(a[0].result, "failure");
+  EXPECT_EQ(a[0].reason, "ERR invalid password");
+  EXPECT_EQ(a[1].password, "guess2");
+  EXPECT_EQ(a[1].result, "failure");
+  EXPECT_EQ(a[2].result, "failure");
+  EXPECT_EQ(a[2].reason, "WRONGPASS invalid username-password pair or user is disabled.");
+}
+
+TEST(RedisVariants, PipelinedAuthThenCommandsInOneSegment) {
+  // A client that does not wait: the refused AUTH's -NOAUTH followers are not logins.
+  auto a =
+      variant_auths({{C, cmd({"AUTH", "wrong"}) + cmd({"SELECT", "2"}) + cmd({"GET", "k"}) +
+                             cmd({"AUTH", "right"}) + cmd({"GET", "k"})},
+                     {S,
+                      "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+                      "-NOAUTH Authentication required.\r\n-NOAUTH Authentication required.\r\n"
+                      "+OK\r\n$1\r\nv\r\n"}});
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].password, "wrong");
+  EXPECT_EQ(a[0].result, "failure");
+  EXPECT_EQ(a[1].password, "right");
+  EXPECT_EQ(a[1].result, "success");
+}
+
+TEST(RedisVariants, ClientCommandsAroundHello) {
+  // redis-py 5: HELLO 3 AUTH, then CLIENT SETINFO twice and CLIENT SETNAME, pipelined.
+  std::string hello_map =
+      "%3\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:3\r\n$4\r\nrole\r\n$6\r\nmaster\r\n";
+  auto a = variant_auths(
+      {{C, cmd({"HELLO", "3", "AUTH", "svc", "svc-pw"}) +
+               cmd({"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}) +
+               cmd({"CLIENT", "SETINFO", "LIB-VER", "5.0.1"}) + cmd({"CLIENT", "SETNAME", "w1"})},
+       {S, hello_map + "+OK\r\n+OK\r\n+OK\r\n"},
+       {C, cmd({"CLIENT", "ID"})},
+       {S, ":12\r\n"},
+       // HELLO 2 answers with a RESP2 array of the same properties.
+       {C, cmd({"HELLO", "2", "AUTH", "svc", "svc-pw2"})},
+       {S, "*4\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:2\r\n"},
+       // HELLO without AUTH is no login; the AUTH after it is.
+       {C, cmd({"HELLO", "3"}) + cmd({"AUTH", "svc", "x"})},
+       {S, hello_map + "-WRONGPASS invalid username-password pair or user is disabled.\r\n"}});
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].mechanism, "HELLO AUTH");
+  EXPECT_EQ(a[0].result, "success");
+  EXPECT_EQ(a[1].password, "svc-pw2");
+  EXPECT_EQ(a[1].result, "success");
+  EXPECT_EQ(a[2].mechanism, "AUTH");
+  EXPECT_EQ(a[2].result, "failure");
+}
+
+TEST(RedisVariants, InlineAuthInsideMulti) {
+  auto a = variant_auths({{C, "MULTI\r\nAUTH \"pw with space\"\r\nPING\r\nEXEC\r\n"},
+                          {S, "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n+PONG\r\n"}});
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].password, "pw with space");
+  EXPECT_EQ(a[0].result, "success");
+}
+
 }  // namespace
 }  // namespace netsift

@@ -295,5 +295,126 @@ TEST(SmtpAnalyzer, ProbeLetsTheClientDecide) {
   EXPECT_EQ(probe(Dir::ToServer, "GET / HTTP/1.1\r\n"), Confidence::No);
 }
 
+// nmap's smtp-brute sends AUTH LOGIN before EHLO (503) and smtp-ntlm-info an AUTH NTLM
+// the server does not offer (504): refused before the client sent any credential, these
+// are no login attempts (examples/nmap-smtp-brute.pcap has them from a real run). An
+// AUTH whose initial response carries the credentials is one, whatever the refusal.
+TEST(SmtpAnalyzer, AuthRefusedBeforeAnyCredentialIsNoAttempt) {
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "503 Error: send EHLO first\r\n"},
+      {Dir::ToServer, "EHLO nmap.scanme.org\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"},
+      {Dir::ToServer, "AUTH NTLM\r\n"},
+      {Dir::ToClient, "504 5.5.4 Unrecognized authentication type\r\n"},
+      {Dir::ToServer, "TlRMTVNTUAABAAAAB4IIoAAAAAAAAAAAAAAAAAAAAAA=\r\n"},
+      {Dir::ToClient, "500 Error: command not recognized\r\n"},
+      {Dir::ToServer, "AUTH PLAIN " + b64(std::string("\0mallory\0guess", 14)) + "\r\n"},
+      {Dir::ToClient, "503 Already authenticated\r\n"},
+      {Dir::ToServer, "QUIT\r\n"},
+      {Dir::ToClient, "221 Bye\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(25), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].str("user"), "mallory");
+  EXPECT_EQ(auth[0].str("password"), "guess");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  auto smtp = events_of(log, "smtp");
+  ASSERT_EQ(smtp.size(), 1u);
+  EXPECT_EQ(smtp[0].str("auth_attempts"), "1");
+  EXPECT_EQ(smtp[0].str("auth_refused"), "2");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(25), turns), "");
+}
+
+// ---- protocol variants RFC 4954 / RFC 4616 / RFC 5321 allow -----------------------------
+
+// Plays `turns` on 25 and on 2526 (claimed by content), every split alike; the logins.
+std::vector<test::EventFields> variant_auths(const std::vector<Turn>& turns) {
+  for (uint16_t port : {25, 2526})
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(port), turns), "")
+        << port;
+  auto on_other_port =
+      events_of(test::play(analyzer_registry(), test::test_flow(2526), turns), "auth");
+  auto auth = events_of(test::play(analyzer_registry(), test::test_flow(25), turns), "auth");
+  EXPECT_EQ(on_other_port.size(), auth.size());
+  return auth;
+}
+
+TEST(SmtpVariants, PlainWithEmptyInitialResponseAndAuthzid) {
+  auto auth = variant_auths({
+      {Dir::ToClient, "220 mx.example.org ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c.example.net\r\n"},
+      {Dir::ToClient, "250-mx.example.org\r\n250 AUTH PLAIN LOGIN\r\n"},
+      // "=" is an empty initial response (RFC 4954 4): the server asks with a bare 334.
+      {Dir::ToServer, "AUTH PLAIN =\r\n"},
+      {Dir::ToClient, "334 \r\n"},
+      {Dir::ToServer, test::b64(std::string("admin\0alice\0pw one", 18)) + "\r\n"},
+      {Dir::ToClient, "535 5.7.8 Authentication credentials invalid\r\n"},
+      // No initial response at all, and a 334 without even the space.
+      {Dir::ToServer, "AUTH PLAIN\r\n"},
+      {Dir::ToClient, "334\r\n"},
+      {Dir::ToServer, test::b64(std::string("\0alice\0pw two", 13)) + "\r\n"},
+      {Dir::ToClient, "235 2.7.0 Authentication successful\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("mechanism"), "PLAIN");
+  EXPECT_EQ(auth[0].str("user"), "alice");
+  EXPECT_EQ(auth[0].cred("authzid"), "admin");
+  EXPECT_EQ(auth[0].str("password"), "pw one");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("password"), "pw two");
+  EXPECT_EQ(auth[1].cred("authzid"), "<absent>");
+  EXPECT_EQ(auth[1].str("result"), "success");
+}
+
+TEST(SmtpVariants, MultiLineRepliesAndLoginWithInitialResponse) {
+  auto auth = variant_auths({
+      {Dir::ToClient,
+       "220-smtp.example.com ESMTP\r\n220-Unauthorized use prohibited\r\n220 ready\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-smtp.example.com\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n"},
+      {Dir::ToServer, "AUTH LOGIN " + test::b64("bob@example.com") + "\r\n"},
+      {Dir::ToClient, "334 UGFzc3dvcmQ6\r\n"},
+      {Dir::ToServer, test::b64("hunter2") + "\r\n"},
+      {Dir::ToClient,
+       "535-5.7.8 Username and Password not accepted. For more information, go to\r\n"
+       "535 5.7.8  https://support.example.com/mail/?p=BadCredentials x1-20020a\r\n"},
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "334 VXNlcm5hbWU6\r\n"},
+      {Dir::ToServer, test::b64("bob@example.com") + "\r\n"},
+      {Dir::ToClient, "334 UGFzc3dvcmQ6\r\n"},
+      {Dir::ToServer, test::b64("correct horse") + "\r\n"},
+      {Dir::ToClient, "235-2.7.0 Accepted\r\n235 2.7.0 Welcome\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("user"), "bob@example.com");
+  EXPECT_EQ(auth[0].str("password"), "hunter2");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[0].str("reason").substr(0, 9), "535 5.7.8");
+  EXPECT_EQ(auth[1].str("password"), "correct horse");
+  EXPECT_EQ(auth[1].str("result"), "success");
+}
+
+TEST(SmtpVariants, CancelledExchangeIsRefused) {
+  // "*" cancels (RFC 4954 4); the server answers 501.
+  auto auth = variant_auths({
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "EHLO c\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 AUTH LOGIN\r\n"},
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "334 VXNlcm5hbWU6\r\n"},
+      {Dir::ToServer, "*\r\n"},
+      {Dir::ToClient, "501 5.7.0 Authentication aborted\r\n"},
+      {Dir::ToServer, "QUIT\r\n"},
+      {Dir::ToClient, "221 Bye\r\n"},
+  });
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[0].str("reason"), "501 5.7.0 Authentication aborted");
+  EXPECT_FALSE(auth[0].has("password"));
+}
+
 }  // namespace
 }  // namespace netsift

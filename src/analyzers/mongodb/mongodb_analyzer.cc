@@ -360,9 +360,16 @@ class MongodbAnalyzer final : public Analyzer {
         }
         return;
       }
-      case Kind::Authenticate:
+      case Kind::Authenticate: {
+        // MONGODB-X509 without "user" (MongoDB 3.4+): the server takes the subject of
+        // the client's certificate and names it in its reply.
+        std::string_view user;
+        if (ok == 1 && p.attempt->mechanism == "MONGODB-X509" && p.attempt->user.empty() &&
+            doc.get_string("user", user))
+          p.attempt->user = capped(user);
         decide(*p.attempt, ok == 1, doc, out);
         return;
+      }
       case Kind::SaslStart:
         sasl_step(std::move(*p.attempt), ok == 1, doc, out);
         return;

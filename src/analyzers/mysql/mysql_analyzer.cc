@@ -128,6 +128,7 @@ class MysqlAnalyzer final : public Analyzer {
   struct Attempt {
     bool active = false;
     bool change_user = false;
+    bool next_factor = false;  // the server sent AuthNextFactor: the first factor passed
     AuthAttempt auth;
     std::string plugin;
     std::string salt, response, rsa;  // bytes
@@ -451,6 +452,10 @@ void MysqlAnalyzer::on_server_auth(ByteView p, EventSink& out) {
     context_.anomaly(kBadAuthPacket, out, "empty packet");
     return;
   }
+  if (attempt_.next_factor && p[0] != 0x00 && p[0] != 0xff) {
+    ask_ = Ask::Other;  // an exchange of a later factor's plugin: not the password's
+    return;
+  }
   switch (p[0]) {
     case 0x00:
       finish(AuthResult::Success, {}, out);
@@ -510,6 +515,13 @@ void MysqlAnalyzer::on_server_auth(ByteView p, EventSink& out) {
       }
       return;
     }
+    case 0x02:
+      // AuthNextFactor (MySQL 8.0.27+ multi-factor authentication): plugin name and
+      // data of the next factor (a security key, a second password). The attempt keeps
+      // the first factor's credential; OK or ERR still ends it.
+      attempt_.next_factor = true;
+      ask_ = Ask::Other;
+      return;
     default:
       context_.anomaly(kBadAuthPacket, out, "unknown packet type");
   }

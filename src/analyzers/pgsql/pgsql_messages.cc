@@ -8,7 +8,8 @@ namespace netsift::pgsql {
 FirstMessage classify_first(uint32_t length, uint32_t code) {
   if (length == 8 && code == kSslRequest) return FirstMessage::Ssl;
   if (length == 8 && code == kGssEncRequest) return FirstMessage::GssEnc;
-  if (length == 16 && code == kCancelRequest) return FirstMessage::Cancel;
+  // Process ID and secret key: 4 bytes under protocol 3.0, 4 to 256 since 3.2.
+  if (length >= 16 && length <= 12 + 256 && code == kCancelRequest) return FirstMessage::Cancel;
   // Protocol 3.x (3.2 since PostgreSQL 18): a parameter list of at least its final NUL.
   if (code >> 16 == 3 && (code & 0xffff) < 16 && length > 8 && length <= kMaxStartupLength)
     return FirstMessage::Startup;

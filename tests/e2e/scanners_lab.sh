@@ -147,6 +147,10 @@ for p in 80 6379 5432 3306 21 25; do for _ in $(seq 100); do ss -Hlnt "sport = :
 sleep 1
 psql -h $W/pgsock -U postgres -X -q -c "CREATE ROLE alice LOGIN PASSWORD 'pg-Secret1'" -c "SET password_encryption='md5'" -c "CREATE ROLE bob LOGIN PASSWORD 'pg-Secret2'" -c "CREATE DATABASE lab OWNER alice"
 mariadb -S $W/mysql/sock -u root -e "CREATE USER alice@'%' IDENTIFIED BY 'my-Secret1'; CREATE USER bob@'%' IDENTIFIED BY 'my-Secret2'; GRANT ALL ON *.* TO alice@'%';"
+# The same services on other ports, claimed by content (socat forwards to the servers).
+for pp in 8080:80 13306:3306 15432:5432 16379:6379 2121:21; do
+  bg socat TCP-LISTEN:${pp%%:*},bind=10.9.0.1,fork,reuseaddr TCP:10.9.0.1:${pp##*:}
+done
 log "servers up"
 
 tcpdump -i veth0 -s 0 -B 262144 -n -w $OUT/lab.pcap 2>$OUT/tcpdump.err & TCPD=$!
@@ -172,37 +176,47 @@ legit() {  # ordinary clients, all along
 }
 touch $W/legit.on; legit & LEGIT=$!
 sleep 3
-P=21,25,53,80,3306,5432,6379
-log "phase sS";   X nmap -n -Pn -sS -p- -T5 $T -oN $OUT/nmap-sS.txt >/dev/null 2>&1
-log "phase sT";   X nmap -n -Pn -sT -p- -T5 $T -oN $OUT/nmap-sT.txt >/dev/null 2>&1
-log "phase sU";   X nmap -n -Pn -sU -p 1-300 --max-retries 1 -T5 $T -oN $OUT/nmap-sU.txt >/dev/null 2>&1
-log "phase sn";   X nmap -n -sn 10.9.2.0/24 -oN $OUT/nmap-sn.txt >/dev/null 2>&1
-log "phase sV";   X nmap -n -Pn -sV --version-all -p $P $T -oN $OUT/nmap-sV.txt >/dev/null 2>&1
-log "phase sC";   X nmap -n -Pn -sC -p $P $T -oN $OUT/nmap-sC.txt >/dev/null 2>&1
-log "phase brute-nse"
-X nmap -n -Pn -d -p 21,25,80,3306,5432,6379 $T --script mysql-brute,pgsql-brute,ftp-brute,redis-brute,smtp-brute,http-brute \
-  --script-args userdb=$W/users.txt,passdb=$W/pass.txt,http-brute.path=/secret/,unpwdb.timelimit=60s,brute.delay=0 \
-  -oN $OUT/nmap-brute.txt > $OUT/nmap-brute-debug.txt 2>&1
-log "phase synflood"; X timeout 60 hping3 -q -S -p 80 -c 200000 --faster $T > $OUT/hping-syn.txt 2>&1
-sleep 2
-log "phase udpflood"; X timeout 60 hping3 -q --udp -p 9999 -c 200000 --faster $T > $OUT/hping-udp.txt 2>&1
-sleep 2
-log "phase icmpflood"; X timeout 60 hping3 -q --icmp -c 100000 --faster $T > $OUT/hping-icmp.txt 2>&1
-sleep 2
-log "phase spike"
-X bash -c 'for i in $(seq 1 600); do curl -s -o /dev/null http://10.9.0.1/ & if [ $((i % 50)) = 0 ]; then wait; fi; done; wait
-for i in $(seq 1 300); do redis-cli -h 10.9.0.1 --no-auth-warning -a redis-Secret1 PING >/dev/null 2>&1; done'
-log "phase brute-clients"
-X bash -c 'T=10.9.0.1; W="w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12"
-for pw in $W redis-Secret1; do redis-cli -h $T --no-auth-warning -a $pw PING >/dev/null 2>&1; done
-for pw in $W pg-Secret1; do PGPASSWORD=$pw psql -h $T -U alice -d lab -X -q -c "select 1" >/dev/null 2>&1; done
-for pw in $W pg-Secret2; do PGPASSWORD=$pw psql -h $T -U bob -d lab -X -q -c "select 1" >/dev/null 2>&1; done
-for pw in $W my-Secret1; do mariadb -h $T -u alice -p$pw -e "select 1" >/dev/null 2>&1; done
-for pw in $W ftp-Secret1; do curl -s -o /dev/null ftp://benchftp:$pw@$T/f.txt; done
-for pw in $W smtp-Secret2; do swaks -s $T --auth LOGIN -au bob -ap $pw --to x@lab.test --from bob@lab.test --quit-after AUTH >/dev/null 2>&1; done
-for pw in $W web-Secret1; do curl -s -o /dev/null -u webuser:$pw http://$T/secret/; done'
-log "phase spray"
-X bash -c 'for u in u1 u2 u3 u4 u5 u6 u7 u8 u9 u10 u11 u12 u13 u14 u15; do mariadb -h 10.9.0.1 -u $u -pSpring2026 -e "select 1" >/dev/null 2>&1; done'
+if [ "${LAB_PHASES:-all}" = nondefault ]; then
+  # -sV and the brute scripts against the services on ports where only content tells.
+  NP=8080,13306,15432,16379,2121
+  log "phase sV-nondefault"; X nmap -n -Pn -sV --version-all -p $NP $T -oN $OUT/nmap-sV-nondefault.txt >/dev/null 2>&1
+  log "phase brute-nondefault"
+  X nmap -n -Pn -sV -p $NP $T --script mysql-brute,pgsql-brute,ftp-brute,redis-brute,http-brute \
+    --script-args userdb=$W/users.txt,passdb=$W/pass.txt,http-brute.path=/secret/,unpwdb.timelimit=60s,brute.delay=0 \
+    -oN $OUT/nmap-brute-nondefault.txt >/dev/null 2>&1
+else
+  P=21,25,53,80,3306,5432,6379
+  log "phase sS";   X nmap -n -Pn -sS -p- -T5 $T -oN $OUT/nmap-sS.txt >/dev/null 2>&1
+  log "phase sT";   X nmap -n -Pn -sT -p- -T5 $T -oN $OUT/nmap-sT.txt >/dev/null 2>&1
+  log "phase sU";   X nmap -n -Pn -sU -p 1-300 --max-retries 1 -T5 $T -oN $OUT/nmap-sU.txt >/dev/null 2>&1
+  log "phase sn";   X nmap -n -sn 10.9.2.0/24 -oN $OUT/nmap-sn.txt >/dev/null 2>&1
+  log "phase sV";   X nmap -n -Pn -sV --version-all -p $P $T -oN $OUT/nmap-sV.txt >/dev/null 2>&1
+  log "phase sC";   X nmap -n -Pn -sC -p $P $T -oN $OUT/nmap-sC.txt >/dev/null 2>&1
+  log "phase brute-nse"
+  X nmap -n -Pn -d -p 21,25,80,3306,5432,6379 $T --script mysql-brute,pgsql-brute,ftp-brute,redis-brute,smtp-brute,http-brute \
+    --script-args userdb=$W/users.txt,passdb=$W/pass.txt,http-brute.path=/secret/,unpwdb.timelimit=60s,brute.delay=0 \
+    -oN $OUT/nmap-brute.txt > $OUT/nmap-brute-debug.txt 2>&1
+  log "phase synflood"; X timeout 60 hping3 -q -S -p 80 -c 200000 --faster $T > $OUT/hping-syn.txt 2>&1
+  sleep 2
+  log "phase udpflood"; X timeout 60 hping3 -q --udp -p 9999 -c 200000 --faster $T > $OUT/hping-udp.txt 2>&1
+  sleep 2
+  log "phase icmpflood"; X timeout 60 hping3 -q --icmp -c 100000 --faster $T > $OUT/hping-icmp.txt 2>&1
+  sleep 2
+  log "phase spike"
+  X bash -c 'for i in $(seq 1 600); do curl -s -o /dev/null http://10.9.0.1/ & if [ $((i % 50)) = 0 ]; then wait; fi; done; wait
+  for i in $(seq 1 300); do redis-cli -h 10.9.0.1 --no-auth-warning -a redis-Secret1 PING >/dev/null 2>&1; done'
+  log "phase brute-clients"
+  X bash -c 'T=10.9.0.1; W="w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12"
+  for pw in $W redis-Secret1; do redis-cli -h $T --no-auth-warning -a $pw PING >/dev/null 2>&1; done
+  for pw in $W pg-Secret1; do PGPASSWORD=$pw psql -h $T -U alice -d lab -X -q -c "select 1" >/dev/null 2>&1; done
+  for pw in $W pg-Secret2; do PGPASSWORD=$pw psql -h $T -U bob -d lab -X -q -c "select 1" >/dev/null 2>&1; done
+  for pw in $W my-Secret1; do mariadb -h $T -u alice -p$pw -e "select 1" >/dev/null 2>&1; done
+  for pw in $W ftp-Secret1; do curl -s -o /dev/null ftp://benchftp:$pw@$T/f.txt; done
+  for pw in $W smtp-Secret2; do swaks -s $T --auth LOGIN -au bob -ap $pw --to x@lab.test --from bob@lab.test --quit-after AUTH >/dev/null 2>&1; done
+  for pw in $W web-Secret1; do curl -s -o /dev/null -u webuser:$pw http://$T/secret/; done'
+  log "phase spray"
+  X bash -c 'for u in u1 u2 u3 u4 u5 u6 u7 u8 u9 u10 u11 u12 u13 u14 u15; do mariadb -h 10.9.0.1 -u $u -pSpring2026 -e "select 1" >/dev/null 2>&1; done'
+fi
 log "phase end"
 rm -f $W/legit.on; wait $LEGIT
 cp $W/nginx/logs/access.log $OUT/nginx-access.log

@@ -1,6 +1,7 @@
 #include "app/flow_placer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace netsift {
@@ -26,26 +27,46 @@ FlowPlacer::FlowPlacer(uint32_t workers, size_t max_flows, TimestampNs keep_tcp,
       load_(std::max<uint32_t>(workers, 1), 0),
       flows_(load_.size(), 0) {}
 
+uint64_t FlowPlacer::key(const PacketView& v) {
+  uint64_t s[2], d[2];
+  std::memcpy(s, v.src_ip.bytes.data(), 16);
+  std::memcpy(d, v.dst_ip.bytes.data(), 16);
+  const uint64_t sport = v.has_ports ? v.src_port : 0, dport = v.has_ports ? v.dst_port : 0;
+  // Each endpoint to one word, then a sum and a product of the two (both symmetric),
+  // then one round of mixing (the table's Mix spreads it further).
+  uint64_t a = (s[0] ^ (s[1] * 0x9e3779b97f4a7c15ull) ^ (sport << 48)) * 0xff51afd7ed558ccdull;
+  uint64_t b = (d[0] ^ (d[1] * 0x9e3779b97f4a7c15ull) ^ (dport << 48)) * 0xff51afd7ed558ccdull;
+  uint64_t h = (a + b) ^ ((a >> 32 | 1) * (b >> 32 | 1)) ^ v.ip_proto;
+  h ^= h >> 31;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 29);
+}
+
 uint32_t FlowPlacer::place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp,
                            TimestampNs now) {
   if (++packets_ % kDecayPackets == 0) {
     for (uint64_t& l : load_) l /= 2;
     if (now - swept_ > std::min(keep_tcp_, keep_other_) / 4) forget_idle(now);
   }
+  Place* p = last_ && hash == last_hash_ ? last_ : nullptr;
+  if (p == nullptr) {
+    auto it = places_.find(hash);
+    if (it != places_.end()) p = &it.value();
+  }
   uint32_t worker;
-  auto it = places_.find(hash);
-  if (it != places_.end()) {
-    Place& p = it.value();
-    p.last = std::max(p.last, stamp);
-    p.tcp = p.tcp || tcp;
-    worker = p.worker;
+  if (p) {
+    p->last = std::max(p->last, stamp);
+    p->tcp = p->tcp || tcp;
+    worker = p->worker;
   } else {
     if (places_.size() >= 2 * max_flows_) forget_oldest();
     worker = least_loaded();
-    places_.emplace(hash, Place{worker, tcp, stamp});
+    p = &places_.emplace(hash, Place{worker, tcp, stamp}).first.value();
     ++flows_[worker];
     load_[worker] += kNewFlowCost;
   }
+  last_hash_ = hash;
+  last_ = p;
   load_[worker] += kPacketCost + bytes / kBytesPerUnit;
   return worker;
 }
@@ -70,6 +91,7 @@ uint32_t FlowPlacer::least_loaded() {
 
 void FlowPlacer::forget_idle(TimestampNs now) {
   swept_ = now;
+  last_ = nullptr;
   for (auto it = places_.begin(); it != places_.end();) {
     // A stamp ahead of `now` (an unconfirmed jump) is not idle at all.
     if (now - it->second.last > (it->second.tcp ? keep_tcp_ : keep_other_)) {
@@ -82,6 +104,7 @@ void FlowPlacer::forget_idle(TimestampNs now) {
 }
 
 void FlowPlacer::forget_oldest() {
+  last_ = nullptr;
   std::vector<std::pair<TimestampNs, uint64_t>> by_age;
   by_age.reserve(places_.size());
   for (const auto& [hash, p] : places_) by_age.emplace_back(p.last, hash);
@@ -96,6 +119,7 @@ void FlowPlacer::forget_oldest() {
 
 void FlowPlacer::clear() {
   places_.clear();
+  last_ = nullptr;
   std::fill(load_.begin(), load_.end(), 0);
   std::fill(flows_.begin(), flows_.end(), 0);
   next_ = 0;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/timestamp.h"
+#include "decode/packet_view.h"
 
 namespace netsift {
 
@@ -39,7 +40,12 @@ class FlowPlacer {
   // than its worker keeps the idle flow, so a flow never moves while a worker holds it).
   FlowPlacer(uint32_t workers, size_t max_flows, TimestampNs keep_tcp, TimestampNs keep_other);
 
-  // The worker of the packet with flow hash `hash` and `bytes` captured, stamped `stamp`
+  // The key a whole packet (not a fragment: defragmented first) is placed by: the same
+  // for both directions of a flow, from its innermost addresses, ports and protocol. Not
+  // flow_hash() (flow/flow_hash.h): the reader computes one per packet, and a key that
+  // two flows share only sends both to one worker, so a third of its instructions do.
+  static uint64_t key(const PacketView& v);
+  // The worker of the packet with key `hash` and `bytes` captured, stamped `stamp`
   // (CaptureClock::stamp, the flow's idle time counts from it) at progress time `now`.
   uint32_t place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp, TimestampNs now);
   // Every flow ended (the end of an input that is a capture of its own).
@@ -62,6 +68,10 @@ class FlowPlacer {
   const size_t max_flows_;
   const TimestampNs keep_tcp_, keep_other_;
   tsl::robin_map<uint64_t, Place, Mix> places_;
+  // The last packet's place: packets of one flow often come in runs (a body, a burst).
+  // Valid until the table changes (an insert may move places).
+  uint64_t last_hash_ = 0;
+  Place* last_ = nullptr;
   const size_t share_;          // flows each worker's table holds (max_flows / workers)
   std::vector<uint64_t> load_;  // recent work per worker, halved every kDecayPackets
   std::vector<size_t> flows_;   // places held per worker

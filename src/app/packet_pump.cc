@@ -23,11 +23,14 @@ std::string plural(uint64_t n, const char* one, const char* many) {
 }
 
 PacketIntake::PacketIntake(const CaptureOptions& o, std::vector<IpAddress> hosts)
-    : decoder_(DecoderOptions{o.verify_checksums}), hosts_(std::move(hosts)), ports_(o.ports) {}
+    : decoder_(DecoderOptions{o.verify_checksums}),
+      asset_filter_(!hosts.empty() || !o.ports.empty()),
+      hosts_(std::move(hosts)),
+      ports_(o.ports) {}
 
 bool PacketIntake::accept(const RawPacket& raw, PacketView& view, RunStats& stats) {
   decoder_.decode(raw, view);
-  if (!passes_asset_filter(view)) {
+  if (asset_filter_ && !passes_asset_filter(view)) {
     ++stats.frames_filtered;
     return false;
   }

@@ -60,6 +60,7 @@ class PacketIntake {
  private:
   bool passes_asset_filter(const PacketView& v) const;
   Decoder decoder_;
+  bool asset_filter_ = false;  // --host or --port given (the usual run has neither)
   std::vector<IpAddress> hosts_;
   std::vector<uint16_t> ports_;
 };

@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "analyzers/registry.h"
-#include "flow/flow_hash.h"
 #include "flow/flow_table.h"
 
 namespace netsift {
@@ -346,7 +345,7 @@ void ShardedSessions::send(const PacketView& view, TimestampNs now, TimestampNs 
   // The place lasts from the flow's stamp, as the worker's idle time does, and is
   // swept against the progress time, which a lone packet stamped far ahead does not move.
   uint32_t w =
-      placer_.place(flow_hash(view, true), view.raw->caplen, view.l4 == L4::Tcp, stamp, now);
+      placer_.place(FlowPlacer::key(view), view.raw->caplen, view.l4 == L4::Tcp, stamp, now);
   PacketBlock* block = view.raw->block;
   size_t bytes = block ? 0 : view.raw->caplen;  // to copy
   bool new_block = block && block != round_block_;

@@ -149,11 +149,11 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
   over(cmd->add_flag("--no-alerts", c->no_alerts, "Do not run the anomaly detectors"),
        [](auto& o) { o.detectors.enabled = false; });
   over(cmd->add_option("--scan-ports", d.scan_ports,
-                       "Unanswered SYN ports of one host: vertical scan")
+                       "Unanswered SYN (or UDP) ports of one host: vertical scan")
            ->type_name("N"),
        [c](auto& o) { o.detectors.scan_ports = c->stats.detectors.scan_ports; });
   over(cmd->add_option("--scan-hosts", d.scan_hosts,
-                       "Hosts probed on one port without answer: horizontal scan")
+                       "Hosts probed on one port (or pinged) without answer: horizontal scan, ping sweep")
            ->type_name("N"),
        [c](auto& o) { o.detectors.scan_hosts = c->stats.detectors.scan_hosts; });
   over(cmd->add_option("--syn-flood-rate", d.syn_flood_rate, "SYNs/s to one host:port")

@@ -11,6 +11,9 @@ void HostCounters::add(const HostCounters& o) {
   bytes_in += o.bytes_in;
   flows += o.flows;
   icmp_in += o.icmp_in;
+  icmp_replies_in += o.icmp_replies_in;
+  icmp_errors_in += o.icmp_errors_in;
+  icmp_queries_out += o.icmp_queries_out;
   udp_in += o.udp_in;
   udp_out += o.udp_out;
   nxdomain_in += o.nxdomain_in;
@@ -30,6 +33,10 @@ void BucketPartial::merge(const BucketPartial& o) {
   tcp_packets += o.tcp_packets;
   probes.insert(o.probes.begin(), o.probes.end());
   answered.insert(o.answered.begin(), o.answered.end());
+  udp_probes.insert(o.udp_probes.begin(), o.udp_probes.end());
+  udp_answered.insert(o.udp_answered.begin(), o.udp_answered.end());
+  pings.insert(o.pings.begin(), o.pings.end());
+  pings_answered.insert(o.pings_answered.begin(), o.pings_answered.end());
   for (const auto& [k, n] : o.syns) syns[k] += n;
   for (const auto& [k, n] : o.completed) completed[k] += n;
   nxdomain_names.insert(o.nxdomain_names.begin(), o.nxdomain_names.end());
@@ -54,6 +61,10 @@ void BucketPartial::clear() {
   tcp_syn = tcp_synack = tcp_fin = tcp_rst = tcp_packets = 0;
   probes.clear();
   answered.clear();
+  udp_probes.clear();
+  udp_answered.clear();
+  pings.clear();
+  pings_answered.clear();
   syns.clear();
   completed.clear();
   nxdomain_names.clear();

@@ -21,6 +21,9 @@ struct HostCounters {
   uint64_t packets_out = 0, bytes_out = 0, packets_in = 0, bytes_in = 0;
   uint64_t flows = 0;    // flows this host took part in that started in the bucket
   uint64_t icmp_in = 0;  // ICMP/ICMPv6 packets received
+  // Of those, replies and errors, and the queries it sent: replies to its own queries and
+  // errors about its own packets are answers, not a flood against it.
+  uint64_t icmp_replies_in = 0, icmp_errors_in = 0, icmp_queries_out = 0;
   uint64_t udp_in = 0, udp_out = 0;
   uint64_t nxdomain_in = 0;  // DNS NXDOMAIN answers received
   void add(const HostCounters& o);
@@ -98,6 +101,9 @@ struct BucketPartial {
   tsl::robin_set<AddrPair, AddrPairHash> probes, answered;
   tsl::robin_map<AddrPort, uint64_t, AddrPortHash> syns;       // per server:port
   tsl::robin_map<AddrPort, uint64_t, AddrPortHash> completed;  // handshakes completed
+  // UDP datagrams from a client to a server port, and those the server answered; ICMP
+  // queries (echo...) from a host to another (port 0), and those answered.
+  tsl::robin_set<AddrPair, AddrPairHash> udp_probes, udp_answered, pings, pings_answered;
   tsl::robin_set<ClientName, ClientNameHash> nxdomain_names;
   // Suspicious DNS query names per client and registered domain.
   std::unordered_map<std::string, DnsNameStats> dns_names;  // key: client + ' ' + domain

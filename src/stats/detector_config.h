@@ -9,8 +9,10 @@ namespace netsift {
 
 struct DetectorConfig {
   bool enabled = true;
-  // TCP SYNs that got no SYN-ACK in the bucket: one source to this many ports of one
-  // host (vertical scan), or to one port on this many hosts (horizontal scan).
+  // TCP SYNs that got no SYN-ACK (or UDP datagrams that got no UDP back) in the bucket:
+  // one source to this many ports of one host (vertical scan), or to one port on this
+  // many hosts (horizontal scan, TCP); ICMP queries to this many hosts that did not
+  // reply (ping sweep).
   uint32_t scan_ports = 100;
   uint32_t scan_hosts = 50;
   // SYNs per second to one host:port, of which at most this share completed a handshake.
@@ -19,7 +21,7 @@ struct DetectorConfig {
   // ICMP packets per second to one host.
   double icmp_flood_rate = 500;
   // UDP packets per second to one host that answered fewer than this share of them.
-  double udp_flood_rate = 5000;
+  double udp_flood_rate = 1000;
   double udp_flood_answered_ratio = 0.1;
   // A host's bytes in one bucket against its exponentially weighted mean of earlier
   // buckets: at least `factor` times the mean and `min_bytes`, after `warmup` buckets.

@@ -18,7 +18,8 @@ bool alert_less(const Alert& a, const Alert& b) {
   if (int c = std::strcmp(a.kind, b.kind); c != 0) return c < 0;
   if (a.src != b.src) return a.src < b.src;
   if (a.dst != b.dst) return a.dst < b.dst;
-  return a.port < b.port;
+  if (a.port != b.port) return a.port < b.port;
+  return a.detail < b.detail;  // a TCP and a UDP scan of one host
 }
 
 }  // namespace
@@ -63,27 +64,38 @@ bool encoded_looking(std::string_view s, double min_entropy) {
 
 void Detectors::scans(const BucketPartial& b, Alert proto, std::vector<Alert>& out) {
   // Unanswered probes grouped by (client, server) and by (client, port).
-  std::map<std::pair<IpAddress, IpAddress>, std::vector<uint16_t>> vertical;
+  std::map<std::pair<IpAddress, IpAddress>, std::vector<uint16_t>> vertical, vertical_udp;
   std::map<std::pair<IpAddress, uint16_t>, std::vector<IpAddress>> horizontal;
+  std::map<IpAddress, uint64_t> sweeps;  // hosts a source pinged that did not reply
   for (const AddrPair& p : b.probes) {
     if (b.answered.count(p)) continue;
     vertical[{p.a, p.b}].push_back(p.port);
     horizontal[{p.a, p.port}].push_back(p.b);
   }
-  for (auto& [key, ports] : vertical) {
-    if (ports.size() < config_.scan_ports) continue;
-    std::sort(ports.begin(), ports.end());
-    Alert a = proto;
-    a.kind = "port_scan";
-    a.src = key.first;
-    a.dst = key.second;
-    a.count = ports.size();
-    a.detail = fmt::format(
-        "vertical scan: {} ports of {} probed with SYN and not answered "
-        "(ports {}-{})",
-        ports.size(), to_string(key.second), ports.front(), ports.back());
-    out.push_back(std::move(a));
+  for (const AddrPair& p : b.udp_probes) {
+    if (!b.udp_answered.count(p)) vertical_udp[{p.a, p.b}].push_back(p.port);
   }
+  for (const AddrPair& p : b.pings) {
+    if (!b.pings_answered.count(p)) ++sweeps[p.a];
+  }
+  auto vertical_alerts = [&](auto& groups, bool udp) {
+    for (auto& [key, ports] : groups) {
+      if (ports.size() < config_.scan_ports) continue;
+      std::sort(ports.begin(), ports.end());
+      Alert a = proto;
+      a.kind = "port_scan";
+      a.src = key.first;
+      a.dst = key.second;
+      a.count = ports.size();
+      a.detail =
+          fmt::format("vertical {}scan: {} ports of {} probed {} and not answered (ports {}-{})",
+                      udp ? "UDP " : "", ports.size(), to_string(key.second),
+                      udp ? "by UDP" : "with SYN", ports.front(), ports.back());
+      out.push_back(std::move(a));
+    }
+  };
+  vertical_alerts(vertical, false);
+  vertical_alerts(vertical_udp, true);
   for (auto& [key, hosts] : horizontal) {
     if (hosts.size() < config_.scan_hosts) continue;
     Alert a = proto;
@@ -93,6 +105,15 @@ void Detectors::scans(const BucketPartial& b, Alert proto, std::vector<Alert>& o
     a.count = hosts.size();
     a.detail = fmt::format("horizontal scan: port {} probed with SYN on {} hosts and not answered",
                            key.second, hosts.size());
+    out.push_back(std::move(a));
+  }
+  for (const auto& [src, hosts] : sweeps) {
+    if (hosts < config_.scan_hosts) continue;
+    Alert a = proto;
+    a.kind = "ping_sweep";
+    a.src = src;
+    a.count = hosts;
+    a.detail = fmt::format("ICMP queries (echo...) to {} hosts that did not reply", hosts);
     out.push_back(std::move(a));
   }
 }
@@ -155,13 +176,22 @@ void Detectors::on_bucket(const BucketPartial& b, TimestampNs length, std::vecto
     out.push_back(std::move(a));
   }
   for (const auto& [addr, h] : b.hosts) {
-    if (double(h.icmp_in) >= config_.icmp_flood_rate * secs) {
+    // Replies to the host's own queries and errors about its own packets (the port
+    // unreachables a UDP flood or scan draws) answer it: only what exceeds them counts.
+    const uint64_t answers = h.icmp_replies_in + h.icmp_errors_in;
+    const uint64_t icmp = h.icmp_in - std::min(h.icmp_in, answers) +
+                          (h.icmp_replies_in - std::min(h.icmp_replies_in, h.icmp_queries_out)) +
+                          (h.icmp_errors_in - std::min(h.icmp_errors_in, h.packets_out));
+    if (double(icmp) >= config_.icmp_flood_rate * secs) {
       Alert a = proto;
       a.kind = "icmp_flood";
       a.dst = addr;
-      a.count = h.icmp_in;
-      a.detail = fmt::format("{} ICMP packets received in {} s ({:.0f}/s)", h.icmp_in, secs,
-                             double(h.icmp_in) / secs);
+      a.count = icmp;
+      a.detail = fmt::format(
+          "{} ICMP packets received in {} s ({:.0f}/s){}", icmp, secs, double(icmp) / secs,
+          icmp < h.icmp_in
+              ? fmt::format(", besides {} answers to its own packets", h.icmp_in - icmp)
+              : std::string());
       out.push_back(std::move(a));
     }
     if (double(h.udp_in) >= config_.udp_flood_rate * secs &&

@@ -1,8 +1,8 @@
 // Anomaly detectors over merged bucket partials (stats/bucket.h): port scans (vertical
-// and horizontal), SYN floods, ICMP and UDP floods, volume spikes against a per-host
-// EWMA baseline, NXDOMAIN bursts and DNS tunnelling. They read only what merges
-// exactly (sums and set unions), so the alerts do not depend on how packets were
-// spread over workers; the volume baseline is the only state kept across buckets.
+// TCP and UDP, horizontal), ping sweeps, SYN floods, ICMP and UDP floods, volume spikes against a
+// per-host EWMA baseline, NXDOMAIN bursts and DNS tunnelling. They read only what merges exactly
+// (sums and set unions), so the alerts do not depend on how packets were spread over workers; the
+// volume baseline is the only state kept across buckets.
 #pragma once
 
 #include <tsl/robin_map.h>
@@ -17,8 +17,8 @@
 namespace netsift {
 
 struct Alert {
-  const char* kind = "";  // port_scan, syn_flood, icmp_flood, udp_flood, volume_spike,
-                          // dns_nxdomain_burst, dns_tunnel
+  const char* kind = "";  // port_scan, ping_sweep, syn_flood, icmp_flood, udp_flood,
+                          // volume_spike, dns_nxdomain_burst, dns_tunnel
   TimestampNs ts = 0;     // end of the bucket
   IpAddress src, dst;     // empty when not applicable
   uint16_t port = 0;      // the port of a SYN flood or horizontal scan

@@ -9,6 +9,8 @@ namespace netsift {
 namespace {
 
 constexpr TimestampNs kClosedLinger = 5 * kNsPerSec;
+// Traceroute's UDP probes go to 33434 plus one per probe (3 per hop, up to 30 hops).
+constexpr uint16_t kTracerouteFirst = 33434, kTracerouteLast = 33434 + 99;
 
 template <typename Set, typename Key>
 void insert_capped(Set& set, Key&& key, size_t cap, uint64_t& dropped) {
@@ -21,6 +23,24 @@ void insert_capped(Set& set, Key&& key, size_t cap, uint64_t& dropped) {
 
 }  // namespace
 
+IcmpKind icmp_kind(const PacketView& v) {
+  if (v.fragment || !v.l4_header) return IcmpKind::None;
+  const uint8_t t = v.icmp_type;
+  if (v.l4 == L4::Icmp) {
+    if (t == 8 || t == 13 || t == 15 || t == 17) return IcmpKind::Query;
+    if (t == 0 || t == 14 || t == 16 || t == 18) return IcmpKind::Reply;
+    if (t == 3 || t == 4 || t == 5 || t == 11 || t == 12) return IcmpKind::Error;
+    return IcmpKind::Other;
+  }
+  if (v.l4 == L4::Icmp6) {
+    if (t == 128) return IcmpKind::Query;
+    if (t == 129) return IcmpKind::Reply;
+    if (t >= 1 && t <= 4) return IcmpKind::Error;
+    return IcmpKind::Other;
+  }
+  return IcmpKind::None;
+}
+
 FlowPacket make_flow_packet(const PacketView& v, uint32_t ip_length, bool nxdomain, uint64_t pos) {
   FlowPacket p;
   p.key = make_flow_key(v, p.from_lo);
@@ -32,6 +52,7 @@ FlowPacket make_flow_packet(const PacketView& v, uint32_t ip_length, bool nxdoma
   p.tcp_ports = v.l4 == L4::Tcp && v.has_ports && !v.fragment;
   p.tcp_header = v.l4 == L4::Tcp && v.l4_header && !v.fragment;
   p.nxdomain = nxdomain;
+  p.icmp = icmp_kind(v);
   p.tcp_flags = v.tcp_flags;
   p.tcp_seq = v.tcp_seq;
   p.ip_length = ip_length;
@@ -142,6 +163,20 @@ void FlowStats::add(const FlowPacket& p) {
         f.closed = true;
     }
   }
+  switch (p.icmp) {
+    case IcmpKind::Query:
+      ++f.d_icmp_query[dir];
+      break;
+    case IcmpKind::Reply:
+      ++f.d_icmp_reply[dir];
+      f.icmp_replied[dir] = true;
+      break;
+    case IcmpKind::Error:
+      ++f.d_icmp_error[dir];
+      break;
+    default:
+      break;
+  }
   if (f.dpi && p.ip) {
     std::string_view app;
     if (dpi_->feed(f.dpi, p.ip, p.ip_captured, p.ts / 1'000'000, app)) f.app = app;
@@ -196,14 +231,22 @@ void FlowStats::roll_up(BucketPartial& out,
       h->flows += f.d_started;
       h->nxdomain_in += f.d_nxdomain;
       if (f.proto == 17) h->udp_out += f.d_packets[0], h->udp_in += f.d_packets[1];
-      if (f.proto == 1 || f.proto == 58) h->icmp_in += f.d_packets[1];
+      if (f.proto == 1 || f.proto == 58) {
+        h->icmp_in += f.d_packets[1];
+        h->icmp_replies_in += f.d_icmp_reply[1], h->icmp_errors_in += f.d_icmp_error[1];
+        h->icmp_queries_out += f.d_icmp_query[0];
+      }
     }
     if (HostCounters* h = host(s)) {
       h->packets_out += f.d_packets[1], h->bytes_out += f.d_bytes[1];
       h->packets_in += f.d_packets[0], h->bytes_in += f.d_bytes[0];
       h->flows += f.d_started && s != c;  // a host talking to itself: one flow
       if (f.proto == 17) h->udp_out += f.d_packets[1], h->udp_in += f.d_packets[0];
-      if (f.proto == 1 || f.proto == 58) h->icmp_in += f.d_packets[0];
+      if (f.proto == 1 || f.proto == 58) {
+        h->icmp_in += f.d_packets[0];
+        h->icmp_replies_in += f.d_icmp_reply[0], h->icmp_errors_in += f.d_icmp_error[0];
+        h->icmp_queries_out += f.d_icmp_query[1];
+      }
     }
     insert_capped(out.peers, AddrPair{c, s, 0}, cap, out.dropped);
     insert_capped(out.peers, AddrPair{s, c, 0}, cap, out.dropped);
@@ -238,6 +281,26 @@ void FlowStats::roll_up(BucketPartial& out,
         insert_capped(out.answered, AddrPair{c, s, f.server_port()}, cap, out.dropped);
       }
       if (f.d_completed) ++out.completed[AddrPort{s, f.server_port(), 6}];
+    }
+    if (f.proto == 1 || f.proto == 58) {
+      // Echo requests each way; answered when the other way ever carried a reply.
+      for (int d = 0; d < 2; ++d) {
+        if (!f.d_icmp_query[d]) continue;
+        const IpAddress &from = d == 0 ? c : s, &to = d == 0 ? s : c;
+        insert_capped(out.pings, AddrPair{from, to, 0}, cap, out.dropped);
+        if (f.icmp_replied[1 - d])
+          insert_capped(out.pings_answered, AddrPair{from, to, 0}, cap, out.dropped);
+      }
+      f.d_icmp_query[0] = f.d_icmp_query[1] = f.d_icmp_reply[0] = f.d_icmp_reply[1] = 0;
+      f.d_icmp_error[0] = f.d_icmp_error[1] = 0;
+    }
+    // UDP probes: the client sent to the server port; answered once the server sent any
+    // UDP back. Traceroute's ports (33434 and up, one per probe) are not a scan.
+    if (f.proto == 17 && f.server_port() && f.d_packets[0] &&
+        (f.server_port() < kTracerouteFirst || f.server_port() > kTracerouteLast)) {
+      insert_capped(out.udp_probes, AddrPair{c, s, f.server_port()}, cap, out.dropped);
+      if (f.packets[1])
+        insert_capped(out.udp_answered, AddrPair{c, s, f.server_port()}, cap, out.dropped);
     }
     f.d_packets[0] = f.d_packets[1] = f.d_bytes[0] = f.d_bytes[1] = f.d_nxdomain = 0;
     f.d_syn = f.d_flag_syn = f.d_flag_synack = f.d_flag_fin = f.d_flag_rst = 0;

@@ -25,6 +25,12 @@ namespace netsift {
 // that decoded it, so that a worker thread can account it without the view (whose bytes
 // it does not own): sharded stats (app/sharded_stats.*) copy it, and `ip`'s bytes when
 // nDPI needs them, into a batch.
+// What an ICMP/ICMPv6 message is to the flood and sweep detectors: a query (echo,
+// timestamp...) that asks for a reply, the reply, an error about a packet its receiver
+// sent, or anything else (unsolicited).
+enum class IcmpKind : uint8_t { None, Query, Reply, Error, Other };
+IcmpKind icmp_kind(const PacketView& v);
+
 struct FlowPacket {
   FlowKey key;  // fragments: without ports (only one of them carries the ports)
   bool from_lo = true;
@@ -32,6 +38,7 @@ struct FlowPacket {
   bool tcp_ports = false;   // TCP with ports, not a fragment
   bool tcp_header = false;  // TCP header read, not a fragment: `tcp_flags` are valid
   bool nxdomain = false;    // a DNS answer with RCODE 3
+  IcmpKind icmp = IcmpKind::None;
   uint16_t tcp_flags = 0;
   uint32_t tcp_seq = 0;
   uint32_t ip_length = 0;  // bytes on the wire from the (innermost) IP header on
@@ -72,6 +79,10 @@ struct StatsFlow {
   uint64_t d_packets[2] = {0, 0}, d_bytes[2] = {0, 0}, d_nxdomain = 0;
   uint32_t d_syn = 0;                                                          // client SYNs
   uint32_t d_flag_syn = 0, d_flag_synack = 0, d_flag_fin = 0, d_flag_rst = 0;  // packets
+  // ICMP queries, replies and errors each way (IcmpKind); `icmp_replied[d]`: direction d
+  // ever carried a reply (the queries the other way were answered).
+  uint32_t d_icmp_query[2] = {0, 0}, d_icmp_reply[2] = {0, 0}, d_icmp_error[2] = {0, 0};
+  bool icmp_replied[2] = {false, false};
   bool d_started = false, d_synack = false, d_completed = false, touched = false;
 
   const IpAddress& client() const { return client_is_lo ? key.lo_ip : key.hi_ip; }

@@ -76,6 +76,11 @@ class Pcap:
         v6 = ":" in src
         self.add(t, src, dst, 58 if v6 else 1, icmp_echo(seq=seq, v6=v6))
 
+    def icmp_msg(self, t, src, dst, type_, code=0, body=b"x" * 32):
+        """Any ICMP/ICMPv6 message: replies (0/129), errors (3, 11 / 1, 3) quoting `body`."""
+        v6 = ":" in src
+        self.add(t, src, dst, 58 if v6 else 1, struct.pack(">BBHI", type_, code, 0, 0) + body)
+
     def write(self, path):
         with open(path, "wb") as f:
             f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Anomaly alerts of `netsift stats` on synthetic captures built here: each scenario
+"""Anomaly alerts of `netsift stats` on synthetic captures built here, and on real nmap
+traffic from examples/: each scenario
 must give exactly the alerts listed (kind, source, destination, port, count) — the
 attack is found and the ordinary traffic next to it is not. Thresholds are lowered
 with the command-line flags where the defaults would need huge captures.
@@ -29,10 +30,13 @@ def alerts(binary, cap, args):
 
 
 def scenario(name, binary, d, build, args, want):
-    c = Pcap()
-    build(c)
-    cap = os.path.join(d, name + ".pcap")
-    c.write(cap)
+    if isinstance(build, str):  # a real capture
+        cap = build
+    else:
+        c = Pcap()
+        build(c)
+        cap = os.path.join(d, name + ".pcap")
+        c.write(cap)
     got = alerts(binary, cap, args)
     want = sorted(want, key=str)
     ok = got == want
@@ -99,6 +103,52 @@ def udp_flood(c):
               dns_response(i, f"host{i}.example.com"))
 
 
+def icmp_answers(c):
+    # 10.0.0.66 pings 10.0.0.9 flat out; 10.0.0.9 replies to each: only 10.0.0.9 is flooded.
+    for i in range(1000):
+        c.icmp(T0 + i * 0.05, "10.0.0.66", "10.0.0.9", seq=i)
+        c.icmp_msg(T0 + i * 0.05 + 0.001, "10.0.0.9", "10.0.0.66", 0)
+    # 10.0.0.67 floods a closed UDP port of 10.0.0.10, which answers each datagram with a
+    # port unreachable: a UDP flood of 10.0.0.10, not an ICMP flood of 10.0.0.67.
+    for i in range(1000):
+        c.udp(T0 + i * 0.05, "10.0.0.67", "10.0.0.10", 40000 + i % 50, 9999, b"u" * 64)
+        c.icmp_msg(T0 + i * 0.05 + 0.001, "10.0.0.10", "10.0.0.67", 3, 3, b"q" * 28)
+    # Replies nobody asked for (a reflected flood) still count.
+    for i in range(1000):
+        c.icmp_msg(T0 + i * 0.05, "10.0.0.68", "10.0.0.11", 0)
+
+
+def udp_scans(c):
+    # A UDP scan: 150 ports of one host, closed ones answering with port unreachables,
+    # DNS answering.
+    for i, port in enumerate(range(1, 151)):
+        t = T0 + i * 0.1
+        c.udp(t, "10.0.0.66", "10.0.0.9", 41000, port, b"")
+        if port == 53:
+            c.udp(t + 0.001, "10.0.0.9", "10.0.0.66", 53, 41000, b"a")
+        else:
+            c.icmp_msg(t + 0.001, "10.0.0.9", "10.0.0.66", 3, 3, b"q" * 28)
+    # Two traceroutes (3 probes per hop, 30 hops, one port each): not a scan.
+    for n in range(2):
+        for i in range(90):
+            c.udp(T0 + n * 20 + i * 0.1, "10.0.0.70", "10.0.0.80", 50000 + n, 33434 + i, b"t" * 32)
+    # A client of 120 services of one host, all answering: not a scan.
+    for i in range(120):
+        c.udp(T0 + i * 0.2, "10.0.0.71", "10.0.0.81", 42000 + i, 5000 + i, b"q")
+        c.udp(T0 + i * 0.2 + 0.001, "10.0.0.81", "10.0.0.71", 5000 + i, 42000 + i, b"r")
+
+
+def ping_sweep(c):
+    # A sweep of 10.1.0.0/24 where 10 hosts answer, and a monitor pinging 80 hosts that all do.
+    for h in range(256):
+        c.icmp(T0 + h * 0.1, "10.0.0.66", f"10.1.0.{h}", seq=h)
+        if h % 25 == 0:
+            c.icmp_msg(T0 + h * 0.1 + 0.001, f"10.1.0.{h}", "10.0.0.66", 0)
+    for h in range(80):
+        c.icmp(T0 + h * 0.5, "10.0.0.72", f"10.2.0.{h}", seq=h)
+        c.icmp_msg(T0 + h * 0.5 + 0.002, f"10.2.0.{h}", "10.0.0.72", 0)
+
+
 def volume_spike(c):
     # 10 s buckets: 8 buckets of ~10 kB, then ~2 MB.
     for b in range(8):
@@ -146,6 +196,8 @@ def dns_tunnel(c):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--examples", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                                       "examples"))
     a = ap.parse_args()
     b = os.path.abspath(a.bin)
     with tempfile.TemporaryDirectory() as d:
@@ -167,6 +219,15 @@ def main():
                  [("dns_nxdomain_burst", "10.0.0.30", None, None, 60)])
         scenario("dns_tunnel", b, d, dns_tunnel, [],
                  [("dns_tunnel", "10.0.0.40", None, None, 30), ("dns_tunnel", "10.0.0.42", None, None, 30)])
+        scenario("icmp_answers", b, d, icmp_answers, ["--icmp-flood-rate", "10", "--udp-flood-rate", "10"],
+                 [("icmp_flood", None, "10.0.0.9", None, 1000), ("udp_flood", None, "10.0.0.10", None, 1000),
+                  ("icmp_flood", None, "10.0.0.11", None, 1000)])
+        scenario("udp_scans", b, d, udp_scans, [], [("port_scan", "10.0.0.66", "10.0.0.9", None, 149)])
+        scenario("ping_sweep", b, d, ping_sweep, [], [("ping_sweep", "10.0.0.66", None, None, 245)])
+        # Real nmap traffic (examples/README.md): -sU of 300 ports, the ICMP part of -sn of
+        # a /25; no ICMP flood of the scanner (each probe drew a port unreachable).
+        scenario("nmap_udp_scan_ping_sweep", b, d, os.path.join(a.examples, "nmap-udp-scan-ping-sweep.pcap"), [],
+                 [("port_scan", "10.9.0.66", "10.9.0.1", None, 299), ("ping_sweep", "10.9.0.66", None, None, 121)])
         # The same captures with the default thresholds (floods and spikes need more).
         scenario("syn_flood_default", b, d, syn_flood, [], [])
         scenario("udp_flood_default", b, d, udp_flood, [], [])

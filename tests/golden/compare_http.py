@@ -32,6 +32,15 @@ from capture_files import captures
 
 # capture basename -> (what differs, why tshark is wrong, check of netsift's events instead)
 KNOWN = {
+    "nmap-sv-probes.pcap": (
+        "two requests tshark shows on port 15432",
+        "nmap -sV's RTSP probe ('OPTIONS / RTSP/1.0') and SIP probe ('OPTIONS sip:nm "
+        "SIP/2.0') sent to PostgreSQL on port 15432, which hangs up: tshark's heuristic "
+        "takes them for HTTP requests; netsift claims HTTP by content only with an HTTP "
+        "version, and these are other protocols",
+        lambda evs: [(e.get("req_uri"), e.get("req_version")) for e in evs
+                     if e.get("dst_port") == 15432 and e.get("req_method") == "OPTIONS"] ==
+        [("/", "1.0")]),  # the HTTPOptions probe, 'OPTIONS / HTTP/1.0', is HTTP
     "best_malware_protection.pcap": (
         "a 200 response tshark does not show",
         "the capture ends 24 KB into a 388608-byte body (Content-Length): tshark waits for "

@@ -25,6 +25,7 @@ CASES = [
     ("ftp-vsftpd-logins.pcap", ["sessions", "--json"]),
     ("zeek-ftp-password-pass-command.pcap", ["sessions", "--json"]),
     ("smtp-aiosmtpd-logins.pcap", ["sessions", "--json"]),
+    ("nmap-smtp-brute.pcap", ["sessions", "--json"]),
     ("zeek-rfc3030-bdat-example1.pcap", ["sessions", "--json"]),
     ("mongodb-scram.pcap", ["sessions", "--json"]),
     ("mysql-logins.pcap", ["sessions", "--json"]),

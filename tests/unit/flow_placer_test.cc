@@ -6,7 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
 #include <vector>
+
+#include "capture/file_reader.h"
+#include "decode/decoder.h"
+#include "flow/flow_key.h"
 
 namespace netsift {
 namespace {
@@ -114,6 +123,63 @@ TEST(FlowPlacer, TheSameInputGivesTheSamePlacement) {
     return out;
   };
   EXPECT_EQ(run(), run());
+}
+
+// The key the reader places whole packets by: the same for both directions of a flow,
+// one per flow, and (by chance only otherwise) different between flows, on every
+// bundled capture.
+TEST(FlowPlacer, KeyIsSymmetricAndOnePerFlow) {
+  size_t packets = 0, files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(NETSIFT_EXAMPLES_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".pcap") && !name.ends_with(".pcapng")) continue;
+    FileReader reader(entry.path().string());
+    ASSERT_TRUE(reader.open()) << reader.error();
+    ++files;
+    Decoder decoder;
+    RawPacket raw;
+    PacketView v;
+    using Flow = std::tuple<IpAddress, IpAddress, uint16_t, uint16_t, uint8_t>;
+    std::map<Flow, std::set<uint64_t>> keys;
+    std::map<uint64_t, std::set<Flow>> flows;
+    while (reader.next(raw) == PacketSource::Status::Packet) {
+      decoder.decode(raw, v);
+      if (!v.is_ip() || v.fragment) continue;
+      ++packets;
+      PacketView r = v;
+      std::swap(r.src_ip, r.dst_ip);
+      std::swap(r.src_port, r.dst_port);
+      const uint64_t k = FlowPlacer::key(v);
+      EXPECT_EQ(k, FlowPlacer::key(r)) << name << " packet " << packets;
+      bool from_lo;
+      FlowKey fk = make_flow_key(v, from_lo);
+      Flow f{fk.lo_ip, fk.hi_ip, fk.lo_port, fk.hi_port, fk.proto};
+      keys[f].insert(k);
+      flows[k].insert(f);
+    }
+    for (const auto& [f, ks] : keys) EXPECT_EQ(ks.size(), 1u) << name;
+    for (const auto& [k, fs] : flows) EXPECT_EQ(fs.size(), 1u) << name;
+  }
+  EXPECT_GT(files, 10u);
+  EXPECT_GT(packets, 1000u);
+}
+
+// The last packet's place is remembered for the next: new flows between a flow's
+// packets (which may move places in the table), and places forgotten at the cap, must
+// not leave a stale one.
+TEST(FlowPlacer, RunsOfOneFlowWithNewFlowsBetween) {
+  FlowPlacer p(3, 16, kIdle, kIdle);  // at most 32 places: inserts forget the oldest
+  const uint32_t a = tcp(p, 1, 100, 0);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_EQ(tcp(p, 1, 1500, TimestampNs(i) * 1000), a);
+    ASSERT_EQ(tcp(p, 1, 1500, TimestampNs(i) * 1000), a);
+    p.place(1000 + uint64_t(i), 60, false, 0, TimestampNs(i) * 1000);  // new, soon the oldest
+  }
+  EXPECT_LE(p.size(), 32u);
+  p.clear();
+  EXPECT_EQ(p.size(), 0u);
+  tcp(p, 1, 100, 0);  // placed anew, not through a place remembered before clear()
+  EXPECT_EQ(p.size(), 1u);
 }
 
 }  // namespace

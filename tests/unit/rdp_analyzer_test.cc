@@ -138,5 +138,29 @@ TEST(RdpAnalyzer, NoCookieNoEventAndProbeIsPrecise) {
   EXPECT_EQ(probe(Dir::ToServer, std::string("\x03\x00\x00\x2f\x00\xe0", 6)), Confidence::No);
 }
 
+// nmap -sV sends its TerminalServerCookie probe (bytes from a real run) to every port. On
+// a port of another protocol, found by content, a server that hangs up or answers in
+// its own protocol confirms no RDP connection: no event (on 3389 it is still reported).
+TEST(RdpAnalyzer, NmapProbeToAnotherServiceIsNoLogin) {
+  const std::string probe = std::string("\x03\x00\x00\x2a\x25\xe0\x00\x00\x00\x00\x00", 11) +
+                            "Cookie: mstshash=nmap\r\n" +
+                            std::string("\x01\x00\x08\x00\x03\x00\x00\x00", 8);
+  std::vector<Turn> hung_up = {{Dir::ToServer, probe}};
+  auto log = test::play(analyzer_registry(), test::test_flow(15432), hung_up);
+  for (const auto& k : log.kinds) EXPECT_NE(k, "auth");
+  std::vector<Turn> other = {{Dir::ToServer, probe},
+                             {Dir::ToClient, std::string("E\0\0\0\x0bSFATAL\0\0", 13)}};
+  log = test::play(analyzer_registry(), test::test_flow(15432), other);
+  for (const auto& k : log.kinds) EXPECT_NE(k, "auth");
+  log = test::play(analyzer_registry(), test::test_flow(3389), other);
+  for (const auto& k : log.kinds) EXPECT_NE(k, "auth");
+  auto d = only_auth(test::play(analyzer_registry(), test::test_flow(3389), hung_up));
+  EXPECT_STREQ(d["user"].GetString(), "nmap");
+  EXPECT_STREQ(d["result"].GetString(), "unknown");
+  std::vector<Turn> confirmed = {{Dir::ToServer, probe}, {Dir::ToClient, tpkt(0xD0, neg(2, 1))}};
+  d = only_auth(test::play(analyzer_registry(), test::test_flow(15432), confirmed));
+  EXPECT_STREQ(d["user"].GetString(), "nmap");
+}
+
 }  // namespace
 }  // namespace netsift

@@ -295,6 +295,39 @@ TEST(SmtpAnalyzer, ProbeLetsTheClientDecide) {
   EXPECT_EQ(probe(Dir::ToServer, "GET / HTTP/1.1\r\n"), Confidence::No);
 }
 
+// nmap's smtp-brute sends AUTH LOGIN before EHLO (503) and smtp-ntlm-info an AUTH NTLM
+// the server does not offer (504): refused before the client sent any credential, these
+// are no login attempts (examples/nmap-smtp-brute.pcap has them from a real run). An
+// AUTH whose initial response carries the credentials is one, whatever the refusal.
+TEST(SmtpAnalyzer, AuthRefusedBeforeAnyCredentialIsNoAttempt) {
+  std::vector<Turn> turns = {
+      {Dir::ToClient, "220 mx ESMTP\r\n"},
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "503 Error: send EHLO first\r\n"},
+      {Dir::ToServer, "EHLO nmap.scanme.org\r\n"},
+      {Dir::ToClient, "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"},
+      {Dir::ToServer, "AUTH NTLM\r\n"},
+      {Dir::ToClient, "504 5.5.4 Unrecognized authentication type\r\n"},
+      {Dir::ToServer, "TlRMTVNTUAABAAAAB4IIoAAAAAAAAAAAAAAAAAAAAAA=\r\n"},
+      {Dir::ToClient, "500 Error: command not recognized\r\n"},
+      {Dir::ToServer, "AUTH PLAIN " + b64(std::string("\0mallory\0guess", 14)) + "\r\n"},
+      {Dir::ToClient, "503 Already authenticated\r\n"},
+      {Dir::ToServer, "QUIT\r\n"},
+      {Dir::ToClient, "221 Bye\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(25), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].str("user"), "mallory");
+  EXPECT_EQ(auth[0].str("password"), "guess");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  auto smtp = events_of(log, "smtp");
+  ASSERT_EQ(smtp.size(), 1u);
+  EXPECT_EQ(smtp[0].str("auth_attempts"), "1");
+  EXPECT_EQ(smtp[0].str("auth_refused"), "2");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(25), turns), "");
+}
+
 // ---- protocol variants RFC 4954 / RFC 4616 / RFC 5321 allow -----------------------------
 
 // Plays `turns` on 25 and on 2526 (claimed by content), every split alike; the logins.

@@ -1,5 +1,6 @@
 #include "analyzers/rdp/rdp_analyzer.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -87,6 +88,7 @@ class RdpAnalyzer final : public Analyzer {
     size_t len = load_be16(data.data() + 2);
     if (data[0] != 3 || len < kTpktHeader + kX224Fixed) {
       context_.anomaly(kBadTpkt, out);
+      if (dir == Dir::ToClient) attempt_.reset();  // the server speaks something else
       return ParseResult::error();
     }
     if (data.size() < len) return ParseResult::need_more(0, uint32_t(len - data.size()));
@@ -94,6 +96,7 @@ class RdpAnalyzer final : public Analyzer {
     uint8_t code = dir == Dir::ToServer ? kConnectionRequest : kConnectionConfirm;
     if (size_t(tpdu[0]) + 1 != tpdu.size() || tpdu[1] != code) {
       context_.anomaly(kNotConnectionRequest, out);
+      if (dir == Dir::ToClient) attempt_.reset();
       return ParseResult::error();
     }
     seen = true;
@@ -106,8 +109,15 @@ class RdpAnalyzer final : public Analyzer {
     return ParseResult::done();
   }
 
+  // Unconfirmed: reported on an RDP port (the capture may have ended first); elsewhere
+  // the request alone is no RDP connection (nmap -sV sends its "mstshash=nmap" probe to
+  // every port, and a server of another protocol just hangs up).
   void on_close(EventSink& out) override {
-    if (attempt_) emit(out);
+    if (!attempt_) return;
+    const auto& ports = context_.spec->ports;
+    if (std::find(ports.begin(), ports.end(), context_.flow->server_port) != ports.end()) {
+      emit(out);
+    }
   }
 
  private:

@@ -407,6 +407,12 @@ class SmtpAnalyzer final : public Analyzer {
         AuthResult result = r.code / 100 == 2 ? AuthResult::Success : AuthResult::Failure;
         if (auths_dropped_ > 0) {
           --auths_dropped_;  // the reply of one already reported
+        } else if (!auths_.empty() && result == AuthResult::Failure &&
+                   auths_.front().sasl.nothing_sent()) {
+          // Refused before any credential (503 "send EHLO first", 504 unknown
+          // mechanism): nmap's smtp-brute and smtp-ntlm-info do this; no login was tried.
+          auths_.pop_front();
+          ++auth_refused_;
         } else if (!auths_.empty()) {
           finish_auth(result, r.reason(), out);
         }
@@ -464,6 +470,7 @@ class SmtpAnalyzer final : public Analyzer {
     e.set("rcpt_rejected", rcpt_rejected_);
     e.set("messages", messages_);
     e.set("auth_attempts", auth_attempts_);
+    if (auth_refused_ > 0) e.set("auth_refused", auth_refused_);
     e.set("tls", tls_);
     if (!last_reply_.empty()) e.set("last_reply", last_reply_);
     out.emit(e);
@@ -496,7 +503,7 @@ class SmtpAnalyzer final : public Analyzer {
   std::string banner_, helo_, last_reply_;
   std::vector<std::string> mail_from_, rcpt_to_;
   uint64_t mail_from_count_ = 0, rcpt_to_count_ = 0, rcpt_rejected_ = 0, messages_ = 0,
-           auth_attempts_ = 0;
+           auth_attempts_ = 0, auth_refused_ = 0;  // refused: AUTHs refused before any credential
 };
 
 std::unique_ptr<Analyzer> make_smtp(const AnalyzerContext& context) {

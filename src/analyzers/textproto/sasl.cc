@@ -68,6 +68,7 @@ void SaslExchange::start(std::string_view mechanism, std::optional<std::string_v
 }
 
 void SaslExchange::challenge(std::string_view text) {
+  challenged_ = true;
   if (mech_ != Mech::CramMd5 || responses_ > 0) return;
   auto decoded = base64_decode(text);
   if (!decoded) {

@@ -26,6 +26,9 @@ class SaslExchange {
   void lost_response() { ++responses_; }
 
   bool cancelled() const { return cancelled_; }
+  // Nothing went past the mechanism name (no initial response, no challenge, no
+  // cancel): a refusal now tried no credential.
+  bool nothing_sent() const { return responses_ == 0 && !challenged_ && !cancelled_; }
   // A response or challenge that is not base64, or a message of the wrong shape.
   bool malformed() const { return malformed_; }
   // user, password, mechanism, credential and hash from what was seen so far.
@@ -44,6 +47,7 @@ class SaslExchange {
   std::string response_;   // CRAM-MD5: the decoded "user digest"
   std::string digest_;     // CRAM-MD5: the hex digest of the response
   int responses_ = 0;
+  bool challenged_ = false;
   bool cancelled_ = false;
   bool malformed_ = false;
 };

@@ -4,6 +4,7 @@
 // output into one and hands the bytes to the writer thread (take_bytes()).
 #pragma once
 
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,16 +54,21 @@ class OutputBuffer {
     len_ = 0;
     return !failed_;
   }
-  // Appends whole records gathered elsewhere (a sharded worker's output chunk): a big
-  // piece goes to write(2) from where it lies, after what is buffered, not through a
-  // copy into this buffer.
+  // Appends whole records gathered elsewhere (a sharded worker's output chunk): a piece
+  // of kDirectAt or more goes out from where it lies, in one writev(2) with what is
+  // buffered, not through a copy into this buffer. (With 16 workers most chunks are
+  // tens of KiB: copying them was 8 % of the reader thread's time.)
+  static constexpr size_t kDirectAt = 16 << 10;
   void append_records(std::string_view s) {
-    if (fd_ == kMemory || s.size() < kFlushAt) {
+    if (fd_ == kMemory || s.size() < kDirectAt) {
       append(s);
       end_record();
       return;
     }
-    if (flush()) write_all(s.data(), s.size());
+    if (open_writers_ != 0) std::abort();  // as in flush()
+    iovec iov[2] = {{buf_.get(), len_}, {const_cast<char*>(s.data()), s.size()}};
+    writev_all(iov);
+    len_ = 0;
   }
   // After a failed write everything appended is dropped (memory stays bounded) and
   // error() keeps the errno of the first failure (EPIPE: the reader went away).
@@ -94,6 +100,25 @@ class OutputBuffer {
         break;
       }
       done += size_t(n);
+    }
+  }
+  void writev_all(iovec (&iov)[2]) {
+    int i = iov[0].iov_len ? 0 : 1;
+    while (i < 2 && !failed_) {
+      ssize_t n = ::writev(fd_, iov + i, 2 - i);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        failed_ = true;
+        error_ = errno;
+        break;
+      }
+      // A short write (a pipe): on from where it stopped.
+      size_t done = size_t(n);
+      while (i < 2 && done >= iov[i].iov_len) done -= iov[i++].iov_len;
+      if (i < 2) {
+        iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + done;
+        iov[i].iov_len -= done;
+      }
     }
   }
   void grow(size_t n) {

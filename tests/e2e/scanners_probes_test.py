@@ -10,6 +10,10 @@ around them are all there.
 - nmap-smtp-brute.pcap: smtp-brute (AUTH LOGIN before EHLO, refused 503), smtp-ntlm-info
   (AUTH NTLM refused 504), -sV probes, then swaks failing and succeeding as bob: exactly
   those two logins, and the refusals counted as `auth_refused` on their sessions.
+- nmap-mail-ntlm-brute.pcap: pop3-ntlm-info and imap-ntlm-info against Dovecot (AUTH /
+  AUTHENTICATE NTLM, refused: no attempt), then pop3-brute and imap-brute sessions
+  (two LOGINs on one IMAP connection), the right password among them; Dovecot's log
+  agreed with every login of the whole run.
 
 Usage: scanners_probes_test.py --bin build/netsift [--examples DIR]
 """
@@ -59,6 +63,12 @@ def main():
           [("bob", "smtp-Secret2", "success"), ("bob", "w12", "failure")])
     refused = sum(e.get("auth_refused", 0) for e in ev if e["event"] == "smtp")
     check("smtp brute: refused AUTHs counted", refused, 4)
+    ev = events(b, os.path.join(a.examples, "nmap-mail-ntlm-brute.pcap"), "sessions")
+    auth = sorted((e["service"], e["user"], e.get("password"), e["result"]) for e in ev if e["event"] == "auth")
+    want = [("imap", "dave", "wrong", "failure"), ("imap", "test", "Mail-Good1", "failure"),
+            ("imap", "test", "wrong", "failure"), ("pop3", "carol", "Mail-Good1", "success"),
+            ("pop3", "root", "wrong", "failure")]
+    check("mail brute: the logins, not the refused AUTH/AUTHENTICATE NTLM", auth, sorted(want))
     print("scanner probes:", "FAILED" if FAILS else "ok", len(FAILS), "failures")
     sys.exit(1 if FAILS else 0)
 

@@ -420,8 +420,12 @@ class ImapAnalyzer final : public Analyzer {
   }
 
   void emit(AuthResult result, std::string reason, EventSink& out) {
-    AuthAttempt a = current();
-    finish(a, result, std::move(reason), out);
+    // AUTHENTICATE refused before the client sent anything (a mechanism the server does
+    // not offer, as nmap's imap-ntlm-info asks for): no login was tried.
+    if (login_ || result != AuthResult::Failure || !sasl_.nothing_sent()) {
+      AuthAttempt a = current();
+      finish(a, result, std::move(reason), out);
+    }
     auth_tag_.clear();
     attempt_sent_ = false;
     auth_wants_response_ = false;

@@ -341,6 +341,9 @@ class Pop3Analyzer final : public Analyzer {
 
   void emit(Attempt& attempt, AuthResult result, std::string reason, EventSink& out) {
     AuthAttempt& a = attempt.login;
+    // AUTH refused before the client sent anything (a mechanism the server does not
+    // offer, as nmap's pop3-ntlm-info asks for): no login was tried.
+    const bool tried = !attempt.sasl_live || result != AuthResult::Failure || !sasl_.nothing_sent();
     if (attempt.sasl_live) {
       sasl_.fill(a);
       attempt.sasl_live = false;
@@ -348,7 +351,7 @@ class Pop3Analyzer final : public Analyzer {
     a.result = result;
     a.reason = std::move(reason);
     a.ts = attempt.ts;
-    out.emit(make_auth_event(context_, "pop3", a));
+    if (tried) out.emit(make_auth_event(context_, "pop3", a));
     attempt.resolved = true;
     auth_wants_response_ = false;
     if (result == AuthResult::Success) logged_in_ = true;

@@ -129,7 +129,6 @@ class ShardedSessions final : public PacketConsumer {
   size_t round_blocks_ = 0;
   size_t in_flight_ = 0;
   bool finished_ = false;
-  Doorbell bell_;         // the reader sleeps here
   SessionTotals totals_;  // the workers' counters, added up when they stop
 };
 

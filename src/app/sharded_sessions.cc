@@ -258,8 +258,11 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
   // Input memory stays about the same whatever the number of workers: a round holds at
   // most ~4096 packets (entries of 72 bytes: the bytes are lent or in the arena), ~1 MiB
   // of copied ones, and kBlocksPerRound lent blocks. Fewer, larger rounds wake sleeping
-  // threads less often (each wake is a futex call).
-  size_t max_entries = std::max<size_t>(256, 4096 / n);
+  // threads less often (each wake is a futex call). With more than 8 workers a batch
+  // still holds 512 (a round up to ~8,000 packets, about as many bytes as the lent
+  // blocks allow): every round costs the reader a wake-up, a batch and a chunk per
+  // worker, 16 % of its time at 16 workers with 256.
+  size_t max_entries = std::max<size_t>(512, 4096 / n);
   size_t arena = std::max<size_t>(64 << 10, (1u << 20) / n);
   for (uint32_t i = 0; i < n; ++i) {
     workers_.push_back(std::make_unique<Worker>(options_, n, outputs_, buffers_, transcripts_,

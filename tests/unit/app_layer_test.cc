@@ -17,9 +17,6 @@
 namespace netsift {
 namespace {
 
-std::string text(ByteView b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-}
 ByteView view(const std::string& s) {
   return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }

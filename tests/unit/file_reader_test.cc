@@ -428,7 +428,9 @@ void check_lending(const Bytes& file, const std::vector<Bytes>& expected, size_t
     // Held blocks are never more than the thread can spare; most packets are lent
     // while the consumer holds a few.
     EXPECT_LE(seen.size(), policy.lending_blocks);
-    if (window <= 20) EXPECT_GT(lent, n * 3 / 4) << "window " << window;
+    if (window <= 20) {
+      EXPECT_GT(lent, n * 3 / 4) << "window " << window;
+    }
     return;
   }
   // ~90 KB of packets held at a time in 512 KiB blocks, plus the big record's own.

@@ -115,6 +115,9 @@ struct AnalyzerContext {
   const AnalyzerOptions* options = nullptr;
   AnalyzerHost* host = nullptr;
   bool redact = false;  // --redact: mask passwords, credentials and hashes in events
+  // The flow was given to this analyzer for its port (the default ports, or those the
+  // config names), not claimed by a look at its bytes.
+  bool by_port = false;
 
   // Reports an anomaly by its index in spec->anomalies (a stable name such as
   // "http.header_too_long"); `detail` is a short free-form explanation.

@@ -65,16 +65,16 @@ void AppLayer::start(AppFlow& state, const FlowInfo& flow, Transport transport) 
 bool AppLayer::make_chosen(AppFlow& state) {
   const AnalyzerSpec* spec = state.by_port_;
   state.by_port_ = nullptr;
-  claim(state, *spec);
+  claim(state, *spec, true);
   return state.analyzer_ != nullptr;
 }
 
-void AppLayer::claim(AppFlow& state, const AnalyzerSpec& spec) {
+void AppLayer::claim(AppFlow& state, const AnalyzerSpec& spec, bool by_port) {
   state.spec_ = &spec;
   ++counters(spec).flows;
   // Analyzers keep the context by value; everything it points to outlives them.
-  AnalyzerContext context{state.flow_, &spec, &options_[size_t(&spec - registry_.data())], this,
-                          config_.redact};
+  AnalyzerContext context{state.flow_, &spec,          &options_[size_t(&spec - registry_.data())],
+                          this,        config_.redact, by_port};
   state.analyzer_ = spec.make(context);
   if (!state.analyzer_) finish(state);
 }
@@ -145,7 +145,7 @@ void AppLayer::probe(AppFlow& state, Dir dir, ByteView bytes, Transport transpor
       if (spec.transport != transport) continue;
       Confidence c = spec.probe(dir, view);
       if (c == Confidence::Yes) {
-        claim(state, spec);
+        claim(state, spec, false);
         replay(state);
         // Bytes of this call that were not held (a datagram: all of it) follow the replay.
         if (state.analyzer_ && take < bytes.size()) feed(state, dir, bytes.subspan(take));

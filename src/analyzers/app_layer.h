@@ -141,7 +141,7 @@ class AppLayer final : public AnalyzerHost {
     std::vector<uint64_t> anomalies;  // parallel to spec.anomalies
   };
 
-  void claim(AppFlow& state, const AnalyzerSpec& spec);
+  void claim(AppFlow& state, const AnalyzerSpec& spec, bool by_port);
   void probe(AppFlow& state, Dir dir, ByteView bytes, Transport transport);
   void hold_gap(AppFlow& state, Dir dir, uint64_t length);
   void replay(AppFlow& state);

@@ -567,7 +567,10 @@ void FileReader::end_read_ahead() {
   if (ahead_block_) retire(ahead_block_);
   ahead_block_ = nullptr;
   release_unheld();
-  // Blocks a consumer still holds keep their memory (the thread has ended) until trim().
+  // Every thread returns from its read now (several may still be reading past the end):
+  // none may touch fd_ after this, which the destructor closes.
+  if (ahead_) ahead_->stop();
+  // Blocks a consumer still holds keep their memory (the threads have ended) until trim().
   if (retired_.empty()) {
     ahead_.reset();
   } else {

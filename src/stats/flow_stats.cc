@@ -26,16 +26,20 @@ void insert_capped(Set& set, Key&& key, size_t cap, uint64_t& dropped) {
 IcmpKind icmp_kind(const PacketView& v) {
   if (v.fragment || !v.l4_header) return IcmpKind::None;
   const uint8_t t = v.icmp_type;
+  // An error answers the receiver only when it quotes a packet the receiver sent; one
+  // quoting someone else's packet (or nothing) is what an error flood (BlackNurse) is.
+  const bool about_own = v.quoted.present && v.quoted.src_ip == v.dst_ip;
   if (v.l4 == L4::Icmp) {
     if (t == 8 || t == 13 || t == 15 || t == 17) return IcmpKind::Query;
     if (t == 0 || t == 14 || t == 16 || t == 18) return IcmpKind::Reply;
-    if (t == 3 || t == 4 || t == 5 || t == 11 || t == 12) return IcmpKind::Error;
+    if (t == 3 || t == 4 || t == 5 || t == 11 || t == 12)
+      return about_own ? IcmpKind::Error : IcmpKind::Other;
     return IcmpKind::Other;
   }
   if (v.l4 == L4::Icmp6) {
     if (t == 128) return IcmpKind::Query;
     if (t == 129) return IcmpKind::Reply;
-    if (t >= 1 && t <= 4) return IcmpKind::Error;
+    if (t >= 1 && t <= 4) return about_own ? IcmpKind::Error : IcmpKind::Other;
     return IcmpKind::Other;
   }
   return IcmpKind::None;
@@ -295,12 +299,18 @@ void FlowStats::roll_up(BucketPartial& out,
       f.d_icmp_error[0] = f.d_icmp_error[1] = 0;
     }
     // UDP probes: the client sent to the server port; answered once the server sent any
-    // UDP back. Traceroute's ports (33434 and up, one per probe) are not a scan.
-    if (f.proto == 17 && f.server_port() && f.d_packets[0] &&
-        (f.server_port() < kTracerouteFirst || f.server_port() > kTracerouteLast)) {
-      insert_capped(out.udp_probes, AddrPair{c, s, f.server_port()}, cap, out.dropped);
-      if (f.packets[1])
-        insert_capped(out.udp_answered, AddrPair{c, s, f.server_port()}, cap, out.dropped);
+    // UDP back. A flow only the "server" side ever sent on is a probe the other way: a
+    // scanner sending from a well-known port (nmap -sU -g 53) looks like that server.
+    // Traceroute's ports (33434 and up, one per probe) are not a scan.
+    if (f.proto == 17) {
+      const bool reversed = f.packets[0] == 0 && f.packets[1] > 0;
+      const IpAddress &prober = reversed ? s : c, &probed = reversed ? c : s;
+      const uint16_t port = reversed ? f.client_port() : f.server_port();
+      const uint64_t sent = f.d_packets[reversed ? 1 : 0], back = f.packets[reversed ? 0 : 1];
+      if (port && sent && (port < kTracerouteFirst || port > kTracerouteLast)) {
+        insert_capped(out.udp_probes, AddrPair{prober, probed, port}, cap, out.dropped);
+        if (back) insert_capped(out.udp_answered, AddrPair{prober, probed, port}, cap, out.dropped);
+      }
     }
     f.d_packets[0] = f.d_packets[1] = f.d_bytes[0] = f.d_bytes[1] = f.d_nxdomain = 0;
     f.d_syn = f.d_flag_syn = f.d_flag_synack = f.d_flag_fin = f.d_flag_rst = 0;

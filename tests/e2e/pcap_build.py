@@ -3,6 +3,7 @@
 IPv6 with TCP, UDP (DNS messages too) or ICMP, at given times. Checksums are left zero
 (netsift checks them only with --verify-checksums)."""
 import ipaddress
+import socket
 import struct
 
 
@@ -80,6 +81,13 @@ class Pcap:
         """Any ICMP/ICMPv6 message: replies (0/129), errors (3, 11 / 1, 3) quoting `body`."""
         v6 = ":" in src
         self.add(t, src, dst, 58 if v6 else 1, struct.pack(">BBHI", type_, code, 0, 0) + body)
+
+    @staticmethod
+    def quote_udp(src, dst, sport, dport, length=64):
+        """What an ICMPv4 error quotes of a UDP datagram: its IPv4 header and UDP header."""
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + 8 + length, 1, 0, 64, 17, 0,
+                         socket.inet_aton(src), socket.inet_aton(dst))
+        return ip + struct.pack(">HHHH", sport, dport, 8 + length, 0)
 
     def write(self, path):
         with open(path, "wb") as f:

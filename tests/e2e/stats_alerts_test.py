@@ -112,10 +112,17 @@ def icmp_answers(c):
     # port unreachable: a UDP flood of 10.0.0.10, not an ICMP flood of 10.0.0.67.
     for i in range(1000):
         c.udp(T0 + i * 0.05, "10.0.0.67", "10.0.0.10", 40000 + i % 50, 9999, b"u" * 64)
-        c.icmp_msg(T0 + i * 0.05 + 0.001, "10.0.0.10", "10.0.0.67", 3, 3, b"q" * 28)
+        c.icmp_msg(T0 + i * 0.05 + 0.001, "10.0.0.10", "10.0.0.67", 3, 3,
+                   Pcap.quote_udp("10.0.0.67", "10.0.0.10", 40000 + i % 50, 9999))
     # Replies nobody asked for (a reflected flood) still count.
     for i in range(1000):
         c.icmp_msg(T0 + i * 0.05, "10.0.0.68", "10.0.0.11", 0)
+    # An error flood (BlackNurse: port unreachables quoting someone else's datagram) at a
+    # host that sends a lot itself is a flood all the same.
+    for i in range(1000):
+        c.udp(T0 + i * 0.05, "10.0.0.12", "10.0.0.13", 40000, 514, b"s" * 64)
+        c.icmp_msg(T0 + i * 0.05 + 0.002, "10.0.0.69", "10.0.0.12", 3, 3,
+                   Pcap.quote_udp("192.0.2.55", "198.51.100.7", 1234, 80))
 
 
 def udp_scans(c):
@@ -127,7 +134,13 @@ def udp_scans(c):
         if port == 53:
             c.udp(t + 0.001, "10.0.0.9", "10.0.0.66", 53, 41000, b"a")
         else:
-            c.icmp_msg(t + 0.001, "10.0.0.9", "10.0.0.66", 3, 3, b"q" * 28)
+            c.icmp_msg(t + 0.001, "10.0.0.9", "10.0.0.66", 3, 3, Pcap.quote_udp("10.0.0.66", "10.0.0.9", 41000, port))
+    # The same from a well-known source port (nmap -sU -g 53), to another host: the
+    # scanner looks like a DNS server the target never queried.
+    for i, port in enumerate(range(1000, 1150)):
+        t = T0 + i * 0.1
+        c.udp(t, "10.0.0.67", "10.0.0.8", 53, port, b"")
+        c.icmp_msg(t + 0.001, "10.0.0.8", "10.0.0.67", 3, 3, Pcap.quote_udp("10.0.0.67", "10.0.0.8", 53, port))
     # Two traceroutes (3 probes per hop, 30 hops, one port each): not a scan.
     for n in range(2):
         for i in range(90):
@@ -221,8 +234,10 @@ def main():
                  [("dns_tunnel", "10.0.0.40", None, None, 30), ("dns_tunnel", "10.0.0.42", None, None, 30)])
         scenario("icmp_answers", b, d, icmp_answers, ["--icmp-flood-rate", "10", "--udp-flood-rate", "10"],
                  [("icmp_flood", None, "10.0.0.9", None, 1000), ("udp_flood", None, "10.0.0.10", None, 1000),
-                  ("icmp_flood", None, "10.0.0.11", None, 1000)])
-        scenario("udp_scans", b, d, udp_scans, [], [("port_scan", "10.0.0.66", "10.0.0.9", None, 149)])
+                  ("icmp_flood", None, "10.0.0.11", None, 1000), ("udp_flood", None, "10.0.0.13", None, 1000),
+                  ("icmp_flood", None, "10.0.0.12", None, 1000)])
+        scenario("udp_scans", b, d, udp_scans, [], [("port_scan", "10.0.0.66", "10.0.0.9", None, 149),
+                                                     ("port_scan", "10.0.0.67", "10.0.0.8", None, 150)])
         scenario("ping_sweep", b, d, ping_sweep, [], [("ping_sweep", "10.0.0.66", None, None, 245)])
         # Real nmap traffic (examples/README.md): -sU of 300 ports, the ICMP part of -sn of
         # a /25; no ICMP flood of the scanner (each probe drew a port unreachable).

@@ -160,6 +160,15 @@ TEST(RdpAnalyzer, NmapProbeToAnotherServiceIsNoLogin) {
   std::vector<Turn> confirmed = {{Dir::ToServer, probe}, {Dir::ToClient, tpkt(0xD0, neg(2, 1))}};
   d = only_auth(test::play(analyzer_registry(), test::test_flow(15432), confirmed));
   EXPECT_STREQ(d["user"].GetString(), "nmap");
+
+  // The RDP ports are the config's when it names them (`protocols.rdp: [3390]`): an
+  // unconfirmed request is reported on 3390, and no longer on 3389.
+  AppLayerConfig config;
+  config.ports["rdp"] = {3390};
+  d = only_auth(test::play(analyzer_registry(), test::test_flow(3390), hung_up, {}, config));
+  EXPECT_STREQ(d["user"].GetString(), "nmap");
+  log = test::play(analyzer_registry(), test::test_flow(3389), hung_up, {}, config);
+  for (const auto& k : log.kinds) EXPECT_NE(k, "auth");
 }
 
 }  // namespace

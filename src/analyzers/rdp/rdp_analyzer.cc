@@ -109,15 +109,12 @@ class RdpAnalyzer final : public Analyzer {
     return ParseResult::done();
   }
 
-  // Unconfirmed: reported on an RDP port (the capture may have ended first); elsewhere
-  // the request alone is no RDP connection (nmap -sV sends its "mstshash=nmap" probe to
-  // every port, and a server of another protocol just hangs up).
+  // Unconfirmed: reported on an RDP port, the default or one the config names (the
+  // capture may have ended first); elsewhere the request alone is no RDP connection
+  // (nmap -sV sends its "mstshash=nmap" probe to every port, and a server of another
+  // protocol just hangs up).
   void on_close(EventSink& out) override {
-    if (!attempt_) return;
-    const auto& ports = context_.spec->ports;
-    if (std::find(ports.begin(), ports.end(), context_.flow->server_port) != ports.end()) {
-      emit(out);
-    }
+    if (attempt_ && context_.by_port) emit(out);
   }
 
  private:

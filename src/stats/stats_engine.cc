@@ -82,7 +82,6 @@ std::string tcp_state(const StatsFlow& f) {
 StatsEngine::StatsEngine(const StatsOptions& options, const HomeNetworks& home, const GeoIp& geoip,
                          StatsOutputs out, const MakeFlowAccounting& make_flows)
     : options_(options),
-      home_(home),
       out_(out),
       defrag_(DefragConfig{}, decoder_),
       counters_(options.max_addresses),

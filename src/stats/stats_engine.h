@@ -77,7 +77,6 @@ class StatsEngine final : private FlowEndSink {
   Event summary_event() const;
 
   const StatsOptions& options_;
-  const HomeNetworks& home_;
   StatsOutputs out_;
   Decoder decoder_;  // decodes reassembled datagrams
   IpDefragmenter defrag_;

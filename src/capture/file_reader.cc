@@ -243,9 +243,8 @@ void FileReader::release_unheld() {
 
 void FileReader::trim() {
   if (ahead_) {
-    // Read no further (an error, -c or a stop ended the input early): the thread goes;
+    // Read no further (an error, -c or a stop ended the input early): the threads go;
     // blocks a consumer holds keep their bytes until it lets go.
-    ahead_->stop();
     eof_ = true;
     data_ = cur_->bytes.get();
     pos_ = end_ = 0;
@@ -564,12 +563,13 @@ void FileReader::stop_read_ahead() {
 }
 
 void FileReader::end_read_ahead() {
+  // Every thread returns from its read first (several may still be reading past the
+  // end): none reads into a block given back below, or touches fd_, which the
+  // destructor closes.
+  if (ahead_) ahead_->stop();
   if (ahead_block_) retire(ahead_block_);
   ahead_block_ = nullptr;
   release_unheld();
-  // Every thread returns from its read now (several may still be reading past the end):
-  // none may touch fd_ after this, which the destructor closes.
-  if (ahead_) ahead_->stop();
   // Blocks a consumer still holds keep their memory (the threads have ended) until trim().
   if (retired_.empty()) {
     ahead_.reset();

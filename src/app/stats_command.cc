@@ -152,13 +152,22 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
                        "Unanswered SYN (or UDP) ports of one host: vertical scan")
            ->type_name("N"),
        [c](auto& o) { o.detectors.scan_ports = c->stats.detectors.scan_ports; });
-  over(cmd->add_option("--scan-hosts", d.scan_hosts,
-                       "Hosts probed on one port (or pinged) without answer: horizontal scan, ping sweep")
+  over(cmd->add_option(
+              "--scan-hosts", d.scan_hosts,
+              "Hosts probed on one port (or pinged) without answer: horizontal scan, ping sweep")
            ->type_name("N"),
        [c](auto& o) { o.detectors.scan_hosts = c->stats.detectors.scan_hosts; });
   over(cmd->add_option("--syn-flood-rate", d.syn_flood_rate, "SYNs/s to one host:port")
            ->type_name("N"),
        [c](auto& o) { o.detectors.syn_flood_rate = c->stats.detectors.syn_flood_rate; });
+  over(cmd->add_option("--conn-burst-rate", d.conn_burst_rate,
+                       "Connections/s from one source to one login service of one host")
+           ->type_name("N"),
+       [c](auto& o) { o.detectors.conn_burst_rate = c->stats.detectors.conn_burst_rate; });
+  over(values::add_port_list(*cmd, "--conn-burst-ports", d.conn_burst_ports,
+                             "Ports --conn-burst-rate watches (default "
+                             "21,22,23,110,143,465,587,993,995,3389,5900)"),
+       [c](auto& o) { o.detectors.conn_burst_ports = c->stats.detectors.conn_burst_ports; });
   over(cmd->add_option("--icmp-flood-rate", d.icmp_flood_rate, "ICMP packets/s to one host")
            ->type_name("N"),
        [c](auto& o) { o.detectors.icmp_flood_rate = c->stats.detectors.icmp_flood_rate; });

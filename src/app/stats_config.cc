@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "app/config.h"
+#include "app/option_values.h"
 #include "app/session_options.h"
 
 namespace netsift {
@@ -122,12 +123,27 @@ void load(const YAML::Node& root, StatsOptions& o, const std::string& dir) {
         {"enabled", "scan_ports", "scan_hosts", "syn_flood_rate", "syn_flood_completed_ratio",
          "icmp_flood_rate", "udp_flood_rate", "udp_flood_answered_ratio", "volume_factor",
          "volume_min_bytes", "volume_alpha", "volume_warmup", "nxdomain_count", "dns_long_name",
-         "dns_entropy", "dns_tunnel_queries"});
+         "dns_entropy", "dns_tunnel_queries", "conn_burst_rate", "conn_burst_ports"});
     read(a, wa, "enabled", d.enabled);
     positive(a, wa, "scan_ports", d.scan_ports);
     positive(a, wa, "scan_hosts", d.scan_hosts);
     positive(a, wa, "syn_flood_rate", d.syn_flood_rate);
     read(a, wa, "syn_flood_completed_ratio", d.syn_flood_completed_ratio);
+    positive(a, wa, "conn_burst_rate", d.conn_burst_rate);
+    if (const YAML::Node ports = a["conn_burst_ports"]) {
+      // A list of ports; an empty list turns the detector off.
+      if (!ports.IsSequence() && !ports.IsNull())
+        throw ConfigError(fmt::format("'{}.conn_burst_ports' (line {}) must be a list of ports", wa,
+                                      ports.Mark().line + 1));
+      d.conn_burst_ports.clear();
+      for (const auto& item : ports) {
+        uint16_t port = 0;
+        if (!item.IsScalar() || !values::port(item.Scalar(), port).empty())
+          throw ConfigError(
+              fmt::format("bad port in '{}.conn_burst_ports' (line {})", wa, item.Mark().line + 1));
+        d.conn_burst_ports.push_back(port);
+      }
+    }
     positive(a, wa, "icmp_flood_rate", d.icmp_flood_rate);
     positive(a, wa, "udp_flood_rate", d.udp_flood_rate);
     read(a, wa, "udp_flood_answered_ratio", d.udp_flood_answered_ratio);

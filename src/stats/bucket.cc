@@ -39,6 +39,7 @@ void BucketPartial::merge(const BucketPartial& o) {
   pings_answered.insert(o.pings_answered.begin(), o.pings_answered.end());
   for (const auto& [k, n] : o.syns) syns[k] += n;
   for (const auto& [k, n] : o.completed) completed[k] += n;
+  for (const auto& [k, n] : o.connections) connections[k] += n;
   nxdomain_names.insert(o.nxdomain_names.begin(), o.nxdomain_names.end());
   for (const auto& [k, d] : o.dns_names) {
     DnsNameStats& mine = dns_names[k];
@@ -67,6 +68,7 @@ void BucketPartial::clear() {
   pings_answered.clear();
   syns.clear();
   completed.clear();
+  connections.clear();
   nxdomain_names.clear();
   dns_names.clear();
   dropped = 0;

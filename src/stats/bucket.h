@@ -101,6 +101,9 @@ struct BucketPartial {
   tsl::robin_set<AddrPair, AddrPairHash> probes, answered;
   tsl::robin_map<AddrPort, uint64_t, AddrPortHash> syns;       // per server:port
   tsl::robin_map<AddrPort, uint64_t, AddrPortHash> completed;  // handshakes completed
+  // Handshakes completed per (client, server, port): bursts of connections to a login
+  // service. Capped like the sets (an entry not kept is counted in `dropped`).
+  tsl::robin_map<AddrPair, uint64_t, AddrPairHash> connections;
   // UDP datagrams from a client to a server port, and those the server answered; ICMP
   // queries (echo...) from a host to another (port 0), and those answered.
   tsl::robin_set<AddrPair, AddrPairHash> udp_probes, udp_answered, pings, pings_answered;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace netsift {
 
@@ -18,6 +19,13 @@ struct DetectorConfig {
   // SYNs per second to one host:port, of which at most this share completed a handshake.
   double syn_flood_rate = 100;
   double syn_flood_completed_ratio = 0.2;
+  // Handshakes completed per second from one source to one port of one host, on the
+  // services people log in to (encrypted or not): a password guesser (hydra, medusa,
+  // nmap's brute scripts) opens a connection per attempt or few, where a person or a
+  // client with a session open keeps one. Database and LDAP ports are left out by
+  // default: application servers that do not pool connect once per request.
+  double conn_burst_rate = 0.5;
+  std::vector<uint16_t> conn_burst_ports = {21, 22, 23, 110, 143, 465, 587, 993, 995, 3389, 5900};
   // ICMP packets per second to one host.
   double icmp_flood_rate = 500;
   // UDP packets per second to one host that answered fewer than this share of them.

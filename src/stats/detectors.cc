@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "enrich/services.h"
+
 namespace netsift {
 namespace {
 
@@ -60,6 +62,11 @@ bool encoded_looking(std::string_view s, double min_entropy) {
   // and it comes in long labels where phrases are split by hyphens.
   if (letters == 0 || shannon_entropy(s) < min_entropy) return false;
   return vowels * 4 < letters || (longest_run >= 32 && vowels * 3 < letters);
+}
+
+Detectors::Detectors(const DetectorConfig& config)
+    : config_(config), burst_ports_(config.conn_burst_ports) {
+  std::sort(burst_ports_.begin(), burst_ports_.end());
 }
 
 void Detectors::scans(const BucketPartial& b, Alert proto, std::vector<Alert>& out) {
@@ -173,6 +180,22 @@ void Detectors::on_bucket(const BucketPartial& b, TimestampNs length, std::vecto
     a.count = syns;
     a.detail = fmt::format("{} SYNs to port {} in {} s ({:.0f}/s), {} handshakes completed", syns,
                            server.port, secs, double(syns) / secs, done);
+    out.push_back(std::move(a));
+  }
+  for (const auto& [conn, n] : b.connections) {
+    if (double(n) < config_.conn_burst_rate * secs ||
+        !std::binary_search(burst_ports_.begin(), burst_ports_.end(), conn.port))
+      continue;
+    Alert a = proto;
+    a.kind = "conn_burst";
+    a.src = conn.a;
+    a.dst = conn.b;
+    a.port = conn.port;
+    a.count = n;
+    const std::string_view service = service_name(PortProto::Tcp, conn.port);
+    a.detail = fmt::format("{} connections to port {}{}{}{} completed in {} s ({:.1f}/s)", n,
+                           conn.port, service.empty() ? "" : " (", service,
+                           service.empty() ? "" : ")", secs, double(n) / secs);
     out.push_back(std::move(a));
   }
   for (const auto& [addr, h] : b.hosts) {

@@ -284,7 +284,17 @@ void FlowStats::roll_up(BucketPartial& out,
       if (f.synack && (f.d_syn || f.d_synack)) {
         insert_capped(out.answered, AddrPair{c, s, f.server_port()}, cap, out.dropped);
       }
-      if (f.d_completed) ++out.completed[AddrPort{s, f.server_port(), 6}];
+      if (f.d_completed) {
+        ++out.completed[AddrPort{s, f.server_port(), 6}];
+        const AddrPair conn{c, s, f.server_port()};
+        if (out.connections.size() < cap) {
+          ++out.connections[conn];
+        } else if (auto it = out.connections.find(conn); it != out.connections.end()) {
+          ++it.value();
+        } else {
+          ++out.dropped;
+        }
+      }
     }
     if (f.proto == 1 || f.proto == 58) {
       // Echo requests each way; answered when the other way ever carried a reply.

@@ -500,6 +500,8 @@ def new_user_tests(b, ex, tmp):
     for body, rc, msg in (("engine: 5\n", 1, b"'engine' (line 1) must be a mapping of keys"),
                           ("- a\n- b\n", 1, b"the file must be a mapping of sections"),
                           ("stats:\n  alerts: 5\n", 1, b"'stats.alerts' (line 2) must be a mapping of keys"),
+                          ("stats:\n  alerts:\n    conn_burst_ports: [22, 70000]\n", 1,
+                           b"bad port in 'stats.alerts.conn_burst_ports' (line 3)"),
                           ("engine:\noutput:\n", 0, b"frames read")):
         with open(cfg, "w") as f:
             f.write(body)

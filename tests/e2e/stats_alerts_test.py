@@ -86,6 +86,35 @@ def syn_flood(c):
         c.tcp(t + 0.002, "10.0.0.72", "10.0.0.10", 20000 + i, 443, "A")
 
 
+def conn_burst(c):
+    # A password guesser: 40 SSH connections in a minute, each a handshake, a few
+    # segments both ways and a close.
+    for i in range(40):
+        t, sp = T0 + i * 1.2, 51000 + i
+        c.tcp(t, "10.0.0.66", "10.0.0.9", sp, 22, "S")
+        c.tcp(t + 0.001, "10.0.0.9", "10.0.0.66", 22, sp, "SA")
+        c.tcp(t + 0.002, "10.0.0.66", "10.0.0.9", sp, 22, "A")
+        c.tcp(t + 0.01, "10.0.0.9", "10.0.0.66", 22, sp, "PA", b"SSH-2.0-OpenSSH_9.2\r\n")
+        c.tcp(t + 0.02, "10.0.0.66", "10.0.0.9", sp, 22, "PA", b"SSH-2.0-libssh_0.10\r\n")
+        c.tcp(t + 0.5, "10.0.0.9", "10.0.0.66", 22, sp, "FA")
+        c.tcp(t + 0.501, "10.0.0.66", "10.0.0.9", sp, 22, "FA")
+    # An administrator's one session, and 120 SYNs that went unanswered on 2222 (no burst:
+    # a burst counts completed handshakes).
+    c.tcp(T0 + 3, "10.0.0.75", "10.0.0.9", 52000, 22, "S")
+    c.tcp(T0 + 3.001, "10.0.0.9", "10.0.0.75", 22, 52000, "SA")
+    c.tcp(T0 + 3.002, "10.0.0.75", "10.0.0.9", 52000, 22, "A")
+    for i in range(120):
+        c.tcp(T0 + i * 0.4, "10.0.0.76", "10.0.0.9", 53000 + i, 22, "S")
+    # An application server without a connection pool: 100 MySQL connections a minute,
+    # not watched by default (and 100 to a web server, never watched).
+    for i in range(100):
+        t = T0 + i * 0.5
+        for port, sp in ((3306, 30000 + i), (80, 31000 + i)):
+            c.tcp(t, "10.0.0.77", "10.0.0.10", sp, port, "S")
+            c.tcp(t + 0.001, "10.0.0.10", "10.0.0.77", port, sp, "SA")
+            c.tcp(t + 0.002, "10.0.0.77", "10.0.0.10", sp, port, "A")
+
+
 def icmp_flood(c):
     for i in range(1000):
         c.icmp(T0 + i * 0.05, "10.0.0.66", "10.0.0.9", seq=i)
@@ -220,6 +249,21 @@ def main():
                  [("port_scan", "10.0.0.66", None, 22, 60)])
         scenario("syn_flood", b, d, syn_flood, ["--syn-flood-rate", "10"],
                  [("syn_flood", None, "10.0.0.9", 80, 1000)])
+        scenario("conn_burst", b, d, conn_burst, [], [("conn_burst", "10.0.0.66", "10.0.0.9", 22, 40)])
+        # Ports are configurable: the database port watched, SSH not.
+        scenario("conn_burst_ports", b, d, conn_burst, ["--conn-burst-ports", "3306,5432"],
+                 [("conn_burst", "10.0.0.77", "10.0.0.10", 3306, 100)])
+        scenario("conn_burst_rate", b, d, conn_burst, ["--conn-burst-rate", "1"], [])
+        cfg = os.path.join(d, "burst.yaml")
+        with open(cfg, "w") as f:
+            f.write("stats:\n  alerts:\n    conn_burst_rate: 1.5\n    conn_burst_ports: [22, 3306]\n")
+        scenario("conn_burst_config", b, d, conn_burst, ["--config", cfg],
+                 [("conn_burst", "10.0.0.77", "10.0.0.10", 3306, 100)])
+        # Real logins (examples/README.md): vsftpd on 21 and 2121, five connections each in
+        # three seconds: a burst once the rate is low enough.
+        scenario("conn_burst_ftp", b, d, os.path.join(a.examples, "ftp-vsftpd-logins.pcap"),
+                 ["--conn-burst-rate", "0.05", "--conn-burst-ports", "21,2121"],
+                 [("conn_burst", "127.0.0.1", "127.0.0.1", 21, 5), ("conn_burst", "127.0.0.1", "127.0.0.1", 2121, 5)])
         scenario("icmp_flood", b, d, icmp_flood, ["--icmp-flood-rate", "10"],
                  [("icmp_flood", None, "10.0.0.9", None, 1000)])
         scenario("udp_flood", b, d, udp_flood, ["--udp-flood-rate", "10"],

@@ -31,6 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.detectors.scan_ports = 2;
   options.detectors.scan_hosts = 2;
   options.detectors.syn_flood_rate = 0.1;
+  options.detectors.conn_burst_rate = 0.1;
+  options.detectors.conn_burst_ports = {22, 80, 443};
   options.detectors.nxdomain_count = 1;
   options.detectors.dns_long_name = 4;
   options.detectors.dns_tunnel_queries = 1;

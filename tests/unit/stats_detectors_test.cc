@@ -77,8 +77,8 @@ std::string_view no_country(const IpAddress&) {
   return {};
 }
 
-std::vector<std::string> run_sharded(size_t shards) {
-  auto packets = traffic();
+// The packets' flows sharded by hash over `shards` flow tables, their partials merged.
+BucketPartial roll_up_sharded(const std::vector<std::unique_ptr<Decoded>>& packets, size_t shards) {
   std::vector<FlowStats> flows;
   for (size_t i = 0; i < shards; ++i) flows.emplace_back(1u << 16, 120 * kNsPerSec);
   uint64_t pos = 0;
@@ -92,6 +92,12 @@ std::vector<std::string> run_sharded(size_t shards) {
     f.roll_up(part, no_country, BucketCaps{});
     merged.merge(part);
   }
+  return merged;
+}
+
+std::vector<std::string> run_sharded(size_t shards) {
+  auto packets = traffic();
+  BucketPartial merged = roll_up_sharded(packets, shards);
   DetectorConfig config;
   config.syn_flood_rate = 10;  // 600 SYNs in 60 s
   Detectors detectors(config);
@@ -120,6 +126,46 @@ TEST(StatsDetectors, AlertsDoNotDependOnSharding) {
   EXPECT_EQ(one[2], "10.0.0.9 in 1050 out 150 flows 1050");
   EXPECT_EQ(one[3], "peers 1862 probes 1080 answered 30");  // both orders of 931 pairs
   for (size_t shards : {2u, 3u, 7u}) EXPECT_EQ(run_sharded(shards), one) << shards << " shards";
+}
+
+// Connections from one source to SSH of one host, each a completed handshake, spread
+// over shards by flow: the burst is counted the same however they were spread; the
+// SYN-only attempts of another source and connections to an unwatched port are not.
+std::vector<std::string> burst_alerts(size_t shards, DetectorConfig config) {
+  std::vector<std::unique_ptr<Decoded>> packets;
+  TimestampNs t = 1000 * kNsPerSec;
+  for (uint16_t i = 0; i < 40; ++i) {
+    const uint16_t sp = uint16_t(50000 + i);
+    packets.push_back(tcp_packet(7, 8, 0, 11, sp, 22, 0x02, t += 1000));
+    packets.push_back(tcp_packet(0, 11, 7, 8, 22, sp, 0x12, t += 1000));
+    packets.push_back(tcp_packet(7, 8, 0, 11, sp, 22, 0x10, t += 1000));
+    packets.push_back(tcp_packet(7, 9, 0, 11, sp, 22, 0x02, t += 1000));
+    packets.push_back(tcp_packet(7, 8, 0, 11, sp, 8080, 0x02, t += 1000));
+    packets.push_back(tcp_packet(0, 11, 7, 8, 8080, sp, 0x12, t += 1000));
+    packets.push_back(tcp_packet(7, 8, 0, 11, sp, 8080, 0x10, t += 1000));
+  }
+  BucketPartial merged = roll_up_sharded(packets, shards);
+  Detectors detectors(config);
+  std::vector<Alert> alerts;
+  detectors.on_bucket(merged, 60 * kNsPerSec, alerts);
+  std::vector<std::string> out;
+  for (const Alert& a : alerts) {
+    if (std::string_view(a.kind) != "conn_burst") continue;
+    out.push_back(to_string(a.src) + " " + to_string(a.dst) + " " + std::to_string(a.port) + " " +
+                  std::to_string(a.count));
+  }
+  return out;
+}
+
+TEST(StatsDetectors, ConnectionBurstToALoginService) {
+  DetectorConfig config;  // 0.5/s over 60 s: 30 connections
+  const std::vector<std::string> want = {"10.0.7.8 10.0.0.11 22 40"};
+  for (size_t shards : {1u, 2u, 3u, 7u}) EXPECT_EQ(burst_alerts(shards, config), want) << shards;
+  config.conn_burst_ports = {8080, 22};  // unsorted on purpose
+  EXPECT_EQ(burst_alerts(2, config),
+            (std::vector<std::string>{"10.0.7.8 10.0.0.11 22 40", "10.0.7.8 10.0.0.11 8080 40"}));
+  config.conn_burst_rate = 1;  // 60 needed
+  EXPECT_TRUE(burst_alerts(1, config).empty());
 }
 
 TEST(StatsDetectors, EncodedNames) {

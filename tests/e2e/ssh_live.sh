@@ -47,5 +47,38 @@ assert len(sess) == 1 and sess[0]["app"] == "ssh", sess
     fail=$((fail + 1))
   fi
 done
+
+# A password guesser's pattern: 36 connections in a row to port 22, each refused
+# (BatchMode, no key). `stats` sees the burst although every login is encrypted. The
+# rate is lowered to 15 a minute so that the test passes when the burst straddles a
+# minute boundary (buckets start on the minute): one of the two halves has at least 18.
+/usr/sbin/sshd -D -e -f /dev/null -h "$work/host_key" -p 22 -o ListenAddress=127.0.0.1 \
+  -o PidFile="$work/sshd.pid" -o MaxStartups=100 2>"$work/sshd.log" &
+sshd_pid=$!
+tcpdump -i lo -U -w "$work/ssh-burst.pcap" "tcp port 22" 2>/dev/null &
+dump_pid=$!
+sleep 1
+for _ in $(seq 36); do
+  ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o ConnectTimeout=5 nobody@127.0.0.1 true >/dev/null 2>&1 || true
+done
+sleep 1
+kill "$dump_pid" "$sshd_pid" 2>/dev/null || true
+wait "$dump_pid" "$sshd_pid" 2>/dev/null || true
+if "$bin" stats -r "$work/ssh-burst.pcap" --json --no-sqlite --no-geoip --no-progress \
+    --conn-burst-rate 0.25 2>/dev/null | python3 -c '
+import json, sys
+alerts = [e for e in map(json.loads, sys.stdin) if e["event"] == "alert"]
+assert alerts and all(a["kind"] == "conn_burst" and a["port"] == 22 and
+                      a["src_ip"] == a["dst_ip"] == "127.0.0.1" for a in alerts), alerts
+counts = [a["count"] for a in alerts]
+assert max(counts) >= 18 and sum(counts) <= 36, counts
+'; then
+  echo "ok   ssh connection burst alerted by stats"
+  pass=$((pass + 1))
+else
+  echo "FAIL ssh connection burst alerted by stats"
+  fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -84,10 +84,11 @@ class DnsAnalyzer final : public Analyzer {
       context_.anomaly(kTooShort, out);
       return false;
     }
-    auto error = e.doc().FindMember("error");
-    if (error != e.doc().MemberEnd() && error->value.IsString()) {
+    // HasMember: rapidjson's iterator comparison is ambiguous under C++20 (clang warns).
+    if (e.doc().HasMember("error") && e.doc()["error"].IsString()) {
+      const rapidjson::Value& error = e.doc()["error"];
       context_.anomaly(kMalformed, out,
-                       std::string_view(error->value.GetString(), error->value.GetStringLength()));
+                       std::string_view(error.GetString(), error.GetStringLength()));
     }
     uint16_t id = load_be16(msg.data());
     bool response = msg[2] & 0x80;

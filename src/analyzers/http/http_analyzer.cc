@@ -574,13 +574,15 @@ class HttpAnalyzer final : public Analyzer, private http::ParserListener {
       std::string_view shown =
           context_.redact && is_credential_field(h.name) ? kRedacted : std::string_view(h.value);
       rapidjson::Value value(shown.data(), rapidjson::SizeType(shown.size()), alloc);
-      auto it =
-          obj.FindMember(rapidjson::Value(rapidjson::StringRef(h.name.data(), h.name.size())));
-      if (it == obj.MemberEnd()) {
+      const rapidjson::Value name(rapidjson::StringRef(h.name.data(), h.name.size()));
+      // HasMember, not FindMember() == MemberEnd(): rapidjson's iterator comparison is
+      // ambiguous under C++20's reversed operators (clang's warning).
+      if (!obj.HasMember(name)) {
         obj.AddMember(rapidjson::Value(h.name.data(), rapidjson::SizeType(h.name.size()), alloc),
                       value, alloc);
       } else {
         // Repeated field: the value becomes a list, in order.
+        auto it = obj.FindMember(name);
         if (!it->value.IsArray()) {
           rapidjson::Value first(std::move(it->value));
           it->value.SetArray();

@@ -392,6 +392,23 @@ PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
   return Status::Error;
 }
 
+bool FileReader::is_pcap_magic(uint32_t le) {
+  for (uint32_t m : {le, bswap32(le)}) {
+    if (m == kPcapMagicMicro || m == kPcapMagicNano || m == kPcapMagicKuznetsov) return true;
+  }
+  return false;
+}
+
+bool FileReader::pcap_header_follows() const {
+  // A record whose seconds are a pcap magic (the year 2055) and whose fraction is
+  // version 2.4 is no capture's: it is a file header. (At least 16 bytes are there.)
+  const uint8_t* h = data_ + pos_;
+  const bool big = !(load_le32(h) == kPcapMagicMicro || load_le32(h) == kPcapMagicNano ||
+                     load_le32(h) == kPcapMagicKuznetsov);
+  return (big ? load_be16(h + 4) : load_le16(h + 4)) == 2 &&
+         (big ? load_be16(h + 6) : load_le16(h + 6)) == 4;
+}
+
 bool FileReader::read_pcap_header() {
   // The magic first (open() read 4 bytes): a short text file is "not a capture", not a
   // truncated one.
@@ -430,7 +447,7 @@ bool FileReader::read_pcap_header() {
   }
   const uint8_t* h = data_ + pos_;
   nanos_ = magic == kPcapMagicNano;
-  if (magic == kPcapMagicKuznetsov) kuznetsov_ = true;
+  kuznetsov_ = magic == kPcapMagicKuznetsov;
   uint32_t network = swapped_ ? load_be32(h + 20) : load_le32(h + 20);
   pcap_linktype_ = uint16_t(network & 0xffff);  // upper bits carry FCS information
   format_ = Format::Pcap;
@@ -594,6 +611,17 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
     return fail(
         fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_, header_len),
         file_offset_);
+  }
+  if (is_pcap_magic(load_le32(data_ + pos_)) && pcap_header_follows()) {
+    // `cat a.pcap b.pcap`: b's file header stands where a record header should. Read on
+    // in b's byte order, resolution and link type, as after a pcapng section header.
+    if (end_ - pos_ < 24 && !fill(24)) {
+      return fail(
+          fmt::format("truncated pcap file header ({} of 24 bytes) of a second file", end_ - pos_),
+          file_offset_);
+    }
+    if (!read_pcap_header()) return fail("corrupt pcap file header", file_offset_);
+    return next_pcap(out);
   }
   const uint8_t* h = data_ + pos_;
   auto rd = [&](size_t off) { return swapped_ ? load_be32(h + off) : load_le32(h + off); };

@@ -136,6 +136,36 @@ TEST(FileReader, PcapAllByteOrdersAndResolutions) {
   }
 }
 
+TEST(FileReader, PcapFilesJoinedWithCatAreReadAsOne) {
+  // `cat a.pcap b.pcap c.pcap`: each later file header is read as such, with its own
+  // byte order and resolution, not as a record (which used to end the run as corrupt).
+  Bytes joined = pcap(false, false, 3);
+  for (const Bytes& more : {pcap(true, true, 2), pcap(false, true, 1)})
+    joined.insert(joined.end(), more.begin(), more.end());
+  for (bool ahead : {false, true}) {
+    ReadAheadPolicy policy;
+    policy.mode = ahead ? ReadAheadPolicy::Mode::On : ReadAheadPolicy::Mode::Off;
+    auto r = read_all(joined, policy);
+    ASSERT_FALSE(r.error) << r.message;
+    ASSERT_EQ(r.packets.size(), 6u);
+    EXPECT_EQ(r.packets[2].ts, 1002 * kNsPerSec + 123456000);
+    EXPECT_EQ(r.packets[3].ts, 1000 * kNsPerSec + 123456789);
+    EXPECT_EQ(r.packets[5].ts, 1000 * kNsPerSec + 123456789);
+    EXPECT_EQ(r.data[4], (Bytes{1, 0xaa, 0xbb}));
+  }
+  // A second file's header cut short: said so, after the first file's packets.
+  Bytes cut = pcap(false, false, 1);
+  Bytes second = pcap(false, false, 0);
+  cut.insert(cut.end(), second.begin(), second.begin() + 20);
+  auto r = read_all(cut);
+  EXPECT_TRUE(r.error);
+  EXPECT_EQ(r.packets.size(), 1u);
+  EXPECT_NE(r.message.find("truncated pcap file header (20 of 24 bytes) of a second file at "
+                           "byte offset 43"),
+            std::string::npos)
+      << r.message;
+}
+
 TEST(FileReader, TruncatedPcapKeepsEarlierPacketsAndNamesOffset) {
   Bytes full = pcap(false, false, 3);
   // Cut inside the third record at every possible position.

@@ -3,8 +3,11 @@
 # bob) driven by redis-cli on loopback in a private network namespace while netsift
 # captures live (`sessions -i lo --json`): good and bad AUTH password, AUTH user
 # password, HELLO 3 AUTH, and a pipeline in which a NOPERM error follows the logins, on
-# port 6379 (port map) and 16379 (found by content). Every attempt must be reported with
-# its user, password, mechanism and outcome, and nothing else. Needs root; exits 77
+# port 6379 (port map) and 16379 (found by content). HELLO logins the server cannot check
+# — HELLO 4 (refused -NOPROTO), and HELLO to a server without the command (port 26379,
+# `rename-command HELLO ""`, as a server before Redis 6 answers) — are `unknown`, with the
+# quoted password cut from the reason. Every attempt must be reported with its user,
+# password, mechanism and outcome, and nothing else. Needs root; exits 77
 # (CTest SKIP_RETURN_CODE) otherwise. Usage: redis_live.sh NETSIFT_BINARY
 set -euo pipefail
 bin=$(readlink -f "$1")
@@ -17,7 +20,7 @@ done
 source "$(dirname "$(readlink -f "$0")")/netns.sh"
 enter_private_netns "$@"
 
-for port in 6379 16379; do
+for port in 6379 16379 26379; do
   mkdir -p "$work/$port"
   cat > "$work/$port/redis.conf" <<CONF
 port $port
@@ -31,9 +34,10 @@ requirepass redis-Secret1
 user alice on >alice-Redis2 ~* &* +@all
 user bob on >bob-Redis3 ~public:* +@all
 CONF
+  [ "$port" = 26379 ] && echo 'rename-command HELLO ""' >>"$work/$port/redis.conf"
   redis-server "$work/$port/redis.conf" >"$work/$port/log" 2>&1 &
 done
-for port in 6379 16379; do
+for port in 6379 16379 26379; do
   for _ in $(seq 50); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
 done
 "$bin" sessions -i lo --immediate --json --no-progress tcp >"$work/events.jsonl" \
@@ -54,6 +58,7 @@ for port in 6379 16379; do
   cli --user alice --pass not-alice PING
   cli HELLO 3 AUTH alice alice-Redis2
   cli HELLO 3 AUTH alice bad-hello
+  cli HELLO 4 AUTH alice alice-Redis2                # NOPROTO: the password is not checked
   # One pipeline: the NOPERM answer to GET is not a failed login.
   printf 'AUTH bob wrong\r\nAUTH bob bob-Redis3\r\nGET secret\r\nSET public:x 1\r\n' |
     redis-cli -p "$port" --pipe >/dev/null 2>&1 || true
@@ -61,6 +66,10 @@ for port in 6379 16379; do
   printf 'AUTH redis-Secret1\r\nMULTI\r\nAUTH carol not-carol\r\nPING\r\nAUTH alice alice-Redis2\r\nEXEC\r\n' |
     redis-cli -p "$port" --pipe >/dev/null 2>&1 || true
 done
+# A server that does not know HELLO: the client falls back to AUTH.
+port=26379
+cli HELLO 3 AUTH alice alice-Redis2
+cli --user alice --pass alice-Redis2 PING
 sleep 1
 kill -INT "$netsift_pid"
 wait "$netsift_pid" || { echo "FAIL netsift exited with $?"; cat "$work/netsift.err"; exit 1; }
@@ -82,6 +91,7 @@ for port in (6379, 16379):
         ("alice", "not-alice", "AUTH", "failure"),
         ("alice", "alice-Redis2", "HELLO AUTH", "success"),
         ("alice", "bad-hello", "HELLO AUTH", "failure"),
+        ("alice", "alice-Redis2", "HELLO AUTH", "unknown"),
         ("bob", "wrong", "AUTH", "failure"),
         ("bob", "bob-Redis3", "AUTH", "success"),
         ("default", "redis-Secret1", "AUTH", "success"),
@@ -97,10 +107,21 @@ for port in (6379, 16379):
     check(f"port {port}: service, addresses, failure reasons",
           all(e["service"] == "redis" and e["src_ip"] == e["dst_ip"] == "127.0.0.1" and
               e["tls"] is False and
-              (e["result"] == "success" or e["reason"].startswith("WRONGPASS")) for e in got))
+              (e["result"] == "success" or e["reason"].startswith("WRONGPASS") or
+               e["reason"] == "credential not checked: the server refused the HELLO protocol "
+                              "version: NOPROTO unsupported protocol version") for e in got))
+got = sorted((e["mechanism"], e["user"], e.get("password"), e["result"], e.get("reason", ""))
+             for e in auth if e["dst_port"] == 26379)
+want = [("AUTH", "alice", "alice-Redis2", "success", ""),
+        ("HELLO AUTH", "alice", "alice-Redis2", "unknown",
+         "credential not checked: the server does not know HELLO: ERR unknown command 'HELLO'")]
+check("port 26379 (no HELLO): HELLO AUTH unknown, the password not in the reason, AUTH checked",
+      got == want)
+if got != want:
+    print("  got:", got)
 sessions = [e for e in events if e["event"] == "tcp_session" and e["dst_port"] != 9]
 check("every session analysed as redis",
-      len(sessions) >= 16 and all(e["app"] == "redis" for e in sessions))
+      len(sessions) >= 20 and all(e["app"] == "redis" for e in sessions))
 print(f"{len(fails)} failed")
 sys.exit(1 if fails else 0)
 PY

@@ -460,6 +460,57 @@ TEST(RedisVariants, ClientCommandsAroundHello) {
   EXPECT_EQ(a[2].result, "failure");
 }
 
+TEST(RedisVariants, HelloTheServerCannotCheckIsNoVerdict) {
+  // A server before Redis 6 knows no HELLO (Redis 5 quotes the arguments, password
+  // included, in its error; Redis 3 does not); HELLO with a protocol version the server
+  // does not speak is refused with -NOPROTO, a bad option with a syntax error, before the
+  // AUTH option is read. None of these looked at the password: unknown, and the quoted
+  // password is cut from the reason. The AUTH a client falls back to is the verdict.
+  auto a =
+      variant_auths({{C, cmd({"HELLO", "3", "AUTH", "svc", "pw-one"})},
+                     {S,
+                      "-ERR unknown command `HELLO`, with args beginning with: `3`, `AUTH`, `svc`, "
+                      "`pw-one`, \r\n"},
+                     {C, cmd({"AUTH", "pw-one"})},
+                     {S, "-ERR invalid password\r\n"},
+                     {C, "HELLO 3 AUTH default pw-two\r\n"},
+                     {S, "-ERR unknown command 'HELLO'\r\n"},
+                     {C, cmd({"HELLO", "4", "AUTH", "svc", "pw-three"})},
+                     {S, "-NOPROTO unsupported protocol version\r\n"},
+                     {C, cmd({"HELLO", "3", "AUTH", "svc", "pw-four", "SETNAME"})},
+                     {S, "-ERR Syntax error in HELLO option 'SETNAME'\r\n"},
+                     {C, cmd({"HELLO", "3", "AUTH", "svc", "pw-five"})},
+                     {S, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"}});
+  ASSERT_EQ(a.size(), 6u);
+  EXPECT_EQ(a[0].result, "unknown");
+  EXPECT_EQ(a[0].password, "pw-one");
+  EXPECT_EQ(a[0].reason,
+            "credential not checked: the server does not know HELLO: ERR unknown command `HELLO`");
+  EXPECT_EQ(a[1].result, "failure");  // the fallback AUTH is checked
+  EXPECT_EQ(a[2].result, "unknown");
+  EXPECT_EQ(a[2].mechanism, "HELLO AUTH");
+  EXPECT_EQ(a[3].result, "unknown");
+  EXPECT_EQ(a[3].reason,
+            "credential not checked: the server refused the HELLO protocol version: NOPROTO "
+            "unsupported protocol version");
+  EXPECT_EQ(a[4].result, "unknown");
+  EXPECT_EQ(a[5].result, "failure");
+  EXPECT_EQ(a[5].password, "pw-five");
+  for (const Auth& x : a) EXPECT_EQ(x.reason.find("pw-"), std::string::npos) << x.reason;
+}
+
+TEST(RedisVariants, AuthArityRefusedByServerBeforeAcls) {
+  // AUTH with a username to a server before ACLs (Redis 5) is refused for its arity.
+  auto a = variant_auths({{C, cmd({"AUTH", "svc", "pw-six"})},
+                          {S, "-ERR wrong number of arguments for 'auth' command\r\n"}});
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].user, "svc");
+  EXPECT_EQ(a[0].result, "unknown");
+  EXPECT_EQ(a[0].reason,
+            "credential not checked: the server refused the arguments of AUTH: ERR wrong number "
+            "of arguments for 'auth' command");
+}
+
 TEST(RedisVariants, InlineAuthInsideMulti) {
   auto a = variant_auths({{C, "MULTI\r\nAUTH \"pw with space\"\r\nPING\r\nEXEC\r\n"},
                           {S, "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n+PONG\r\n"}});

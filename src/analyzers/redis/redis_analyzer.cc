@@ -148,6 +148,39 @@ Confidence probe_redis(Dir dir, ByteView first) {
 
 // ---- the analyzer ----------------------------------------------------------------------
 
+// Redis 4 and later quote an unknown command's first arguments in the error ("ERR unknown
+// command 'HELLO', with args beginning with: '3' 'AUTH' 'u' 'secret'"): the password would
+// land in `reason`, so the quoted arguments are cut off.
+std::string_view without_arguments(std::string_view error) {
+  size_t at = error.find(", with args beginning with");
+  return at == std::string_view::npos ? error : error.substr(0, at);
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Error replies that refuse a login command before its credential is checked, so they
+// are no verdict on the password: why, or "" when the error is one. A server before
+// Redis 6 knows no HELLO ("-ERR unknown command"); HELLO with a protocol version the
+// server does not speak is refused with -NOPROTO, and a bad option or client name with
+// an error, all before the AUTH option is looked at (Redis 6/7 helloCommand); AUTH with
+// a username to a server before ACLs is refused for its arity.
+std::string not_checked(bool hello, std::string_view error) {
+  std::string_view command = hello ? "HELLO" : "AUTH";
+  if (starts_with_nocase(error, "ERR unknown command"))
+    return "credential not checked: the server does not know " + std::string(command);
+  if (starts_with_nocase(error, "ERR wrong number of arguments"))
+    return "credential not checked: the server refused the arguments of " + std::string(command);
+  if (!hello) return {};
+  if (starts_with_nocase(error, "NOPROTO") || starts_with_nocase(error, "ERR Protocol version"))
+    return "credential not checked: the server refused the HELLO protocol version";
+  if (starts_with_nocase(error, "ERR Syntax error in HELLO option") ||
+      starts_with_nocase(error, "ERR Client names cannot contain"))
+    return "credential not checked: the server refused an option of HELLO";
+  return {};
+}
+
 // A command whose name is not read yet, or one that can carry a password.
 bool may_login(const RespMessage& m) {
   return m.items == 0 || iequals(m.item[0], "AUTH") || iequals(m.item[0], "HELLO");
@@ -376,8 +409,14 @@ class RedisAnalyzer final : public Analyzer {
   static void settle(Pending& p, const RespMessage& m) {
     AuthAttempt& a = p.attempt;
     if (m.type == '-' || m.type == '!') {
-      a.result = AuthResult::Failure;
-      a.reason = text(m.text);
+      std::string_view error = without_arguments(m.text);
+      a.reason = text(error);
+      if (std::string why = not_checked(p.hello, error); !why.empty()) {
+        a.result = AuthResult::Unknown;  // refused before the credential was looked at
+        a.reason = why + ": " + a.reason;
+      } else {
+        a.result = AuthResult::Failure;
+      }
     } else if (!p.hello && m.type == '+' && m.text == "OK") {
       a.result = AuthResult::Success;
     } else if (p.hello && (m.type == '%' || m.type == '*')) {

@@ -23,24 +23,8 @@ enter_private_netns "$@"
 long=$(printf 'u%.0s' $(seq 63))  # PostgreSQL's longest name (NAMEDATALEN - 1)
 
 # --- PostgreSQL on 15432, SSL off, scram-sha-256 for everyone
-chmod 755 "$work"
-mkdir -p "$work/pg" "$work/sock"
-chown postgres: "$work/pg" "$work/sock"
-runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg/data" -U postgres --auth-local=trust \
-  --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$work/initdb.log" 2>&1 ||
-  { cat "$work/initdb.log"; exit 1; }
-cat >>"$work/pg/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = 15432
-unix_socket_directories = '$work/sock'
-ssl = off
-fsync = off
-EOF
-runuser -u postgres -- "$PGBIN/postgres" -D "$work/pg/data" >"$work/pg.log" 2>&1 &
-for _ in $(seq 100); do
-  psql -h "$work/sock" -p 15432 -U postgres -X -q -c 'SELECT 1' >/dev/null 2>&1 && break
-  sleep 0.2
-done
+init_postgres -E UTF8 --locale=C.UTF-8
+run_postgres 15432
 psql -h "$work/sock" -p 15432 -U postgres -X -q -v ON_ERROR_STOP=1 \
   -c "CREATE ROLE alice LOGIN PASSWORD 'pg-Secret1'" \
   -c "CREATE ROLE \"jörg\" LOGIN PASSWORD 'pg-Jörg1'" \
@@ -49,18 +33,7 @@ psql -h "$work/sock" -p 15432 -U postgres -X -q -v ON_ERROR_STOP=1 \
   -c "CREATE DATABASE shop" >/dev/null
 
 # --- MariaDB on 13307, no SSL
-mkdir -p "$work/db"
-mariadb-install-db --no-defaults --datadir="$work/db/data" --user=root --skip-test-db \
-  --auth-root-authentication-method=socket >"$work/install.log" 2>&1 ||
-  { cat "$work/install.log"; exit 1; }
-mariadbd --no-defaults --datadir="$work/db/data" --socket="$work/db/sock" --port=13307 \
-  --bind-address=127.0.0.1 --user=root --skip-name-resolve --pid-file="$work/db/pid" \
-  --log-error="$work/db/error.log" --skip-log-bin --innodb-buffer-pool-size=16M \
-  --skip-ssl --character-set-server=utf8mb4 &
-for _ in $(seq 100); do
-  mariadb -S "$work/db/sock" -u root -e 'SELECT 1' >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_mariadb 13307 --character-set-server=utf8mb4
 mariadb -S "$work/db/sock" -u root --default-character-set=utf8mb4 -e "
   CREATE DATABASE shop;
   CREATE USER alice@'%' IDENTIFIED BY 'my-Secret1';

@@ -20,18 +20,7 @@ done
 source "$here/netns.sh"
 enter_private_netns "$@"
 
-mkdir -p "$work/db"
-mariadb-install-db --no-defaults --datadir="$work/db/data" --user=root --skip-test-db \
-  --auth-root-authentication-method=socket >"$work/install.log" 2>&1 ||
-  { cat "$work/install.log"; exit 1; }
-mariadbd --no-defaults --datadir="$work/db/data" --socket="$work/db/sock" --port=3306 \
-  --extra-port=13306 --bind-address=127.0.0.1 --user=root --skip-name-resolve \
-  --pid-file="$work/db/pid" --log-error="$work/db/error.log" --skip-log-bin \
-  --innodb-buffer-pool-size=16M --skip-ssl &
-for _ in $(seq 100); do
-  mariadb -S "$work/db/sock" -u root -e 'SELECT 1' >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_mariadb 3306 --extra-port=13306
 mariadb -S "$work/db/sock" -u root -e "
   INSTALL SONAME 'auth_ed25519';
   CREATE DATABASE shop;

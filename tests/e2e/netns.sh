@@ -29,3 +29,47 @@ enter_private_netns() {
   work=$(mktemp -d)
   trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 }
+# A PostgreSQL cluster for a test, in $work/pg/data: trust on the socket in $work/sock,
+# scram-sha-256 over TCP (pg_hba.conf may be rewritten before run_postgres), listening on
+# 127.0.0.1 with SSL off. $PGBIN: the server's bin directory.
+init_postgres() {  # [initdb option...]
+  chmod 755 "$work"
+  mkdir -p "$work/pg" "$work/sock"
+  chown postgres: "$work/pg" "$work/sock"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg/data" -U postgres --auth-local=trust \
+    --auth-host=scram-sha-256 "$@" >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log"; exit 1; }
+  printf "listen_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n%s\n" "$work/sock" \
+    "ssl = off
+fsync = off" >>"$work/pg/data/postgresql.conf"
+}
+# Starts the cluster on PORT (its pid in $pg_pid) and waits until it answers.
+run_postgres() {  # PORT
+  runuser -u postgres -- "$PGBIN/postgres" -D "$work/pg/data" -p "$1" >>"$work/pg.log" 2>&1 &
+  pg_pid=$!
+  for _ in $(seq 100); do
+    psql -h "$work/sock" -p "$1" -U postgres -X -q -c 'SELECT 1' >/dev/null 2>&1 && return
+    sleep 0.2
+  done
+  cat "$work/pg.log"
+  exit 1
+}
+# A MariaDB server for a test: data in $work/db/data, socket $work/db/sock (root by the
+# socket alone), on 127.0.0.1:PORT without SSL; started and waited for.
+start_mariadb() {  # PORT [mariadbd option...]
+  local port=$1
+  shift
+  mkdir -p "$work/db"
+  mariadb-install-db --no-defaults --datadir="$work/db/data" --user=root --skip-test-db \
+    --auth-root-authentication-method=socket >"$work/install.log" 2>&1 ||
+    { cat "$work/install.log"; exit 1; }
+  mariadbd --no-defaults --datadir="$work/db/data" --socket="$work/db/sock" --port="$port" \
+    --bind-address=127.0.0.1 --user=root --skip-name-resolve --pid-file="$work/db/pid" \
+    --log-error="$work/db/error.log" --skip-log-bin --innodb-buffer-pool-size=16M --skip-ssl \
+    "$@" &
+  for _ in $(seq 100); do
+    mariadb -S "$work/db/sock" -u root -e 'SELECT 1' >/dev/null 2>&1 && return
+    sleep 0.2
+  done
+  cat "$work/db/error.log"
+  exit 1
+}

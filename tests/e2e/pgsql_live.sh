@@ -22,39 +22,18 @@ fi
 source "$here/netns.sh"
 enter_private_netns "$@"
 
-chmod 755 "$work"
-mkdir -p "$work/pg" "$work/sock"
-chown postgres: "$work/pg" "$work/sock"
-runuser -u postgres -- "$PGBIN/initdb" -D "$work/pg/data" -U postgres --auth-local=trust \
-  --auth-host=scram-sha-256 >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log"; exit 1; }
-cat >>"$work/pg/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$work/sock'
-ssl = off
-fsync = off
-EOF
+init_postgres
 cat >"$work/pg/data/pg_hba.conf" <<EOF
 local all all trust
 host all carol 127.0.0.1/32 password
 host all bob 127.0.0.1/32 md5
 host all all 127.0.0.1/32 scram-sha-256
 EOF
-pg_pid=
-start_pg() {  # PORT
-  runuser -u postgres -- "$PGBIN/postgres" -D "$work/pg/data" -p "$1" >>"$work/pg.log" 2>&1 &
-  pg_pid=$!
-  for _ in $(seq 100); do
-    psql -h "$work/sock" -p "$1" -U postgres -X -q -c 'SELECT 1' >/dev/null 2>&1 && return
-    sleep 0.2
-  done
-  cat "$work/pg.log"
-  exit 1
-}
 stop_pg() {  # fast shutdown, signalled to the postmaster itself (runuser does not pass SIGINT)
   kill -INT "$(head -1 "$work/pg/data/postmaster.pid")"
   wait "$pg_pid" || true
 }
-start_pg 5432
+run_postgres 5432
 psql -h "$work/sock" -U postgres -X -q -v ON_ERROR_STOP=1 \
   -c "CREATE ROLE alice LOGIN PASSWORD 'pg-Secret1'" \
   -c "SET password_encryption = 'md5'" -c "CREATE ROLE bob LOGIN PASSWORD 'pg-Secret2'" \
@@ -81,7 +60,7 @@ results+=("mallory bad $(pg 5432 mallory x)")
 results+=("alice none $(PGPASSWORD= pg 5432 alice '')")
 results+=("alice require-ssl $(pg 5432 alice pg-Secret1 sslmode=require)")
 stop_pg
-start_pg 6543
+run_postgres 6543
 results+=("alice good-6543 $(pg 6543 alice pg-Secret1)")
 results+=("bob bad-6543 $(pg 6543 bob bad-4)")
 sleep 1

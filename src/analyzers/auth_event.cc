@@ -40,6 +40,7 @@ Event make_auth_event(const AnalyzerContext& context, std::string_view service,
   if (!a.database.empty()) e.set("database", a.database);
   e.set("result", auth_result_name(a.result));
   if (!a.reason.empty()) e.set("reason", a.reason);
+  if (a.credential_accepted) e.set("credential_accepted", true);
   e.set("tls", a.tls);
   return e;
 }

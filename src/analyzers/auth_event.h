@@ -28,13 +28,17 @@ struct AuthAttempt {
   std::string database;    // where the protocol names one
   AuthResult result = AuthResult::Unknown;
   std::string reason;  // the server's answer on failure: code and message
+  // A failure that came after the server had accepted the credential (PostgreSQL
+  // AuthenticationOk then FATAL, MySQL 1044/1049/1226...): the password was right.
+  bool credential_accepted = false;
   bool tls = false;    // the session switched to TLS first: no credential visible
   TimestampNs ts = 0;  // when the client sent the attempt (0: the flow's current time)
 };
 
 // Builds the `auth` event: flow fields, then service, user, password, mechanism,
-// credential {...}, hash, hash_mode, database, result, reason, tls (empty fields left
-// out). With context.redact, password, credential values and hash are masked.
+// credential {...}, hash, hash_mode, database, result, reason, credential_accepted
+// (only when true), tls (empty fields left out). With context.redact, password, credential values
+// and hash are masked.
 Event make_auth_event(const AnalyzerContext& context, std::string_view service,
                       const AuthAttempt& attempt);
 

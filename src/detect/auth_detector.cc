@@ -94,7 +94,7 @@ void AuthDetector::alert(const char* kind, const Source& s, const AuthObservatio
   info.detail = detail;
   Event e = make_alert_event(info);
   e.set("service", a.service);
-  if (a.result == AuthResult::Success) e.set("user", a.user);
+  if (a.result == AuthResult::Success || a.credential_accepted) e.set("user", a.user);
   e.set("users", user_list(s, from, e));
   e.set("distinct_users", uint64_t(users_since(s, from)));
   e.set_time("first", first);
@@ -122,7 +122,9 @@ void AuthDetector::observe(const AuthObservation& a, EventSink& out) {
   char src[kMaxAddressText];
   std::string_view src_text(src, format_address(a.src, src));
 
-  if (a.result == AuthResult::Failure) {
+  // A failure after the credential was accepted (the database refused the session) is
+  // no wrong guess: it counts as a correct password for likely compromise below.
+  if (a.result == AuthResult::Failure && !a.credential_accepted) {
     add_failure(s, a.ts, a.user);
     // Brute force: >= N failures in the window. One alert per wave: it re-arms only
     // once a failure finds fewer than N in the window.
@@ -170,9 +172,15 @@ void AuthDetector::observe(const AuthObservation& a, EventSink& out) {
     s.last_compromise_alert = s.newest;
     ++stats_.login_after_failures;
     TimestampNs first = s.failures[s.failures.size() - failures];
-    alert("login_after_failures", s, a, failures, first, first, out,
-          fmt::format("{} logged in to {} as {} after {} failed logins within {:g} s", src_text,
-                      a.service, a.user, failures, window_s));
+    std::string detail =
+        a.result == AuthResult::Success
+            ? fmt::format("{} logged in to {} as {} after {} failed logins within {:g} s", src_text,
+                          a.service, a.user, failures, window_s)
+            : fmt::format(
+                  "{} gave {} the right password for {} (accepted, then the session was "
+                  "refused) after {} failed logins within {:g} s",
+                  src_text, a.service, a.user, failures, window_s);
+    alert("login_after_failures", s, a, failures, first, first, out, detail);
   }
 }
 

@@ -44,6 +44,8 @@ struct AuthObservation {
   IpAddress src, dst;
   std::string_view service, user;
   AuthResult result = AuthResult::Unknown;
+  // A failure after the server accepted the credential: a right password, not a guess.
+  bool credential_accepted = false;
 };
 
 struct AuthDetectStats {

@@ -25,6 +25,9 @@ bool read_auth_observation(const Event& e, AuthObservation& out) {
   out.result = result == "success"   ? AuthResult::Success
                : result == "failure" ? AuthResult::Failure
                                      : AuthResult::Unknown;
+  auto accepted = d.FindMember("credential_accepted");
+  out.credential_accepted =
+      accepted != d.MemberEnd() && accepted->value.IsBool() && accepted->value.GetBool();
   return true;
 }
 

@@ -18,7 +18,10 @@ Usage: db_auth_verify.py (--events EVENTS.jsonl | --bin NETSIFT --capture FILE)
                          --expect EXPECT.json [--no-hashcat]
 EXPECT.json: {"passwords": {"user": ["pw", ...]},          # every password tried per user
               "attempts": [{"service", "user", "mechanism", "result", "dst_port",
-                            "change_user"?, "tls"?}, ...]}  # exactly these, in any order
+                            "change_user"?, "tls"?, "credential_accepted"?}, ...]}
+                                                        # exactly these, in any order
+A failure with credential_accepted (refused after the password was accepted) must carry a
+secret made from the right password, as a success does.
 Exit 0 when everything matches, 1 otherwise, 77 (skip) when hashcat is needed and absent.
 """
 import argparse
@@ -166,7 +169,8 @@ def which_password(event, candidates):
 
 def key(d):
     return (d.get("service"), d.get("user"), d.get("mechanism"), d.get("result"),
-            int(d.get("dst_port", 0)), bool(d.get("change_user", False)), bool(d.get("tls", False)))
+            int(d.get("dst_port", 0)), bool(d.get("change_user", False)), bool(d.get("tls", False)),
+            bool(d.get("credential_accepted", False)))
 
 
 def main():
@@ -223,7 +227,8 @@ def main():
         pw, checkable = which_password(e, candidates)
         if not checkable:
             continue
-        if e.get("result") == "success":
+        if e.get("result") == "success" or e.get("credential_accepted"):
+            label += " (credential accepted)" if e.get("credential_accepted") else ""
             check(f"{label}: secret made from the right password", pw == candidates[0],
                   f"matches {pw!r}")
         else:

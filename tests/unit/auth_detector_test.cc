@@ -40,7 +40,8 @@ class AuthDetectorTest : public ::testing::Test {
  protected:
   // One attempt from `src` to `dst` (port 3306 unless given) at kT0 + seconds.
   void attempt(double seconds, const char* user, AuthResult result, const char* src = "10.0.0.5",
-               const char* service = "mysql", const char* dst = "10.0.0.9") {
+               const char* service = "mysql", const char* dst = "10.0.0.9",
+               bool credential_accepted = false) {
     FlowInfo flow;
     ASSERT_TRUE(parse_address(src, flow.client_ip));
     ASSERT_TRUE(parse_address(dst, flow.server_ip));
@@ -54,6 +55,7 @@ class AuthDetectorTest : public ::testing::Test {
     a.user = user;
     a.mechanism = "mysql_native_password";
     a.result = result;
+    a.credential_accepted = credential_accepted;
     monitor().emit(make_auth_event(context, service, a));
   }
   AuthMonitor& monitor() {
@@ -221,6 +223,39 @@ TEST_F(AuthDetectorTest, LoginAfterFailures) {
   ASSERT_EQ(out.alerts().size(), 2u);
   EXPECT_NE(out.alerts()[1].find("\"count\":4,"), std::string::npos);
   EXPECT_NE(out.alerts()[1].find("\"users\":[\"admin\"]"), std::string::npos);
+}
+
+// A failure after the server accepted the password (PostgreSQL AuthenticationOk then
+// FATAL, MySQL 1044): the guess was right. It is no failure for brute force or spraying,
+// and it is the correct password that likely compromise looks for.
+TEST_F(AuthDetectorTest, FailureAfterAcceptedCredentialIsTheRightPassword) {
+  config.brute_force_failures = 5;
+  config.spray_users = 2;
+  config.compromise_failures = 4;
+  auto accepted = [&](double t, const char* user) {
+    attempt(t, user, AuthResult::Failure, "10.0.0.5", "pgsql", "10.0.0.9", true);
+  };
+  fail_n(4, 0, 1);  // on mysql: 8 failures, one user
+  out.json.clear();
+  out.kinds.clear();
+  for (int i = 0; i < 4; ++i) attempt(10 + i, "root", AuthResult::Failure, "10.0.0.5", "pgsql");
+  accepted(14, "postgres");  // would be the 5th failure and the 2nd user
+  auto alerts = out.alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0],
+            "{\"event\":\"alert\",\"ts\":1700000014.0,\"kind\":\"login_after_failures\","
+            "\"src_ip\":\"10.0.0.5\",\"dst_ip\":\"10.0.0.9\",\"count\":4,\"window\":600.0,"
+            "\"detail\":\"10.0.0.5 gave pgsql the right password for postgres (accepted, then the "
+            "session was refused) after 4 failed logins within 600 s\",\"service\":\"pgsql\","
+            "\"user\":\"postgres\",\"users\":[\"root\"],\"distinct_users\":1,"
+            "\"first\":1700000010.0}");
+  EXPECT_NE(out.json[4].find("\"credential_accepted\":true"), std::string::npos) << out.json[4];
+  // The same event without the field is a fifth failure as a second user: both alerts.
+  attempt(15, "postgres", AuthResult::Failure, "10.0.0.5", "pgsql");
+  alerts = out.alerts();
+  ASSERT_EQ(alerts.size(), 3u);
+  EXPECT_NE(alerts[1].find("\"kind\":\"brute_force\""), std::string::npos);
+  EXPECT_NE(alerts[2].find("\"kind\":\"password_spray\""), std::string::npos);
 }
 
 TEST_F(AuthDetectorTest, LoginAfterFailuresOutsideTheWindowIsQuiet) {

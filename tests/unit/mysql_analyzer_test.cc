@@ -200,6 +200,93 @@ TEST(MysqlAnalyzer, AuthSwitchToEd25519) {
   EXPECT_EQ(str(ev[0], "result"), "success");
 }
 
+// MariaDB 11.6+ parsec ("Authentication Plugin - PARSEC", and the ext-salt format of the
+// MariaDB protocol pages): AuthSwitchRequest with a 32-byte server nonce, the client's
+// empty packet asking for the ext-salt, the ext-salt ('P', iteration factor, 18-byte salt:
+// MariaDB sends it without the 0x01 MySQL puts before plugin data), then the client's
+// 32-byte nonce and the ed25519 signature of both nonces by the PBKDF2-SHA512 derived key.
+// The signature below is real: password "parsec-Secret7", 2048 iterations, and it checks
+// against these nonces and salt.
+TEST(MysqlVariants, ParsecGivesWhatAnOfflineCheckNeeds) {
+  std::string server_nonce, salt, client_nonce;
+  for (int i = 0x40; i < 0x60; ++i) server_nonce += char(i);
+  for (int i = 0xa0; i < 0xb2; ++i) salt += char(i);
+  for (int i = 0x10; i < 0x30; ++i) client_nonce += char(i);
+  const std::string sig_hex =
+      "e5b8565532270af68c2322810512c0560538986fc78fa65698059f88de7502fab07776b4d3dfef18df625dc0"
+      "9b431001f83be5ac94c1b82298e1bc1187c2ae04";
+  std::string signature;
+  for (size_t i = 0; i < sig_hex.size(); i += 2)
+    signature += char(std::stoi(sig_hex.substr(i, 2), nullptr, 16));
+  auto exchange = [&](bool prefixed, const std::string& last) {
+    return std::vector<Turn>{
+        {Dir::ToClient, greeting("mysql_native_password", kServerCaps, "11.8.2-MariaDB")},
+        {Dir::ToServer, login("pa", kResponse20, "shop", "mysql_native_password")},
+        {Dir::ToClient, packet(2, std::string("\xfe") + cstr("parsec") + server_nonce)},
+        {Dir::ToServer, packet(3, "")},
+        {Dir::ToClient, packet(4, std::string(prefixed ? "\x01" : "") + "P\x01" + salt)},
+        {Dir::ToServer, packet(5, client_nonce + signature)},
+        {Dir::ToClient, last}};
+  };
+  for (bool prefixed : {false, true}) {
+    auto ev = run(exchange(prefixed, ok_packet(6)));
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(str(ev[0], "mechanism"), "parsec");
+    EXPECT_EQ(str(ev[0], "user"), "pa");
+    EXPECT_EQ(str(ev[0], "result"), "success");
+    const auto& c = ev[0]["credential"];
+    EXPECT_EQ(str(c, "server_nonce"), hex(server_nonce));
+    EXPECT_EQ(str(c, "kdf"), "pbkdf2-sha512");
+    EXPECT_EQ(str(c, "iterations"), "2048");
+    EXPECT_EQ(str(c, "salt"), hex(salt));
+    EXPECT_EQ(str(c, "client_nonce"), hex(client_nonce));
+    EXPECT_EQ(str(c, "signature"), sig_hex);
+    EXPECT_FALSE(has(ev[0], "password"));  // the empty packet is no empty password
+    EXPECT_FALSE(has(ev[0], "hash"));
+  }
+  auto ev = run(exchange(false, err_packet(6, 1045, "28000",
+                                           "Access denied for user 'pa'@'10.0.0.5' (using "
+                                           "password: YES)")));
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+  EXPECT_EQ(str(ev[0]["credential"], "signature"), sig_hex);
+  EXPECT_FALSE(has(ev[0], "credential_accepted"));
+  // --redact masks every credential value.
+  AppLayerConfig config;
+  config.redact = true;
+  auto log = test::play(analyzer_registry(), test::test_flow(3306), exchange(false, ok_packet(6)),
+                        {}, config);
+  ASSERT_EQ(log.lines.size(), 1u);
+  EXPECT_EQ(log.lines[0].find(sig_hex), std::string::npos);
+}
+
+// Errors MariaDB sends only once the password was accepted (checked against MariaDB
+// 10.11: each comes with the right password, 1045 with a wrong one): still failures,
+// with credential_accepted.
+TEST(MysqlVariants, RefusalsAfterTheRightPasswordSayItWasAccepted) {
+  struct Case {
+    uint16_t code;
+    const char* state;
+    const char* message;
+    bool accepted;
+  };
+  for (const Case& c :
+       {Case{1044, "42000", "Access denied for user 'alice'@'%' to database 'secret'", true},
+        Case{1049, "42000", "Unknown database 'nodb'", true},
+        Case{4151, "HY000", "Access denied, this account is locked", true},
+        Case{1226, "42000", "User 'lim' has exceeded the 'max_user_connections' resource", true},
+        Case{1045, "28000", "Access denied for user 'alice'@'127.0.0.1' (using password: YES)",
+             false}}) {
+    auto ev = run({{Dir::ToClient, greeting("mysql_native_password")},
+                   {Dir::ToServer, login("alice", kResponse20, "secret", "mysql_native_password")},
+                   {Dir::ToClient, err_packet(2, c.code, c.state, c.message)}});
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(str(ev[0], "result"), "failure");
+    EXPECT_EQ(has(ev[0], "credential_accepted"), c.accepted) << c.code;
+    EXPECT_EQ(str(ev[0], "reason").substr(0, 4), std::to_string(c.code));
+  }
+}
+
 TEST(MysqlAnalyzer, SwitchToNativeUsesTheNewScramble) {
   std::string scramble = repeat("S", 20);
   auto ev = run({{Dir::ToClient, greeting("caching_sha2_password")},

@@ -232,10 +232,114 @@ TEST(PgsqlAnalyzer, SuccessOnlyAtReadyForQuery) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(str(ev[0], "result"), "failure");
   EXPECT_EQ(str(ev[0], "reason"), "FATAL 28000 role \"alice\" does not exist");
+  EXPECT_FALSE(has(ev[0], "credential_accepted"));  // trust: no credential was offered
   // AuthenticationOk and the capture ends before ReadyForQuery.
   ev = run({{Dir::ToServer, startup(kParams)}, {Dir::ToClient, auth(0)}});
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(str(ev[0], "result"), "unknown");
+}
+
+// The password was right, then the server refused the session (PostgreSQL checks the
+// database, the role's LOGIN and connection limits only after AuthenticationOk): still a
+// failure, with the reason, and credential_accepted says the password was correct. A
+// password failure carries no such field.
+TEST(PgsqlAnalyzer, FatalAfterAuthenticationOkKeepsTheAcceptedCredential) {
+  std::string md5 = "md5" + std::string(32, 'a');
+  for (auto [code, msg] :
+       {std::pair<std::string, std::string>{"3D000", "database \"nope\" does not exist"},
+        {"28000", "role \"alice\" is not permitted to log in"},
+        {"53300", "too many connections for role \"alice\""}}) {
+    auto ev = run({{Dir::ToServer, startup(kParams)},
+                   {Dir::ToClient, auth(5, "\x01\x02\x03\x04")},
+                   {Dir::ToServer, message('p', cstr(md5))},
+                   {Dir::ToClient, auth(0) + parameter_status("server_version", "15.5") +
+                                       error("FATAL", code, msg)}});
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(str(ev[0], "result"), "failure");
+    EXPECT_EQ(str(ev[0], "reason"), "FATAL " + code + " " + msg);
+    ASSERT_TRUE(has(ev[0], "credential_accepted"));
+    EXPECT_TRUE(ev[0]["credential_accepted"].GetBool());
+    EXPECT_EQ(str(ev[0], "hash").substr(0, 10), "$postgres$");
+  }
+  auto ev = run({{Dir::ToServer, startup(kParams)},
+                 {Dir::ToClient, auth(3)},
+                 {Dir::ToServer, message('p', cstr("wrong"))},
+                 {Dir::ToClient, error("FATAL", "28P01", "password authentication failed")}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+  EXPECT_FALSE(has(ev[0], "credential_accepted"));
+}
+
+// OAUTHBEARER (PostgreSQL 18, RFC 7628 over SASL), as the protocol documentation's
+// example runs it: a discovery connection (no token; the server answers the JSON error
+// status, the client ends its half with 0x01, the server fails the exchange), then a
+// second connection with the bearer token.
+TEST(PgsqlVariants, OAuthBearerDiscoveryThenToken) {
+  const std::string kv = "\x01";
+  const std::string status =
+      "{\"status\":\"invalid_token\",\"openid-configuration\":"
+      "\"https://idp.example/.well-known/openid-configuration\",\"scope\":\"openid pg\"}";
+  auto initial = [&](const std::string& data) {
+    return message('p', cstr("OAUTHBEARER") + be32(uint32_t(data.size())) + data);
+  };
+  const std::vector<std::pair<std::string, std::string>> params = {{"user", "svc_app"},
+                                                                   {"database", "orders"}};
+  // The server refuses: the JSON status, the client's 0x01, the error.
+  auto refused = [&](const std::string& initial_data) {
+    return run({{Dir::ToServer, startup(params)},
+                {Dir::ToClient, auth(10, cstr("OAUTHBEARER") + std::string(1, '\0'))},
+                {Dir::ToServer, initial(initial_data)},
+                {Dir::ToClient, auth(11, status)},
+                {Dir::ToServer, message('p', kv)},
+                {Dir::ToClient, error("FATAL", "28000",
+                                      "OAuth bearer authentication failed for user \"svc_app\"")}});
+  };
+  auto discovery = refused("n,," + kv + "auth=" + kv + kv);
+  ASSERT_EQ(discovery.size(), 1u);
+  EXPECT_EQ(str(discovery[0], "mechanism"), "OAUTHBEARER");
+  EXPECT_EQ(str(discovery[0], "user"), "svc_app");
+  EXPECT_EQ(str(discovery[0], "result"), "unknown");  // no credential was tried
+  EXPECT_EQ(str(discovery[0], "reason"),
+            "OAUTHBEARER discovery, no token sent: FATAL 28000 OAuth bearer authentication "
+            "failed for user \"svc_app\"");
+  EXPECT_EQ(str(discovery[0], "oauth_error"), status);
+  EXPECT_FALSE(has(discovery[0], "credential"));
+
+  const std::string token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzdmMifQ.c2lnbmF0dXJl";
+  auto ok = run({{Dir::ToServer, startup(params)},
+                 {Dir::ToClient, auth(10, cstr("OAUTHBEARER") + std::string(1, '\0'))},
+                 {Dir::ToServer, initial("n,a=svc_app," + kv + "host=db.example" + kv +
+                                         "port=5432" + kv + "auth=Bearer " + token + kv + kv)},
+                 {Dir::ToClient, after_ok()}});
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(str(ok[0], "result"), "success");
+  EXPECT_EQ(str(ok[0]["credential"], "token"), token);
+  EXPECT_EQ(str(ok[0]["credential"], "authzid"), "svc_app");
+  EXPECT_FALSE(has(ok[0], "password"));
+
+  // A token the validator rejects: the JSON status, then a real failure.
+  auto bad = refused("n,," + kv + "auth=bearer  expired.token" + kv + kv);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(str(bad[0], "result"), "failure");
+  EXPECT_EQ(str(bad[0]["credential"], "token"), "expired.token");
+  EXPECT_EQ(str(bad[0], "oauth_error"), status);
+  EXPECT_FALSE(has(bad[0], "credential_accepted"));
+}
+
+TEST(PgsqlVariants, OAuthBearerTokenIsRedacted) {
+  const std::string kv = "\x01";
+  std::string data = "n,," + kv + "auth=Bearer s3cr3t-t0ken" + kv + kv;
+  std::vector<Turn> turns = {
+      {Dir::ToServer, startup(kParams)},
+      {Dir::ToClient, auth(10, cstr("OAUTHBEARER") + std::string(1, '\0'))},
+      {Dir::ToServer, message('p', cstr("OAUTHBEARER") + be32(uint32_t(data.size())) + data)},
+      {Dir::ToClient, after_ok()}};
+  AppLayerConfig config;
+  config.redact = true;
+  auto log = test::play(analyzer_registry(), test::test_flow(5432), turns, {}, config);
+  ASSERT_EQ(log.lines.size(), 1u);
+  EXPECT_EQ(log.lines[0].find("s3cr3t"), std::string::npos) << log.lines[0];
+  EXPECT_NE(log.lines[0].find("\"token\":\"<redacted>\""), std::string::npos) << log.lines[0];
 }
 
 TEST(PgsqlAnalyzer, MidstreamInventsNothing) {

@@ -47,6 +47,25 @@ constexpr std::string_view kSha256 = "sha256_password";
 constexpr std::string_view kEd25519 = "client_ed25519";
 constexpr std::string_view kClearPassword = "mysql_clear_password";
 constexpr std::string_view kDialog = "dialog";
+constexpr std::string_view kParsec = "parsec";  // MariaDB 11.6+
+
+// ERR codes a server sends only after the credential was accepted: the account or the
+// session is refused, not the password (verified against MariaDB 10.11: each of these
+// comes with the right password, 1045 with a wrong one whatever else is amiss).
+bool refused_after_authentication(uint16_t code) {
+  switch (code) {
+    case 1044:  // ER_DBACCESS_DENIED_ERROR: no access to (or, unprivileged, no such) database
+    case 1049:  // ER_BAD_DB_ERROR: unknown database
+    case 1203:  // ER_TOO_MANY_USER_CONNECTIONS: global max_user_connections
+    case 1226:  // ER_USER_LIMIT_REACHED: the account's resource limits
+    case 1862:  // ER_MUST_CHANGE_PASSWORD_LOGIN: expired password, client cannot change it
+    case 3118:  // ER_ACCOUNT_HAS_BEEN_LOCKED (MySQL)
+    case 4151:  // ER_ACCOUNT_HAS_BEEN_LOCKED (MariaDB)
+      return true;
+    default:
+      return false;
+  }
+}
 
 // Up to the first NUL (a cleartext password or dialog answer is NUL-terminated).
 ByteView until_nul(ByteView b) {
@@ -118,7 +137,7 @@ class MysqlAnalyzer final : public Analyzer {
     Broken,      // not MySQL after all
   };
   // What the server last asked for during authentication.
-  enum class Ask : uint8_t { None, Switch, FullAuth, PublicKey, Dialog, Other };
+  enum class Ask : uint8_t { None, Switch, FullAuth, PublicKey, Dialog, ExtSalt, Other };
 
   struct Side {
     uint64_t skip = 0;       // bytes of the current packet still to pass over
@@ -132,6 +151,7 @@ class MysqlAnalyzer final : public Analyzer {
     AuthAttempt auth;
     std::string plugin;
     std::string salt, response, rsa;  // bytes
+    std::string ext_salt;             // parsec: 'P', iteration factor, PBKDF2 salt (bytes)
     std::vector<std::pair<std::string, std::string>> attributes;
   };
 
@@ -159,6 +179,7 @@ class MysqlAnalyzer final : public Analyzer {
   void emit_tls(EventSink& out);
   void emit(const AuthAttempt& a, bool change_user, EventSink& out);
   static std::string salt_for(std::string_view plugin, ByteView data);
+  void parsec_credential(const Attempt& at, AuthAttempt& a);
 
   AnalyzerContext context_;
   Phase phase_ = Phase::Greeting;
@@ -383,7 +404,8 @@ std::string MysqlAnalyzer::salt_for(std::string_view plugin, ByteView data) {
   // Scramble-based plugins send a 20-byte nonce plus a NUL; ed25519 a 32-byte one.
   if ((plugin == kNative || plugin == kCachingSha2 || plugin == kSha256) && data.size() >= 20)
     return std::string(as_chars(data.first(20)));
-  if (plugin == kEd25519 && data.size() >= 32) return std::string(as_chars(data.first(32)));
+  if ((plugin == kEd25519 || plugin == kParsec) && data.size() >= 32)
+    return std::string(as_chars(data.first(32)));
   if (!data.empty() && data.back() == 0) data = data.first(data.size() - 1);
   return std::string(as_chars(data));
 }
@@ -456,6 +478,17 @@ void MysqlAnalyzer::on_server_auth(ByteView p, EventSink& out) {
     ask_ = Ask::Other;  // an exchange of a later factor's plugin: not the password's
     return;
   }
+  if (attempt_.plugin == kParsec &&
+      (p[0] == 'P' || (p[0] == 0x01 && p.size() > 1 && p[1] == 'P'))) {
+    // The ext-salt the client asked for with an empty packet: 'P' (PBKDF2), the iteration
+    // factor, the salt. MariaDB sends plugin data as is (it adds the 0x01 of MySQL's
+    // AuthMoreData only before a byte that would read as a status), so both are taken.
+    ByteView salt = p.subspan(p[0] == 0x01 ? 1 : 0);
+    if (salt.size() < 3) context_.anomaly(kBadAuthPacket, out, "parsec ext-salt");
+    attempt_.ext_salt.assign(as_chars(salt));
+    ask_ = Ask::ExtSalt;
+    return;
+  }
   switch (p[0]) {
     case 0x00:
       finish(AuthResult::Success, {}, out);
@@ -470,6 +503,8 @@ void MysqlAnalyzer::on_server_auth(ByteView p, EventSink& out) {
       std::string reason = std::to_string(e.code);
       if (!e.sql_state.empty()) reason += " (" + wire_text(e.sql_state) + ")";
       reason += ": " + wire_text(e.message);
+      attempt_.auth.credential_accepted =
+          refused_after_authentication(e.code) && !attempt_.next_factor;
       finish(AuthResult::Failure, std::move(reason), out);
       return;
     }
@@ -556,6 +591,7 @@ void MysqlAnalyzer::finish(AuthResult result, std::string reason, EventSink& out
       a.hash_mode = 11200;
     }
   }
+  if (plugin == kParsec) parsec_credential(at, a);
   if (!at.rsa.empty()) {
     if (plugin == kSha256) a.credential.emplace_back("salt", hex_string(bytes(at.salt)));
     a.credential.emplace_back("rsa_encrypted_password", hex_string(bytes(at.rsa)));
@@ -573,6 +609,30 @@ void MysqlAnalyzer::finish(AuthResult result, std::string reason, EventSink& out
     } else if (both & kZstdCompression) {
       compression_ = Compression::Zstd;
     }
+  }
+}
+
+// What an offline check of a parsec login needs (MariaDB's "Authentication Plugin -
+// PARSEC"): the server's 32-byte nonce; from the ext-salt, the PBKDF2-SHA512 iteration
+// count (1024 << factor) and salt; from the client's answer, its 32-byte nonce and the
+// ed25519 signature of server nonce + client nonce made with the key PBKDF2 derives
+// from the password.
+void MysqlAnalyzer::parsec_credential(const Attempt& at, AuthAttempt& a) {
+  auto hex = [](std::string_view s) {
+    return hex_string(ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  };
+  if (!at.salt.empty()) a.credential.emplace_back("server_nonce", hex(at.salt));
+  if (at.ext_salt.size() >= 2) {
+    a.credential.emplace_back("kdf", "pbkdf2-sha512");
+    uint8_t factor = uint8_t(at.ext_salt[1]);
+    if (factor < 32) a.credential.emplace_back("iterations", std::to_string(1024ull << factor));
+    a.credential.emplace_back("salt", hex(std::string_view(at.ext_salt).substr(2)));
+  }
+  if (at.response.size() == 96) {
+    a.credential.emplace_back("client_nonce", hex(std::string_view(at.response).substr(0, 32)));
+    a.credential.emplace_back("signature", hex(std::string_view(at.response).substr(32)));
+  } else if (!at.response.empty()) {
+    a.credential.emplace_back("response", hex(at.response));
   }
 }
 

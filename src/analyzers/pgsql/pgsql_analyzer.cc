@@ -142,6 +142,10 @@ class PgsqlAnalyzer final : public Analyzer {
   std::string salt_;  // md5: 4 bytes
   std::string md5_response_;
   std::string client_first_, server_first_, client_final_, server_final_;
+  // OAUTHBEARER (PostgreSQL 18): the bearer token and what the server answered it.
+  bool oauth_ = false;
+  bool oauth_discovery_ = false;  // the client sent no token: it asks where to get one
+  std::string oauth_token_, oauth_authzid_, oauth_error_;
 };
 
 ParseResult PgsqlAnalyzer::on_data(Dir dir, ByteView data, EventSink& out) {
@@ -310,7 +314,20 @@ void PgsqlAnalyzer::on_server_message(uint8_t type, ByteView body, EventSink& ou
     } else {
       context_.anomaly(kBadAuthMessage, out, "ErrorResponse");
     }
-    if (attempt_active_) emit(AuthResult::Failure, std::move(reason), out);
+    if (attempt_active_) {
+      // After AuthenticationOk the credential was right: the server refused the session
+      // itself (no such database, role not permitted to log in, too many connections).
+      // Without any exchange (trust, peer) no credential was offered.
+      attempt_.credential_accepted = auth_ok_ && attempt_.mechanism != "none";
+      AuthResult result = AuthResult::Failure;
+      if (oauth_discovery_ && !auth_ok_) {
+        // The discovery round: the client sent no token, only asked the server how to get
+        // one; the error that ends it judges no credential.
+        result = AuthResult::Unknown;
+        reason = "OAUTHBEARER discovery, no token sent: " + reason;
+      }
+      emit(result, std::move(reason), out);
+    }
     state_ = State::Stopped;
     return;
   }
@@ -352,7 +369,8 @@ void PgsqlAnalyzer::on_server_message(uint8_t type, ByteView body, EventSink& ou
       break;
     }
     case kAuthSaslContinue:
-      server_first_ = wire_text(rest);
+      // OAUTHBEARER's only challenge is the JSON error status (RFC 7628 section 3.2.2).
+      (oauth_ ? oauth_error_ : server_first_) = wire_text(rest);
       break;
     case kAuthSaslFinal:
       server_final_ = wire_text(rest);
@@ -407,11 +425,24 @@ void PgsqlAnalyzer::on_client_message(uint8_t type, ByteView body, EventSink& ou
         break;
       }
       attempt_.mechanism = wire_text(mechanism);
+      if (as_chars(mechanism) == "OAUTHBEARER") {
+        oauth_ = true;
+        OAuthBearer o;
+        if (!parse_oauthbearer(data, o)) {
+          context_.anomaly(kBadAuthMessage, out, "OAUTHBEARER initial response");
+          break;
+        }
+        oauth_discovery_ = o.token.empty();
+        oauth_token_ = wire_text(o.token);
+        oauth_authzid_ = wire_text(o.authzid);
+        break;
+      }
       client_first_ = wire_text(data);
       break;
     }
     case kAuthSaslContinue:
-      client_final_ = wire_text(body);
+      // OAUTHBEARER: the client's 0x01 that ends a refused exchange carries nothing.
+      if (!oauth_) client_final_ = wire_text(body);
       break;
     default:
       break;  // GSS/SSPI tokens, or a message nobody asked for
@@ -435,8 +466,14 @@ void PgsqlAnalyzer::emit(AuthResult result, std::string reason, EventSink& out) 
     if (!client_final_.empty()) a.credential.emplace_back("client_final", client_final_);
     if (!server_final_.empty()) a.credential.emplace_back("server_final", server_final_);
   }
+  if (!oauth_token_.empty()) {
+    // A bearer token is a secret sent in clear, as a password is: --redact masks it.
+    a.credential.emplace_back("token", oauth_token_);
+    if (!oauth_authzid_.empty()) a.credential.emplace_back("authzid", oauth_authzid_);
+  }
   Event e = make_auth_event(context_, "pgsql", a);
   if (!application_name_.empty()) e.set("application_name", application_name_);
+  if (!oauth_error_.empty()) e.set("oauth_error", oauth_error_);
   out.emit(e);
   attempt_active_ = false;
 }

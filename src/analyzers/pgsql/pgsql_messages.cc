@@ -88,4 +88,43 @@ bool parse_sasl_initial(ByteView body, ByteView& mechanism, ByteView& data) {
   return c.ok();
 }
 
+bool parse_oauthbearer(ByteView data, OAuthBearer& out) {
+  out = {};
+  std::string_view s = as_chars(data);
+  // gs2-header = gs2-cb-flag "," [gs2-authzid] "," ; OAUTHBEARER has no channel binding
+  // but the flag may still be "n", "y" or "p=...".
+  size_t first = s.find(',');
+  if (first == std::string_view::npos) return false;
+  size_t second = s.find(',', first + 1);
+  if (second == std::string_view::npos) return false;
+  std::string_view authzid = s.substr(first + 1, second - first - 1);
+  if (authzid.starts_with("a=")) {
+    authzid.remove_prefix(2);
+    out.authzid = as_bytes(authzid);
+  } else if (!authzid.empty()) {
+    return false;
+  }
+  std::string_view rest = s.substr(second + 1);
+  if (rest.empty() || rest[0] != '\x01') return false;
+  rest.remove_prefix(1);
+  // kvpair = key "=" value kvsep; the list ends with an empty pair (the final kvsep).
+  while (!rest.empty() && rest[0] != '\x01') {
+    size_t end = rest.find('\x01');
+    std::string_view pair = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) return false;
+    if (pair.substr(0, eq) != "auth") continue;  // host, port, extensions
+    // RFC 6750 credentials: the scheme, one or more spaces, the token.
+    std::string_view value = pair.substr(eq + 1);
+    size_t sp = value.find(' ');
+    std::string_view token = sp == std::string_view::npos ? std::string_view() : value.substr(sp);
+    while (!token.empty() && token[0] == ' ') token.remove_prefix(1);
+    out.has_auth = true;
+    out.scheme = as_bytes(value.substr(0, sp));
+    out.token = as_bytes(token);
+  }
+  return true;
+}
+
 }  // namespace netsift::pgsql

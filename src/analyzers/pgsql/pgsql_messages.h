@@ -61,6 +61,17 @@ bool parse_error_fields(ByteView body, ErrorFields& out);
 // none).
 bool parse_sasl_initial(ByteView body, ByteView& mechanism, ByteView& data);
 
+// An OAUTHBEARER client initial response (RFC 7628 section 3.1: a GS2 header, then
+// key=value pairs each ended by 0x01, and a final 0x01), as PostgreSQL 18 carries it in
+// the SASLInitialResponse: "n,,\x01auth=Bearer TOKEN\x01\x01".
+struct OAuthBearer {
+  ByteView authzid;  // the GS2 header's a= (escapes left as sent), usually empty
+  bool has_auth = false;
+  ByteView scheme;  // "Bearer" (any case)
+  ByteView token;   // empty when the client asks for discovery (auth= with no token)
+};
+bool parse_oauthbearer(ByteView data, OAuthBearer& out);
+
 // The most parameters a StartupMessage yields (the rest are ignored).
 inline constexpr size_t kMaxParameters = 64;
 

@@ -105,6 +105,12 @@ class AnalyzerHost {
   // state an analyzer grows with hostile input, such as decompression windows: a
   // quarter, so that it cannot starve reassembly. Null where none is kept.
   virtual BudgetShare* memory_budget() { return nullptr; }
+  // A connection this flow announced (an FTP data connection after PASV/EPSV/PORT/EPRT):
+  // the next TCP flow from `orig` (any port; empty: any address) to `resp` (or `resp_alt`,
+  // when not empty) port `resp_port` within the engine's expectation timeout of `now` is
+  // given to the analyzer named `service` (its `app`) instead of by port or content.
+  virtual void expect(std::string_view service, const IpAddress& orig, const IpAddress& resp,
+                      const IpAddress& resp_alt, uint16_t resp_port, TimestampNs now) {}
 };
 
 // Everything an analyzer is made with. Every pointer outlives the analyzer (the flow and
@@ -132,6 +138,11 @@ struct AnalyzerContext {
   }
   void hold(Dir dir, bool on) const {
     if (redact && host) host->hold(dir, on);
+  }
+  // See AnalyzerHost::expect; the flow's current time starts the timeout.
+  void expect(std::string_view service, const IpAddress& orig, const IpAddress& resp,
+              const IpAddress& resp_alt, uint16_t resp_port) const {
+    if (host) host->expect(service, orig, resp, resp_alt, resp_port, flow->now);
   }
 };
 

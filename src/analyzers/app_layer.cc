@@ -54,12 +54,54 @@ void AppLayer::start(AppFlow& state, const FlowInfo& flow, Transport transport) 
     state.finished_ = true;
     return;
   }
+  if (transport == Transport::Tcp && !expected_.empty()) {
+    if (const AnalyzerSpec* spec = take_expected(flow)) {
+      state.by_port_ = spec;  // announced by another flow: neither port nor content decides
+      return;
+    }
+  }
   const auto& map = transport == Transport::Tcp ? tcp_ports_ : udp_ports_;
   auto it = map.find(flow.server_port);
   if (it == map.end()) it = map.find(flow.client_port);
   // Chosen by port, but made only when the first byte arrives: a SYN flood or scan
   // against an analyzer's port must not cost an analyzer (a parser context) per flow.
   if (it != map.end()) state.by_port_ = it->second;
+}
+
+void AppLayer::expect(std::string_view service, const IpAddress& orig, const IpAddress& resp,
+                      const IpAddress& resp_alt, uint16_t resp_port, TimestampNs now) {
+  const AnalyzerSpec* spec = nullptr;
+  for (const auto& s : registry_) {
+    if (s.name == service && s.transport == Transport::Tcp) spec = &s;
+  }
+  if (!spec || resp_port == 0 || config_.max_expected == 0) return;
+  ++stats_.expected;
+  // The same announcement again (a client repeating PASV) replaces the older one.
+  std::erase_if(expected_, [&](const Expected& e) {
+    return e.resp_port == resp_port && e.resp == resp && e.orig == orig;
+  });
+  if (expected_.size() >= config_.max_expected) {
+    expected_.erase(expected_.begin());
+    ++stats_.expected_dropped;
+  }
+  expected_.push_back({spec, orig, resp, resp_alt, resp_port, now + config_.expect_timeout});
+}
+
+const AnalyzerSpec* AppLayer::take_expected(const FlowInfo& flow) {
+  // Those past their time go first (they are oldest first, but a capture's clock may
+  // step back: every entry is looked at).
+  std::erase_if(expected_, [&](const Expected& e) { return e.expires < flow.now; });
+  for (auto it = expected_.begin(); it != expected_.end(); ++it) {
+    bool to =
+        it->resp_port == flow.server_port &&
+        (it->resp == flow.server_ip || (!it->resp_alt.empty() && it->resp_alt == flow.server_ip));
+    if (!to || (!it->orig.empty() && !(it->orig == flow.client_ip))) continue;
+    const AnalyzerSpec* spec = it->spec;
+    expected_.erase(it);
+    ++stats_.expected_seen;
+    return spec;
+  }
+  return nullptr;
 }
 
 bool AppLayer::make_chosen(AppFlow& state) {

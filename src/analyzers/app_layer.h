@@ -29,6 +29,10 @@ struct AppLayerConfig {
   uint32_t probe_depth = 4096;    // bytes per direction buffered while probing
   bool redact = false;            // --redact: mask secrets in events
   bool weird_events = false;      // --weird: emit a `weird` event per analyzer anomaly
+  // Announced connections (AnalyzerHost::expect) kept at once, and for how long (capture
+  // time); past the cap the oldest is forgotten.
+  uint32_t max_expected = 256;
+  TimestampNs expect_timeout = TimestampNs(120) * 1'000'000'000;
 };
 
 struct AppLayerStats {
@@ -36,6 +40,9 @@ struct AppLayerStats {
   uint64_t analyzer_tail_overflows = 0;  // NeedMore tails past max_tail or `needed` past it
   uint64_t budget_refusals = 0;          // tails/probe bytes refused by the memory budget
   uint64_t anomalies = 0;                // all analyzer anomalies together
+  uint64_t expected = 0;                 // connections announced (FTP data)
+  uint64_t expected_seen = 0;            // flows that matched one
+  uint64_t expected_dropped = 0;         // announcements forgotten at max_expected
 };
 
 // What one analyzer (by name: DNS over UDP and over TCP count together) went through in
@@ -132,6 +139,8 @@ class AppLayer final : public AnalyzerHost {
   void hold(Dir dir, bool on) override;
   std::shared_ptr<void>* shared_state(const AnalyzerSpec& spec) override;
   BudgetShare* memory_budget() override { return &analyzer_memory_; }
+  void expect(std::string_view service, const IpAddress& orig, const IpAddress& resp,
+              const IpAddress& resp_alt, uint16_t resp_port, TimestampNs now) override;
 
  private:
   Redaction& redaction(AppFlow& state);
@@ -164,6 +173,15 @@ class AppLayer final : public AnalyzerHost {
   std::vector<AnalyzerOptions> options_;       // parallel to registry_
   std::vector<Counters> counters_;             // parallel to registry_
   std::vector<std::shared_ptr<void>> shared_;  // parallel to registry_ (shared_state)
+  // Connections announced by other flows (FTP data), oldest first.
+  struct Expected {
+    const AnalyzerSpec* spec;
+    IpAddress orig, resp, resp_alt;
+    uint16_t resp_port;
+    TimestampNs expires;
+  };
+  const AnalyzerSpec* take_expected(const FlowInfo& flow);
+  std::vector<Expected> expected_;
   // --redact: the flow and input an analyzer is working on while it is called.
   AppFlow* current_ = nullptr;
   Dir current_dir_ = Dir::ToServer;

@@ -26,6 +26,7 @@ std::span<const AnalyzerSpec> analyzer_registry() {
       kRedisAnalyzer,
       kSmtpAnalyzer,
       kFtpAnalyzer,
+      kFtpDataAnalyzer,
       kPop3Analyzer,
       kImapAnalyzer,
       kHttpAnalyzer,

@@ -75,7 +75,10 @@ void SessionTotals::add(const FlowTableStats& f) {
 }
 
 void SessionTotals::add(const AppLayerStats& a) {
-  static_assert(sizeof(AppLayerStats) == 4 * sizeof(uint64_t), "a new counter: add it here");
+  static_assert(sizeof(AppLayerStats) == 7 * sizeof(uint64_t), "a new counter: add it here");
+  app.expected += a.expected;
+  app.expected_seen += a.expected_seen;
+  app.expected_dropped += a.expected_dropped;
   app.analyzer_errors += a.analyzer_errors;
   app.analyzer_tail_overflows += a.analyzer_tail_overflows;
   app.budget_refusals += a.budget_refusals;
@@ -127,6 +130,13 @@ void print_session_summary(FILE* out, const SessionTotals& t) {
                  "netsift: %lu analyzers stopped at the tail cap, %lu buffers refused by the "
                  "global memory cap\n",
                  (unsigned long)a.analyzer_tail_overflows, (unsigned long)a.budget_refusals);
+  }
+  if (a.expected_dropped) {
+    std::fprintf(out,
+                 "netsift: %lu announced data connections (FTP PASV/PORT), %lu seen, %lu "
+                 "forgotten at the cap of waiting ones\n",
+                 (unsigned long)a.expected, (unsigned long)a.expected_seen,
+                 (unsigned long)a.expected_dropped);
   }
   // Per analyzer: what ended it early and the anomalies it reported, by stable name.
   for (const AnalyzerSummary& an : t.analyzers) {

@@ -287,3 +287,137 @@ TEST(FtpVariants, HostBeforeUserOnAnyPort) {
 
 }  // namespace
 }  // namespace netsift
+
+namespace netsift {
+namespace {
+
+// ---- data connections: PASV/EPSV replies and PORT/EPRT commands announce the next flow
+// between those endpoints, which the engine labels `ftp-data` (RFC 959, RFC 2428).
+
+struct Flow {
+  FlowInfo info;
+  AppFlow state;
+};
+
+class FtpDataTest : public ::testing::Test {
+ protected:
+  FtpDataTest() : engine_(analyzer_registry(), config(), log_, budget_) {}
+  static AppLayerConfig config() {
+    AppLayerConfig c;
+    c.expect_timeout = TimestampNs(60) * 1'000'000'000;
+    c.max_expected = 4;
+    return c;
+  }
+  // Control connection 192.0.2.1:40000 -> 192.0.2.2:21 (on `port`), the given turns.
+  void control(const std::vector<test::Turn>& turns, uint16_t port = 21) {
+    control_.info = test::test_flow(port);
+    control_.info.now = now_;
+    engine_.start(control_.state, control_.info, Transport::Tcp);
+    for (const auto& t : turns) {
+      control_.info.now = now_ += 1000;
+      engine_.data(control_.state, t.dir, as_bytes(t.bytes));
+    }
+  }
+  // The app a new TCP flow from client:cport to server:sport gets, `after` ns later.
+  std::string app_of(const char* client, uint16_t cport, const char* server, uint16_t sport,
+                     TimestampNs after = 1000) {
+    auto f = std::make_unique<Flow>();
+    parse_address(client, f->info.client_ip);
+    parse_address(server, f->info.server_ip);
+    f->info.client_port = cport;
+    f->info.server_port = sport;
+    f->info.proto = 6;
+    f->info.now = now_ += after;
+    engine_.start(f->state, f->info, Transport::Tcp);
+    engine_.data(f->state, Dir::ToClient,
+                 as_bytes(std::string_view("-rw-r--r-- 1 ftp ftp 5 x\r\n")));
+    std::string name = f->state.spec() ? std::string(f->state.spec()->name) : "<none>";
+    engine_.close(f->state);
+    return name;
+  }
+  void TearDown() override { engine_.close(control_.state); }
+
+  test::EventLog log_;
+  BufferBudget budget_;
+  AppLayer engine_;
+  Flow control_;
+  TimestampNs now_ = TimestampNs(1'700'000'000) * 1'000'000'000;
+};
+
+const std::string kLogin =
+    "220 (vsFTPd 3.0.3)\r\n331 Please specify the password.\r\n230 Login successful.\r\n";
+
+TEST_F(FtpDataTest, PassiveModesAnnounceTheClientsNextConnection) {
+  control({{Dir::ToClient, "220 (vsFTPd 3.0.3)\r\n"},
+           {Dir::ToServer, "USER bob\r\nPASS pw\r\n"},
+           {Dir::ToClient, "331 Password.\r\n230 Login successful.\r\n"},
+           {Dir::ToServer, "PASV\r\n"},
+           {Dir::ToClient, "227 Entering Passive Mode (192,0,2,2,117,48).\r\n"},
+           {Dir::ToServer, "EPSV\r\n"},
+           {Dir::ToClient, "229 Entering Extended Passive Mode (|||40001|)\r\n"}});
+  // Another client, or another port, is no data connection of this one.
+  EXPECT_EQ(app_of("192.0.2.9", 50000, "192.0.2.2", 30000), "<none>");
+  EXPECT_EQ(app_of("192.0.2.1", 50000, "192.0.2.2", 30001), "<none>");
+  EXPECT_EQ(app_of("192.0.2.1", 50001, "192.0.2.2", 30000), "ftp-data");  // 117*256+48
+  EXPECT_EQ(app_of("192.0.2.1", 50002, "192.0.2.2", 40001), "ftp-data");
+  // Each announcement is taken once.
+  EXPECT_EQ(app_of("192.0.2.1", 50003, "192.0.2.2", 30000), "<none>");
+  EXPECT_EQ(engine_.stats().expected, 2u);
+  EXPECT_EQ(engine_.stats().expected_seen, 2u);
+}
+
+TEST_F(FtpDataTest, ActiveModesAnnounceTheServersConnection) {
+  control({{Dir::ToServer, "PORT 192,0,2,1,200,10\r\n"},
+           {Dir::ToClient, "200 PORT command successful.\r\n"},
+           {Dir::ToServer, "EPRT |2|2001:db8::1|5282|\r\n"},
+           {Dir::ToClient, "200 EPRT command successful.\r\n"},
+           {Dir::ToServer, "PORT 192,0,2,1,200,11\r\n"},
+           {Dir::ToClient, "500 Illegal PORT command.\r\n"}},
+          2121);
+  EXPECT_EQ(app_of("192.0.2.2", 20, "192.0.2.1", 51210), "ftp-data");
+  EXPECT_EQ(app_of("192.0.2.2", 20, "2001:db8::1", 5282), "ftp-data");
+  EXPECT_EQ(app_of("192.0.2.2", 20, "192.0.2.1", 51211), "<none>");  // refused
+}
+
+TEST_F(FtpDataTest, The227AddressOrTheControlServerAndATimeout) {
+  // Behind NAT the 227 address is the server's private one; curl connects to the control
+  // connection's server instead: both are taken. Expectations expire.
+  control({{Dir::ToServer, "PASV\r\n"},
+           {Dir::ToClient, "227 Entering Passive Mode (10,1,2,3,4,1)\r\n"},
+           {Dir::ToServer, "PASV\r\n"},
+           {Dir::ToClient, "227 =10,1,2,3,4,2\r\n"},
+           {Dir::ToServer, "PASV\r\n"},
+           {Dir::ToClient, "227 Entering Passive Mode (10,1,2,3,4,3)\r\n"}});
+  EXPECT_EQ(app_of("192.0.2.1", 50000, "10.1.2.3", 1025), "ftp-data");
+  EXPECT_EQ(app_of("192.0.2.1", 50001, "192.0.2.2", 1026), "ftp-data");
+  EXPECT_EQ(app_of("192.0.2.1", 50002, "192.0.2.2", 1027, TimestampNs(61) * 1'000'000'000),
+            "<none>");
+}
+
+TEST_F(FtpDataTest, BoundedAndMalformedAnnouncementsIgnored) {
+  std::vector<test::Turn> turns;
+  for (int i = 0; i < 6; ++i) {
+    turns.push_back({Dir::ToServer, "PASV\r\n"});
+    turns.push_back({Dir::ToClient,
+                     "227 Entering Passive Mode (192,0,2,2,1," + std::to_string(i + 1) + ")\r\n"});
+  }
+  for (std::string bad : {"227 Entering Passive Mode (192,0,2,2,0,0)\r\n",
+                          "227 Entering Passive Mode (300,0,2,2,1,1)\r\n",
+                          "227 Entering Passive Mode (192,0,2)\r\n"}) {
+    turns.push_back({Dir::ToServer, "PASV\r\n"});
+    turns.push_back({Dir::ToClient, bad});
+  }
+  turns.push_back({Dir::ToServer, "EPSV\r\nEPRT |3|x|1|\r\nPORT 1,2,3\r\n"});
+  turns.push_back({Dir::ToClient,
+                   "229 Entering Extended Passive Mode (|x|99999|)\r\n"
+                   "200 ok\r\n200 ok\r\n"});
+  control(turns);
+  EXPECT_EQ(engine_.stats().expected, 6u);
+  EXPECT_EQ(engine_.stats().expected_dropped, 2u);  // the cap is 4: the oldest two forgotten
+  EXPECT_EQ(app_of("192.0.2.1", 50000, "192.0.2.2", 257), "<none>");
+  EXPECT_EQ(app_of("192.0.2.1", 50000, "192.0.2.2", 262), "ftp-data");
+  EXPECT_TRUE(test::events_of(log_, "weird").empty());
+}
+
+}  // namespace
+}  // namespace netsift

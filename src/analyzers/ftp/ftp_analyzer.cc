@@ -85,7 +85,78 @@ Confidence probe_ftp(Dir dir, ByteView first) {
   });
 }
 
-enum class Cmd : uint8_t { User, Pass, Acct, AuthTls, Rein, Other };
+enum class Cmd : uint8_t { User, Pass, Acct, AuthTls, Rein, Pasv, Epsv, Port, Other };
+
+// ---- data connections (RFC 959 PORT/PASV, RFC 2428 EPRT/EPSV) ------------------------
+
+// "h1,h2,h3,h4,p1,p2" at the start of `s` (a PORT argument, or the numbers of a 227
+// reply): the IPv4 address and port, or false.
+bool parse_host_port(std::string_view s, IpAddress& addr, uint16_t& port) {
+  unsigned v[6];
+  size_t i = 0;
+  for (int n = 0; n < 6; ++n) {
+    if (n > 0) {
+      if (i == s.size() || s[i] != ',') return false;
+      ++i;
+    }
+    size_t start = i;
+    v[n] = 0;
+    while (i < s.size() && i - start < 3 && s[i] >= '0' && s[i] <= '9')
+      v[n] = v[n] * 10 + unsigned(s[i++] - '0');
+    if (i == start || v[n] > 255) return false;
+  }
+  addr = IpAddress{};
+  if (!parse_address(std::to_string(v[0]) + "." + std::to_string(v[1]) + "." +
+                         std::to_string(v[2]) + "." + std::to_string(v[3]),
+                     addr))
+    return false;
+  port = uint16_t(v[4] << 8 | v[5]);
+  return port != 0;
+}
+
+// A 227 reply's text: the numbers start at the first digit (RFC 1123 4.1.2.6: clients
+// must scan for them, the parenthesis is not required).
+bool parse_227(std::string_view text, IpAddress& addr, uint16_t& port) {
+  size_t at = text.find_first_of("0123456789");
+  return at != std::string_view::npos && parse_host_port(text.substr(at), addr, port);
+}
+
+uint16_t parse_port_number(std::string_view s) {
+  if (s.empty() || s.size() > 5) return 0;
+  unsigned v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + unsigned(c - '0');
+  }
+  return v > 0 && v <= 65535 ? uint16_t(v) : 0;
+}
+
+// A 229 reply's text: "Entering Extended Passive Mode (|||6446|)": the delimiter is any
+// printable character, repeated three times, then the port and the delimiter.
+uint16_t parse_229(std::string_view text) {
+  size_t open = text.find('(');
+  if (open == std::string_view::npos || open + 5 > text.size()) return 0;
+  char d = text[open + 1];
+  if (text[open + 2] != d || text[open + 3] != d) return 0;
+  size_t end = text.find(d, open + 4);
+  return end == std::string_view::npos ? 0
+                                       : parse_port_number(text.substr(open + 4, end - open - 4));
+}
+
+// An EPRT argument: "|1|132.235.1.2|6275|" or "|2|1080::8:800:200C:417A|5282|".
+bool parse_eprt(std::string_view s, IpAddress& addr, uint16_t& port) {
+  if (s.size() < 7) return false;
+  char d = s[0];
+  size_t a = s.find(d, 1), b = a == std::string_view::npos ? a : s.find(d, a + 1),
+         c = b == std::string_view::npos ? b : s.find(d, b + 1);
+  if (c == std::string_view::npos) return false;
+  std::string_view proto = s.substr(1, a - 1), host = s.substr(a + 1, b - a - 1);
+  if (proto != "1" && proto != "2") return false;
+  addr = IpAddress{};
+  if (host.empty() || host.size() > 45 || !parse_address(std::string(host), addr)) return false;
+  port = parse_port_number(s.substr(b + 1, c - b - 1));
+  return port != 0;
+}
 // The commands of a login attempt (the others belong to none).
 bool of_login(Cmd c) {
   return c == Cmd::User || c == Cmd::Pass || c == Cmd::Acct;
@@ -238,6 +309,15 @@ class FtpAnalyzer final : public Analyzer {
       }
     } else if (tp::iequals(verb, "REIN")) {
       p.cmd = Cmd::Rein;
+    } else if (tp::iequals(verb, "PASV")) {
+      p.cmd = Cmd::Pasv;
+    } else if (tp::iequals(verb, "EPSV")) {
+      p.cmd = Cmd::Epsv;
+    } else if (tp::iequals(verb, "PORT") || tp::iequals(verb, "EPRT")) {
+      std::string_view target = tp::trim(arg);
+      bool ok = tp::iequals(verb, "PORT") ? parse_host_port(target, active_addr_, active_port_)
+                                          : parse_eprt(target, active_addr_, active_port_);
+      if (ok) p.cmd = Cmd::Port;
     }
     if (attempt) p.attempt = attempts_.tie_newest();
     if (!pending_.push(p)) {
@@ -309,10 +389,38 @@ class FtpAnalyzer final : public Analyzer {
       case Cmd::Rein:
         if (cls == 2) logged_in_ = false;
         break;
+      case Cmd::Pasv:
+      case Cmd::Epsv:
+      case Cmd::Port:
+        data_connection(p.cmd, r);
+        break;
       case Cmd::Other:
         break;
     }
     attempts_.prune();
+  }
+
+  // The server agreed to a data connection: the flow that opens it is `ftp-data`.
+  // Passive (227, 229): the client connects to the port the server named, at the address
+  // of the 227 reply or at the control connection's server (clients such as curl ignore
+  // the 227 address, which NAT often gets wrong); active (200 to PORT/EPRT): the server
+  // connects to the client's address and port.
+  void data_connection(Cmd cmd, const tp::Reply& r) {
+    const FlowInfo& f = *context_.flow;
+    if (cmd == Cmd::Port) {
+      if (r.code == 200) context_.expect("ftp-data", f.server_ip, active_addr_, {}, active_port_);
+      return;
+    }
+    IpAddress addr = f.server_ip;
+    uint16_t port = 0;
+    if (cmd == Cmd::Pasv && r.code == 227) {
+      if (!parse_227(r.text, addr, port)) return;
+    } else if (cmd == Cmd::Epsv && r.code == 229) {
+      port = parse_229(r.text);
+    }
+    if (port == 0) return;
+    context_.expect("ftp-data", f.client_ip, addr, addr == f.server_ip ? IpAddress{} : f.server_ip,
+                    port);
   }
 
   void emit(Attempt& attempt, AuthResult result, std::string reason, EventSink& out) {
@@ -343,8 +451,24 @@ class FtpAnalyzer final : public Analyzer {
   bool logged_in_ = false;
   bool tls_ = false;
   int bad_replies_ = 0;
-  size_t unsure_ = 0;  // front commands waiting since replies were lost in a gap
+  size_t unsure_ = 0;      // front commands waiting since replies were lost in a gap
+  IpAddress active_addr_;  // the latest PORT/EPRT target, until its reply
+  uint16_t active_port_ = 0;
 };
+
+// The data connection itself: labelled, not read (file contents and listings).
+class FtpDataAnalyzer final : public Analyzer {
+ public:
+  ParseResult on_data(Dir, ByteView, EventSink&) override { return ParseResult::done(); }
+};
+
+std::unique_ptr<Analyzer> make_ftp_data(const AnalyzerContext&) {
+  return std::make_unique<FtpDataAnalyzer>();
+}
+
+Confidence probe_never(Dir, ByteView) {
+  return Confidence::No;
+}
 
 std::unique_ptr<Analyzer> make_ftp(const AnalyzerContext& context) {
   return std::make_unique<FtpAnalyzer>(context);
@@ -354,5 +478,10 @@ std::unique_ptr<Analyzer> make_ftp(const AnalyzerContext& context) {
 
 const AnalyzerSpec kFtpAnalyzer = {"ftp",     Transport::Tcp, kFtpPorts,
                                    probe_ftp, make_ftp,       kAnomalies};
+
+// No port of its own (a data connection's ports are whatever PASV/PORT named) and no
+// content to recognise: only an announcement by a control connection gives it a flow.
+const AnalyzerSpec kFtpDataAnalyzer = {"ftp-data",  Transport::Tcp, {},
+                                       probe_never, make_ftp_data,  {}};
 
 }  // namespace netsift

@@ -11,5 +11,8 @@
 namespace netsift {
 
 extern const AnalyzerSpec kFtpAnalyzer;
+// FTP data connections: flows a control connection announced (227/229 replies to
+// PASV/EPSV, 200 to PORT/EPRT), labelled `ftp-data`; their bytes are not read.
+extern const AnalyzerSpec kFtpDataAnalyzer;
 
 }  // namespace netsift

@@ -42,8 +42,42 @@ uint64_t FlowPlacer::key(const PacketView& v) {
   return h ^ (h >> 29);
 }
 
+uint64_t FlowPlacer::host_pair(const PacketView& v) {
+  uint64_t s[2], d[2];
+  std::memcpy(s, v.src_ip.bytes.data(), 16);
+  std::memcpy(d, v.dst_ip.bytes.data(), 16);
+  uint64_t a = (s[0] ^ (s[1] * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+  uint64_t b = (d[0] ^ (d[1] * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+  uint64_t h = (a + b) ^ ((a >> 32 | 1) * (b >> 32 | 1));
+  h ^= h >> 31;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 29);
+}
+
+static bool is_control(const PacketView& v, const std::vector<uint16_t>& ports) {
+  return v.has_ports && std::find_if(ports.begin(), ports.end(), [&](uint16_t p) {
+                          return p == v.dst_port || p == v.src_port;
+                        }) != ports.end();
+}
+
+int64_t FlowPlacer::control_worker(const PacketView& v) {
+  auto it = controls_.find(host_pair(v));
+  if (it == controls_.end()) return -1;
+  auto place = places_.find(it->second);
+  if (place == places_.end()) {
+    controls_.erase(it);  // that control connection is over
+    return -1;
+  }
+  return place->second.worker;
+}
+
+void FlowPlacer::note_control(const PacketView& v, uint64_t hash) {
+  if (controls_.size() >= 2 * max_flows_) controls_.clear();  // only when hostile: a bound
+  controls_[host_pair(v)] = hash;
+}
+
 uint32_t FlowPlacer::place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp,
-                           TimestampNs now) {
+                           TimestampNs now, const PacketView* v) {
   if (++packets_ % kDecayPackets == 0) {
     for (uint64_t& l : load_) l /= 2;
     if (now - swept_ > std::min(keep_tcp_, keep_other_) / 4) forget_idle(now);
@@ -60,8 +94,13 @@ uint32_t FlowPlacer::place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs 
     worker = p->worker;
   } else {
     if (places_.size() >= 2 * max_flows_) forget_oldest();
-    worker = least_loaded();
+    // FTP: every TCP flow between two hosts with a control connection open goes to its
+    // worker (a second control connection too; the newest is remembered).
+    const bool ftp = tcp && v && !control_ports_.empty();
+    const int64_t with_control = ftp ? control_worker(*v) : -1;
+    worker = with_control >= 0 ? uint32_t(with_control) : least_loaded();
     p = &places_.emplace(hash, Place{worker, tcp, stamp}).first.value();
+    if (ftp && is_control(*v, control_ports_)) note_control(*v, hash);
     ++flows_[worker];
     load_[worker] += kNewFlowCost;
   }
@@ -92,6 +131,11 @@ uint32_t FlowPlacer::least_loaded() {
 void FlowPlacer::forget_idle(TimestampNs now) {
   swept_ = now;
   last_ = nullptr;
+  for (auto it = controls_.begin(); it != controls_.end();) {
+    auto place = places_.find(it->second);
+    bool idle = place == places_.end() || now - place->second.last > keep_tcp_;
+    it = idle ? controls_.erase(it) : std::next(it);
+  }
   for (auto it = places_.begin(); it != places_.end();) {
     // A stamp ahead of `now` (an unconfirmed jump) is not idle at all.
     if (now - it->second.last > (it->second.tcp ? keep_tcp_ : keep_other_)) {
@@ -119,6 +163,7 @@ void FlowPlacer::forget_oldest() {
 
 void FlowPlacer::clear() {
   places_.clear();
+  controls_.clear();
   last_ = nullptr;
   std::fill(load_.begin(), load_.end(), 0);
   std::fill(flows_.begin(), flows_.end(), 0);

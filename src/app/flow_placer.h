@@ -22,6 +22,14 @@
 // max_flows / N flows: a
 // worker that holds its share of places gets no new flow while another has room, so a
 // worker busy with one large flow does not fill up with the small ones steered away.
+//
+// FTP: a control connection announces its data connections to its own worker's engine
+// (AnalyzerHost::expect), so a data connection must go where its control connection
+// is. A new TCP flow between two hosts that have a control connection open (a flow to
+// one of the FTP ports, set_control_ports) goes to that connection's worker, whatever
+// the load: passive and active data connections both run between those two hosts. Not
+// covered: a control connection on a port not configured for FTP (found by content), and
+// data connections to a third host (FXP) or to an address NAT rewrote.
 #pragma once
 
 #include <tsl/robin_map.h>
@@ -47,7 +55,13 @@ class FlowPlacer {
   static uint64_t key(const PacketView& v);
   // The worker of the packet with key `hash` and `bytes` captured, stamped `stamp`
   // (CaptureClock::stamp, the flow's idle time counts from it) at progress time `now`.
-  uint32_t place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp, TimestampNs now);
+  // `v` (may be null) is the packet, read only for a new TCP flow when control ports are set.
+  uint32_t place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp, TimestampNs now,
+                 const PacketView* v = nullptr);
+  // Server ports of FTP control connections (the FTP analyzer's, or those configured).
+  void set_control_ports(std::vector<uint16_t> ports) { control_ports_ = std::move(ports); }
+  // Symmetric key of a packet's two addresses (ports left out).
+  static uint64_t host_pair(const PacketView& v);
   // Every flow ended (the end of an input that is a capture of its own).
   void clear();
   size_t size() const { return places_.size(); }
@@ -62,6 +76,10 @@ class FlowPlacer {
     size_t operator()(uint64_t h) const { return size_t(h ^ (h >> 29) ^ (h >> 47)); }
   };
   uint32_t least_loaded();
+  // The worker of the open control connection between the packet's hosts, or -1; a new
+  // control connection is remembered under its hosts.
+  int64_t control_worker(const PacketView& v);
+  void note_control(const PacketView& v, uint64_t hash);
   void forget_idle(TimestampNs now);
   void forget_oldest();
 
@@ -78,6 +96,10 @@ class FlowPlacer {
   uint32_t next_ = 0;           // where a tie starts looking, so ties rotate
   uint64_t packets_ = 0;
   TimestampNs swept_ = 0;  // when idle places were last forgotten
+  std::vector<uint16_t> control_ports_;
+  // Host pair -> the place key of the latest control connection between them (looked up
+  // in places_: gone with it). Swept with the idle places, capped like places_.
+  tsl::robin_map<uint64_t, uint64_t, Mix> controls_;
 };
 
 }  // namespace netsift

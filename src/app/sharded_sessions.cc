@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "analyzers/ftp/ftp_analyzer.h"
 #include "analyzers/registry.h"
 #include "flow/flow_table.h"
 
@@ -255,6 +256,14 @@ ShardedSessions::ShardedSessions(const SessionOptions& options, uint32_t workers
               options.flow.tcp_timeout + options.flow.tcp_closed_linger + 60 * kNsPerSec,
               options.flow.udp_timeout + 60 * kNsPerSec) {
   uint32_t n = std::max<uint32_t>(workers, 1);
+  // FTP data connections go to their control connection's worker, which expects them.
+  if (options.flow.app.enabled) {
+    auto configured = options.flow.app.ports.find("ftp");
+    placer_.set_control_ports(
+        configured != options.flow.app.ports.end()
+            ? configured->second
+            : std::vector<uint16_t>(kFtpAnalyzer.ports.begin(), kFtpAnalyzer.ports.end()));
+  }
   // Input memory stays about the same whatever the number of workers: a round holds at
   // most ~4096 packets (entries of 72 bytes: the bytes are lent or in the arena), ~1 MiB
   // of copied ones, and kBlocksPerRound lent blocks. Fewer, larger rounds wake sleeping
@@ -350,7 +359,7 @@ void ShardedSessions::send(const PacketView& view, TimestampNs now, TimestampNs 
   // The place lasts from the flow's stamp, as the worker's idle time does, and is
   // swept against the progress time, which a lone packet stamped far ahead does not move.
   uint32_t w =
-      placer_.place(FlowPlacer::key(view), view.raw->caplen, view.l4 == L4::Tcp, stamp, now);
+      placer_.place(FlowPlacer::key(view), view.raw->caplen, view.l4 == L4::Tcp, stamp, now, &view);
   PacketBlock* block = view.raw->block;
   size_t bytes = block ? 0 : view.raw->caplen;  // to copy
   bool new_block = block && block != round_block_;

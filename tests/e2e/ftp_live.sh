@@ -4,6 +4,8 @@
 # ftplib — good and bad passwords, an unknown user, several attempts on one connection,
 # an anonymous login — while `netsift sessions -i lo` captures live. Every attempt must
 # be reported once with its user, password, mechanism and outcome, and nothing else.
+# Every data connection (curl's EPSV, ftplib's PASV and active PORT) must be the session
+# app `ftp-data`, also with --workers 4 (a second capture beside the first).
 # Needs root (namespaces, a local user, live capture); prints a skip line otherwise.
 # Usage: ftp_live.sh NETSIFT_BINARY
 set -euo pipefail
@@ -62,6 +64,9 @@ done
 "$bin" sessions -i lo --immediate --json --no-progress tcp \
   >"$work/events.jsonl" 2>"$work/netsift.err" &
 netsift_pid=$!
+"$bin" sessions -i lo --immediate --json --no-progress --workers 4 tcp \
+  >"$work/events4.jsonl" 2>"$work/netsift4.err" &
+netsift4_pid=$!
 sleep 1.5
 for port in 21 2121; do
   curl -s -o /dev/null "ftp://$user:$good@127.0.0.1:$port/" || true
@@ -101,14 +106,35 @@ a = ftplib.FTP()
 a.connect("127.0.0.1", port, timeout=10)
 a.login()                    # anonymous, password "anonymous@"
 a.retrlines("LIST", lambda line: None)
+a.set_pasv(False)            # active mode: PORT, the server connects back
+a.retrlines("LIST", lambda line: None)
 a.quit()
 PY
 done
 sleep 1
-kill -INT "$netsift_pid"
+kill -INT "$netsift_pid" "$netsift4_pid"
 # A live capture notices the signal when its next packet arrives: knock on a closed port.
 (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null || true
 wait "$netsift_pid" || { echo "FAIL netsift exited with $?"; cat "$work/netsift.err"; exit 1; }
+wait "$netsift4_pid" || { echo "FAIL netsift --workers 4 exited with $?"; cat "$work/netsift4.err"; exit 1; }
+python3 - "$work/events.jsonl" "$work/events4.jsonl" <<'PY'
+import json, sys
+# Data connections: every TCP session that is not a control connection (21, 2121) or the
+# knock on port 9. Per port: curl's good login lists (EPSV), ftplib's anonymous LIST in
+# passive (PASV) and active (PORT) mode: 3.
+fail = 0
+for path, how in ((sys.argv[1], "one worker"), (sys.argv[2], "--workers 4")):
+    sessions = [json.loads(l) for l in open(path, encoding="utf-8")]
+    sessions = [e for e in sessions if e["event"] == "tcp_session" and
+                {e["src_port"], e["dst_port"]}.isdisjoint({21, 2121, 9})]
+    apps = [e["app"] for e in sessions]
+    if apps != ["ftp-data"] * 6:
+        fail += 1
+        print(f"FAIL {how}: data connections labelled {apps}")
+    else:
+        print(f"ok   {how}: the 6 data connections (EPSV, PASV, PORT on two ports) are ftp-data")
+sys.exit(1 if fail else 0)
+PY
 python3 - "$work/events.jsonl" "$user" "$good" <<'PY'
 import collections, json, sys
 events = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]

@@ -125,6 +125,54 @@ TEST(FlowPlacer, TheSameInputGivesTheSamePlacement) {
   EXPECT_EQ(run(), run());
 }
 
+// FTP: a data connection goes to the worker of the open control connection between the
+// same two hosts (its engine expects it), whatever the load; other hosts, and hosts whose
+// control connection is over, are placed as usual.
+TEST(FlowPlacer, FtpDataConnectionsFollowTheirControlConnection) {
+  auto packet = [](const char* src, uint16_t sport, const char* dst, uint16_t dport) {
+    PacketView v;
+    parse_address(src, v.src_ip);
+    parse_address(dst, v.dst_ip);
+    v.has_ports = true;
+    v.src_port = sport;
+    v.dst_port = dport;
+    v.ip_proto = 6;
+    v.l4 = L4::Tcp;
+    return v;
+  };
+  auto place = [](FlowPlacer& p, const PacketView& v, TimestampNs now) {
+    return p.place(FlowPlacer::key(v), 100, true, now, now, &v);
+  };
+  FlowPlacer p(4, 1000, kIdle, kIdle);
+  p.set_control_ports({21, 2121});
+  PacketView control = packet("10.0.0.1", 40000, "10.0.0.2", 2121);
+  const uint32_t w = place(p, control, 0);
+  std::vector<uint32_t> others;
+  for (uint16_t i = 0; i < 12; ++i) {
+    // Passive (client to server) and active (server port 20 to client) alike, with
+    // unrelated flows starting in between that spread over the workers.
+    EXPECT_EQ(place(p, packet("10.0.0.1", uint16_t(50000 + i), "10.0.0.2", uint16_t(30000 + i)), 0),
+              w);
+    EXPECT_EQ(place(p, packet("10.0.0.2", 20, "10.0.0.1", uint16_t(51000 + i)), 0), w);
+    others.push_back(place(p, packet("10.0.9.9", uint16_t(52000 + i), "10.0.0.2", 30000), 0));
+  }
+  EXPECT_GE(std::set<uint32_t>(others.begin(), others.end()).size(), 3u);  // as usual
+  EXPECT_EQ(place(p, control, 0), w);  // the control connection itself stays
+  // Once the control connection is forgotten (idle), its hosts are placed as usual.
+  for (uint64_t h = 1; h < 70000; ++h) p.place(h, 100, false, kIdle * 3, kIdle * 3);
+  std::set<uint32_t> later;
+  for (uint16_t i = 0; i < 8; ++i)
+    later.insert(place(p, packet("10.0.0.1", uint16_t(53000 + i), "10.0.0.2", 31000), kIdle * 3));
+  EXPECT_GT(later.size(), 1u);
+  // Without control ports nothing is co-located.
+  FlowPlacer q(4, 1000, kIdle, kIdle);
+  place(q, control, 0);
+  std::set<uint32_t> spread;
+  for (uint16_t i = 0; i < 8; ++i)
+    spread.insert(place(q, packet("10.0.0.1", uint16_t(50000 + i), "10.0.0.2", 30000), 0));
+  EXPECT_GT(spread.size(), 1u);
+}
+
 // The key the reader places whole packets by: the same for both directions of a flow,
 // one per flow, and (by chance only otherwise) different between flows, on every
 // bundled capture.

@@ -604,15 +604,19 @@ PacketSource::Status FileReader::next(RawPacket& out) {
 }
 
 PacketSource::Status FileReader::next_pcap(RawPacket& out) {
-  const size_t header_len = kuznetsov_ ? 24 : 16;
-  // fill() is a call; checking here first saves it for all but one record per block.
-  if (end_ - pos_ < header_len && !fill(header_len)) {
-    if (end_ == pos_) return Status::End;
-    return fail(
-        fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_, header_len),
-        file_offset_);
-  }
-  if (is_pcap_magic(load_le32(data_ + pos_)) && pcap_header_follows()) {
+  size_t header_len;
+  // A loop, not a call to itself, past later file headers: a run of them (hostile input,
+  // millions in a small .gz) must not grow the stack.
+  for (;;) {
+    header_len = kuznetsov_ ? 24 : 16;
+    // fill() is a call; checking here first saves it for all but one record per block.
+    if (end_ - pos_ < header_len && !fill(header_len)) {
+      if (end_ == pos_) return Status::End;
+      return fail(
+          fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_, header_len),
+          file_offset_);
+    }
+    if (!is_pcap_magic(load_le32(data_ + pos_)) || !pcap_header_follows()) break;
     // `cat a.pcap b.pcap`: b's file header stands where a record header should. Read on
     // in b's byte order, resolution and link type, as after a pcapng section header.
     if (end_ - pos_ < 24 && !fill(24)) {
@@ -621,7 +625,6 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
           file_offset_);
     }
     if (!read_pcap_header()) return fail("corrupt pcap file header", file_offset_);
-    return next_pcap(out);
   }
   const uint8_t* h = data_ + pos_;
   auto rd = [&](size_t off) { return swapped_ ? load_be32(h + off) : load_le32(h + off); };

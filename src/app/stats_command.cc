@@ -65,7 +65,7 @@ int run_stats(StatsCli& cli, const std::atomic<bool>& stop) {
   }
   OutputBuffer out(STDOUT_FILENO);
   int code = kExitOk;
-  std::unique_ptr<StatsJob> job = StatsJob::open(o, capture, out, stdout, code);
+  std::unique_ptr<StatsJob> job = StatsJob::open(o, capture, out, nullptr, code);
   if (!job) return code;
   code = pump.run(*job);
   code = job->finish(code, pump.interrupted());

@@ -1,6 +1,8 @@
 #include "app/stats_job.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "app/run_outputs.h"
@@ -99,6 +101,7 @@ std::unique_ptr<StatsJob> StatsJob::open(StatsOptions o, const CaptureOptions& c
   job->outputs_.lines = opt.per_packet ? &out : nullptr;
   job->outputs_.store = job->store_.get();
   job->outputs_.report = report;
+  if (!report) job->outputs_.report_out = &out;
   MakeFlowAccounting sharded;
   if (const uint32_t workers = resolve_workers(opt.workers); workers > 1) {
     StatsJob* j = job.get();
@@ -124,10 +127,16 @@ int StatsJob::finish(int code, bool input_cut) {
     std::fprintf(stderr, "netsift: stats memory caps reached: %s\n", note.c_str());
   }
   jsonl_.reset();
-  if (!options_.json) {
+  if (!options_.json && !report_) {
+    out_.append(engine_->report_text());  // the caller flushes `out` and checks it
+  } else if (!options_.json) {
     out_.flush();
     engine_->print_report(report_);
-    std::fflush(report_);
+    if (std::fflush(report_) != 0 && errno != EPIPE) {
+      std::fprintf(stderr, "netsift: %s: write failed: %s\n",
+                   report_ == stdout ? "standard output" : "standard error", std::strerror(errno));
+      code = kExitError;
+    }
   }
   engine_.reset();
   if (store_ && options_.sqlite_path.empty() && code != kExitError) {

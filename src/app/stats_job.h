@@ -23,13 +23,19 @@ class StatsJob final : public PacketConsumer {
  public:
   // Home networks, GeoIP databases and the SQLite store; nullptr with `code` set
   // (usage or error) after saying why on stderr. JSON events and per-packet lines go to
-  // `out`, text reports to `report`.
+  // `out`, text reports to `report`, or into `out` when `report` is nullptr: then `out`
+  // is the job's own (`netsift stats`), flushed and watched by the packet pump, so a
+  // failed write or a closed pipe ends the run.
   static std::unique_ptr<StatsJob> open(StatsOptions o, const CaptureOptions& capture,
                                         OutputBuffer& out, FILE* report, int& code);
   ~StatsJob() override;
 
   void on_packet(const PacketView& v, uint64_t) override { engine_->on_packet(v); }
   void on_idle(TimestampNs wall_now) override { engine_->on_idle(wall_now); }
+  void flush() override {
+    if (!report_) out_.flush();
+  }
+  bool output_failed() const override { return !report_ && out_.failed(); }
 
   // Ends the open flows and buckets, writes the text report (text mode) after what
   // `out` holds, closes the store. `input_cut`: a signal stopped the reading of a file

@@ -314,7 +314,10 @@ void StatsEngine::close_bucket() {
   flows_->end_flows("timeout");
   if (out_.store) out_.store->commit();
   if (out_.events) out_.events->flush();
-  if (options_.report_each_bucket && out_.report && !finishing_) {
+  if (options_.report_each_bucket && out_.report_out && !finishing_) {
+    out_.report_out->append(report_text());
+    out_.report_out->flush();
+  } else if (options_.report_each_bucket && out_.report && !finishing_) {
     if (out_.lines) out_.lines->flush();  // per-packet lines first, then the report
     print_report(out_.report);
     std::fflush(out_.report);
@@ -544,6 +547,11 @@ std::string StatsEngine::caps_note() const {
 }
 
 void StatsEngine::print_report(FILE* out) {
+  const std::string r = report_text();
+  std::fwrite(r.data(), 1, r.size(), out);
+}
+
+std::string StatsEngine::report_text() {
   char pl[8];  // "ip-N" for unnamed protocols
   const TrafficCounters& c = counters_;
   std::string r;
@@ -619,7 +627,7 @@ void StatsEngine::print_report(FILE* out) {
     fmt::format_to(it, "  ... {} more (JSON or SQLite have them all)\n",
                    alert_count_ - alerts_.size());
   }
-  std::fwrite(r.data(), 1, r.size(), out);
+  return r;
 }
 
 }  // namespace netsift

@@ -38,6 +38,9 @@ struct StatsOutputs {
   OutputBuffer* lines = nullptr;  // per-packet records (text or JSON), in order
   StatsStore* store = nullptr;    // SQLite
   FILE* report = nullptr;         // text report(s)
+  // Text report(s) into this buffer instead, after what it already holds (`netsift
+  // stats`: one standard output, whose write errors and closed pipe end the run).
+  OutputBuffer* report_out = nullptr;
 };
 
 // Makes the FlowAccounting that does the engine's per-flow work on other threads (app/
@@ -61,6 +64,7 @@ class StatsEngine final : private FlowEndSink {
   // One line naming each memory cap that turned data away, "" when none did.
   std::string caps_note() const;
   void print_report(FILE* out);
+  std::string report_text();
   const TrafficCounters& counters() const { return counters_; }
   uint64_t alerts() const { return alert_count_; }
 

@@ -167,6 +167,21 @@ def output_tests(b, ex, tmp):
     p = subprocess.run(f"'{b}' packets -r '{http}' > /dev/full", shell=True, capture_output=True)
     check("stdout on a full device: rc 1 with the cause", p.returncode == 1
           and b"standard output: write failed: No space left on device" in p.stderr, (p.returncode, p.stderr))
+    # The stats text report (and the report of a `run` with a stats job) too: it was
+    # written past the checked output, so a full device went unnoticed (exit 0).
+    for cmd in (["stats", "-r", http, "--no-sqlite"], ["stats", "-r", http, "--no-sqlite", "--json"]):
+        p = subprocess.run(" ".join(f"'{a}'" for a in [b, *cmd]) + " > /dev/full", shell=True,
+                           capture_output=True)
+        check(f"{' '.join(cmd[:1] + cmd[3:])} on a full device: rc 1 with the cause",
+              p.returncode == 1 and b"standard output: write failed: No space left on device"
+              in p.stderr, (p.returncode, p.stderr))
+    cfg = os.path.join(tmp, "run-stats.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"input:\n  pcap_file: {http}\njobs:\n  tcp: false\n  udp: false\n"
+                "stats:\n  sqlite: false\n  geoip: false\n")
+    p = subprocess.run(f"'{b}' run --config '{cfg}' > /dev/full", shell=True, capture_output=True)
+    check("run with a stats job on a full device: rc 1 with the cause", p.returncode == 1
+          and b"standard output: write failed: No space left on device" in p.stderr, (p.returncode, p.stderr))
     p = run(b, "packets", "-r", http, "-q", "-w", "/dev/full")
     check("-w on a full device: rc 1 with the cause", p.returncode == 1
           and b"/dev/full: write failed: No space left on device" in p.stderr, (p.returncode, p.stderr))

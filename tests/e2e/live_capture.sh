@@ -2,7 +2,7 @@
 # End-to-end live capture (-i) on loopback inside a private network namespace: a kernel
 # BPF filter, -c, JSON output, SIGINT ending a capture cleanly with its summary (also on
 # an idle interface), -w during live capture, output that reaches files and databases
-# while the capture runs, and a closed output pipe ending the capture.
+# while the capture runs, and a closed output pipe ending the capture (packets, stats).
 # Needs root (namespaces, capture); otherwise prints a skip line and exits 77 (skipped).
 # Usage: live_capture.sh NETSIFT_BINARY
 set -euo pipefail
@@ -140,13 +140,27 @@ timeout 20 "$bin" packets -i lo 2>"$work/err" | head -c 10 >/dev/null
 rc=${PIPESTATUS[0]}
 set -o pipefail
 took=$(($(date +%s) - start))
-kill "$flood" 2>/dev/null || true
-wait "$flood" 2>/dev/null || true
 if [ "$rc" = 0 ] && [ "$took" -le 5 ] && [ ! -s "$work/err" ]; then
   ok "closed output pipe ends the capture quietly (${took} s)"
 else
   bad "closed pipe: exit $rc after ${took} s, stderr: $(cat "$work/err")"
 fi
+# The same for `stats`, text (a report per bucket) and JSON: it used to run on into a
+# closed pipe until killed (its report went out past the buffer the pump watches).
+for mode in --no-geoip --json; do
+  set +o pipefail
+  timeout 20 "$bin" stats -i lo --bucket 1 --no-sqlite --no-geoip $mode 2>"$work/err" |
+    head -c 10 >/dev/null
+  rc=${PIPESTATUS[0]}
+  set -o pipefail
+  if [ "$rc" = 0 ] && [ ! -s "$work/err" ]; then
+    ok "closed output pipe ends a live stats $mode run quietly"
+  else
+    bad "stats $mode, closed pipe: exit $rc (124: still running at the timeout), stderr: $(cat "$work/err")"
+  fi
+done
+kill "$flood" 2>/dev/null || true
+wait "$flood" 2>/dev/null || true
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -30,6 +30,37 @@ void raw_ip(Frame& f, uint32_t offset) {
   }
 }
 
+// After an IEEE 802.3 length field (the Ethernet type's place, <= 1500): the LLC header.
+// True with `type` and `offset` past a SNAP header with an Ethernet type (RFC 1042: OUI
+// 0; 802.1H: 00-00-f8); false for the other LLC users (STP, NetBIOS, IPX, and SNAP with a
+// vendor's OUI such as Cisco's PVST+ and CDP: not IP), which are named by their service
+// access points, or when the header is cut.
+bool llc_header(Frame& f, uint16_t& type, uint32_t& offset) {
+  PacketView& v = f.view;
+  if (f.data.size() < offset + 3) {
+    v.add_problem(Problem::LlcTruncated);
+    return false;
+  }
+  const uint8_t* llc = f.data.data() + offset;
+  if (llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03) {
+    if (f.data.size() < offset + 8) {
+      v.add_problem(Problem::LlcTruncated);
+      return false;
+    }
+  }
+  if (llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03 && llc[3] == 0 && llc[4] == 0 &&
+      (llc[5] == 0 || llc[5] == 0xf8)) {
+    type = load_be16(llc + 6);
+    offset += 8;
+    return true;
+  }
+  v.llc = true;
+  v.llc_dsap = llc[0];
+  v.llc_ssap = llc[1];
+  v.l3 = L3::Other;
+  return false;
+}
+
 }  // namespace
 
 void ethernet(Frame& f, uint32_t start) {
@@ -43,25 +74,7 @@ void ethernet(Frame& f, uint32_t start) {
   v.has_macs = true;
   uint16_t type = load_be16(f.data.data() + start + 12);
   uint32_t offset = start + 14;
-  if (type <= 1500) {
-    // IEEE 802.3 length field: LLC, with SNAP carrying an Ethernet type.
-    if (f.data.size() < offset + 3) {
-      v.add_problem(Problem::LlcTruncated);
-      return;
-    }
-    const uint8_t* llc = f.data.data() + offset;
-    if (llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03) {
-      if (f.data.size() < offset + 8) {
-        v.add_problem(Problem::LlcTruncated);
-        return;
-      }
-      type = load_be16(llc + 6);
-      offset += 8;
-    } else {
-      v.l3 = L3::Other;
-      return;  // STP, NetBIOS and other LLC users: not IP
-    }
-  }
+  if (type <= 1500 && !llc_header(f, type, offset)) return;
   by_ethertype(f, type, offset);
 }
 
@@ -348,6 +361,8 @@ void by_ethertype(Frame& f, uint16_t ethertype, uint32_t offset) {
       v.vlans[v.vlan_count++] = load_be16(f.data.data() + offset) & 0x0fff;
       ethertype = load_be16(f.data.data() + offset + 2);
       offset += 4;
+      // A tagged 802.3 frame: its length where the type would be, then LLC.
+      if (ethertype <= 1500 && !llc_header(f, ethertype, offset)) return;
       continue;
     }
     break;

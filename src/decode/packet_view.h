@@ -59,7 +59,11 @@ struct PacketView {
   uint8_t vlan_count = 0;
   uint8_t mpls_count = 0;
   bool pppoe = false;
-  uint16_t ethertype = 0;   // of the network layer, after VLAN/MPLS/PPPoE
+  uint16_t ethertype = 0;  // of the network layer, after VLAN/MPLS/PPPoE
+  // An IEEE 802.3 frame (length, not type) whose LLC header is not SNAP (STP, NetBIOS,
+  // IPX...): its service access points. SNAP gives an Ethernet type, in `ethertype`.
+  bool llc = false;
+  uint8_t llc_dsap = 0, llc_ssap = 0;
   uint8_t layers_seen = 0;  // layer_seen bits
 
   // network layer

@@ -65,6 +65,7 @@ std::string_view packet_proto(const PacketView& v, char* scratch) {
     return {scratch, size_t(end - scratch)};
   }
   if (v.l3 == L3::Arp) return "arp";
+  if (v.llc) return "llc";
   if (v.ethertype != 0) {
     auto end = fmt::format_to(scratch, "ethertype-0x{:04x}", v.ethertype);
     return {scratch, size_t(end - scratch)};

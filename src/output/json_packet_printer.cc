@@ -111,6 +111,12 @@ class JsonPacketPrinter final : public PacketPrinter {
     w.lit(",\"proto\":\"");
     w.str(packet_proto(v, scratch));
     w.ch('"');
+    if (v.llc) {
+      w.lit(",\"llc_dsap\":");
+      w.u64(v.llc_dsap);
+      w.lit(",\"llc_ssap\":");
+      w.u64(v.llc_ssap);
+    }
     if (v.l3 == L3::Arp) {
       w.lit(",\"arp_op\":");
       w.u64(v.arp_op);

@@ -149,7 +149,15 @@ class TextPacketPrinter final : public PacketPrinter {
         w.ch('\t');
       }
       static constexpr char kHex[] = "0123456789abcdef";
-      if (v.has_macs || v.ethertype) {
+      if (v.llc) {
+        // 802.3 with an LLC header: a length, not a type; the access points say who.
+        w.lit("type=llc\tdsap=0x");
+        w.ch(kHex[v.llc_dsap >> 4]);
+        w.ch(kHex[v.llc_dsap & 15]);
+        w.lit("\tssap=0x");
+        w.ch(kHex[v.llc_ssap >> 4]);
+        w.ch(kHex[v.llc_ssap & 15]);
+      } else if (v.has_macs || v.ethertype) {
         w.lit("type=0x");
         for (int shift = 12; shift >= 0; shift -= 4) w.ch(kHex[(v.ethertype >> shift) & 15]);
       } else {

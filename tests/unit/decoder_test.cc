@@ -150,6 +150,66 @@ TEST(Decoder, VlanStackAndEthernetPadding) {
   EXPECT_EQ(d.view.problem_count, 0);
 }
 
+// IEEE 802.3 frames carry a length where Ethernet II has a type: an LLC header follows.
+// Only SNAP with OUI 0 (RFC 1042) or 00-00-f8 (802.1H) carries an Ethernet type; STP,
+// and SNAP with a vendor's OUI (Cisco PVST+, CDP), are LLC frames named by their SAPs,
+// not "type 0" (untagged) or "type 0x010b" (the PID of a tagged PVST+ frame).
+TEST(Decoder, Ieee8023LlcAndSnap) {
+  Bytes stp = test::ethernet(38);
+  test::append(stp, Bytes{0x42, 0x42, 0x03, 0, 0, 0});
+  stp.resize(60, 0);
+  auto d = decode(stp);
+  EXPECT_TRUE(d->view.llc);
+  EXPECT_EQ(d->view.llc_dsap, 0x42);
+  EXPECT_EQ(d->view.llc_ssap, 0x42);
+  EXPECT_EQ(d->view.ethertype, 0);
+  EXPECT_EQ(d->view.l3, L3::Other);
+  EXPECT_EQ(d->view.problem_count, 0);
+
+  Bytes pvst = test::ethernet(0x8100);
+  test::put16(pvst, 1213);
+  test::put16(pvst, 50);
+  test::append(pvst, Bytes{0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x01, 0x0b});
+  pvst.resize(68, 0);
+  d = decode(pvst);
+  EXPECT_EQ(d->view.vlan_count, 1);
+  EXPECT_EQ(d->view.vlans[0], 1213);
+  EXPECT_TRUE(d->view.llc);
+  EXPECT_EQ(d->view.llc_dsap, 0xaa);
+  EXPECT_EQ(d->view.ethertype, 0);
+  EXPECT_EQ(d->view.l3, L3::Other);
+
+  for (uint8_t oui_low : {uint8_t(0x00), uint8_t(0xf8)}) {
+    for (bool tagged : {false, true}) {
+      Bytes u = test::udp(53, 5353, 2);
+      Bytes ip = test::ipv4(17, u.size() + 2);
+      Bytes b = test::ethernet(tagged ? 0x8100 : uint16_t(8 + ip.size() + u.size() + 2));
+      if (tagged) {
+        test::put16(b, 7);
+        test::put16(b, uint16_t(8 + ip.size() + u.size() + 2));
+      }
+      test::append(b, Bytes{0xaa, 0xaa, 0x03, 0x00, 0x00, oui_low, 0x08, 0x00});
+      test::append(b, ip);
+      test::append(b, u);
+      test::append(b, std::string("ok"));
+      d = decode(b);
+      EXPECT_FALSE(d->view.llc);
+      EXPECT_EQ(d->view.ethertype, 0x0800);
+      ASSERT_EQ(d->view.l4, L4::Udp) << int(oui_low) << tagged;
+      EXPECT_EQ(as_chars(d->view.payload()), "ok");
+      EXPECT_EQ(d->view.vlan_count, tagged ? 1 : 0);
+    }
+  }
+
+  Bytes cut = test::ethernet(0x8100);
+  test::put16(cut, 5);
+  test::put16(cut, 40);
+  test::append(cut, Bytes{0xaa, 0xaa});
+  d = decode(cut);
+  EXPECT_TRUE(has_problem(d->view, Problem::LlcTruncated));
+  EXPECT_FALSE(d->view.llc);
+}
+
 TEST(Decoder, MplsAndPppoe) {
   Bytes b = test::ethernet(0x8847);
   test::put32(b, (16u << 12) | 0x000);       // label 16

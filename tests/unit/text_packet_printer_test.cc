@@ -55,5 +55,29 @@ TEST(TextPacketPrinter, TcpFlagsEveryCombination) {
   }
 }
 
+// An 802.3 frame with LLC (here STP) is named by its access points, in text and JSON,
+// not by its length field read as a type.
+TEST(TextPacketPrinter, LlcFrameIsNamedBySaps) {
+  test::Bytes frame = test::ethernet(38);
+  test::append(frame, test::Bytes{0x42, 0x42, 0x03, 0, 0, 0});
+  frame.resize(60, 0);
+  RawPacket raw;
+  raw.data = ByteView(frame.data(), frame.size());
+  raw.caplen = raw.wirelen = uint32_t(frame.size());
+  raw.linktype = linktype::kEthernet;
+  PacketView view;
+  Decoder().decode(raw, view);
+  OutputBuffer out(OutputBuffer::kMemory);
+  make_text_packet_printer(out, TextPacketOptions{})->print(view, 1);
+  std::string line(out.view());
+  EXPECT_NE(line.find("\ttype=llc\tdsap=0x42\tssap=0x42\tLEN=60\n"), std::string::npos) << line;
+  EXPECT_EQ(line.rfind("[ETHER]\t", 0), 0u) << line;
+  out.clear();
+  make_json_packet_printer(out, {})->print(view, 1);
+  line = std::string(out.view());
+  EXPECT_NE(line.find("\"proto\":\"llc\",\"llc_dsap\":66,\"llc_ssap\":66"), std::string::npos)
+      << line;
+}
+
 }  // namespace
 }  // namespace netsift

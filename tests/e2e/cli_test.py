@@ -5,7 +5,7 @@ asset filters, damaged files, several inputs. Runs against the bundled examples.
 Usage: cli_test.py --bin build/netsift --examples examples
 Prints 'N passed, M failed' and exits non-zero on any failure.
 """
-import argparse, gzip, json, os, shutil, sqlite3, struct, subprocess, sys, tempfile
+import argparse, gzip, json, os, re, shutil, sqlite3, struct, subprocess, sys, tempfile
 
 RESULTS = []
 
@@ -466,6 +466,22 @@ def new_user_tests(b, ex, tmp):
 
     def one_line(p):
         return p.stderr.count(b"\n") == 1 and p.stderr.startswith(b"netsift: ")
+
+    # Every option a command's --help lists is in the man page under one of its names
+    # (--max-session-data and --max-session-data-total were not).
+    man_path = os.path.join(ex, "..", "docs", "netsift.1")
+    if os.path.exists(man_path):
+        with open(man_path) as f:
+            man = f.read().replace("\\-", "-")
+        missing = []
+        for cmd in ("packets", "sessions", "stats", "run"):
+            for line in run(b, cmd, "--help").stdout.decode().splitlines():
+                names = line.strip().split(" ")[0].split(",")
+                if not names[0].startswith("-") or "--help" in names:
+                    continue
+                if not any(re.search(re.escape(n) + r"(?![\w-])", man) for n in names):
+                    missing.append(f"{cmd} {names}")
+        check("every option of --help is in the man page", not missing, missing)
 
     p = run(b, "sessions", "-r", http, "--bogus")
     check("unknown option: one line naming it and the help, 64", p.returncode == 64 and one_line(p)

@@ -145,6 +145,9 @@ bool FileReader::open() {
                     want_read_ahead(uint64_t(st.st_size), gz_ != nullptr);
   }
   if (!fill(4)) {
+    // ^C on a quiet `-r -` before the capture header came: an input with no packets
+    // that a stop request ended (next() says End), not an empty or unreadable one.
+    if (interrupted_) return true;
     if (gz_ && !gz_->error.empty()) {
       error_ = fmt::format("{}: {}", path_, gz_->error);
       return false;
@@ -442,6 +445,7 @@ bool FileReader::read_pcap_header() {
     return false;
   }
   if (!fill(24)) {
+    if (interrupted_) return true;  // as above: stopped, no packets
     error_ = fmt::format("{}: truncated pcap file header ({} of 24 bytes)", path_, end_ - pos_);
     return false;
   }

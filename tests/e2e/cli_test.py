@@ -551,10 +551,12 @@ def new_user_tests(b, ex, tmp):
     small = os.path.join(tmp, "ten.pcap")
     udp_capture(small, 10)
     data = open(small, "rb").read()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        proc = subprocess.Popen([b, "sessions", "--json", "--workers", "1", "-r", "-"], stdin=subprocess.PIPE,
+    def signal_quiet_pipe(args, head, sig):
+        """Runs netsift reading `head` from a pipe that stays open, then sends `sig`:
+        (status, stdout, stderr)."""
+        proc = subprocess.Popen([b, *args, "-r", "-"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        proc.stdin.write(data)
+        proc.stdin.write(head)
         proc.stdin.flush()
         time.sleep(0.5)
         proc.send_signal(sig)  # stdin stays open: netsift waits in read() on a quiet pipe
@@ -563,31 +565,22 @@ def new_user_tests(b, ex, tmp):
         except subprocess.TimeoutExpired:
             proc.kill()
         proc.stdin.close()
-        out, err = proc.stdout.read(), proc.stderr.read()
+        return proc.returncode, proc.stdout.read(), proc.stderr.read()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        rc, out, err = signal_quiet_pipe(["sessions", "--json", "--workers", "1"], data, sig)
         check(f"{signal.Signals(sig).name} on a quiet pipe: stops at once, status 0, output flushed, "
-              "the summary says so", proc.returncode == 0 and out.count(b"\n") == 10
+              "the summary says so", rc == 0 and out.count(b"\n") == 10
               and b"10 frames read" in err and b"stopped by a signal before the end of the input" in err,
-              (proc.returncode, out[-200:], err))
+              (rc, out[-200:], err))
     # The same before the capture header came (or only part of it): no packets, stopped,
     # status 0; it used to say "empty or unreadable file" and exit 1.
     for head in (b"", data[:10]):
-        proc = subprocess.Popen([b, "packets", "-r", "-"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        proc.stdin.write(head)
-        proc.stdin.flush()
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        proc.stdin.close()
-        out, err = proc.stdout.read(), proc.stderr.read()
+        rc, out, err = signal_quiet_pipe(["packets"], head, signal.SIGINT)
         check(f"SIGINT on a quiet pipe after {len(head)} bytes, before the capture header: "
-              "status 0, stopped, no error", proc.returncode == 0 and not out
+              "status 0, stopped, no error", rc == 0 and not out
               and b"0 frames read" in err and b"stopped by a signal" in err
-              and b"unreadable" not in err and b"truncated" not in err,
-              (proc.returncode, out[-200:], err))
+              and b"unreadable" not in err and b"truncated" not in err, (rc, out[-200:], err))
     p = run(b, "packets", "-r", small)
     check("a file read to its end is not 'stopped'", p.returncode == 0 and b"stopped" not in p.stderr, p.stderr)
 

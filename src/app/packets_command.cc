@@ -24,9 +24,10 @@ struct PacketsOptions {
   bool data_binary = false;
   uint64_t data_max = 64;
   bool payload = false;
-  bool ascii = false;    // -A: the whole payload as text
-  bool link = false;     // -e: link-level addresses (always shown; accepted)
-  bool no_time = false;  // -t
+  bool ascii = false;     // -A: the whole payload as text
+  bool link = false;      // -e: link-level addresses (always shown; accepted)
+  bool no_time = false;   // -t
+  bool calendar = false;  // -tttt
 };
 
 class PrintingConsumer final : public PacketConsumer {
@@ -65,6 +66,7 @@ int run_packets(const PacketsOptions& o, const std::atomic<bool>& stop) {
     TextPacketOptions text{o.utc, o.quiet, o.hexdump, o.data_binary, o.data_max};
     if (o.ascii) text.data_max = 0;
     text.no_time = o.no_time;
+    text.calendar = o.calendar;
     printer = make_text_packet_printer(out, text);
   }
   PrintingConsumer consumer(printer.get(), out);
@@ -95,7 +97,8 @@ void register_packets_command(CLI::App& root, const std::atomic<bool>& stop, int
                 "Text: link-level addresses (accepted for tcpdump habits: MAC addresses are "
                 "always shown)");
   // tcpdump's -t family, counted: -t no timestamp; -tt (epoch) and -tttt (calendar) are
-  // what the text form shows anyway; -ttt and -ttttt (deltas) are refused.
+  // what the text form shows anyway (-q shows the epoch, or with -tttt the calendar
+  // time); -ttt and -ttttt (deltas) are refused.
   cmd->add_flag_function(
       "-t",
       [options](int64_t count) {
@@ -106,8 +109,10 @@ void register_packets_command(CLI::App& root, const std::atomic<bool>& stop, int
                           std::string(size_t(count), 't')));
         }
         options->no_time = count == 1;
+        options->calendar = count == 4;
       },
-      "Text: no timestamp on each line (-tt, -tttt: the usual epoch and calendar time)");
+      "Text: no timestamp on each line (-tt, -tttt: the usual epoch and calendar time; "
+      "with -q, -tttt shows the calendar time instead of the epoch)");
   cmd->add_flag("--payload", options->payload, "JSON: add the payload as escaped text");
   cmd->callback([options, &stop, &exit_code] { exit_code = run_packets(*options, stop); });
 }

@@ -24,6 +24,7 @@ struct TextPacketOptions {
   bool data_binary = false;  // -x: also DATA_BINARY=<hex of payload>
   size_t data_max = 64;      // cap on payload bytes shown as text/hex (0 = all)
   bool no_time = false;      // -t: no timestamp
+  bool calendar = false;     // -tttt: -q lines start with the calendar time, not the epoch
 };
 
 struct JsonPacketOptions {

@@ -328,7 +328,13 @@ class TextPacketPrinter final : public PacketPrinter {
 
   [[gnu::flatten]] void print_quiet(const PacketView& v) {
     LineWriter w(out_, kMaxLineWithoutPayload);
-    if (!options_.no_time) {
+    if (options_.calendar) {
+      // tcpdump -tttt: "2016-07-21 21:19:32.460123"
+      w.str(time_.calendar(v.raw->ts));
+      w.ch('.');
+      w.u64_padded(uint64_t(nanos_part(v.raw->ts) / 1000), 6);
+      w.ch(' ');
+    } else if (!options_.no_time) {
       epoch(w, v.raw->ts);
       w.ch(' ');
     }

@@ -446,6 +446,13 @@ def usage_tests(b, ex, tmp):
     check("-t drops the timestamp", p.returncode == 0 and p.stdout.startswith(b"[TCP]\t141.142.228.5:59856"), p.stdout[:100])
     p = run(b, "packets", "-r", http, "-t", "-q")
     check("-t -q drops the timestamp", p.returncode == 0 and p.stdout.startswith(b"TCP 141.142.228.5:59856 >"), p.stdout[:100])
+    p = run(b, "packets", "-r", http, "-tttt", "-q", "--utc", "-c", "1")
+    check("-tttt -q shows the calendar time, as tcpdump -tttt", p.returncode == 0
+          and p.stdout == b"2013-03-07 21:42:06.869344 TCP 141.142.228.5:59856 > 192.150.187.43:80 len=0\n",
+          p.stdout[:100])
+    p = run(b, "-r", http, "-ttq", "-c", "1")
+    check("-tt -q keeps the epoch", p.returncode == 0 and p.stdout.startswith(b"1362692526.869344 TCP "),
+          p.stdout[:100])
     p = run(b, "packets", "-r", http, "-e", "-n", "-l", "-v", "--json")
     check("-e -n -l -v accepted", p.returncode == 0 and len(events(p)) == 14, p.stderr)
     p = run(b, "packets", "-r", http, "-S")

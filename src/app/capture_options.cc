@@ -29,7 +29,7 @@ void add_capture_options(CLI::App& app, CaptureOptions& o) {
                  "there): pcap, or pcapng when the input is pcapng or FILE ends in .pcapng")
       ->type_name("FILE");
   app.add_option_function<std::string>(
-         "-s,--snaplen",
+         "-s,--snaplen,--snapshot-length",
          [&o](const std::string& v) {
            std::string err = values::whole_number(v, 0, 262144, o.snaplen);
            if (!err.empty()) throw CLI::ValidationError("--snaplen", err);
@@ -42,7 +42,8 @@ void add_capture_options(CLI::App& app, CaptureOptions& o) {
   values::add_whole_number(app, "-B,--buffer-size", 1, 4096, o.buffer_size_mb,
                            "Live capture: kernel buffer in MiB (default 64)")
       ->type_name("MIB");
-  app.add_flag("--immediate", o.immediate, "Live capture: deliver packets at once (no batching)");
+  app.add_flag("--immediate,--immediate-mode", o.immediate,
+               "Live capture: deliver packets at once (no batching)");
   app.add_flag("-l,--line-buffered", o.line_buffered,
                "Write output after every packet (live capture writes at least every 200 ms)");
   app.add_flag("-n", o.no_resolve,

@@ -9,7 +9,7 @@ namespace netsift {
 namespace {
 
 // -tt/-tttt and -vv/-vvv are taken (packets counts -t; -v is one level), so not here.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 29> kHints = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kHints = {{
     {"-D", "netsift does not list interfaces: use 'ip link' (or 'tcpdump -D')"},
     {"--list-interfaces", "netsift does not list interfaces: use 'ip link' (or 'tcpdump -D')"},
     {"-L", "netsift does not list link types: they are chosen by the interface"},
@@ -36,6 +36,16 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 29> kHints =
     {"-j", "the time stamp type is the interface's default"},
     {"-J", "the time stamp type is the interface's default"},
     {"--time-stamp-precision", "nanosecond time stamps are always kept (and written by -w)"},
+    {"--nano", "nanosecond time stamps are always kept (and written by -w)"},
+    {"--micro", "nanosecond time stamps are always kept (and written by -w)"},
+    {"--time-stamp-type", "the time stamp type is the interface's default"},
+    {"--list-time-stamp-types", "the time stamp type is the interface's default"},
+    {"-V", "give each file with its own -r (-r a.pcap -r b.pcap)"},
+    {"-u", "netsift does not decode NFS"},
+    {"--direction", "give the direction in the filter expression ('inbound', 'outbound')"},
+    {"--dont-verify-checksums", "checksums are not checked unless -v/--verify-checksums is given"},
+    {"--monitor-mode", "netsift does not set monitor mode"},
+    {"--linktype", "the link type is chosen by the interface"},
     {"-O", "the filter is always optimized"},
     {"-M", "netsift does not validate TCP-MD5 signatures"},
     {"-H", "netsift does not decode 802.11s mesh headers"},

@@ -512,10 +512,14 @@ def new_user_tests(b, ex, tmp):
     check("-ttt (deltas) is refused with the reason, 64", p.returncode == 64 and one_line(p)
           and b"tcpdump's -ttt (time between packets) does not apply" in p.stderr, p.stderr)
     for args, flag in ((["-Q", "in"], b"-Q"), (["--time-stamp-precision=nano"], b"--time-stamp-precision"),
-                       (["-d"], b"-d")):
+                       (["-d"], b"-d"), (["--nano"], b"--nano"), (["-V", "list.txt"], b"-V"),
+                       (["--direction=in"], b"--direction")):
         p = run(b, "-r", http, *args)
         check(f"tcpdump's {args[0]} is refused with the reason", p.returncode == 64 and one_line(p)
               and b"tcpdump's " + flag + b" does not apply to netsift: " in p.stderr, p.stderr)
+    # tcpdump's long spellings of -s and --immediate.
+    p = run(b, "-r", http, "-c", "1", "--snapshot-length=0", "--immediate-mode")
+    check("--snapshot-length and --immediate-mode are accepted", p.returncode == 0, p.stderr)
     p = run(b, "-r", http, "-c", "2", "-vv")
     check("-vv is -v", p.returncode == 0 and p.stdout.count(b"\n") == 2, p.stderr)
 

@@ -59,15 +59,16 @@ struct PacketView {
   uint8_t vlan_count = 0;
   uint8_t mpls_count = 0;
   bool pppoe = false;
-  uint16_t ethertype = 0;  // of the network layer, after VLAN/MPLS/PPPoE
-  // An IEEE 802.3 frame (length, not type) whose LLC header is not SNAP (STP, NetBIOS,
-  // IPX...): its service access points. SNAP gives an Ethernet type, in `ethertype`.
+  // An IEEE 802.3 frame (length, not type) whose LLC header carries no Ethernet type
+  // (STP, NetBIOS, IPX, vendor SNAP): `l3` is Other, llc_dsap/llc_ssap name its users.
+  // (These three fill padding: the view keeps its size.)
   bool llc = false;
-  uint8_t llc_dsap = 0, llc_ssap = 0;
+  uint16_t ethertype = 0;   // of the network layer, after VLAN/MPLS/PPPoE
   uint8_t layers_seen = 0;  // layer_seen bits
 
   // network layer
   L3 l3 = L3::None;
+  uint8_t llc_dsap = 0, llc_ssap = 0;  // with `llc`: the LLC service access points
   uint32_t l3_offset = 0;
   IpAddress src_ip, dst_ip;
   uint8_t ttl = 0;       // hop limit for IPv6

@@ -375,20 +375,24 @@ TEST_F(FtpDataTest, ActiveModesAnnounceTheServersConnection) {
            {Dir::ToClient, "500 Illegal PORT command.\r\n"}},
           2121);
   EXPECT_EQ(app_of("192.0.2.2", 20, "192.0.2.1", 51210), "ftp-data");
-  EXPECT_EQ(app_of("192.0.2.2", 20, "2001:db8::1", 5282), "ftp-data");
+  // A data connection to another host (FTP bounce, or here another address family) is
+  // not taken for ftp-data: it is analysed as what it carries.
+  EXPECT_EQ(app_of("192.0.2.2", 20, "2001:db8::1", 5282), "<none>");
   EXPECT_EQ(app_of("192.0.2.2", 20, "192.0.2.1", 51211), "<none>");  // refused
 }
 
-TEST_F(FtpDataTest, The227AddressOrTheControlServerAndATimeout) {
+TEST_F(FtpDataTest, OnlyTheControlServerAndATimeout) {
   // Behind NAT the 227 address is the server's private one; curl connects to the control
-  // connection's server instead: both are taken. Expectations expire.
+  // connection's server instead, which is what is expected (only the port is read).
+  // Expectations expire.
   control({{Dir::ToServer, "PASV\r\n"},
            {Dir::ToClient, "227 Entering Passive Mode (10,1,2,3,4,1)\r\n"},
            {Dir::ToServer, "PASV\r\n"},
            {Dir::ToClient, "227 =10,1,2,3,4,2\r\n"},
            {Dir::ToServer, "PASV\r\n"},
            {Dir::ToClient, "227 Entering Passive Mode (10,1,2,3,4,3)\r\n"}});
-  EXPECT_EQ(app_of("192.0.2.1", 50000, "10.1.2.3", 1025), "ftp-data");
+  EXPECT_EQ(app_of("192.0.2.1", 50000, "10.1.2.3", 1025), "<none>");
+  EXPECT_EQ(app_of("192.0.2.1", 50000, "192.0.2.2", 1025), "ftp-data");
   EXPECT_EQ(app_of("192.0.2.1", 50001, "192.0.2.2", 1026), "ftp-data");
   EXPECT_EQ(app_of("192.0.2.1", 50002, "192.0.2.2", 1027, TimestampNs(61) * 1'000'000'000),
             "<none>");

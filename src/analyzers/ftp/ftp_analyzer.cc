@@ -401,14 +401,17 @@ class FtpAnalyzer final : public Analyzer {
   }
 
   // The server agreed to a data connection: the flow that opens it is `ftp-data`.
-  // Passive (227, 229): the client connects to the port the server named, at the address
-  // of the 227 reply or at the control connection's server (clients such as curl ignore
-  // the 227 address, which NAT often gets wrong); active (200 to PORT/EPRT): the server
-  // connects to the client's address and port.
+  // Only between the control connection's two hosts, with the port the commands or
+  // replies named: passive (227, 229), the client connects to the server (the 227
+  // address is ignored: clients such as curl do, and NAT often gets it wrong); active
+  // (200 to PORT/EPRT), the server connects to the client. A PORT naming a third host
+  // (FTP bounce) is not followed: that connection is analysed as what it carries, and
+  // one engine and several workers (placed by host pair) agree.
   void data_connection(Cmd cmd, const tp::Reply& r) {
     const FlowInfo& f = *context_.flow;
     if (cmd == Cmd::Port) {
-      if (r.code == 200) context_.expect("ftp-data", f.server_ip, active_addr_, {}, active_port_);
+      if (r.code == 200 && active_addr_ == f.client_ip)
+        context_.expect("ftp-data", f.server_ip, f.client_ip, {}, active_port_);
       return;
     }
     IpAddress addr = f.server_ip;
@@ -419,8 +422,7 @@ class FtpAnalyzer final : public Analyzer {
       port = parse_229(r.text);
     }
     if (port == 0) return;
-    context_.expect("ftp-data", f.client_ip, addr, addr == f.server_ip ? IpAddress{} : f.server_ip,
-                    port);
+    context_.expect("ftp-data", f.client_ip, f.server_ip, {}, port);
   }
 
   void emit(Attempt& attempt, AuthResult result, std::string reason, EventSink& out) {

@@ -167,7 +167,8 @@ ShardedStats::ShardedStats(const StatsOptions& options, const HomeNetworks& home
   // Caps that hold for all flows together are shared out evenly.
   FlowShardLimits limits;
   limits.max_flows = share(options.max_flows);
-  limits.bucket = BucketCaps{share(options.max_set_entries), share(options.max_addresses)};
+  limits.bucket = BucketCaps::make(share(options.max_set_entries), share(options.max_addresses),
+                                   options.detectors);
   limits.max_dpi_states = share(limits.max_dpi_states);
   limits.flow_timeout = options.flow_timeout;
   limits.dpi = options.dpi;

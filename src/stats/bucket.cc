@@ -4,6 +4,13 @@
 
 namespace netsift {
 
+BucketCaps BucketCaps::make(size_t set_entries, size_t hosts, const DetectorConfig& detectors) {
+  BucketCaps caps{set_entries, hosts, {}};
+  if (detectors.enabled) caps.burst_ports = detectors.conn_burst_ports;
+  std::sort(caps.burst_ports.begin(), caps.burst_ports.end());
+  return caps;
+}
+
 void HostCounters::add(const HostCounters& o) {
   packets_out += o.packets_out;
   bytes_out += o.bytes_out;

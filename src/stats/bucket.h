@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/ip_address.h"
 #include "core/timestamp.h"
+#include "stats/detector_config.h"
 
 namespace netsift {
 
@@ -82,6 +84,11 @@ struct DnsNameStats {
 struct BucketCaps {
   size_t set_entries = 1u << 20;  // each of the pair sets
   size_t hosts = 1u << 20;        // hosts with a row of their own
+  // Server ports whose connections are counted per (client, server, port) for the
+  // conn_burst detector, sorted: only these, so other traffic cannot fill that table.
+  std::vector<uint16_t> burst_ports;
+
+  static BucketCaps make(size_t set_entries, size_t hosts, const DetectorConfig& detectors);
 };
 
 struct BucketPartial {
@@ -101,8 +108,9 @@ struct BucketPartial {
   tsl::robin_set<AddrPair, AddrPairHash> probes, answered;
   tsl::robin_map<AddrPort, uint64_t, AddrPortHash> syns;       // per server:port
   tsl::robin_map<AddrPort, uint64_t, AddrPortHash> completed;  // handshakes completed
-  // Handshakes completed per (client, server, port): bursts of connections to a login
-  // service. Capped like the sets (an entry not kept is counted in `dropped`).
+  // Handshakes completed per (client, server, port) on BucketCaps::burst_ports: bursts
+  // of connections to a login service. Capped like the sets (an entry not kept is
+  // counted in `dropped`).
   tsl::robin_map<AddrPair, uint64_t, AddrPairHash> connections;
   // UDP datagrams from a client to a server port, and those the server answered; ICMP
   // queries (echo...) from a host to another (port 0), and those answered.

@@ -287,7 +287,9 @@ void FlowStats::roll_up(BucketPartial& out,
       if (f.d_completed) {
         ++out.completed[AddrPort{s, f.server_port(), 6}];
         const AddrPair conn{c, s, f.server_port()};
-        if (out.connections.size() < cap) {
+        if (!std::binary_search(caps.burst_ports.begin(), caps.burst_ports.end(), conn.port)) {
+          // not a watched port: no entry
+        } else if (out.connections.size() < cap) {
           ++out.connections[conn];
         } else if (auto it = out.connections.find(conn); it != out.connections.end()) {
           ++it.value();

@@ -93,7 +93,8 @@ StatsEngine::StatsEngine(const StatsOptions& options, const HomeNetworks& home, 
   } else {
     FlowShardLimits limits;
     limits.max_flows = options.max_flows;
-    limits.bucket = BucketCaps{options.max_set_entries, options.max_addresses};
+    limits.bucket =
+        BucketCaps::make(options.max_set_entries, options.max_addresses, options.detectors);
     limits.flow_timeout = options.flow_timeout;
     limits.dpi = options.dpi;
     flows_ = std::make_unique<FlowShard>(limits, book_, partial_, static_cast<FlowEndSink&>(*this));

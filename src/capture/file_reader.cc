@@ -395,19 +395,19 @@ PacketSource::Status FileReader::fail(const std::string& what, uint64_t at) {
   return Status::Error;
 }
 
+bool FileReader::native_pcap_magic(uint32_t m) {
+  return m == kPcapMagicMicro || m == kPcapMagicNano || m == kPcapMagicKuznetsov;
+}
+
 bool FileReader::is_pcap_magic(uint32_t le) {
-  for (uint32_t m : {le, bswap32(le)}) {
-    if (m == kPcapMagicMicro || m == kPcapMagicNano || m == kPcapMagicKuznetsov) return true;
-  }
-  return false;
+  return native_pcap_magic(le) || native_pcap_magic(bswap32(le));
 }
 
 bool FileReader::pcap_header_follows() const {
   // A record whose seconds are a pcap magic (the year 2055) and whose fraction is
   // version 2.4 is no capture's: it is a file header. (At least 16 bytes are there.)
   const uint8_t* h = data_ + pos_;
-  const bool big = !(load_le32(h) == kPcapMagicMicro || load_le32(h) == kPcapMagicNano ||
-                     load_le32(h) == kPcapMagicKuznetsov);
+  const bool big = !native_pcap_magic(load_le32(h));
   return (big ? load_be16(h + 4) : load_le16(h + 4)) == 2 &&
          (big ? load_be16(h + 6) : load_le16(h + 6)) == 4;
 }
@@ -417,10 +417,9 @@ bool FileReader::read_pcap_header() {
   // truncated one.
   uint32_t magic = load_le32(data_ + pos_);
   uint32_t swapped = bswap32(magic);
-  if (magic == kPcapMagicMicro || magic == kPcapMagicNano || magic == kPcapMagicKuznetsov) {
+  if (native_pcap_magic(magic)) {
     swapped_ = false;
-  } else if (swapped == kPcapMagicMicro || swapped == kPcapMagicNano ||
-             swapped == kPcapMagicKuznetsov) {
+  } else if (native_pcap_magic(swapped)) {
     swapped_ = true;
     magic = swapped;
   } else {

@@ -90,6 +90,8 @@ class FileReader final : public PacketSource {
   };
   enum class Format { Unknown, Pcap, Pcapng, Netmon };
 
+  // Whether `m` is a pcap magic read in the file's own byte order.
+  static bool native_pcap_magic(uint32_t m);
   // Whether `le` (4 bytes read little-endian) is a pcap magic in either byte order.
   static bool is_pcap_magic(uint32_t le);
   // Whether a pcap file header (magic, version 2.4) starts at data_[pos_].

@@ -21,6 +21,19 @@ void insert_capped(Set& set, Key&& key, size_t cap, uint64_t& dropped) {
   }
 }
 
+// A count per key, with the same cap: an existing key always counts, a new one only
+// while there is room.
+template <typename Map, typename Key>
+void count_capped(Map& map, const Key& key, size_t cap, uint64_t& dropped) {
+  if (map.size() < cap) {
+    ++map[key];
+  } else if (auto it = map.find(key); it != map.end()) {
+    ++it.value();
+  } else {
+    ++dropped;
+  }
+}
+
 }  // namespace
 
 IcmpKind icmp_kind(const PacketView& v) {
@@ -286,16 +299,8 @@ void FlowStats::roll_up(BucketPartial& out,
       }
       if (f.d_completed) {
         ++out.completed[AddrPort{s, f.server_port(), 6}];
-        const AddrPair conn{c, s, f.server_port()};
-        if (!std::binary_search(caps.burst_ports.begin(), caps.burst_ports.end(), conn.port)) {
-          // not a watched port: no entry
-        } else if (out.connections.size() < cap) {
-          ++out.connections[conn];
-        } else if (auto it = out.connections.find(conn); it != out.connections.end()) {
-          ++it.value();
-        } else {
-          ++out.dropped;
-        }
+        if (std::binary_search(caps.burst_ports.begin(), caps.burst_ports.end(), f.server_port()))
+          count_capped(out.connections, AddrPair{c, s, f.server_port()}, cap, out.dropped);
       }
     }
     if (f.proto == 1 || f.proto == 58) {

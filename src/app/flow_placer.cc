@@ -27,31 +27,32 @@ FlowPlacer::FlowPlacer(uint32_t workers, size_t max_flows, TimestampNs keep_tcp,
       load_(std::max<uint32_t>(workers, 1), 0),
       flows_(load_.size(), 0) {}
 
-uint64_t FlowPlacer::key(const PacketView& v) {
+namespace {
+
+// Each endpoint to one word, then a sum and a product of the two (both symmetric), then
+// one round of mixing (the table's Mix spreads it further).
+inline uint64_t symmetric_hash(const PacketView& v, uint64_t sport, uint64_t dport,
+                               uint64_t proto) {
   uint64_t s[2], d[2];
   std::memcpy(s, v.src_ip.bytes.data(), 16);
   std::memcpy(d, v.dst_ip.bytes.data(), 16);
-  const uint64_t sport = v.has_ports ? v.src_port : 0, dport = v.has_ports ? v.dst_port : 0;
-  // Each endpoint to one word, then a sum and a product of the two (both symmetric),
-  // then one round of mixing (the table's Mix spreads it further).
   uint64_t a = (s[0] ^ (s[1] * 0x9e3779b97f4a7c15ull) ^ (sport << 48)) * 0xff51afd7ed558ccdull;
   uint64_t b = (d[0] ^ (d[1] * 0x9e3779b97f4a7c15ull) ^ (dport << 48)) * 0xff51afd7ed558ccdull;
-  uint64_t h = (a + b) ^ ((a >> 32 | 1) * (b >> 32 | 1)) ^ v.ip_proto;
+  uint64_t h = (a + b) ^ ((a >> 32 | 1) * (b >> 32 | 1)) ^ proto;
   h ^= h >> 31;
   h *= 0xc4ceb9fe1a85ec53ull;
   return h ^ (h >> 29);
 }
 
+}  // namespace
+
+uint64_t FlowPlacer::key(const PacketView& v) {
+  return v.has_ports ? symmetric_hash(v, v.src_port, v.dst_port, v.ip_proto)
+                     : symmetric_hash(v, 0, 0, v.ip_proto);
+}
+
 uint64_t FlowPlacer::host_pair(const PacketView& v) {
-  uint64_t s[2], d[2];
-  std::memcpy(s, v.src_ip.bytes.data(), 16);
-  std::memcpy(d, v.dst_ip.bytes.data(), 16);
-  uint64_t a = (s[0] ^ (s[1] * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-  uint64_t b = (d[0] ^ (d[1] * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-  uint64_t h = (a + b) ^ ((a >> 32 | 1) * (b >> 32 | 1));
-  h ^= h >> 31;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  return h ^ (h >> 29);
+  return symmetric_hash(v, 0, 0, 0);
 }
 
 static bool is_control(const PacketView& v, const std::vector<uint16_t>& ports) {

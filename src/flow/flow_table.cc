@@ -173,7 +173,12 @@ Flow* FlowTable::create(const FlowKey& key, const PacketView& v, bool from_lo, F
     twin->twin_ = f;
     flows_[key] = f;
     ++twins_;
-  } else {
+  } else if (auto [it, inserted] = flows_.emplace(key, f); !inserted) {
+    // The callers end whatever held the key first; should one not, the holder ends
+    // here rather than the new flow being lost from the table (and never reported).
+    Flow* holder = it->second;
+    if (holder->twin_) end_replaced(holder->twin_);
+    end_replaced(holder);
     flows_.emplace(key, f);
   }
   app_.start(f->app, f->info, key.proto == 6 ? Transport::Tcp : Transport::Udp);
@@ -340,9 +345,15 @@ void FlowTable::on_packet(const PacketView& v) {
   if (f && f->twin_ && !syn_only) f = pick_twin(*f, v, from_lo);
   if (f && idle_past_timeout(*f)) {
     // It ends as the next expiry tick would end it, and this packet starts afresh.
+    // So does its twin when it is idle as long: left in the table, it would hold the
+    // key the new flow needs.
     Flow* other = f->twin_;
     end_flow(f, f->state == CloseReason::Open ? CloseReason::Timeout : f->state);
-    f = other && !idle_past_timeout(*other) ? other : nullptr;
+    f = other;
+    if (other && idle_past_timeout(*other)) {
+      end_flow(other, other->state == CloseReason::Open ? CloseReason::Timeout : other->state);
+      f = nullptr;
+    }
   }
   Flow* twin = nullptr;
   if (f && syn_only) {

@@ -277,5 +277,25 @@ TEST(FlowTableReuse, AFlowIdlePastItsTimeoutEndsBeforeItsNextPacket) {
   EXPECT_EQ(c.table().size(), 1u);  // the packet's own, new flow
 }
 
+// A copy replaying a connection (twins), then both idle past the timeout: both end
+// before the next packet, which starts a flow of its own that is reported too (it was
+// left out of the table, never reported nor freed: a fuzz_pipeline finding).
+TEST(FlowTableReuse, TwinsBothIdlePastTheirTimeoutEndBeforeTheNextPacket) {
+  Conversation c(false);
+  for (size_t i = 0; i < 5; ++i) play(c, kConnection[i]);
+  for (size_t i = 0; i < 3; ++i) play(c, kConnection[i]);  // a copy: twins
+  c.skip(3601 * kNsPerSec);
+  c.send(true, 106, 506, kAck | kPsh, "again");
+  ASSERT_EQ(c.ends().size(), 2u);
+  EXPECT_EQ(c.ends()[0].state, CloseReason::Timeout);
+  EXPECT_EQ(c.ends()[1].state, CloseReason::Timeout);
+  EXPECT_EQ(c.table().size(), 1u);
+  c.table().flush_all(true);
+  ASSERT_EQ(c.ends().size(), 3u);
+  EXPECT_EQ(c.ends()[2].state, CloseReason::EndOfInput);
+  EXPECT_EQ(c.ends()[2].to_server, 1u);
+  EXPECT_EQ(c.table().size(), 0u);
+}
+
 }  // namespace
 }  // namespace netsift

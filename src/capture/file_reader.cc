@@ -601,9 +601,23 @@ void FileReader::end_read_ahead() {
 PacketSource::Status FileReader::next(RawPacket& out) {
   if (ahead_wanted_) start_read_ahead();
   if (format_ == Format::Netmon) return next_netmon(out);
-  if (format_ == Format::Pcap) return next_pcap(out);
-  if (format_ == Format::Pcapng) return next_pcapng(out);
-  return Status::End;
+  if (format_ != Format::Pcap && format_ != Format::Pcapng) return Status::End;
+  // A pcap file and a pcapng file joined with cat: the reader of one meets the other's
+  // header, switches format_ and returns; read on in the other (a loop: no recursion
+  // whatever the number of switches).
+  for (;;) {
+    Format was = format_;
+    Status status = was == Format::Pcap ? next_pcap(out) : next_pcapng(out);
+    if (format_ == was) return status;
+  }
+}
+
+bool FileReader::section_header_follows() const {
+  // The SHB type, then (after the length) the byte-order magic in either order; no pcap
+  // record has that captured length. (At least 12 bytes are there.)
+  const uint8_t* h = data_ + pos_;
+  uint32_t bom = load_le32(h + 8);
+  return load_le32(h) == kPcapngShb && (bom == kPcapngBom || bswap32(bom) == kPcapngBom);
 }
 
 PacketSource::Status FileReader::next_pcap(RawPacket& out) {
@@ -618,6 +632,10 @@ PacketSource::Status FileReader::next_pcap(RawPacket& out) {
       return fail(
           fmt::format("truncated packet record header ({} of {} bytes)", end_ - pos_, header_len),
           file_offset_);
+    }
+    if (section_header_follows()) {
+      format_ = Format::Pcapng;  // `cat a.pcap b.pcapng`: next() reads on in pcapng
+      return Status::End;
     }
     if (!is_pcap_magic(load_le32(data_ + pos_)) || !pcap_header_follows()) break;
     // `cat a.pcap b.pcap`: b's file header stands where a record header should. Read on
@@ -717,6 +735,16 @@ PacketSource::Status FileReader::next_pcapng(RawPacket& out) {
       if (end_ == pos_) return Status::End;
       return fail(fmt::format("truncated pcapng block header ({} of 12 bytes)", end_ - pos_),
                   file_offset_);
+    }
+    if (is_pcap_magic(load_le32(data_ + pos_)) && pcap_header_follows()) {
+      // `cat a.pcapng b.pcap`: a pcap file header where a block should start.
+      if (!fill(24)) {
+        return fail(fmt::format("truncated pcap file header ({} of 24 bytes) after a pcapng file",
+                                end_ - pos_),
+                    file_offset_);
+      }
+      if (!read_pcap_header()) return fail("corrupt pcap file header", file_offset_);
+      return Status::End;  // format_ is Pcap now: next() reads on
     }
     const uint8_t* h = data_ + pos_;
     uint32_t type = load_le32(h);  // the SHB type reads the same in both byte orders

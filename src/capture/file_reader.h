@@ -96,6 +96,8 @@ class FileReader final : public PacketSource {
   static bool is_pcap_magic(uint32_t le);
   // Whether a pcap file header (magic, version 2.4) starts at data_[pos_].
   bool pcap_header_follows() const;
+  // A pcapng section header block at pos_.
+  bool section_header_follows() const;
   // Makes at least n bytes available at data_[pos_]; false at EOF/short read.
   bool fill(size_t n);
   bool fill_ahead(size_t n);

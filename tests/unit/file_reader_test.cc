@@ -339,6 +339,65 @@ TEST(FileReader, PcapngInterfacesResolutionsSectionsAndUnknownBlocks) {
   }
 }
 
+TEST(FileReader, PcapAndPcapngFilesJoinedWithCatAreReadAsOne) {
+  // `cat a.pcap b.pcapng c.pcap d.pcapng`: each file's header is read where it starts,
+  // whichever format came before; both byte orders of each.
+  for (bool be : {false, true}) {
+    Bytes joined = pcap(be, false, 2);
+    Ng ng{!be, {}};
+    ng.shb();
+    ng.idb(101, 9);
+    ng.epb(0, 5'000'000'007, {4, 5});
+    joined.insert(joined.end(), ng.b.begin(), ng.b.end());
+    const Bytes more = pcap(!be, true, 1);
+    joined.insert(joined.end(), more.begin(), more.end());
+    joined.insert(joined.end(), ng.b.begin(), ng.b.end());
+    for (bool ahead : {false, true}) {
+      ReadAheadPolicy policy;
+      policy.mode = ahead ? ReadAheadPolicy::Mode::On : ReadAheadPolicy::Mode::Off;
+      auto r = read_all(joined, policy);
+      ASSERT_FALSE(r.error) << r.message;
+      ASSERT_EQ(r.packets.size(), 5u);
+      EXPECT_EQ(r.packets[1].ts, 1001 * kNsPerSec + 123456000);
+      EXPECT_EQ(r.packets[2].linktype, 101);
+      EXPECT_EQ(r.packets[2].ts, 5'000'000'007);
+      EXPECT_EQ(r.data[2], (Bytes{4, 5}));
+      EXPECT_EQ(r.packets[3].linktype, 1);
+      EXPECT_EQ(r.packets[3].ts, 1000 * kNsPerSec + 123456789);
+      EXPECT_EQ(r.packets[4].linktype, 101);
+    }
+  }
+  // Hostile: 50,000 alternations of empty files of both formats, on the default stack
+  // (ASan build): read in a loop, not by the readers calling each other.
+  Ng empty_ng;
+  empty_ng.shb();
+  const Bytes empty_pcap = pcap(false, false, 0);
+  Bytes run = pcap(false, false, 1);
+  for (int i = 0; i < 50000; ++i) {
+    run.insert(run.end(), empty_ng.b.begin(), empty_ng.b.end());
+    run.insert(run.end(), empty_pcap.begin(), empty_pcap.end());
+  }
+  const Bytes last = pcap(true, true, 1);
+  run.insert(run.end(), last.begin(), last.end());
+  auto r = read_all(run);
+  ASSERT_FALSE(r.error) << r.message;
+  EXPECT_EQ(r.packets.size(), 2u);
+  // A pcap header cut short after a pcapng file: said so, after the packets before it.
+  Ng one;
+  one.shb();
+  one.idb(1);
+  one.epb(0, 1, {1});
+  Bytes cut = one.b;
+  const Bytes header = pcap(false, false, 0);
+  cut.insert(cut.end(), header.begin(), header.begin() + 16);
+  auto c = read_all(cut);
+  EXPECT_TRUE(c.error);
+  EXPECT_EQ(c.packets.size(), 1u);
+  EXPECT_NE(c.message.find("truncated pcap file header (16 of 24 bytes) after a pcapng file"),
+            std::string::npos)
+      << c.message;
+}
+
 TEST(FileReader, PcapngCorruptionIsReportedWithOffset) {
   Ng ng;
   ng.shb();

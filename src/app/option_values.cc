@@ -148,12 +148,13 @@ CLI::Option* add_seconds(CLI::App& app, const std::string& names, TimestampNs& t
 }
 
 CLI::Option* add_port_list(CLI::App& app, const std::string& names, std::vector<uint16_t>& target,
-                           const std::string& help) {
+                           const std::string& help, bool none_empties) {
   return app
       .add_option_function<std::vector<std::string>>(
           names,
-          [names, &target](const std::vector<std::string>& list) {
+          [names, &target, none_empties](const std::vector<std::string>& list) {
             target.clear();
+            if (none_empties && list.size() == 1 && list[0] == "none") return;
             for (const auto& v : list) {
               uint16_t p = 0;
               require(names, port(v, p));

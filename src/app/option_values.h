@@ -45,8 +45,10 @@ CLI::Option* add_whole_number(CLI::App& app, const std::string& names, uint64_t 
                               uint64_t& target, const std::string& help);
 CLI::Option* add_seconds(CLI::App& app, const std::string& names, TimestampNs& target,
                          const std::string& help);
+// With `none_empties`, the value "none" stands for the empty list (a list whose default
+// is not empty could not be emptied otherwise).
 CLI::Option* add_port_list(CLI::App& app, const std::string& names, std::vector<uint16_t>& target,
-                           const std::string& help);
+                           const std::string& help, bool none_empties = false);
 // Addresses are checked here and kept as text (the config file keeps them so too).
 CLI::Option* add_ip_list(CLI::App& app, const std::string& names, std::vector<std::string>& target,
                          const std::string& help);

@@ -166,7 +166,8 @@ void register_stats_command(CLI::App& root, const std::atomic<bool>& stop, int& 
        [c](auto& o) { o.detectors.conn_burst_rate = c->stats.detectors.conn_burst_rate; });
   over(values::add_port_list(*cmd, "--conn-burst-ports", d.conn_burst_ports,
                              "Ports --conn-burst-rate watches (default "
-                             "21,22,23,110,143,465,587,993,995,3389,5900)"),
+                             "21,22,23,110,143,465,587,993,995,3389,5900; none: off)",
+                             true),
        [c](auto& o) { o.detectors.conn_burst_ports = c->stats.detectors.conn_burst_ports; });
   over(cmd->add_option("--icmp-flood-rate", d.icmp_flood_rate, "ICMP packets/s to one host")
            ->type_name("N"),

@@ -254,6 +254,7 @@ def main():
         scenario("conn_burst_ports", b, d, conn_burst, ["--conn-burst-ports", "3306,5432"],
                  [("conn_burst", "10.0.0.77", "10.0.0.10", 3306, 100)])
         scenario("conn_burst_rate", b, d, conn_burst, ["--conn-burst-rate", "1"], [])
+        scenario("conn_burst_off", b, d, conn_burst, ["--conn-burst-ports", "none"], [])
         cfg = os.path.join(d, "burst.yaml")
         with open(cfg, "w") as f:
             f.write("stats:\n  alerts:\n    conn_burst_rate: 1.5\n    conn_burst_ports: [22, 3306]\n")

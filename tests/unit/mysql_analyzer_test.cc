@@ -654,6 +654,40 @@ std::vector<std::string> anomalies_of(const std::vector<Turn>& turns) {
   return names;
 }
 
+TEST(MysqlVariants, DialogQuestionsMariaDbSendsWithoutAPrefix) {
+  // MariaDB sends later dialog (PAM) questions as they are, no 0x01 before the type
+  // byte: a password question, then a last ordinary one (a one-time code); the password
+  // is the answer to the first.
+  std::vector<Turn> turns = {
+      {Dir::ToClient, greeting("mysql_native_password")},
+      {Dir::ToServer, login("pam2", kResponse20, "", "mysql_native_password")},
+      {Dir::ToClient, packet(2, std::string("\xfe") + cstr("dialog") + "\x04Password: ")},
+      {Dir::ToServer, packet(3, cstr("Pam-pass2"))},
+      {Dir::ToClient, packet(4, "\x05Verification code: ")},
+      {Dir::ToServer, packet(5, cstr("424242"))},
+      {Dir::ToClient, err_packet(6, 1045, "28000", "Access denied for user 'pam2'")}};
+  auto ev = run(turns);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "dialog");
+  EXPECT_EQ(str(ev[0], "password"), "Pam-pass2");
+  EXPECT_EQ(str(ev[0], "result"), "failure");
+  EXPECT_TRUE(anomalies_of(turns).empty());
+  // A client whose own plugin is dialog gets the first question so too.
+  turns = {{Dir::ToClient, greeting("mysql_native_password")},
+           {Dir::ToServer, login("pam3", "", "", "dialog")},
+           {Dir::ToClient, packet(2, "\x03Login: ")},
+           {Dir::ToServer, packet(3, cstr("pam3"))},
+           {Dir::ToClient, packet(4, "\x05Password: ")},
+           {Dir::ToServer, packet(5, cstr("Pam-pass3"))},
+           {Dir::ToClient, ok_packet(6)}};
+  ev = run(turns);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(str(ev[0], "mechanism"), "dialog");
+  EXPECT_EQ(str(ev[0], "password"), "Pam-pass3");
+  EXPECT_EQ(str(ev[0], "result"), "success");
+  EXPECT_TRUE(anomalies_of(turns).empty());
+}
+
 TEST(MysqlVariants, MultiFactorKeepsTheFirstFactorsCredential) {
   // MySQL 8.0.27+: after the password factor, AuthNextFactor (0x02, plugin name, data)
   // starts the next factor; its exchange is not the password's, and OK ends the attempt.

@@ -449,7 +449,9 @@ void MysqlAnalyzer::take_response(ByteView p) {
   if (plugin == kClearPassword) {
     a.password = wire_text(until_nul(p));
   } else if (plugin == kDialog) {
-    if (ask_ == Ask::Dialog && password_question_) a.password = wire_text(until_nul(p));
+    // The first password question's answer (a later one: a one-time code, say).
+    if (ask_ == Ask::Dialog && password_question_ && !a.password)
+      a.password = wire_text(until_nul(p));
   } else if (plugin == kSha256 ||
              (plugin == kCachingSha2 && (ask_ == Ask::FullAuth || ask_ == Ask::PublicKey))) {
     // Full authentication: a request for the server's RSA key (1 or 2), the password
@@ -487,6 +489,14 @@ void MysqlAnalyzer::on_server_auth(ByteView p, EventSink& out) {
     if (salt.size() < 3) context_.anomaly(kBadAuthPacket, out, "parsec ext-salt");
     attempt_.ext_salt.assign(as_chars(salt));
     ask_ = Ask::ExtSalt;
+    return;
+  }
+  if (attempt_.plugin == kDialog && p[0] >= 2 && p[0] <= 5) {
+    // A later question of the dialog plugin (PAM): MariaDB sends it as is, its type byte
+    // first (2/3 ordinary, 4/5 password; the low bit marks the last), without MySQL's
+    // AuthMoreData 0x01 (added only before a byte that would read as a status).
+    ask_ = Ask::Dialog;
+    password_question_ = (p[0] >> 1) == 2;
     return;
   }
   switch (p[0]) {

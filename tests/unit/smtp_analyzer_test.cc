@@ -293,6 +293,40 @@ TEST(SmtpAnalyzer, ProbeLetsTheClientDecide) {
   EXPECT_EQ(probe(Dir::ToServer, "EH"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToServer, "USER bob\r\n"), Confidence::No);
   EXPECT_EQ(probe(Dir::ToServer, "GET / HTTP/1.1\r\n"), Confidence::No);
+  // A capture begun during AUTH: a 334 challenge in base64 is SMTP's; FTP's 334 (RFC
+  // 2228, AUTH GSSAPI) is words or "ADAT=", POP3's and IMAP's challenge is "+ ".
+  EXPECT_EQ(probe(Dir::ToClient, "334 VXNlcm5hbWU6\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "334 VXNl"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToClient, "334 Using authentication type GSSAPI; ADAT must follow\r\n"),
+            Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "334 ADAT=YWJjZA==\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "334\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "+ VXNlcm5hbWU6\r\n"), Confidence::No);
+}
+
+// A capture that begins during an AUTH LOGIN on a port with no analyzer: the client's
+// "AUTH LOGIN" alone could be IMAP (tag AUTH, command LOGIN); the server's base64 334
+// challenge names SMTP, and the login is reported with its user, password and outcome.
+TEST(SmtpAnalyzer, CaptureBegunDuringAuthOnAnotherPort) {
+  const std::vector<Turn> turns = {
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "334 VXNlcm5hbWU6\r\n"},
+      {Dir::ToServer, b64("joe@x.test") + "\r\n"},
+      {Dir::ToClient, "334 UGFzc3dvcmQ6\r\n"},
+      {Dir::ToServer, b64("Smtp-pw") + "\r\n"},
+      {Dir::ToClient, "235 2.7.0 Authentication successful\r\n"},
+      {Dir::ToServer, "QUIT\r\n"},
+      {Dir::ToClient, "221 Bye\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(2528), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].str("service"), "smtp");
+  EXPECT_EQ(auth[0].str("user"), "joe@x.test");
+  EXPECT_EQ(auth[0].str("password"), "Smtp-pw");
+  EXPECT_EQ(auth[0].str("mechanism"), "LOGIN");
+  EXPECT_EQ(auth[0].str("result"), "success");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(2528), turns), "");
 }
 
 // nmap's smtp-brute sends AUTH LOGIN before EHLO (503) and smtp-ntlm-info an AUTH NTLM

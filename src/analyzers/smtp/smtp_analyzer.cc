@@ -49,9 +49,15 @@ Confidence probe_smtp(Dir dir, ByteView first) {
   }
   // A "220" greeting could be FTP's as well: Maybe, unless the next reply is the 250 that
   // answers EHLO/HELO (an FTP server answers its client's USER with 331 or 230 instead).
+  // A capture begun during AUTH starts at a "334 " challenge: base64 there is SMTP's (an
+  // FTP 334 answers AUTH GSSAPI in words or with "ADAT=").
   bool greeting_done = false;
-  return tp::probe_lines(s, {"220 ", "220-"}, 64, [&](std::string_view line, size_t n) {
+  return tp::probe_lines(s, {"220 ", "220-", "334 "}, 64, [&](std::string_view line, size_t n) {
     uint16_t code = tp::reply_code(line);
+    if (n == 0 && code == 334) {
+      std::string_view text = line.substr(std::min<size_t>(line.size(), 4));
+      return !text.empty() && tp::base64_decode(text) ? Confidence::Yes : Confidence::No;
+    }
     if (!greeting_done) {
       if (code != 220) return n == 0 ? Confidence::No : Confidence::Maybe;
       greeting_done = line.size() == 3 || line[3] == ' ';

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <utility>
 
 namespace netsift {
@@ -55,6 +56,21 @@ uint64_t FlowPlacer::host_pair(const PacketView& v) {
   return symmetric_hash(v, 0, 0, 0);
 }
 
+// A client asking for a data connection (PASV, EPSV, PORT, EPRT and a space or the line's
+// end) at the start of a segment: what marks a control connection on a port not
+// configured for FTP. A false match only keeps two hosts' new flows on one worker.
+static bool asks_for_data_connection(const PacketView& v) {
+  if (v.payload_len < 5) return false;
+  const uint8_t* b = v.payload().data();
+  const char c0 = char(b[0] | 0x20);
+  if (c0 != 'p' && c0 != 'e') return false;
+  if (b[4] != ' ' && b[4] != '\r' && b[4] != '\n') return false;
+  char verb[4];
+  for (int i = 0; i < 4; ++i) verb[i] = char(b[i] | 0x20);
+  const std::string_view w(verb, 4);
+  return w == "pasv" || w == "epsv" || w == "port" || w == "eprt";
+}
+
 static bool is_control(const PacketView& v, const std::vector<uint16_t>& ports) {
   return v.has_ports && std::find_if(ports.begin(), ports.end(), [&](uint16_t p) {
                           return p == v.dst_port || p == v.src_port;
@@ -105,6 +121,9 @@ uint32_t FlowPlacer::place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs 
     ++flows_[worker];
     load_[worker] += kNewFlowCost;
   }
+  // A control connection found by content: its request for a data connection comes
+  // before the data connection's SYN, so that SYN follows it.
+  if (tcp && v && watch_commands_ && asks_for_data_connection(*v)) note_control(*v, hash);
   last_hash_ = hash;
   last_ = p;
   load_[worker] += kPacketCost + bytes / kBytesPerUnit;

@@ -27,9 +27,11 @@
 // (AnalyzerHost::expect), so a data connection must go where its control connection
 // is. A new TCP flow between two hosts that have a control connection open (a flow to
 // one of the FTP ports, set_control_ports) goes to that connection's worker, whatever
-// the load: passive and active data connections both run between those two hosts. Not
-// covered: a control connection on a port not configured for FTP (found by content), and
-// data connections to a third host (FXP) or to an address NAT rewrote.
+// the load: passive and active data connections both run between those two hosts. A
+// control connection on another port (found by content by its worker) is known here by
+// the client's PASV, EPSV, PORT or EPRT, which comes before the data connection it
+// announces. Not covered: data connections to a third host (FXP) or to an address NAT
+// rewrote.
 #pragma once
 
 #include <tsl/robin_map.h>
@@ -59,7 +61,12 @@ class FlowPlacer {
   uint32_t place(uint64_t hash, uint32_t bytes, bool tcp, TimestampNs stamp, TimestampNs now,
                  const PacketView* v = nullptr);
   // Server ports of FTP control connections (the FTP analyzer's, or those configured).
-  void set_control_ports(std::vector<uint16_t> ports) { control_ports_ = std::move(ports); }
+  // Also watches every TCP flow for a client's PASV/EPSV/PORT/EPRT, which makes it a
+  // control connection from then on (FTP found by content on another port).
+  void set_control_ports(std::vector<uint16_t> ports) {
+    control_ports_ = std::move(ports);
+    watch_commands_ = true;
+  }
   // Symmetric key of a packet's two addresses (ports left out).
   static uint64_t host_pair(const PacketView& v);
   // Every flow ended (the end of an input that is a capture of its own).
@@ -97,6 +104,7 @@ class FlowPlacer {
   uint64_t packets_ = 0;
   TimestampNs swept_ = 0;  // when idle places were last forgotten
   std::vector<uint16_t> control_ports_;
+  bool watch_commands_ = false;
   // Host pair -> the place key of the latest control connection between them (looked up
   // in places_: gone with it). Swept with the idle places, capped like places_.
   tsl::robin_map<uint64_t, uint64_t, Mix> controls_;

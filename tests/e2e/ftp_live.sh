@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end: vsftpd with a local user (PAM) and anonymous access, in a private network
-# namespace, on port 21 and on 2121 (found by probing), driven by curl and Python's
+# namespace, on 127.0.0.1 port 21 and on 127.0.0.2 port 2121 (found by probing), driven by curl and Python's
 # ftplib — good and bad passwords, an unknown user, several attempts on one connection,
 # an anonymous login — while `netsift sessions -i lo` captures live. Every attempt must
 # be reported once with its user, password, mechanism and outcome, and nothing else.
 # Every data connection (curl's EPSV, ftplib's PASV and active PORT) must be the session
-# app `ftp-data`, also with --workers 4 (a second capture beside the first).
+# app `ftp-data`, also with --workers 4 (a second capture beside the first), where the
+# data connections of 2121 are placed by what their control connection sent.
 # Needs root (namespaces, a local user, live capture); prints a skip line otherwise.
 # Usage: ftp_live.sh NETSIFT_BINARY
 set -euo pipefail
@@ -32,11 +33,16 @@ mkdir -p "$work/home" "$work/anon" "$work/empty"
 chown "$user" "$work/home"
 chmod 755 "$work" "$work/anon"
 echo hello > "$work/anon/readme.txt"
+# Port 2121 on 127.0.0.2: a host pair of its own, so that with several workers its data
+# connections must follow a control connection known only by its content (those between
+# 127.0.0.1 and itself follow the port-21 control connection).
+addr_of() { [ "$1" = 21 ] && echo 127.0.0.1 || echo 127.0.0.2; }
 for port in 21 2121; do
+  addr=$(addr_of "$port")
   cat > "$work/vsftpd-$port.conf" <<CONF
 listen=YES
 listen_ipv6=NO
-listen_address=127.0.0.1
+listen_address=$addr
 listen_port=$port
 background=NO
 anonymous_enable=YES
@@ -52,7 +58,7 @@ delay_failed_login=0
 delay_successful_login=0
 max_login_fails=5
 pasv_enable=YES
-pasv_address=127.0.0.1
+pasv_address=$addr
 secure_chroot_dir=$work/empty
 ftpd_banner=netsift e2e FTP ready
 CONF
@@ -69,16 +75,17 @@ netsift_pid=$!
 netsift4_pid=$!
 sleep 1.5
 for port in 21 2121; do
-  curl -s -o /dev/null "ftp://$user:$good@127.0.0.1:$port/" || true
-  curl -s -o /dev/null "ftp://$user:wrong-1@127.0.0.1:$port/" || true
-  curl -s -o /dev/null "ftp://nosuchuser:whatever@127.0.0.1:$port/" || true
+  addr=$(addr_of "$port")
+  curl -s -o /dev/null "ftp://$user:$good@$addr:$port/" || true
+  curl -s -o /dev/null "ftp://$user:wrong-1@$addr:$port/" || true
+  curl -s -o /dev/null "ftp://nosuchuser:whatever@$addr:$port/" || true
   # TLS required but not offered (AUTH SSL/TLS refused): curl gives up, no login made.
-  curl -s -o /dev/null --ftp-ssl-reqd "ftp://$user:$good@127.0.0.1:$port/" || true
-  python3 - "$port" "$user" "$good" <<'PY'
+  curl -s -o /dev/null --ftp-ssl-reqd "ftp://$user:$good@$addr:$port/" || true
+  python3 - "$port" "$user" "$good" "$addr" <<'PY'
 import ftplib, sys
-port, user, good = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, user, good, addr = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 f = ftplib.FTP()
-f.connect("127.0.0.1", port, timeout=10)
+f.connect(addr, port, timeout=10)
 for pw in ("bad-a", "bad-b"):
     try:
         f.login(user, pw)
@@ -90,7 +97,7 @@ f.quit()
 # A client that does not wait for replies: USER/PASS pairs pipelined, a UTF-8 name with
 # an empty password, a name with a space; each pair has its own outcome.
 import socket, time
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s = socket.create_connection((addr, port), timeout=10)
 s.recv(4096)
 s.sendall(("USER jörg\r\nPASS \r\nUSER %s\r\nPASS bad-pipelined\r\n"
            "USER john doe\r\nPASS x y\r\nUSER %s\r\nPASS %s\r\nQUIT\r\n"
@@ -103,7 +110,7 @@ while not got.rstrip().endswith(b"221 Goodbye."):
     got += chunk
 s.close()
 a = ftplib.FTP()
-a.connect("127.0.0.1", port, timeout=10)
+a.connect(addr, port, timeout=10)
 a.login()                    # anonymous, password "anonymous@"
 a.retrlines("LIST", lambda line: None)
 a.set_pasv(False)            # active mode: PORT, the server connects back

@@ -173,6 +173,61 @@ TEST(FlowPlacer, FtpDataConnectionsFollowTheirControlConnection) {
   EXPECT_GT(spread.size(), 1u);
 }
 
+// FTP on a port not configured for it (found by content by its worker): the client's
+// request for a data connection (PASV, EPSV, PORT, EPRT, any case) makes its flow the
+// control connection from then on, so the data connection announced next goes to the
+// same worker; other payloads ("PASSWORD", "EPSVX", a reply) mark nothing.
+TEST(FlowPlacer, AControlConnectionFoundByContentIsKnownByItsDataRequests) {
+  auto packet = [](const char* src, uint16_t sport, const char* dst, uint16_t dport, RawPacket& raw,
+                   std::string_view payload) {
+    PacketView v;
+    parse_address(src, v.src_ip);
+    parse_address(dst, v.dst_ip);
+    v.has_ports = true;
+    v.src_port = sport;
+    v.dst_port = dport;
+    v.ip_proto = 6;
+    v.l4 = L4::Tcp;
+    raw.data = ByteView(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+    raw.caplen = raw.wirelen = uint32_t(payload.size());
+    v.raw = &raw;
+    v.payload_len = uint32_t(payload.size());
+    return v;
+  };
+  auto place = [](FlowPlacer& p, const PacketView& v) {
+    return p.place(FlowPlacer::key(v), 100, true, 0, 0, &v);
+  };
+  for (std::string_view request : {"EPSV\r\n", "PASV\r\n", "epsv 2\r\n", "PORT 10,0,0,1,200,10\r\n",
+                                   "EPRT |2|::1|51210|\r\n"}) {
+    SCOPED_TRACE(std::string(request));
+    FlowPlacer p(4, 1000, kIdle, kIdle);
+    p.set_control_ports({21});
+    RawPacket raw;
+    const uint32_t w = place(p, packet("10.0.0.1", 40000, "10.0.0.2", 2122, raw, ""));
+    std::set<uint32_t> before;
+    for (uint16_t i = 0; i < 8; ++i)
+      before.insert(place(p, packet("10.0.0.1", uint16_t(50000 + i), "10.0.0.2", 30000, raw, "")));
+    EXPECT_GT(before.size(), 1u);  // not known as a control connection yet
+    for (std::string_view other : {"PASSWORD x\r\n", "EPSVX\r\n", "229 Entering (|||1|)\r\n"})
+      place(p, packet("10.0.0.1", 40000, "10.0.0.2", 2122, raw, other));
+    EXPECT_NE(place(p, packet("10.0.0.1", 50100, "10.0.0.2", 30000, raw, "")),
+              place(p, packet("10.0.0.1", 50101, "10.0.0.2", 30000, raw, "")));
+    EXPECT_EQ(place(p, packet("10.0.0.1", 40000, "10.0.0.2", 2122, raw, request)), w);
+    for (uint16_t i = 0; i < 8; ++i) {
+      EXPECT_EQ(place(p, packet("10.0.0.1", uint16_t(51000 + i), "10.0.0.2", 30000, raw, "")), w);
+      EXPECT_EQ(place(p, packet("10.0.0.2", 20, "10.0.0.1", uint16_t(52000 + i), raw, "")), w);
+    }
+  }
+  // Without FTP (no control ports set: no analyzers) a request marks nothing.
+  FlowPlacer q(4, 1000, kIdle, kIdle);
+  RawPacket raw;
+  place(q, packet("10.0.0.1", 40000, "10.0.0.2", 2122, raw, "EPSV\r\n"));
+  std::set<uint32_t> spread;
+  for (uint16_t i = 0; i < 8; ++i)
+    spread.insert(place(q, packet("10.0.0.1", uint16_t(50000 + i), "10.0.0.2", 30000, raw, "")));
+  EXPECT_GT(spread.size(), 1u);
+}
+
 // The key the reader places whole packets by: the same for both directions of a flow,
 // one per flow, and (by chance only otherwise) different between flows, on every
 // bundled capture.

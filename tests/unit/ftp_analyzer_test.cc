@@ -188,6 +188,34 @@ TEST(FtpAnalyzer, ProbeWaitsForTheServersAnswerToUser) {
   EXPECT_EQ(auth[0].str("service"), "pop3");
 }
 
+// A capture begun after the greeting, on a port with no analyzer: the 331 asking for the
+// password (FTP's alone) names FTP, and each login is reported; before, no analyzer
+// claimed these connections and their cleartext passwords went unreported.
+TEST(FtpAnalyzer, CaptureBegunAfterTheGreeting) {
+  const AnalyzerSpec* spec = find_analyzer("ftp");
+  ASSERT_NE(spec, nullptr);
+  test::Prober probe{*spec};
+  EXPECT_EQ(probe(Dir::ToClient, "331 Please specify the password.\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "332 Need account\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "33"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToClient, "230 Login successful.\r\n"), Confidence::No);
+  const std::vector<Turn> turns = {
+      {Dir::ToServer, "USER bob\r\n"},    {Dir::ToClient, "331 Please specify the password.\r\n"},
+      {Dir::ToServer, "PASS wrong\r\n"},  {Dir::ToClient, "530 Login incorrect.\r\n"},
+      {Dir::ToServer, "USER bob\r\n"},    {Dir::ToClient, "331 Please specify the password.\r\n"},
+      {Dir::ToServer, "PASS Ftp-pw\r\n"}, {Dir::ToClient, "230 Login successful.\r\n"},
+  };
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(2123), turns), "");
+  auto auth = events_of(test::play(analyzer_registry(), test::test_flow(2123), turns), "auth");
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth[0].str("service"), "ftp");
+  EXPECT_EQ(auth[0].str("user"), "bob");
+  EXPECT_EQ(auth[0].str("password"), "wrong");
+  EXPECT_EQ(auth[0].str("result"), "failure");
+  EXPECT_EQ(auth[1].str("password"), "Ftp-pw");
+  EXPECT_EQ(auth[1].str("result"), "success");
+}
+
 // ---- protocol variants RFC 959 allows -----------------------------------------------------
 
 // Plays `turns` on 21 and on 2121 (claimed by content), every split alike; the logins.

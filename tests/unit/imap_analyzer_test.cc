@@ -153,6 +153,12 @@ TEST(ImapAnalyzer, Probe) {
   EXPECT_EQ(probe(Dir::ToServer, "USER bob\r\n"), Confidence::No);
   EXPECT_EQ(probe(Dir::ToServer, "GET / HTTP/1.1\r\n"), Confidence::No);
   EXPECT_EQ(probe(Dir::ToServer, "* OK x\r\n"), Confidence::No);
+  // SMTP's and POP3's AUTH LOGIN reads as tag AUTH, command LOGIN: the server decides
+  // (a capture begun during an SMTP login on another port was taken for IMAP).
+  EXPECT_EQ(probe(Dir::ToServer, "AUTH LOGIN\r\n"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToServer, "auth login " + test::b64("joe") + "\r\n"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToServer, "a1 LOGIN joe pw\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToServer, "AUTH1 LOGIN joe pw\r\n"), Confidence::Yes);
 }
 
 }  // namespace

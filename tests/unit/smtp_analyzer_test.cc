@@ -293,6 +293,84 @@ TEST(SmtpAnalyzer, ProbeLetsTheClientDecide) {
   EXPECT_EQ(probe(Dir::ToServer, "EH"), Confidence::Maybe);
   EXPECT_EQ(probe(Dir::ToServer, "USER bob\r\n"), Confidence::No);
   EXPECT_EQ(probe(Dir::ToServer, "GET / HTTP/1.1\r\n"), Confidence::No);
+  // A capture begun during AUTH: a 334 challenge in base64 is SMTP's; FTP's 334 (RFC
+  // 2228, AUTH GSSAPI) is words or "ADAT=", POP3's and IMAP's challenge is "+ ".
+  EXPECT_EQ(probe(Dir::ToClient, "334 VXNlcm5hbWU6\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "334 VXNl"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToClient, "334 Using authentication type GSSAPI; ADAT must follow\r\n"),
+            Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "334 ADAT=YWJjZA==\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "334\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "334 \r\n"), Confidence::Yes);  // PLAIN's empty challenge
+  EXPECT_EQ(probe(Dir::ToClient, "+ VXNlcm5hbWU6\r\n"), Confidence::No);
+  // Begun later still: a reply with an enhanced status code (RFC 3463) is SMTP's.
+  EXPECT_EQ(probe(Dir::ToClient, "235 2.7.0 Authentication successful\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "535 5.7.8 Authentication credentials invalid\r\n"),
+            Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "250 2.1.0 Ok\r\n"), Confidence::Yes);
+  EXPECT_EQ(probe(Dir::ToClient, "250 2.1"), Confidence::Maybe);
+  EXPECT_EQ(probe(Dir::ToClient, "235 Authentication successful\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "250 5.1.0 class differs\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "250 2.1.\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "250\r\n"), Confidence::No);
+  EXPECT_EQ(probe(Dir::ToClient, "25x"), Confidence::No);
+}
+
+// Begun during an AUTH PLAIN: with the credentials in the command, the outcome is the
+// first reply; without, the empty 334 challenge comes first. Each is reported.
+TEST(SmtpAnalyzer, CaptureBegunDuringAuthPlainOnAnotherPort) {
+  const std::string creds = b64(std::string("\0joe@x.test\0Smtp-pw", 19));
+  const std::vector<Turn> at_once = {
+      {Dir::ToServer, "AUTH PLAIN " + creds + "\r\n"},
+      {Dir::ToClient, "235 2.7.0 Authentication successful\r\n"},
+      {Dir::ToServer, "QUIT\r\n"},
+      {Dir::ToClient, "221 2.0.0 Bye\r\n"},
+  };
+  const std::vector<Turn> asked = {
+      {Dir::ToServer, "AUTH PLAIN\r\n"},
+      {Dir::ToClient, "334 \r\n"},
+      {Dir::ToServer, b64(std::string("\0joe@x.test\0bad", 15)) + "\r\n"},
+      {Dir::ToClient, "535 5.7.8 Authentication credentials invalid\r\n"},
+  };
+  for (const auto* turns : {&at_once, &asked}) {
+    EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(2529), *turns), "");
+    auto auth = events_of(test::play(analyzer_registry(), test::test_flow(2529), *turns), "auth");
+    ASSERT_EQ(auth.size(), 1u);
+    EXPECT_EQ(auth[0].str("service"), "smtp");
+    EXPECT_EQ(auth[0].str("user"), "joe@x.test");
+    EXPECT_EQ(auth[0].str("mechanism"), "PLAIN");
+  }
+  auto ok = events_of(test::play(analyzer_registry(), test::test_flow(2529), at_once), "auth");
+  EXPECT_EQ(ok[0].str("password"), "Smtp-pw");
+  EXPECT_EQ(ok[0].str("result"), "success");
+  auto bad = events_of(test::play(analyzer_registry(), test::test_flow(2529), asked), "auth");
+  EXPECT_EQ(bad[0].str("password"), "bad");
+  EXPECT_EQ(bad[0].str("result"), "failure");
+}
+
+// A capture that begins during an AUTH LOGIN on a port with no analyzer: the client's
+// "AUTH LOGIN" alone could be IMAP (tag AUTH, command LOGIN); the server's base64 334
+// challenge names SMTP, and the login is reported with its user, password and outcome.
+TEST(SmtpAnalyzer, CaptureBegunDuringAuthOnAnotherPort) {
+  const std::vector<Turn> turns = {
+      {Dir::ToServer, "AUTH LOGIN\r\n"},
+      {Dir::ToClient, "334 VXNlcm5hbWU6\r\n"},
+      {Dir::ToServer, b64("joe@x.test") + "\r\n"},
+      {Dir::ToClient, "334 UGFzc3dvcmQ6\r\n"},
+      {Dir::ToServer, b64("Smtp-pw") + "\r\n"},
+      {Dir::ToClient, "235 2.7.0 Authentication successful\r\n"},
+      {Dir::ToServer, "QUIT\r\n"},
+      {Dir::ToClient, "221 Bye\r\n"},
+  };
+  auto log = test::play(analyzer_registry(), test::test_flow(2528), turns);
+  auto auth = events_of(log, "auth");
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].str("service"), "smtp");
+  EXPECT_EQ(auth[0].str("user"), "joe@x.test");
+  EXPECT_EQ(auth[0].str("password"), "Smtp-pw");
+  EXPECT_EQ(auth[0].str("mechanism"), "LOGIN");
+  EXPECT_EQ(auth[0].str("result"), "success");
+  EXPECT_EQ(test::check_every_split(analyzer_registry(), test::test_flow(2528), turns), "");
 }
 
 // nmap's smtp-brute sends AUTH LOGIN before EHLO (503) and smtp-ntlm-info an AUTH NTLM

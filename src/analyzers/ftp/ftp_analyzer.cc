@@ -58,31 +58,34 @@ Confidence probe_ftp(Dir dir, ByteView first) {
     return tp::probe_lines(s, {"USER ", "AUTH ", "SYST", "FEAT", "OPTS "}, 4, command);
   }
   // The "220" greeting is SMTP's too; the reply to USER (331/332, or 230 at once) or to
-  // AUTH TLS (234) or SYST (215) is FTP's alone.
+  // AUTH TLS (234) or SYST (215) is FTP's alone. A capture begun after the greeting may
+  // start at the 331/332 that asks for the password.
   tp::ReplyReader replies;
   bool greeted = false;
-  return tp::probe_lines(s, {"220 ", "220-"}, 64, [&](std::string_view line, size_t n) {
-    auto status = replies.feed(line);
-    if (status == tp::ReplyReader::Status::Bad) return Confidence::No;
-    if (status == tp::ReplyReader::Status::Partial) return Confidence::Maybe;
-    uint16_t code = replies.reply().code;
-    if (!greeted) {
-      greeted = true;
-      return code == 220 ? Confidence::Maybe : Confidence::No;
-    }
-    switch (code) {
-      case 331:
-      case 332:
-      case 230:
-      case 234:
-      case 215:
-        return Confidence::Yes;
-      case 530:  // not logged in / login refused: SMTP says it to MAIL before STARTTLS too
-        return Confidence::Maybe;
-      default:
-        return Confidence::No;
-    }
-  });
+  return tp::probe_lines(
+      s, {"220 ", "220-", "331", "332"}, 64, [&](std::string_view line, size_t n) {
+        auto status = replies.feed(line);
+        if (status == tp::ReplyReader::Status::Bad) return Confidence::No;
+        if (status == tp::ReplyReader::Status::Partial) return Confidence::Maybe;
+        uint16_t code = replies.reply().code;
+        if (!greeted) {
+          greeted = true;
+          if (code == 331 || code == 332) return Confidence::Yes;
+          return code == 220 ? Confidence::Maybe : Confidence::No;
+        }
+        switch (code) {
+          case 331:
+          case 332:
+          case 230:
+          case 234:
+          case 215:
+            return Confidence::Yes;
+          case 530:  // not logged in / login refused: SMTP says it to MAIL before STARTTLS too
+            return Confidence::Maybe;
+          default:
+            return Confidence::No;
+        }
+      });
 }
 
 enum class Cmd : uint8_t { User, Pass, Acct, AuthTls, Rein, Pasv, Epsv, Port, Other };

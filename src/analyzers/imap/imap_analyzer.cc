@@ -119,6 +119,8 @@ Confidence probe_imap(Dir dir, ByteView first) {
     }
     std::string_view args;
     std::string_view word = tp::first_word(rest, args);
+    // SMTP's and POP3's "AUTH LOGIN" reads as tag AUTH, command LOGIN: the server decides.
+    if (tp::iequals(tag, "AUTH") && imap_command(word)) return Confidence::Maybe;
     return is_tag(tag) && imap_command(word) ? Confidence::Yes : Confidence::No;
   }
   // "* OK" / "* PREAUTH" greets; it names IMAP4 more often than not.

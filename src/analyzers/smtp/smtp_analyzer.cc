@@ -36,6 +36,23 @@ constexpr size_t kMaxOpenAuth = 64;   // pipelined AUTHs kept awaiting their rep
 constexpr size_t kMaxHeldLines = 64;
 constexpr size_t kMaxHeldBytes = 32 * 1024;
 
+// An RFC 3463 enhanced status code at the start of `text`, of the reply's class
+// ("2.1.0" for a 250): class.subject.detail, one digit, then 1-3 and 1-3 digits.
+bool enhanced_status(std::string_view text, uint16_t code) {
+  if (text.size() < 5 || text[0] != char('0' + code / 100) || text[1] != '.') return false;
+  size_t i = 2;
+  for (int part = 0; part < 2; ++part) {
+    size_t start = i;
+    while (i < text.size() && i - start < 3 && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == start) return false;
+    if (part == 0) {
+      if (i == text.size() || text[i] != '.') return false;
+      ++i;
+    }
+  }
+  return i == text.size() || text[i] == ' ';
+}
+
 Confidence probe_smtp(Dir dir, ByteView first) {
   std::string_view s = as_chars(first);
   if (dir == Dir::ToServer) {
@@ -49,9 +66,28 @@ Confidence probe_smtp(Dir dir, ByteView first) {
   }
   // A "220" greeting could be FTP's as well: Maybe, unless the next reply is the 250 that
   // answers EHLO/HELO (an FTP server answers its client's USER with 331 or 230 instead).
+  // A capture begun during AUTH starts at a "334 " challenge: base64 there (or nothing,
+  // PLAIN's empty challenge) is SMTP's (an FTP 334 answers AUTH GSSAPI in words or with
+  // "ADAT="). One begun later starts at any reply: with an enhanced status code (RFC
+  // 3463: "250 2.1.0 Ok", "535 5.7.8 ...") it is SMTP's, which FTP replies never carry.
+  if (s.find('\n') == std::string_view::npos) {
+    // Any reply may still begin: three digits, then a space or a hyphen.
+    for (size_t i = 0; i < s.size() && i < 4; ++i) {
+      if (i < 3 ? s[i] < '0' || s[i] > '9' : s[i] != ' ' && s[i] != '-') return Confidence::No;
+    }
+    return Confidence::Maybe;
+  }
   bool greeting_done = false;
-  return tp::probe_lines(s, {"220 ", "220-"}, 64, [&](std::string_view line, size_t n) {
+  return tp::for_lines(s, 64, [&](std::string_view line, size_t n) {
     uint16_t code = tp::reply_code(line);
+    if (n == 0 && code == 334) {
+      if (line.size() < 4 || line[3] != ' ') return Confidence::No;
+      std::string_view text = line.substr(4);
+      return text.empty() || tp::base64_decode(text) ? Confidence::Yes : Confidence::No;
+    }
+    if (n == 0 && code != 0 && code != 220 && line.size() > 4 &&
+        enhanced_status(line.substr(4), code))
+      return Confidence::Yes;
     if (!greeting_done) {
       if (code != 220) return n == 0 ? Confidence::No : Confidence::Maybe;
       greeting_done = line.size() == 3 || line[3] == ' ';

@@ -21,13 +21,20 @@ struct State {
 }  // namespace
 
 AppDetector::AppDetector(size_t max_states, unsigned max_packets)
-    : max_states_(max_states), max_packets_(max_packets) {
+    : max_states_(max_states), max_packets_(max_packets) {}
+
+bool AppDetector::set_up() {
+  if (module_ || set_up_failed_) return module_ != nullptr;
   module_ = ndpi_init_detection_module(ndpi_no_prefs);
-  if (!module_) return;
+  if (!module_) {
+    set_up_failed_ = true;
+    return false;
+  }
   NDPI_PROTOCOL_BITMASK all;
   NDPI_BITMASK_SET_ALL(all);
   ndpi_set_protocol_detection_bitmask2(module_, &all);
   ndpi_finalize_initialization(module_);
+  return true;
 }
 
 AppDetector::~AppDetector() {
@@ -35,7 +42,7 @@ AppDetector::~AppDetector() {
 }
 
 void* AppDetector::begin() {
-  if (!module_) return nullptr;
+  if (!set_up()) return nullptr;
   if (states_ >= max_states_) {
     ++uninspected_;
     return nullptr;

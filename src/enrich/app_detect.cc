@@ -8,6 +8,7 @@ extern "C" {
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 namespace netsift {
 namespace {
@@ -18,6 +19,13 @@ struct State {
   unsigned packets;
 };
 
+// Setting nDPI up initialises process-wide state too (libgcrypt's, for one), which two
+// threads must not do at once: workers now set their modules up on their own threads.
+std::mutex& set_up_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 }  // namespace
 
 AppDetector::AppDetector(size_t max_states, unsigned max_packets)
@@ -25,6 +33,7 @@ AppDetector::AppDetector(size_t max_states, unsigned max_packets)
 
 bool AppDetector::set_up() {
   if (module_ || set_up_failed_) return module_ != nullptr;
+  std::lock_guard<std::mutex> lock(set_up_mutex());
   module_ = ndpi_init_detection_module(ndpi_no_prefs);
   if (!module_) {
     set_up_failed_ = true;

@@ -66,7 +66,7 @@ for ((round = 1; !stop && (rounds == 0 || round <= rounds); ++round)); do
     status=$?
     current=""
     cpu=$((ticks / $(getconf CLK_TCK)))
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' | tail -1)
+    execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' | tail -1)
     after=$(ls "$root/crashes" | grep -c "^$target-" || true)
     found=$((after - before))
     files=$(ls "$corpus" | wc -l)

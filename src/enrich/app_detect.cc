@@ -20,7 +20,7 @@ struct State {
 };
 
 // Setting nDPI up initialises process-wide state too (libgcrypt's, for one), which two
-// threads must not do at once: workers now set their modules up on their own threads.
+// threads must not do at once; each stats worker sets its module up on its own thread.
 std::mutex& set_up_mutex() {
   static std::mutex m;
   return m;
